@@ -1,0 +1,144 @@
+import { and, eq, exists, inArray, or, sql, type SQL, type AnyColumn } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { cityCompanies, customers, projects, unitOwnerships } from '../db/schema/index.js';
+import type { Confidentiality, Role } from '../domain/enums.js';
+import { AppError } from '../graphql/errors.js';
+import { decodeGlobalId } from '../graphql/global-id.js';
+import type { Viewer } from './token.js';
+
+/** The projects (and city companies) a viewer may see. */
+export type ProjectScope =
+  | { all: true }
+  | { all: false; projectIds: number[]; cityCompanyIds: number[] };
+
+/** Roles that may read data through queries (SUBSCRIBER only subscribes). */
+export const READERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST'];
+/** Roles that create and edit customers and their units. */
+export const CUSTOMER_WRITERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT'];
+/** Roles that create and edit projects. */
+export const PROJECT_WRITERS: Role[] = ['ADMIN', 'MANAGER'];
+/** Roles that may reveal masked contact data, with a reason. */
+export const REVEALERS: Role[] = ['ADMIN', 'MANAGER'];
+
+/** Resolves a viewer's scope claim (global IDs of regions, city companies, projects) to ids. */
+export async function resolveScope(db: Db, viewer: Viewer): Promise<ProjectScope> {
+  if (viewer.scope === null) return { all: true };
+  const ids = { Region: [] as number[], CityCompany: [] as number[], Project: [] as number[] };
+  for (const entry of viewer.scope) {
+    const d = decodeGlobalId(entry);
+    if (d && (d.type === 'Region' || d.type === 'CityCompany' || d.type === 'Project')) ids[d.type].push(d.id);
+  }
+  const companies = ids.Region.length || ids.CityCompany.length
+    ? await db
+        .select({ id: cityCompanies.id })
+        .from(cityCompanies)
+        .where(or(inArray(cityCompanies.id, ids.CityCompany), inArray(cityCompanies.regionId, ids.Region)))
+    : [];
+  const cityCompanyIds = companies.map((c) => c.id);
+  const inScope = cityCompanyIds.length || ids.Project.length
+    ? await db
+        .select({ id: projects.id })
+        .from(projects)
+        .where(or(inArray(projects.id, ids.Project), inArray(projects.cityCompanyId, cityCompanyIds)))
+    : [];
+  return { all: false, projectIds: inScope.map((p) => p.id), cityCompanyIds };
+}
+
+/**
+ * Per-request authorization: who the viewer is, what they may see, and SQL
+ * conditions that apply scope in list queries. Every resolver and service goes
+ * through this one object.
+ */
+export class Access {
+  private scopePromise: Promise<ProjectScope> | null = null;
+
+  constructor(
+    readonly viewer: Viewer | null,
+    private readonly db: Db,
+  ) {}
+
+  /** The viewer, or UNAUTHENTICATED. */
+  requireViewer(): Viewer {
+    if (!this.viewer) throw AppError.unauthenticated();
+    return this.viewer;
+  }
+
+  /** The viewer if their role is one of `roles`, else FORBIDDEN. */
+  requireRole(roles: readonly Role[], doing = 'do this'): Viewer {
+    const v = this.requireViewer();
+    if (!roles.includes(v.role)) {
+      throw AppError.forbidden(`Role ${v.role} may not ${doing}; allowed: ${roles.join(', ')}`);
+    }
+    return v;
+  }
+
+  hasRole(roles: readonly Role[]): boolean {
+    return !!this.viewer && roles.includes(this.viewer.role);
+  }
+
+  /** The viewer's scope, resolved once per request. */
+  scope(): Promise<ProjectScope> {
+    this.scopePromise ??= resolveScope(this.db, this.requireViewer());
+    return this.scopePromise;
+  }
+
+  async inScope(projectId: number): Promise<boolean> {
+    const s = await this.scope();
+    return s.all || s.projectIds.includes(projectId);
+  }
+
+  /** NOT_FOUND unless the project is in scope (out-of-scope objects are simply not found). */
+  async assertProjectInScope(projectId: number, what = 'Project', gid?: string): Promise<void> {
+    if (!(await this.inScope(projectId))) throw AppError.notFound(what, gid);
+  }
+
+  /** A SQL condition restricting `column` (a project id) to the scope; undefined when unrestricted. */
+  async projectCondition(column: AnyColumn): Promise<SQL | undefined> {
+    const s = await this.scope();
+    return s.all ? undefined : inArray(column, s.projectIds);
+  }
+
+  /** Whether the viewer may create projects under a city company. */
+  async cityCompanyInScope(cityCompanyId: number): Promise<boolean> {
+    const s = await this.scope();
+    return s.all || s.cityCompanyIds.includes(cityCompanyId);
+  }
+
+  /** Only ADMIN sees personal data unmasked; everyone else gets masked values unless revealed. */
+  seesPersonalData(): boolean {
+    return this.viewer?.role === 'ADMIN';
+  }
+
+  /** CONFIDENTIAL (机密) and SECRET (绝密) customers exist only for ADMIN and in-scope MANAGERs. */
+  seesConfidential(): boolean {
+    return this.viewer?.role === 'ADMIN' || this.viewer?.role === 'MANAGER';
+  }
+
+  /** Whether a customer row is visible: confidentiality, then origin or ownership project in scope. */
+  async canSeeCustomer(c: { confidentiality: Confidentiality; originProjectId: number }, ownedProjectIds: number[]): Promise<boolean> {
+    if (c.confidentiality !== 'NORMAL' && !this.seesConfidential()) return false;
+    const s = await this.scope();
+    return s.all || s.projectIds.includes(c.originProjectId) || ownedProjectIds.some((p) => s.projectIds.includes(p));
+  }
+
+  /** SQL restricting the `customers` table to what the viewer may see. */
+  async customerCondition(): Promise<SQL | undefined> {
+    const s = await this.scope();
+    const conds: SQL[] = [];
+    if (!this.seesConfidential()) conds.push(eq(customers.confidentiality, 'NORMAL'));
+    if (!s.all) {
+      conds.push(
+        or(
+          inArray(customers.originProjectId, s.projectIds),
+          exists(
+            this.db
+              .select({ one: sql`1` })
+              .from(unitOwnerships)
+              .where(and(eq(unitOwnerships.customerId, customers.id), inArray(unitOwnerships.projectId, s.projectIds))),
+          ),
+        )!,
+      );
+    }
+    return conds.length ? and(...conds) : undefined;
+  }
+}

@@ -1,0 +1,80 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import { DEPARTMENTS, ROLES, type Department, type Role } from '../domain/enums.js';
+import { AppError } from '../graphql/errors.js';
+
+/** The authenticated caller, from a verified bearer token. */
+export type Viewer = {
+  /** Token subject: the staff member or service account. */
+  id: string;
+  role: Role;
+  /** Global IDs of regions, city companies or projects; `null` is the whole group. */
+  scope: string[] | null;
+  /** For HANDLER tokens: the department whose complaints they work. */
+  department: Department | null;
+  /** Display name, when the token carries one. */
+  name: string | null;
+};
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(200),
+  role: z.enum(ROLES),
+  scope: z.union([z.array(z.string().max(64)).max(1000), z.literal('*')]).optional(),
+  department: z.enum(DEPARTMENTS).optional(),
+  name: z.string().max(100).optional(),
+});
+
+const key = (config: Config) => new TextEncoder().encode(config.jwtSecret);
+
+/** Signs a bearer token for a viewer. */
+export async function signToken(
+  config: Config,
+  claims: { sub: string; role: Role; scope?: string[] | null; department?: Department | null; name?: string | null },
+  ttl: string = config.tokenTtl,
+): Promise<string> {
+  const payload: Record<string, unknown> = { role: claims.role };
+  if (claims.scope) payload.scope = claims.scope;
+  if (claims.department) payload.department = claims.department;
+  if (claims.name) payload.name = claims.name;
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuer(config.jwtIssuer)
+    .setIssuedAt()
+    .setExpirationTime(ttl)
+    .sign(key(config));
+}
+
+/** Verifies a token and returns its viewer; UNAUTHENTICATED with the reason when it is not acceptable. */
+export async function verifyToken(config: Config, token: string): Promise<Viewer> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, key(config), { issuer: config.jwtIssuer, algorithms: ['HS256'] }));
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired) throw AppError.unauthenticated('The bearer token has expired; request a new one');
+    throw AppError.unauthenticated('The bearer token is invalid (bad signature, issuer or format)');
+  }
+  const parsed = claimsSchema.safeParse(payload);
+  if (!parsed.success) {
+    throw AppError.unauthenticated(
+      `The bearer token has invalid claims: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+    );
+  }
+  const c = parsed.data;
+  return {
+    id: c.sub,
+    role: c.role,
+    scope: c.scope === undefined || c.scope === '*' ? null : c.scope,
+    department: c.department ?? null,
+    name: c.name ?? null,
+  };
+}
+
+/** Extracts the token from an `Authorization: Bearer …` header value. */
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw AppError.unauthenticated('Authorization header must be "Bearer <token>"');
+  return m[1]!;
+}

@@ -1,0 +1,187 @@
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type {
+  AlertLevel,
+  Channel,
+  ComplaintCategory,
+  ComplaintKind,
+  ComplaintStatus,
+  DefectLocation,
+  Department,
+  Severity,
+  SlaClockKind,
+  SlaClockState,
+} from '../../domain/enums.js';
+import { customers, units } from './customers.js';
+import { createdAt, id, projects, updatedAt } from './org.js';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** 投诉与报修: a complaint, repair request, inquiry or suggestion. */
+export const complaints = pgTable(
+  'complaints',
+  {
+    id: id(),
+    /** Human-readable number, `TS-2026-000123`. */
+    number: text('number').notNull(),
+    customerId: bigint('customer_id', { mode: 'number' })
+      .notNull()
+      .references(() => customers.id),
+    projectId: bigint('project_id', { mode: 'number' })
+      .notNull()
+      .references(() => projects.id),
+    unitId: bigint('unit_id', { mode: 'number' }).references(() => units.id),
+    kind: text('kind').$type<ComplaintKind>().notNull(),
+    category: text('category').$type<ComplaintCategory>().notNull(),
+    defectLocation: text('defect_location').$type<DefectLocation>(),
+    channel: text('channel').$type<Channel>().notNull(),
+    description: text('description').notNull(),
+    attachments: jsonb('attachments').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    severity: text('severity').$type<Severity>().notNull().default('NORMAL'),
+    majorReason: text('major_reason'),
+    status: text('status').$type<ComplaintStatus>().notNull().default('RECEIVED'),
+    /** 首问负责人: the staff member who received it; accountable until closed. */
+    firstResponderId: text('first_responder_id').notNull(),
+    department: text('department').$type<Department>(),
+    handlerId: text('handler_id'),
+    repeatOfId: bigint('repeat_of_id', { mode: 'number' }),
+    slaPolicyId: bigint('sla_policy_id', { mode: 'number' }),
+    slaPaused: boolean('sla_paused').notNull().default(false),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    acceptedAt: ts('accepted_at'),
+    resolvedAt: ts('resolved_at'),
+    returnVisitedAt: ts('return_visited_at'),
+    closedAt: ts('closed_at'),
+    returnVisitScore: integer('return_visit_score'),
+    resolution: text('resolution'),
+    repairAppointmentAt: ts('repair_appointment_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('complaints_number_uq').on(t.number),
+    index('complaints_project_received_idx').on(t.projectId, t.receivedAt, t.id),
+    index('complaints_received_idx').on(t.receivedAt, t.id),
+    index('complaints_customer_idx').on(t.customerId, t.unitId, t.category, t.receivedAt),
+    index('complaints_status_idx').on(t.status),
+    index('complaints_department_idx').on(t.department, t.status),
+    index('complaints_handler_idx').on(t.handlerId),
+  ],
+);
+
+/** Per-year counter behind complaint numbers; row-locked on increment so numbers are unique and gapless. */
+export const complaintNumberCounters = pgTable('complaint_number_counters', {
+  year: integer('year').primaryKey(),
+  last: integer('last').notNull(),
+});
+
+/** Complaint timeline: transitions, assignments, notes, clock events and alerts. */
+export const complaintEvents = pgTable(
+  'complaint_events',
+  {
+    id: id(),
+    complaintId: bigint('complaint_id', { mode: 'number' })
+      .notNull()
+      .references(() => complaints.id),
+    type: text('type').notNull(),
+    fromStatus: text('from_status').$type<ComplaintStatus>(),
+    toStatus: text('to_status').$type<ComplaintStatus>(),
+    actorId: text('actor_id'),
+    note: text('note'),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+    at: ts('at').notNull().defaultNow(),
+  },
+  (t) => [index('complaint_events_complaint_idx').on(t.complaintId, t.at, t.id)],
+);
+
+/** A target of an SLA policy for one clock. */
+export type SlaClockTarget = { clock: SlaClockKind; target: string; workingTime: boolean; warnAt: number };
+
+/** SLA policy: which complaints it matches and the clocks it starts. */
+export const slaPolicies = pgTable('sla_policies', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  kinds: jsonb('kinds').$type<ComplaintKind[]>().notNull().default(sql`'[]'::jsonb`),
+  categories: jsonb('categories').$type<ComplaintCategory[]>().notNull().default(sql`'[]'::jsonb`),
+  severities: jsonb('severities').$type<Severity[]>().notNull().default(sql`'[]'::jsonb`),
+  clocks: jsonb('clocks').$type<SlaClockTarget[]>().notNull(),
+  priority: integer('priority').notNull().default(0),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** A running/paused/stopped SLA clock of one complaint. */
+export const slaClocks = pgTable(
+  'sla_clocks',
+  {
+    id: id(),
+    complaintId: bigint('complaint_id', { mode: 'number' })
+      .notNull()
+      .references(() => complaints.id),
+    clock: text('clock').$type<SlaClockKind>().notNull(),
+    state: text('state').$type<SlaClockState>().notNull(),
+    target: text('target').notNull(),
+    workingTime: boolean('working_time').notNull(),
+    warnAt: real('warn_at').notNull(),
+    startedAt: ts('started_at').notNull(),
+    dueAt: ts('due_at'),
+    warnDueAt: ts('warn_due_at'),
+    pausedAt: ts('paused_at'),
+    stoppedAt: ts('stopped_at'),
+    /** Milliseconds of the target already consumed before the current pause. */
+    consumedMs: bigint('consumed_ms', { mode: 'number' }).notNull().default(0),
+    /** Next moment the scheduler must look at this clock (min of pending warn/breach), null when nothing is pending. */
+    nextCheckAt: ts('next_check_at'),
+    warnedAt: ts('warned_at'),
+    breachedAt: ts('breached_at'),
+  },
+  (t) => [
+    uniqueIndex('sla_clocks_complaint_clock_uq').on(t.complaintId, t.clock),
+    index('sla_clocks_next_check_idx').on(t.nextCheckAt).where(sql`${t.nextCheckAt} is not null`),
+  ],
+);
+
+/** A fired alert; unique per (clock, level) so it fires once across instances. */
+export const slaAlerts = pgTable(
+  'sla_alerts',
+  {
+    id: id(),
+    level: text('level').$type<AlertLevel>().notNull(),
+    clockId: bigint('clock_id', { mode: 'number' }).references(() => slaClocks.id),
+    clock: text('clock').$type<SlaClockKind>(),
+    complaintId: bigint('complaint_id', { mode: 'number' }).references(() => complaints.id),
+    plannedTouchpointId: bigint('planned_touchpoint_id', { mode: 'number' }),
+    surveyResponseId: bigint('survey_response_id', { mode: 'number' }),
+    projectId: bigint('project_id', { mode: 'number' })
+      .notNull()
+      .references(() => projects.id),
+    dueAt: ts('due_at'),
+    firedAt: ts('fired_at').notNull().defaultNow(),
+    late: boolean('late').notNull().default(false),
+    acknowledgedAt: ts('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+  },
+  (t) => [
+    uniqueIndex('sla_alerts_clock_level_uq').on(t.clockId, t.level).where(sql`${t.clockId} is not null`),
+    uniqueIndex('sla_alerts_planned_level_uq')
+      .on(t.plannedTouchpointId, t.level)
+      .where(sql`${t.plannedTouchpointId} is not null`),
+    index('sla_alerts_project_fired_idx').on(t.projectId, t.firedAt, t.id),
+    index('sla_alerts_complaint_idx').on(t.complaintId),
+  ],
+);
+
+/** Business calendar day overrides: holidays (放假) and make-up working days (调休上班). */
+export const businessCalendarDays = pgTable('business_calendar_days', {
+  day: text('day').primaryKey(),
+  kind: text('kind').$type<'HOLIDAY' | 'WORKDAY'>().notNull(),
+  name: text('name'),
+});
+
+/** Years for which the published holiday schedule has been loaded. */
+export const businessCalendarYears = pgTable('business_calendar_years', {
+  year: integer('year').primaryKey(),
+  source: text('source'),
+  loadedAt: createdAt(),
+});

@@ -1,0 +1,6 @@
+export * from './org.js';
+export * from './customers.js';
+export * from './complaints.js';
+export * from './touchpoints.js';
+export * from './surveys.js';
+export * from './system.js';

@@ -1,0 +1,56 @@
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { createdAt } from './org.js';
+
+/**
+ * Append-only domain event log. The `id` is the subscription cursor; events are
+ * fanned out to instances with LISTEN/NOTIFY and replayed from here.
+ */
+export const domainEvents = pgTable(
+  'domain_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    type: text('type').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    aggregateId: bigint('aggregate_id', { mode: 'number' }).notNull(),
+    projectId: bigint('project_id', { mode: 'number' }),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('domain_events_type_id_idx').on(t.type, t.id)],
+);
+
+/** Audit trail: who did what to which subject, when and why. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    actorId: text('actor_id').notNull(),
+    actorRole: text('actor_role').notNull(),
+    action: text('action').notNull(),
+    /** Global ID of the subject. */
+    subjectId: text('subject_id').notNull(),
+    projectId: bigint('project_id', { mode: 'number' }),
+    reason: text('reason'),
+    changes: jsonb('changes').$type<Record<string, unknown>>(),
+    requestId: text('request_id'),
+  },
+  (t) => [
+    index('audit_log_at_idx').on(t.at, t.id),
+    index('audit_log_subject_idx').on(t.subjectId, t.at),
+    index('audit_log_actor_idx').on(t.actorId, t.at),
+  ],
+);
+
+/** Results of creating mutations by idempotency key, per actor and operation. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    actorId: text('actor_id').notNull(),
+    operation: text('operation').notNull(),
+    key: text('key').notNull(),
+    resultId: bigint('result_id', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.actorId, t.operation, t.key] })],
+);

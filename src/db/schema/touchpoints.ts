@@ -1,0 +1,81 @@
+import { bigint, boolean, index, pgTable, real, integer, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Channel, PlannedTouchpointStatus, ProjectStage, RuleTrigger } from '../../domain/enums.js';
+import { customers, units } from './customers.js';
+import { createdAt, id, projects, updatedAt } from './org.js';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** 客户触点: a recorded contact with a customer. */
+export const touchpoints = pgTable(
+  'touchpoints',
+  {
+    id: id(),
+    customerId: bigint('customer_id', { mode: 'number' })
+      .notNull()
+      .references(() => customers.id),
+    projectId: bigint('project_id', { mode: 'number' })
+      .notNull()
+      .references(() => projects.id),
+    unitId: bigint('unit_id', { mode: 'number' }).references(() => units.id),
+    stage: text('stage').$type<ProjectStage>().notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
+    kind: text('kind').notNull(),
+    staffId: text('staff_id'),
+    occurredAt: ts('occurred_at').notNull(),
+    notes: text('notes'),
+    outcome: text('outcome'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('touchpoints_customer_idx').on(t.customerId, t.occurredAt),
+    index('touchpoints_project_idx').on(t.projectId, t.occurredAt, t.id),
+  ],
+);
+
+/** 标准动作 (6+2 步法) rule: creates planned touchpoints when its trigger happens. */
+export const standardActionRules = pgTable('standard_action_rules', {
+  id: id(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  trigger: text('trigger').$type<RuleTrigger>().notNull(),
+  startAfter: text('start_after').notNull().default('PT0S'),
+  dueWithin: text('due_within').notNull(),
+  channel: text('channel').$type<Channel>().notNull(),
+  stage: text('stage').$type<ProjectStage>().notNull(),
+  sampleShare: real('sample_share'),
+  sampleCap: integer('sample_cap'),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** A touchpoint a rule says must happen by `dueAt`. */
+export const plannedTouchpoints = pgTable(
+  'planned_touchpoints',
+  {
+    id: id(),
+    ruleId: bigint('rule_id', { mode: 'number' })
+      .notNull()
+      .references(() => standardActionRules.id),
+    customerId: bigint('customer_id', { mode: 'number' })
+      .notNull()
+      .references(() => customers.id),
+    projectId: bigint('project_id', { mode: 'number' })
+      .notNull()
+      .references(() => projects.id),
+    unitId: bigint('unit_id', { mode: 'number' }).references(() => units.id),
+    /** What triggered it (e.g. ownership id + trigger), so a trigger plans once. */
+    triggerKey: text('trigger_key').notNull(),
+    dueAt: ts('due_at').notNull(),
+    status: text('status').$type<PlannedTouchpointStatus>().notNull().default('PLANNED'),
+    touchpointId: bigint('touchpoint_id', { mode: 'number' }).references(() => touchpoints.id),
+    completedAt: ts('completed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('planned_touchpoints_rule_trigger_uq').on(t.ruleId, t.triggerKey),
+    index('planned_touchpoints_due_idx').on(t.status, t.dueAt),
+    index('planned_touchpoints_project_idx').on(t.projectId, t.ruleId),
+    index('planned_touchpoints_customer_idx').on(t.customerId),
+  ],
+);

@@ -1,0 +1,136 @@
+/**
+ * Closed vocabularies of the domain (SPEC §1–§2). Stored as text in the database,
+ * exposed as GraphQL enums; one list each so SQL, validation and schema agree.
+ */
+
+export const ROLES = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST', 'SUBSCRIBER'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PROJECT_STAGES = [
+  'PRE_PROJECT',
+  'SALES_PREP',
+  'SIGNING',
+  'AWAITING_DELIVERY',
+  'DELIVERY',
+  'WARRANTY',
+  'RESIDENCE',
+] as const;
+export type ProjectStage = (typeof PROJECT_STAGES)[number];
+
+export const CUSTOMER_CLASSES = ['A', 'B', 'C', 'D'] as const;
+export type CustomerClass = (typeof CUSTOMER_CLASSES)[number];
+
+export const CONFIDENTIALITY_LEVELS = ['NORMAL', 'CONFIDENTIAL', 'SECRET'] as const;
+export type Confidentiality = (typeof CONFIDENTIALITY_LEVELS)[number];
+
+export const GENDERS = ['MALE', 'FEMALE', 'UNKNOWN'] as const;
+export type Gender = (typeof GENDERS)[number];
+
+export const SEGMENTS = ['PROSPECT', 'PRE_OWNER', 'BREAK_IN', 'STABLE', 'VETERAN'] as const;
+export type Segment = (typeof SEGMENTS)[number];
+
+export const CHANNELS = [
+  'PHONE',
+  'SMS',
+  'HOTLINE_400',
+  'VISIT',
+  'ONSITE',
+  'WECHAT',
+  'EMAIL',
+  'LETTER',
+  'FORUM',
+  'EVENT',
+] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const COMPLAINT_KINDS = ['COMPLAINT', 'REPAIR', 'INQUIRY', 'SUGGESTION'] as const;
+export type ComplaintKind = (typeof COMPLAINT_KINDS)[number];
+
+export const COMPLAINT_CATEGORIES = [
+  'ENGINEERING_QUALITY',
+  'SERVICE_ATTITUDE',
+  'SALES_PROMISE',
+  'DESIGN',
+  'PROPERTY_MANAGEMENT',
+  'OTHER',
+] as const;
+export type ComplaintCategory = (typeof COMPLAINT_CATEGORIES)[number];
+
+export const DEFECT_LOCATIONS = [
+  'WALL_BEAM',
+  'WINDOW_DOOR',
+  'FLOOR_ROOF_CEILING',
+  'WATERPROOFING',
+  'PLUMBING',
+  'ELECTRICAL',
+  'FIXTURES',
+  'PUBLIC_AREA',
+  'OTHER',
+] as const;
+export type DefectLocation = (typeof DEFECT_LOCATIONS)[number];
+
+export const SEVERITIES = ['NORMAL', 'MAJOR'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const COMPLAINT_STATUSES = [
+  'RECEIVED',
+  'ACCEPTED',
+  'IN_PROGRESS',
+  'RESOLVED',
+  'RETURN_VISITED',
+  'CLOSED',
+  'REOPENED',
+  'REJECTED',
+] as const;
+export type ComplaintStatus = (typeof COMPLAINT_STATUSES)[number];
+
+export const DEPARTMENTS = [
+  'ENGINEERING',
+  'PROPERTY',
+  'MARKETING',
+  'DESIGN',
+  'CUSTOMER_SERVICE',
+  'FINANCE',
+  'LEGAL',
+] as const;
+export type Department = (typeof DEPARTMENTS)[number];
+
+export const SLA_CLOCKS = ['ACCEPTANCE', 'ESCALATION_REPORT', 'RESOLUTION', 'RETURN_VISIT', 'REPAIR_VISIT'] as const;
+export type SlaClockKind = (typeof SLA_CLOCKS)[number];
+
+export const SLA_CLOCK_STATES = ['RUNNING', 'PAUSED', 'STOPPED'] as const;
+export type SlaClockState = (typeof SLA_CLOCK_STATES)[number];
+
+export const ALERT_LEVELS = ['WARNING', 'BREACHED', 'ESCALATED', 'LOW_SATISFACTION', 'TOUCHPOINT_OVERDUE'] as const;
+export type AlertLevel = (typeof ALERT_LEVELS)[number];
+
+export const PLANNED_TOUCHPOINT_STATUSES = ['PLANNED', 'DONE', 'SKIPPED', 'CANCELLED'] as const;
+export type PlannedTouchpointStatus = (typeof PLANNED_TOUCHPOINT_STATUSES)[number];
+
+export const RULE_TRIGGERS = [
+  'UNIT_SIGNED',
+  'AWAITING_DELIVERY_PERIODIC',
+  'UNIT_DELIVERED',
+  'AFTER_DELIVERY',
+  'WARRANTY_EXPIRY',
+  'AFTER_MOVE_IN',
+  'BIRTHDAY',
+] as const;
+export type RuleTrigger = (typeof RULE_TRIGGERS)[number];
+
+export const SURVEY_TEMPLATE_KINDS = [
+  'SIGNING',
+  'DELIVERY',
+  'THREE_MONTH',
+  'COMPLAINT_RETURN_VISIT',
+  'REPAIR_RETURN_VISIT',
+  'ANNUAL',
+  'CUSTOM',
+] as const;
+export type SurveyTemplateKind = (typeof SURVEY_TEMPLATE_KINDS)[number];
+
+export const QUESTION_KINDS = ['SCORE', 'OVERALL', 'NPS', 'TEXT'] as const;
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
+
+export const DIMENSIONS = ['ENGINEERING', 'DESIGN', 'SALES', 'CUSTOMER_SERVICE', 'PROPERTY_MANAGEMENT'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];

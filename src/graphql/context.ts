@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import { Access } from '../auth/access.js';
+import type { Viewer } from '../auth/token.js';
+import type { Config } from '../config.js';
+import type { Database, Db } from '../db/client.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+/** What every resolver receives, for HTTP and WebSocket alike. */
+export type Context = {
+  requestId: string;
+  viewer: Viewer | null;
+  access: Access;
+  db: Db;
+  database: Database;
+  loaders: Loaders;
+  config: Config;
+  logger: Logger;
+  /** The current time; injected so tests control it. */
+  now: () => Date;
+};
+
+/** Long-lived dependencies a context is built from. */
+export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date };
+
+/** A fresh per-request context: new access object and new DataLoaders. */
+export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string): Context {
+  const db = deps.database.db;
+  const access = new Access(viewer, db);
+  return {
+    requestId,
+    viewer,
+    access,
+    db,
+    database: deps.database,
+    loaders: createLoaders(db),
+    config: deps.config,
+    logger: deps.logger.child({ requestId, sub: viewer?.id }),
+    now: deps.clock ?? (() => new Date()),
+  };
+}

@@ -1,0 +1,59 @@
+import DataLoader from 'dataloader';
+import { inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { cityCompanies, customers, projects, regions, unitOwnerships, units } from '../db/schema/index.js';
+
+type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
+export type ProjectRow = Row<typeof projects>;
+export type CityCompanyRow = Row<typeof cityCompanies>;
+export type RegionRow = Row<typeof regions>;
+export type CustomerRow = Row<typeof customers>;
+export type UnitRow = Row<typeof units>;
+export type OwnershipRow = Row<typeof unitOwnerships>;
+
+/** A loader of rows by primary key: one `WHERE id IN (…)` per batch. */
+function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) {
+  return new DataLoader<number, R | null>(async (ids) => {
+    const found = new Map((await fetch([...ids])).map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+}
+
+/** A loader of child rows grouped by a parent key. */
+function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => Promise<R[]>) {
+  return new DataLoader<K, R[]>(async (keys) => {
+    const groups = new Map<K, R[]>();
+    for (const r of await fetch([...keys])) {
+      const k = key(r);
+      const list = groups.get(k);
+      if (list) list.push(r);
+      else groups.set(k, [r]);
+    }
+    return keys.map((k) => groups.get(k) ?? []);
+  });
+}
+
+/**
+ * One set of DataLoaders per request: every relation a field resolver follows
+ * goes through these, so a page of N items costs a constant number of statements.
+ */
+export function createLoaders(db: Db) {
+  return {
+    project: byId((ids) => db.select().from(projects).where(inArray(projects.id, ids))),
+    cityCompany: byId((ids) => db.select().from(cityCompanies).where(inArray(cityCompanies.id, ids))),
+    region: byId((ids) => db.select().from(regions).where(inArray(regions.id, ids))),
+    customer: byId((ids) => db.select().from(customers).where(inArray(customers.id, ids))),
+    unit: byId((ids) => db.select().from(units).where(inArray(units.id, ids))),
+    ownership: byId((ids) => db.select().from(unitOwnerships).where(inArray(unitOwnerships.id, ids))),
+    ownershipsByCustomer: groupedBy(
+      (r: OwnershipRow) => r.customerId,
+      (ids) => db.select().from(unitOwnerships).where(inArray(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id),
+    ),
+    ownershipsByUnit: groupedBy(
+      (r: OwnershipRow) => r.unitId,
+      (ids) => db.select().from(unitOwnerships).where(inArray(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id),
+    ),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

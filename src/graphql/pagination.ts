@@ -1,0 +1,92 @@
+import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { AppError } from './errors.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 200;
+
+/** Relay pagination arguments. */
+export type PageArgs = { first?: number | null; after?: string | null; last?: number | null; before?: string | null };
+
+type CursorValue = string | number;
+type Cursor = { k: string; v: CursorValue; id: number };
+
+/** Opaque keyset cursor over (sort key, id). */
+export function encodeCursor(orderKey: string, value: CursorValue | Date, id: number): string {
+  const v = value instanceof Date ? value.toISOString() : value;
+  return Buffer.from(JSON.stringify([orderKey, v, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, field: 'after' | 'before', orderKey: string): Cursor {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[0] === 'string' && Number.isSafeInteger(parsed[2])) {
+      const [k, v, id] = parsed as [string, CursorValue, number];
+      if (typeof v !== 'string' && typeof v !== 'number') throw new Error('bad value');
+      if (k !== orderKey) {
+        throw AppError.badInput(field, `cursor was made for ordering ${k}, not ${orderKey}; start again without a cursor`);
+      }
+      return { k, v, id };
+    }
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+  }
+  throw AppError.badInput(field, 'is not a valid cursor from this connection');
+}
+
+/** Validated page request: direction, size and decoded cursor. */
+export type PageRequest = { backward: boolean; limit: number; cursor: Cursor | null; hasCursor: boolean };
+
+/** Validates Relay arguments: one direction, sizes 1..200 (default 20). */
+export function pageRequest(args: PageArgs, orderKey: string): PageRequest {
+  const { first, after, last, before } = args;
+  if (first != null && last != null) throw AppError.badInput('first', 'use either first/after or last/before, not both');
+  if (after != null && before != null) throw AppError.badInput('after', 'use either after or before, not both');
+  if (last != null && after != null) throw AppError.badInput('after', 'last pages backwards: combine it with before');
+  if (first != null && before != null) throw AppError.badInput('before', 'first pages forwards: combine it with after');
+  const backward = last != null || before != null;
+  const size = (backward ? last : first) ?? DEFAULT_PAGE_SIZE;
+  const field = backward ? 'last' : 'first';
+  if (!Number.isInteger(size) || size < 0) throw AppError.badInput(field, 'must be a non-negative integer');
+  if (size > MAX_PAGE_SIZE) throw AppError.badInput(field, `must be at most ${MAX_PAGE_SIZE}`, { max: MAX_PAGE_SIZE });
+  const raw = backward ? before : after;
+  const cursor = raw != null ? decodeCursor(raw, backward ? 'before' : 'after', orderKey) : null;
+  return { backward, limit: size, cursor, hasCursor: raw != null };
+}
+
+/** A sortable column for keyset pagination; `cast` is the SQL type of its cursor value. */
+export type SortSpec = { key: string; column: AnyColumn; cast: 'text' | 'timestamptz' | 'bigint' | 'int' };
+
+/**
+ * The WHERE and ORDER BY for one keyset page over (sort column, id), in the
+ * requested direction; fetch `limit + 1` rows and pass them to {@link pageOf}.
+ */
+export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, descending: boolean) {
+  // Reading backwards flips the scan order; rows are reversed afterwards.
+  const scanDesc = descending !== req.backward;
+  let where: SQL | undefined;
+  if (req.cursor) {
+    const op = scanDesc ? sql`<` : sql`>`;
+    where = sql`(${sort.column}, ${idColumn}) ${op} (cast(${req.cursor.v} as ${sql.raw(sort.cast)}), cast(${req.cursor.id} as bigint))`;
+  }
+  const dir = scanDesc ? desc : asc;
+  return { where, orderBy: [dir(sort.column), dir(idColumn)], limit: req.limit + 1 };
+}
+
+/** Relay page info. */
+export type PageInfoData = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+
+/** Turns `limit + 1` fetched rows into edges and page info. */
+export function pageOf<T>(rows: T[], req: PageRequest, cursorOf: (row: T) => string) {
+  const more = rows.length > req.limit;
+  const page = rows.slice(0, req.limit);
+  if (req.backward) page.reverse();
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  const pageInfo: PageInfoData = {
+    hasNextPage: req.backward ? req.hasCursor : more,
+    hasPreviousPage: req.backward ? more : req.hasCursor,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges[edges.length - 1]?.cursor ?? null,
+  };
+  return { edges, pageInfo };
+}
+

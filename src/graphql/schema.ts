@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type AuthChecker } from 'type-graphql';
+import type { Role } from '../domain/enums.js';
+import { AuditResolver } from '../modules/audit/audit.resolver.js';
+import { CustomerResolver, ProjectCustomersResolver, UnitOwnershipResolver, UnitResolver } from '../modules/customers/customer.resolver.js';
+import { NodeResolver } from '../modules/node/node.resolver.js';
+import { CityCompanyResolver, ProjectResolver } from '../modules/projects/project.resolver.js';
+import { ViewerResolver } from '../modules/viewer/viewer.resolver.js';
+import type { Context } from './context.js';
+import { DateTimeScalar } from './scalars.js';
+
+/**
+ * `@Authorized()` requires a viewer (UNAUTHENTICATED otherwise); `@Authorized(roles)`
+ * also requires one of the roles (FORBIDDEN otherwise). Scope is checked in services.
+ */
+const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
+  context.access.requireViewer();
+  if (roles.length) context.access.requireRole(roles);
+  return true;
+};
+
+let cached: Promise<GraphQLSchema> | null = null;
+
+/** Builds (once per process) the executable schema from the resolver classes. */
+export function getSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers: [
+      ViewerResolver,
+      NodeResolver,
+      ProjectResolver,
+      CityCompanyResolver,
+      CustomerResolver,
+      ProjectCustomersResolver,
+      UnitOwnershipResolver,
+      UnitResolver,
+      AuditResolver,
+    ],
+    authChecker,
+    authMode: 'error',
+    validate: false,
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  }).then((schema) => {
+    const query = schema.getQueryType();
+    if (query) query.description = 'Reads. Every list is a Relay connection; everything is scoped to the viewer.';
+    const mutation = schema.getMutationType();
+    if (mutation) mutation.description = 'Writes. Each takes one `input` and returns a payload; every write is audited.';
+    return schema;
+  });
+  return cached;
+}
+
+/** The SDL committed as `schema/schema.graphql`. */
+export function printSdl(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}
+

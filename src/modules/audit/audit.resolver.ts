@@ -1,0 +1,23 @@
+import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { PageArgsType } from '../../graphql/connection.js';
+import type { Context } from '../../graphql/context.js';
+import { listAudit } from './audit.service.js';
+import { AuditEntry, AuditEntryConnection, AuditLogFilter } from './audit.type.js';
+
+@Resolver(() => AuditEntry)
+export class AuditResolver {
+  @Authorized(['ADMIN'])
+  @Query(() => AuditEntryConnection, { description: 'The audit trail, newest first (ADMIN).' })
+  async auditLog(
+    @Args() page: PageArgsType,
+    @Arg('filter', () => AuditLogFilter, { nullable: true, description: 'Conditions on the entries.' }) filter: AuditLogFilter | null,
+    @Ctx() ctx: Context,
+  ) {
+    const data = await listAudit(ctx, filter, page);
+    return Object.assign(new AuditEntryConnection(), {
+      edges: data.edges.map((e) => ({ cursor: e.cursor, node: AuditEntry.from(e.node) })),
+      pageInfo: data.pageInfo,
+      count: data.count,
+    });
+  }
+}

@@ -1,0 +1,351 @@
+import { and, eq, ilike, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { CUSTOMER_WRITERS, REVEALERS } from '../../auth/access.js';
+import { maskEmail, maskIdNumber, maskPhone } from '../../auth/masking.js';
+import type { Tx } from '../../db/client.js';
+import { idempotent } from '../../db/idempotency.js';
+import { customers, unitOwnerships, units } from '../../db/schema/index.js';
+import { CHANNELS, CONFIDENTIALITY_LEVELS, CUSTOMER_CLASSES, GENDERS, type Segment } from '../../domain/enums.js';
+import { monthsBefore } from '../../domain/segment.js';
+import type { Context } from '../../graphql/context.js';
+import { AppError, pgErrorOf } from '../../graphql/errors.js';
+import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import type { CustomerRow, OwnershipRow } from '../../graphql/loaders.js';
+import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { idempotencyKey, idNumber, localDate, parseInput, phone, text } from '../../graphql/validate.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import { likePattern } from '../projects/project.service.js';
+import type {
+  AddUnitOwnershipInput,
+  CreateCustomerInput,
+  CustomerFilter,
+  CustomerOrder,
+  RecordDeliveryInput,
+  RecordSigningInput,
+  RevealCustomerContactInput,
+  UpdateCustomerInput,
+} from './customer.input.js';
+
+const SORTS: Record<string, SortSpec> = {
+  NAME: { key: 'NAME', column: customers.name, cast: 'text' },
+  CREATED_AT: { key: 'CREATED_AT', column: customers.createdAt, cast: 'timestamptz' },
+};
+
+/** Tolerated clock skew for "not in the future" checks. */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+const personal = {
+  idNumber: idNumber.nullish(),
+  email: z.string().trim().max(200).email('must be an email address').nullish(),
+  birthday: localDate.nullish(),
+  preferredChannel: z.enum(CHANNELS).nullish(),
+  memberNo: text(50).nullish(),
+};
+const createSchema = z.object({
+  name: text(50),
+  phone,
+  projectId: z.string(),
+  ...personal,
+  gender: z.enum(GENDERS).nullish(),
+  customerClass: z.enum(CUSTOMER_CLASSES).nullish(),
+  confidentiality: z.enum(CONFIDENTIALITY_LEVELS).nullish(),
+  idempotencyKey: idempotencyKey.nullish(),
+});
+const updateSchema = z.object({
+  id: z.string(),
+  name: text(50).optional(),
+  phone: phone.optional(),
+  ...personal,
+  gender: z.enum(GENDERS).optional(),
+  customerClass: z.enum(CUSTOMER_CLASSES).optional(),
+  confidentiality: z.enum(CONFIDENTIALITY_LEVELS).optional(),
+});
+const ownershipSchema = z.object({
+  customerId: z.string(),
+  projectId: z.string(),
+  building: text(20),
+  unitNo: text(20),
+  room: text(20),
+  subscribedAt: z.date().nullish(),
+});
+const revealSchema = z.object({ customerId: z.string(), reason: text(500).pipe(z.string().min(4, 'must be at least 4 characters')) });
+
+/** Personal fields are masked in the audit trail too: it records that they changed, not their values. */
+function maskedForAudit(values: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...values };
+  if (typeof out.phone === 'string') out.phone = maskPhone(out.phone);
+  if (typeof out.idNumber === 'string') out.idNumber = maskIdNumber(out.idNumber);
+  if (typeof out.email === 'string') out.email = maskEmail(out.email);
+  return out;
+}
+
+/** Customers, their units and milestones; every read is scoped and every write audited. */
+export class CustomerService {
+  constructor(private readonly ctx: Context) {}
+
+  private get access() {
+    return this.ctx.access;
+  }
+
+  /** A visible customer, or NOT_FOUND (also when out of scope or too confidential). */
+  async get(gid: string, field = 'id'): Promise<CustomerRow> {
+    const id = parseId(gid, 'Customer', field);
+    const row = await this.ctx.loaders.customer.load(id);
+    if (!row || !(await this.isVisible(row))) throw AppError.notFound('Customer', gid);
+    return row;
+  }
+
+  /** Whether the viewer may see this customer at all. */
+  async isVisible(row: CustomerRow): Promise<boolean> {
+    const owned = await this.ctx.loaders.ownershipsByCustomer.load(row.id);
+    return this.access.canSeeCustomer(row, owned.map((o) => o.projectId));
+  }
+
+  /** The customer's ownerships in projects the viewer may see. */
+  async visibleOwnerships(customerId: number): Promise<OwnershipRow[]> {
+    const owned = await this.ctx.loaders.ownershipsByCustomer.load(customerId);
+    const s = await this.access.scope();
+    return s.all ? owned : owned.filter((o) => s.projectIds.includes(o.projectId));
+  }
+
+  /** A visible ownership, or NOT_FOUND. */
+  async getOwnership(gid: string, field: string): Promise<OwnershipRow> {
+    const id = parseId(gid, 'UnitOwnership', field);
+    const row = await this.ctx.loaders.ownership.load(id);
+    if (!row || !(await this.access.inScope(row.projectId))) throw AppError.notFound('UnitOwnership', gid);
+    const customer = await this.ctx.loaders.customer.load(row.customerId);
+    if (!customer || !(await this.isVisible(customer))) throw AppError.notFound('UnitOwnership', gid);
+    return row;
+  }
+
+  /** SQL for the derived segment of the `customers` row in scope (same rule as `segmentOf`). */
+  segmentSql(): SQL {
+    const now = this.ctx.now();
+    const breakIn = monthsBefore(now, this.ctx.config.segmentBreakInMonths).toISOString();
+    const veteran = monthsBefore(now, this.ctx.config.segmentVeteranMonths).toISOString();
+    const first = sql`(select min(o.delivered_at) from unit_ownerships o where o.customer_id = ${customers.id} and o.delivered_at <= ${now.toISOString()}::timestamptz)`;
+    const signed = sql`exists (select 1 from unit_ownerships o where o.customer_id = ${customers.id} and o.signed_at is not null)`;
+    return sql`(case
+      when ${first} is null then (case when ${signed} then 'PRE_OWNER' else 'PROSPECT' end)
+      when ${first} > ${breakIn}::timestamptz then 'BREAK_IN'
+      when ${first} > ${veteran}::timestamptz then 'STABLE'
+      else 'VETERAN' end)`;
+  }
+
+  async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs, fixedProjectId?: number) {
+    const sort = SORTS[order?.field ?? 'NAME']!;
+    const req = pageRequest(args, sort.key);
+    const conds: (SQL | undefined)[] = [await this.access.customerCondition()];
+    const inProjects = (ids: number[]) =>
+      or(
+        inArray(customers.originProjectId, ids),
+        inArray(customers.id, this.ctx.db.select({ id: unitOwnerships.customerId }).from(unitOwnerships).where(inArray(unitOwnerships.projectId, ids))),
+      );
+    if (filter?.projectIds?.length) conds.push(inProjects(filter.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`))));
+    if (fixedProjectId) conds.push(inProjects([fixedProjectId]));
+    if (filter?.classes?.length) conds.push(inArray(customers.customerClass, filter.classes));
+    if (filter?.confidentialities?.length) conds.push(inArray(customers.confidentiality, filter.confidentialities));
+    if (filter?.segments?.length) conds.push(sql`${this.segmentSql()} in (${sql.join(filter.segments.map((s: Segment) => sql`${s}`), sql`, `)})`);
+    const search = filter?.search?.trim();
+    if (search) {
+      const digits = search.replace(/[\s-]/g, '');
+      conds.push(/^\+?\d{3,}$/.test(digits) ? sql`replace(${customers.phone}, '-', '') like ${likePattern(digits.replace(/^\+?86(?=1)/, ''))}` : ilike(customers.name, likePattern(search)));
+    }
+    const base = and(...conds);
+    const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
+    const rows = await this.ctx.db.select().from(customers).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
+    for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
+    return {
+      ...pageOf(rows, req, (r) => encodeCursor(sort.key, sort.key === 'NAME' ? r.name : r.createdAt, r.id)),
+      count: () => this.ctx.db.$count(customers, base),
+    };
+  }
+
+  async create(input: CreateCustomerInput): Promise<CustomerRow> {
+    const viewer = this.access.requireRole(CUSTOMER_WRITERS, 'create customers');
+    const data = parseInput(createSchema, input);
+    const projectId = parseId(data.projectId, 'Project', 'input.projectId');
+    if (!(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', data.projectId);
+    await this.access.assertProjectInScope(projectId, 'Project', data.projectId);
+    if (data.confidentiality && data.confidentiality !== 'NORMAL' && !this.access.seesConfidential()) {
+      throw AppError.forbidden(`Role ${viewer.role} may not mark customers ${data.confidentiality}; ask a MANAGER`);
+    }
+    const { idempotencyKey: key, projectId: _p, ...values } = data;
+    const row = {
+      ...values,
+      gender: values.gender ?? 'UNKNOWN',
+      customerClass: values.customerClass ?? 'C',
+      confidentiality: values.confidentiality ?? 'NORMAL',
+      originProjectId: projectId,
+      createdBy: viewer.id,
+    };
+    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createCustomer', key }, async (tx) => {
+      await this.assertUnique(tx, { phone: row.phone, idNumber: row.idNumber ?? null });
+      const [created] = await tx.insert(customers).values(row).returning({ id: customers.id }).catch((e) => this.rethrow(e));
+      await recordAudit(tx, this.ctx, {
+        action: 'createCustomer',
+        subjectId: toGlobalId('Customer', created!.id),
+        projectId,
+        changes: maskedForAudit({ ...values, projectId: data.projectId }),
+      });
+      return created!.id;
+    });
+    const [saved] = await this.ctx.db.select().from(customers).where(eq(customers.id, id));
+    return saved!;
+  }
+
+  async update(input: UpdateCustomerInput): Promise<CustomerRow> {
+    const viewer = this.access.requireRole(CUSTOMER_WRITERS, 'update customers');
+    const data = parseInput(updateSchema, input);
+    const before = await this.get(data.id, 'input.id');
+    const { id: _id, ...changes } = data;
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as Partial<CustomerRow>;
+    if (set.confidentiality && set.confidentiality !== before.confidentiality && !this.access.seesConfidential()) {
+      throw AppError.forbidden(`Role ${viewer.role} may not change confidentiality`);
+    }
+    const changed = diff(before, set);
+    if (Object.keys(changed).length === 0) return before;
+    return this.ctx.db.transaction(async (tx) => {
+      await this.assertUnique(tx, { phone: changed.phone ? set.phone! : null, idNumber: changed.idNumber ? set.idNumber ?? null : null }, before.id);
+      const [row] = await tx
+        .update(customers)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(customers.id, before.id))
+        .returning()
+        .catch((e) => this.rethrow(e));
+      await recordAudit(tx, this.ctx, {
+        action: 'updateCustomer',
+        subjectId: data.id,
+        projectId: before.originProjectId,
+        changes: Object.fromEntries(
+          Object.entries(changed).map(([k, v]) => [k, { from: maskedForAudit({ [k]: v.from })[k], to: maskedForAudit({ [k]: v.to })[k] }]),
+        ),
+      });
+      return row!;
+    });
+  }
+
+  async addUnitOwnership(input: AddUnitOwnershipInput): Promise<OwnershipRow> {
+    this.access.requireRole(CUSTOMER_WRITERS, 'add unit ownerships');
+    const data = parseInput(ownershipSchema, input);
+    const customer = await this.get(data.customerId, 'input.customerId');
+    const projectId = parseId(data.projectId, 'Project', 'input.projectId');
+    if (!(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', data.projectId);
+    await this.access.assertProjectInScope(projectId, 'Project', data.projectId);
+    this.assertNotFuture('input.subscribedAt', data.subscribedAt);
+    return this.ctx.db.transaction(async (tx) => {
+      await tx
+        .insert(units)
+        .values({ projectId, building: data.building, unitNo: data.unitNo, room: data.room })
+        .onConflictDoNothing();
+      const [unit] = await tx
+        .select()
+        .from(units)
+        .where(and(eq(units.projectId, projectId), eq(units.building, data.building), eq(units.unitNo, data.unitNo), eq(units.room, data.room)));
+      const [existing] = await tx
+        .select({ id: unitOwnerships.id })
+        .from(unitOwnerships)
+        .where(and(eq(unitOwnerships.customerId, customer.id), eq(unitOwnerships.unitId, unit!.id)));
+      if (existing) {
+        throw AppError.conflict('The customer already holds this unit', { existingId: toGlobalId('UnitOwnership', existing.id) });
+      }
+      const [row] = await tx
+        .insert(unitOwnerships)
+        .values({ customerId: customer.id, unitId: unit!.id, projectId, subscribedAt: data.subscribedAt ?? null })
+        .returning();
+      await recordAudit(tx, this.ctx, {
+        action: 'addUnitOwnership',
+        subjectId: toGlobalId('UnitOwnership', row!.id),
+        projectId,
+        changes: { customerId: data.customerId, unitId: toGlobalId('Unit', unit!.id), subscribedAt: data.subscribedAt ?? null },
+      });
+      return row!;
+    });
+  }
+
+  async recordSigning(input: RecordSigningInput): Promise<OwnershipRow> {
+    this.access.requireRole(CUSTOMER_WRITERS, 'record signings');
+    const o = await this.getOwnership(input.ownershipId, 'input.ownershipId');
+    const signedAt = input.signedAt ?? this.ctx.now();
+    this.assertNotFuture('input.signedAt', signedAt);
+    if (o.signedAt) {
+      throw AppError.invalidTransition(`The unit was already signed at ${o.signedAt.toISOString()}`, { field: 'input.ownershipId' });
+    }
+    if (o.subscribedAt && signedAt < o.subscribedAt) {
+      throw AppError.badInput('input.signedAt', `must not be before the subscription (${o.subscribedAt.toISOString()})`);
+    }
+    return this.milestone(o, 'recordSigning', { signedAt });
+  }
+
+  async recordDelivery(input: RecordDeliveryInput): Promise<OwnershipRow> {
+    this.access.requireRole(CUSTOMER_WRITERS, 'record deliveries');
+    const o = await this.getOwnership(input.ownershipId, 'input.ownershipId');
+    const deliveredAt = input.deliveredAt ?? this.ctx.now();
+    this.assertNotFuture('input.deliveredAt', deliveredAt);
+    if (!o.signedAt) throw AppError.invalidTransition('The unit must be signed before it is delivered; record the signing first', { field: 'input.ownershipId' });
+    if (o.deliveredAt) {
+      throw AppError.invalidTransition(`The unit was already delivered at ${o.deliveredAt.toISOString()}`, { field: 'input.ownershipId' });
+    }
+    if (deliveredAt < o.signedAt) throw AppError.badInput('input.deliveredAt', `must not be before the signing (${o.signedAt.toISOString()})`);
+    return this.milestone(o, 'recordDelivery', { deliveredAt });
+  }
+
+  private async milestone(o: OwnershipRow, action: string, set: { signedAt?: Date; deliveredAt?: Date }): Promise<OwnershipRow> {
+    return this.ctx.db.transaction(async (tx) => {
+      // The guard in WHERE makes a concurrent double recording fail instead of overwriting.
+      const guard = set.signedAt ? sql`${unitOwnerships.signedAt} is null` : and(isNotNull(unitOwnerships.signedAt), sql`${unitOwnerships.deliveredAt} is null`);
+      const [row] = await tx
+        .update(unitOwnerships)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(and(eq(unitOwnerships.id, o.id), guard))
+        .returning();
+      if (!row) throw AppError.invalidTransition('The ownership changed meanwhile; reload it and try again');
+      await recordAudit(tx, this.ctx, { action, subjectId: toGlobalId('UnitOwnership', o.id), projectId: o.projectId, changes: set });
+      return row;
+    });
+  }
+
+  async reveal(input: RevealCustomerContactInput) {
+    this.access.requireRole(REVEALERS, 'reveal customer contact data');
+    const data = parseInput(revealSchema, input);
+    const c = await this.get(data.customerId, 'input.customerId');
+    await this.ctx.db.transaction((tx) =>
+      recordAudit(tx, this.ctx, {
+        action: 'revealCustomerContact',
+        subjectId: data.customerId,
+        projectId: c.originProjectId,
+        reason: data.reason,
+        changes: { fields: ['name', 'phone', 'idNumber', 'email'] },
+      }),
+    );
+    return c;
+  }
+
+  private assertNotFuture(field: string, at: Date | null | undefined) {
+    if (at && at.getTime() > this.ctx.now().getTime() + FUTURE_SKEW_MS) throw AppError.badInput(field, 'must not be in the future');
+  }
+
+  /** CONFLICT pointing at the existing customer when the phone or ID number is taken. */
+  private async assertUnique(tx: Tx, v: { phone: string | null; idNumber: string | null }, exceptId?: number) {
+    for (const [field, column, value] of [
+      ['phone', customers.phone, v.phone],
+      ['idNumber', customers.idNumber, v.idNumber],
+    ] as const) {
+      if (!value) continue;
+      const [hit] = await tx.select({ id: customers.id }).from(customers).where(eq(column, value));
+      if (hit && hit.id !== exceptId) {
+        throw AppError.conflict(`A customer with this ${field === 'phone' ? 'phone number' : 'ID number'} already exists`, {
+          field: `input.${field}`,
+          existingId: toGlobalId('Customer', hit.id),
+        });
+      }
+    }
+  }
+
+  private rethrow(e: unknown): never {
+    const c = pgErrorOf(e).constraint;
+    if (c === 'customers_phone_uq') throw AppError.conflict('A customer with this phone number already exists', { field: 'input.phone' });
+    if (c === 'customers_id_number_uq') throw AppError.conflict('A customer with this ID number already exists', { field: 'input.idNumber' });
+    throw e;
+  }
+}

@@ -1,0 +1,69 @@
+import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { READERS } from '../../auth/access.js';
+import type { Context } from '../../graphql/context.js';
+import { AppError } from '../../graphql/errors.js';
+import { decodeGlobalId } from '../../graphql/global-id.js';
+import { Node } from '../../graphql/node.js';
+import { CustomerService } from '../customers/customer.service.js';
+import { Customer, Unit, UnitOwnership } from '../customers/customer.type.js';
+import { ProjectService } from '../projects/project.service.js';
+import { CityCompany, Project, Region } from '../projects/project.type.js';
+import { AuditEntry } from '../audit/audit.type.js';
+import { auditLog } from '../../db/schema/index.js';
+import { eq } from 'drizzle-orm';
+
+/** NOT_FOUND becomes null, as Relay's `node` expects. */
+async function orNull<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'NOT_FOUND') return null;
+    throw e;
+  }
+}
+
+@Resolver()
+export class NodeResolver {
+  @Authorized(READERS)
+  @Query(() => Node, { nullable: true, description: 'Any object by global ID; null when unknown or not visible to the viewer.' })
+  async node(@Arg('id', () => ID, { description: 'Global ID.' }) id: string, @Ctx() ctx: Context): Promise<Node | null> {
+    const d = decodeGlobalId(id);
+    if (!d) throw AppError.badInput('id', 'is not a valid ID');
+    const { access, loaders } = ctx;
+    switch (d.type) {
+      case 'Project':
+        return orNull(new ProjectService(ctx).get(id).then(Project.from));
+      case 'Customer':
+        return orNull(new CustomerService(ctx).get(id).then(Customer.from));
+      case 'UnitOwnership':
+        return orNull(new CustomerService(ctx).getOwnership(id, 'id').then(UnitOwnership.from));
+      case 'Unit': {
+        const row = await loaders.unit.load(d.id);
+        return row && (await access.inScope(row.projectId)) ? Unit.from(row) : null;
+      }
+      case 'CityCompany': {
+        const row = await loaders.cityCompany.load(d.id);
+        const s = await access.scope();
+        return row && (s.all || s.cityCompanyIds.includes(row.id) || (await this.hasProjectIn(ctx, row.id))) ? CityCompany.from(row) : null;
+      }
+      case 'Region': {
+        const row = await loaders.region.load(d.id);
+        return row ? Region.from(row) : null;
+      }
+      case 'AuditEntry': {
+        if (!access.hasRole(['ADMIN'])) return null;
+        const [row] = await ctx.db.select().from(auditLog).where(eq(auditLog.id, d.id));
+        return row ? AuditEntry.from(row) : null;
+      }
+      default:
+        return null;
+    }
+  }
+
+  private async hasProjectIn(ctx: Context, cityCompanyId: number): Promise<boolean> {
+    const s = await ctx.access.scope();
+    if (s.all) return true;
+    const rows = await ctx.loaders.project.loadMany(s.projectIds);
+    return rows.some((r) => r && !(r instanceof Error) && r.cityCompanyId === cityCompanyId);
+  }
+}

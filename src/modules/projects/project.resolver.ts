@@ -1,0 +1,70 @@
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { PageArgsType } from '../../graphql/connection.js';
+import { READERS } from '../../auth/access.js';
+import type { Context } from '../../graphql/context.js';
+import { CityCompany, Project, ProjectConnection, Region } from './project.type.js';
+import { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
+import { ProjectService } from './project.service.js';
+
+@ObjectType({ description: 'Result of `createProject`.' })
+export class CreateProjectPayload {
+  @Field(() => Project, { description: 'The created project (or the first one, on an idempotent retry).' })
+  project!: Project;
+}
+
+@ObjectType({ description: 'Result of `updateProject`.' })
+export class UpdateProjectPayload {
+  @Field(() => Project, { description: 'The project after the change.' })
+  project!: Project;
+}
+
+@Resolver(() => Project)
+export class ProjectResolver {
+  @Authorized(READERS)
+  @Query(() => ProjectConnection, { description: 'Projects in the viewer’s scope.' })
+  async projects(
+    @Args() page: PageArgsType,
+    @Arg('filter', () => ProjectFilter, { nullable: true, description: 'Conditions on the projects.' }) filter: ProjectFilter | null,
+    @Arg('orderBy', () => ProjectOrder, { nullable: true, description: 'Ordering; by name ascending by default.' }) orderBy: ProjectOrder | null,
+    @Ctx() ctx: Context,
+  ) {
+    const { edges, pageInfo, count } = await new ProjectService(ctx).list(filter, orderBy, page);
+    return Object.assign(new ProjectConnection(), { edges: edges.map((e) => ({ cursor: e.cursor, node: Project.from(e.node) })), pageInfo, count });
+  }
+
+  @Authorized(READERS)
+  @Query(() => Project, { description: 'One project by ID; NOT_FOUND when unknown or out of scope.' })
+  async project(@Arg('id', () => ID, { description: 'Project ID.' }) id: string, @Ctx() ctx: Context): Promise<Project> {
+    return Project.from(await new ProjectService(ctx).get(id));
+  }
+
+  @Authorized()
+  @Mutation(() => CreateProjectPayload, { description: 'Creates a project under a city company (ADMIN, or MANAGER of that city company).' })
+  async createProject(@Arg('input', () => CreateProjectInput, { description: 'The new project.' }) input: CreateProjectInput, @Ctx() ctx: Context) {
+    return { project: Project.from(await new ProjectService(ctx).create(input)) };
+  }
+
+  @Authorized()
+  @Mutation(() => UpdateProjectPayload, { description: 'Changes a project in scope (ADMIN, MANAGER).' })
+  async updateProject(@Arg('input', () => UpdateProjectInput, { description: 'The changes.' }) input: UpdateProjectInput, @Ctx() ctx: Context) {
+    return { project: Project.from(await new ProjectService(ctx).update(input)) };
+  }
+
+  @FieldResolver(() => CityCompany, { description: 'The city company (城市公司) the project belongs to.' })
+  async cityCompany(@Root() p: Project, @Ctx() ctx: Context): Promise<CityCompany> {
+    const row = await ctx.loaders.cityCompany.load(p.cityCompanyId);
+    if (!row) throw new Error(`city company ${p.cityCompanyId} missing`);
+    return CityCompany.from(row);
+  }
+}
+
+@Resolver(() => CityCompany)
+export class CityCompanyResolver {
+  @FieldResolver(() => Region, { description: 'The region (区域公司) of the city company.' })
+  async region(@Root() c: CityCompany, @Ctx() ctx: Context): Promise<Region> {
+    const row = await ctx.loaders.region.load(c.regionId);
+    if (!row) throw new Error(`region ${c.regionId} missing`);
+    return Region.from(row);
+  }
+}
+

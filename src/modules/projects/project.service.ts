@@ -1,0 +1,161 @@
+import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { PROJECT_WRITERS } from '../../auth/access.js';
+import type { DbOrTx } from '../../db/client.js';
+import { idempotent } from '../../db/idempotency.js';
+import { cityCompanies, projects } from '../../db/schema/index.js';
+import { PROJECT_STAGES } from '../../domain/enums.js';
+import type { Context } from '../../graphql/context.js';
+import { AppError, pgErrorOf } from '../../graphql/errors.js';
+import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import type { ProjectRow } from '../../graphql/loaders.js';
+import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { idempotencyKey, localDate, parseInput, text } from '../../graphql/validate.js';
+import { diff, recordAudit } from '../audit/audit.service.js';
+import type { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
+
+const SORTS: Record<string, SortSpec> = {
+  NAME: { key: 'NAME', column: projects.name, cast: 'text' },
+  CODE: { key: 'CODE', column: projects.code, cast: 'text' },
+  CREATED_AT: { key: 'CREATED_AT', column: projects.createdAt, cast: 'timestamptz' },
+};
+
+const sortValue = (r: ProjectRow, key: string) => (key === 'NAME' ? r.name : key === 'CODE' ? r.code : r.createdAt);
+
+/** Escapes LIKE wildcards in user text. */
+export function likePattern(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const warranty = z.array(z.object({ component: text(50), years: z.number().int().min(1).max(100) })).max(50);
+const fields = {
+  code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, - or _'),
+  name: text(100),
+  city: text(50),
+  stage: z.enum(PROJECT_STAGES),
+  phase: text(50).nullish(),
+  totalUnits: z.number().int().min(0).max(1_000_000).nullish(),
+  salesOpenedOn: localDate.nullish(),
+  plannedDeliveryOn: localDate.nullish(),
+  actualDeliveryOn: localDate.nullish(),
+  warrantyTerms: warranty.nullish(),
+};
+const createSchema = z.object({ ...fields, cityCompanyId: z.string(), idempotencyKey: idempotencyKey.nullish() });
+const updateSchema = z.object({ id: z.string() }).extend(z.object(fields).partial().shape);
+
+/** Projects: listing in scope, creation and updates, each audited. */
+export class ProjectService {
+  constructor(private readonly ctx: Context) {}
+
+  /** A project in scope, or NOT_FOUND. */
+  async get(gid: string, field = 'id'): Promise<ProjectRow> {
+    const id = parseId(gid, 'Project', field);
+    const row = await this.ctx.loaders.project.load(id);
+    if (!row || !(await this.ctx.access.inScope(id))) throw AppError.notFound('Project', gid);
+    return row;
+  }
+
+  async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs) {
+    const sort = SORTS[order?.field ?? 'NAME']!;
+    const descending = order?.direction === 'DESC';
+    const req = pageRequest(args, sort.key);
+    const conds: (SQL | undefined)[] = [await this.ctx.access.projectCondition(projects.id)];
+    if (filter?.search?.trim()) {
+      const p = likePattern(filter.search.trim());
+      conds.push(or(ilike(projects.name, p), ilike(projects.code, p)));
+    }
+    if (filter?.cities?.length) conds.push(inArray(projects.city, filter.cities));
+    if (filter?.stages?.length) conds.push(inArray(projects.stage, filter.stages));
+    if (filter?.cityCompanyIds?.length) {
+      conds.push(inArray(projects.cityCompanyId, filter.cityCompanyIds.map((g, i) => parseId(g, 'CityCompany', `filter.cityCompanyIds.${i}`))));
+    }
+    if (filter?.regionIds?.length) {
+      const regionIds = filter.regionIds.map((g, i) => parseId(g, 'Region', `filter.regionIds.${i}`));
+      conds.push(
+        inArray(projects.cityCompanyId, this.ctx.db.select({ id: cityCompanies.id }).from(cityCompanies).where(inArray(cityCompanies.regionId, regionIds))),
+      );
+    }
+    const base = and(...conds);
+    const ks = keyset(req, sort, projects.id, descending);
+    const rows = await this.ctx.db.select().from(projects).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
+    for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
+    return {
+      ...pageOf(rows, req, (r) => encodeCursor(sort.key, sortValue(r, sort.key), r.id)),
+      count: () => this.ctx.db.$count(projects, base),
+    };
+  }
+
+  async create(input: CreateProjectInput): Promise<ProjectRow> {
+    const viewer = this.ctx.access.requireRole(PROJECT_WRITERS, 'create projects');
+    const data = parseInput(createSchema, input);
+    const cityCompanyId = parseId(data.cityCompanyId, 'CityCompany', 'input.cityCompanyId');
+    const company = await this.ctx.loaders.cityCompany.load(cityCompanyId);
+    if (!company || !(await this.ctx.access.cityCompanyInScope(cityCompanyId))) {
+      throw AppError.notFound('CityCompany', data.cityCompanyId);
+    }
+    const { idempotencyKey: key, cityCompanyId: _c, ...values } = data;
+    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createProject', key }, async (tx) => {
+      await this.assertCodeFree(tx, values.code);
+      const [row] = await tx
+        .insert(projects)
+        .values({ ...values, cityCompanyId, warrantyTerms: values.warrantyTerms ?? [] })
+        .returning()
+        .catch((e) => this.rethrow(e, values.code));
+      await recordAudit(tx, this.ctx, {
+        action: 'createProject',
+        subjectId: toGlobalId('Project', row!.id),
+        projectId: row!.id,
+        changes: { ...values, cityCompanyId: data.cityCompanyId },
+      });
+      return row!.id;
+    });
+    // In scope by construction for this viewer's city company; a freshly created project is visible to its creator.
+    const [row] = await this.ctx.db.select().from(projects).where(eq(projects.id, id));
+    return row!;
+  }
+
+  async update(input: UpdateProjectInput): Promise<ProjectRow> {
+    this.ctx.access.requireRole(PROJECT_WRITERS, 'update projects');
+    const data = parseInput(updateSchema, input);
+    const before = await this.get(data.id, 'input.id');
+    const { id: _id, ...changes } = data;
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    if (Object.keys(set).length === 0) return before;
+    if (typeof set.code === 'string' && set.code.toLowerCase() !== before.code.toLowerCase()) await this.assertCodeFree(this.ctx.db, set.code);
+    return this.ctx.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(projects)
+        .set({ ...set, updatedAt: sql`now()` })
+        .where(eq(projects.id, before.id))
+        .returning()
+        .catch((e) => this.rethrow(e, String(set.code)));
+      await recordAudit(tx, this.ctx, {
+        action: 'updateProject',
+        subjectId: data.id,
+        projectId: before.id,
+        changes: diff(before, set),
+      });
+      return row!;
+    });
+  }
+
+  private async assertCodeFree(db: DbOrTx, code: string) {
+    const [existing] = await db
+      .select({ id: projects.id })
+      .from(projects)
+      .where(sql`lower(${projects.code}) = lower(${code})`);
+    if (existing) {
+      throw AppError.conflict(`A project with code ${code} already exists`, {
+        field: 'input.code',
+        existingId: toGlobalId('Project', existing.id),
+      });
+    }
+  }
+
+  private rethrow(e: unknown, code: string): never {
+    if (pgErrorOf(e).constraint === 'projects_code_uq') {
+      throw AppError.conflict(`A project with code ${code} already exists`, { field: 'input.code' });
+    }
+    throw e;
+  }
+}

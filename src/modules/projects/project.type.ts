@@ -1,0 +1,99 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import type { ProjectStage } from '../../domain/enums.js';
+import { Connection } from '../../graphql/connection.js';
+import { ProjectStageEnum } from '../../graphql/enums.js';
+import { toGlobalId } from '../../graphql/global-id.js';
+import type { CityCompanyRow, ProjectRow, RegionRow } from '../../graphql/loaders.js';
+import { Node } from '../../graphql/node.js';
+import { LocalDateScalar } from '../../graphql/scalars.js';
+
+@ObjectType({ implements: Node, description: '区域公司 — a region of the group.' })
+export class Region extends Node {
+  dbId!: number;
+
+  @Field({ description: 'Short code, e.g. `SOUTH`.' })
+  code!: string;
+
+  @Field({ description: 'Name, e.g. 华南区域.' })
+  name!: string;
+
+  static from(row: RegionRow): Region {
+    return Object.assign(new Region(), { ...row, dbId: row.id, id: toGlobalId('Region', row.id) });
+  }
+}
+
+@ObjectType({ implements: Node, description: '城市公司 — a city company; every project belongs to one.' })
+export class CityCompany extends Node {
+  dbId!: number;
+  regionId!: number;
+
+  @Field({ description: 'Short code, e.g. `SZ`.' })
+  code!: string;
+
+  @Field({ description: 'Name, e.g. 深圳公司.' })
+  name!: string;
+
+  @Field({ description: 'City (城市), e.g. 深圳.' })
+  city!: string;
+
+  static from(row: CityCompanyRow): CityCompany {
+    return Object.assign(new CityCompany(), { ...row, dbId: row.id, id: toGlobalId('CityCompany', row.id) });
+  }
+}
+
+@ObjectType({ description: 'Warranty term (保修期) for one building component.' })
+export class WarrantyTerm {
+  @Field({ description: 'Component, e.g. 防水 waterproofing.' })
+  component!: string;
+
+  @Field(() => Int, { description: 'Warranty length in years.' })
+  years!: number;
+}
+
+@ObjectType({ implements: Node, description: '项目 — a real-estate development.' })
+export class Project extends Node {
+  dbId!: number;
+  cityCompanyId!: number;
+
+  @Field({ description: 'Unique project code, e.g. `SZ-001`.' })
+  code!: string;
+
+  @Field({ description: 'Project name.' })
+  name!: string;
+
+  @Field({ description: 'City (城市).' })
+  city!: string;
+
+  @Field(() => String, { nullable: true, description: 'Phase/batch (期), e.g. 一期.' })
+  phase!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Total number of units.' })
+  totalUnits!: number | null;
+
+  @Field(() => ProjectStageEnum, { description: 'Lifecycle stage.' })
+  stage!: ProjectStage;
+
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Sales opening date (开盘).' })
+  salesOpenedOn!: string | null;
+
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Planned delivery date (计划交付).' })
+  plannedDeliveryOn!: string | null;
+
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Actual delivery date (实际交付).' })
+  actualDeliveryOn!: string | null;
+
+  @Field(() => [WarrantyTerm], { description: 'Warranty terms per component.' })
+  warrantyTerms!: WarrantyTerm[];
+
+  @Field({ description: 'When the project was created.' })
+  createdAt!: Date;
+
+  @Field({ description: 'When the project was last changed.' })
+  updatedAt!: Date;
+
+  static from(row: ProjectRow): Project {
+    return Object.assign(new Project(), { ...row, dbId: row.id, id: toGlobalId('Project', row.id) });
+  }
+}
+
+export const ProjectConnection = Connection(Project, 'Project');

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { signToken } from '../../src/auth/token.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openPglite, openPostgres, type Database } from '../../src/db/client.js';
+import type { Department, Role } from '../../src/domain/enums.js';
+import { createLogger } from '../../src/logger.js';
+import { createApp, type App } from '../../src/server.js';
+
+/** A GraphQL response as clients see it. */
+export type GqlResult<T = any> = {
+  status: number;
+  data?: T;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
+};
+
+/** Which database this test run uses. */
+export const dbKind: 'pglite' | 'postgres' = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
+
+/**
+ * A fresh database for one test file, cloned from the migrated template of this
+ * run: a PGlite loaded from the dumped data dir, or a server database copied from
+ * the template database. `drop()` removes it.
+ */
+export async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const file = inject('pgliteTemplate');
+    const database = await openPglite({ loadDataDir: new Blob([readFileSync(file)]) });
+    return { database, drop: () => database.close() };
+  }
+  const template = inject('pgTemplate');
+  const name = `${template}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${template}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = openPostgres(url.toString(), { max: 5 });
+  return {
+    database,
+    drop: async () => {
+      await database.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export type TokenOptions = { scope?: string[] | null; sub?: string; department?: Department; name?: string };
+
+/** A running API on a random port over a fresh database. */
+export type TestApp = {
+  url: string;
+  config: Config;
+  database: Database;
+  app: App;
+  /** Signs a token for a role. */
+  token(role: Role, opts?: TokenOptions): Promise<string>;
+  /** POSTs an operation; `auth` is a token or a role (signed with whole-group scope). */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, auth?: string | Role | null): Promise<GqlResult<T>>;
+  /** Raw fetch against the server. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+};
+
+const ROLE_NAMES = new Set(['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST', 'SUBSCRIBER']);
+
+export async function startTestApp(opts: { env?: Record<string, string>; clock?: () => Date } = {}): Promise<TestApp> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...opts.env });
+  const { database, drop } = await freshDatabase();
+  const logger = createLogger(config.logLevel);
+  const app = await createApp({ config, database, logger, clock: opts.clock });
+  const port = await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
+  const token = (role: Role, o: TokenOptions = {}) =>
+    signToken(config, { sub: o.sub ?? `test-${role.toLowerCase()}`, role, scope: o.scope ?? null, department: o.department ?? null, name: o.name ?? null });
+  return {
+    url,
+    config,
+    database,
+    app,
+    token,
+    fetch: (path, init) => fetch(url + path, init),
+    async gql(query, variables, auth) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (auth) headers.authorization = `Bearer ${ROLE_NAMES.has(auth) ? await token(auth as Role) : auth}`;
+      const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as GqlResult;
+      return { ...body, status: res.status };
+    },
+    async close() {
+      await app.close();
+      await drop();
+    },
+  };
+}
+
+/** The `extensions.code` of the first error, for terse assertions. */
+export const codeOf = (r: GqlResult) => r.errors?.[0]?.extensions?.code;

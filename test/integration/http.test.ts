@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../../src/auth/token.js';
+import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ env: { MAX_QUERY_DEPTH: '6', MAX_BODY_BYTES: '4096' } });
+});
+afterAll(() => t?.close());
+
+describe('operational HTTP', () => {
+  it('answers /healthz and /readyz', async () => {
+    const h = await t.fetch('/healthz');
+    expect(h.status).toBe(200);
+    expect(await h.json()).toEqual({ status: 'ok' });
+    const r = await t.fetch('/readyz');
+    expect(r.status).toBe(200);
+    expect((await r.json()).status).toBe('ready');
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    await t.gql('{ viewer { id } }', {}, 'ADMIN');
+    const m = await t.fetch('/metrics');
+    expect(m.status).toBe(200);
+    const text = await m.text();
+    expect(text).toContain('http_request_duration_seconds_bucket');
+    expect(text).toContain('db_statements_total');
+  });
+
+  it('echoes or creates a request id', async () => {
+    const r = await t.fetch('/healthz', { headers: { 'x-request-id': 'abc-123' } });
+    expect(r.headers.get('x-request-id')).toBe('abc-123');
+    const r2 = await t.fetch('/healthz');
+    expect(r2.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves the self-hosted IDE to browsers', async () => {
+    const page = await t.fetch('/graphql', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('/ide/graphiql.js');
+    expect(html).not.toMatch(/https?:\/\/(?!localhost)/);
+    for (const asset of ['/ide/graphiql.js', '/ide/graphiql.css', '/ide/react.js', '/ide/react-dom.js']) {
+      const a = await t.fetch(asset);
+      expect(a.status, asset).toBe(200);
+      expect((await a.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+  });
+
+  it('answers GET /graphql queries (cacheable reads)', async () => {
+    const token = await t.token('ANALYST');
+    const r = await t.fetch(`/graphql?query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(200);
+    expect((await r.json()).data.viewer.role).toBe('ANALYST');
+  });
+
+  it('refuses mutations over GET', async () => {
+    const token = await t.token('ADMIN');
+    const q = encodeURIComponent('mutation { updateProject(input: { id: "x" }) { project { id } } }');
+    const r = await t.fetch(`/graphql?query=${q}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(405);
+  });
+
+  it('rejects malformed JSON with 400 and no internals', async () => {
+    const r = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(r.status).toBe(400);
+    const text = await r.text();
+    expect(JSON.parse(text).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(text).not.toMatch(/at \w+ \(|node_modules|SyntaxError/);
+  });
+
+  it('rejects oversized bodies with 413', async () => {
+    const body = JSON.stringify({ query: `{ viewer { id } } # ${'x'.repeat(5000)}` });
+    const r = await t.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(r.status).toBe(413);
+  });
+
+  it('rejects invalid, foreign and expired tokens with 401 UNAUTHENTICATED', async () => {
+    for (const token of [
+      'not-a-jwt',
+      await signToken({ ...t.config, jwtSecret: 'another-secret-another-secret-another-secret' }, { sub: 'x', role: 'ADMIN' }),
+      await signToken(t.config, { sub: 'x', role: 'ADMIN' }, '-1m'),
+    ]) {
+      const r = await t.gql('{ viewer { id } }', {}, token);
+      expect(r.status).toBe(401);
+      expect(codeOf(r)).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('answers anonymous data queries with UNAUTHENTICATED and viewer with null', async () => {
+    const r = await t.gql('{ projects { totalCount } }');
+    expect(codeOf(r)).toBe('UNAUTHENTICATED');
+    expect(r.data).toBeNull();
+    const v = await t.gql('{ viewer { id } }');
+    expect(v.data).toEqual({ viewer: null });
+  });
+
+  it('limits query depth', async () => {
+    const deep = '{ customers { edges { node { units { unit { project { cityCompany { region { name } } } } } } } } }';
+    const r = await t.gql(deep, {}, 'ADMIN');
+    expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(r.errors![0]!.message).toMatch(/depth/);
+  });
+
+  it('reports unknown fields as validation errors without stack traces', async () => {
+    const r = await t.gql('{ nope }', {}, 'ADMIN');
+    expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(JSON.stringify(r)).not.toContain('stacktrace');
+  });
+
+  it('returns 404 JSON for unknown routes', async () => {
+    const r = await t.fetch('/nope');
+    expect(r.status).toBe(404);
+    expect((await r.json()).errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After past the per-token limit', async () => {
+    const limited = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const token = await limited.token('ADMIN');
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await limited.gql('{ viewer { id } }', {}, token)).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const other = await limited.gql('{ viewer { id } }', {}, await limited.token('ADMIN', { sub: 'someone-else' }));
+      expect(other.status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
