@@ -4,7 +4,7 @@ CREATE TABLE "city_companies" (
 	"name" text NOT NULL,
 	"city" text NOT NULL,
 	"region_id" bigint NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "city_companies_code_unique" UNIQUE("code")
 );
 --> statement-breakpoint
@@ -21,15 +21,15 @@ CREATE TABLE "projects" (
 	"planned_delivery_on" date,
 	"actual_delivery_on" date,
 	"warranty_terms" jsonb DEFAULT '[]'::jsonb NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "regions" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "regions_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"code" text NOT NULL,
 	"name" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "regions_code_unique" UNIQUE("code")
 );
 --> statement-breakpoint
@@ -38,7 +38,7 @@ CREATE TABLE "staff" (
 	"name" text NOT NULL,
 	"role" text NOT NULL,
 	"department" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "customers" (
@@ -55,8 +55,8 @@ CREATE TABLE "customers" (
 	"confidentiality" text DEFAULT 'NORMAL' NOT NULL,
 	"origin_project_id" bigint NOT NULL,
 	"created_by" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "unit_ownerships" (
@@ -64,12 +64,12 @@ CREATE TABLE "unit_ownerships" (
 	"customer_id" bigint NOT NULL,
 	"unit_id" bigint NOT NULL,
 	"project_id" bigint NOT NULL,
-	"subscribed_at" timestamp with time zone,
-	"signed_at" timestamp with time zone,
-	"delivered_at" timestamp with time zone,
-	"moved_in_at" timestamp with time zone,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"subscribed_at" timestamp (3) with time zone,
+	"signed_at" timestamp (3) with time zone,
+	"delivered_at" timestamp (3) with time zone,
+	"moved_in_at" timestamp (3) with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "units" (
@@ -78,7 +78,7 @@ CREATE TABLE "units" (
 	"building" text NOT NULL,
 	"unit_no" text NOT NULL,
 	"room" text NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "business_calendar_days" (
@@ -90,7 +90,7 @@ CREATE TABLE "business_calendar_days" (
 CREATE TABLE "business_calendar_years" (
 	"year" integer PRIMARY KEY NOT NULL,
 	"source" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "complaint_events" (
@@ -102,7 +102,7 @@ CREATE TABLE "complaint_events" (
 	"actor_id" text,
 	"note" text,
 	"data" jsonb,
-	"at" timestamp with time zone DEFAULT now() NOT NULL
+	"at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "complaint_number_counters" (
@@ -131,16 +131,16 @@ CREATE TABLE "complaints" (
 	"repeat_of_id" bigint,
 	"sla_policy_id" bigint,
 	"sla_paused" boolean DEFAULT false NOT NULL,
-	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"accepted_at" timestamp with time zone,
-	"resolved_at" timestamp with time zone,
-	"return_visited_at" timestamp with time zone,
-	"closed_at" timestamp with time zone,
+	"received_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"accepted_at" timestamp (3) with time zone,
+	"resolved_at" timestamp (3) with time zone,
+	"return_visited_at" timestamp (3) with time zone,
+	"closed_at" timestamp (3) with time zone,
 	"return_visit_score" integer,
 	"resolution" text,
-	"repair_appointment_at" timestamp with time zone,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"repair_appointment_at" timestamp (3) with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "sla_alerts" (
@@ -152,10 +152,10 @@ CREATE TABLE "sla_alerts" (
 	"planned_touchpoint_id" bigint,
 	"survey_response_id" bigint,
 	"project_id" bigint NOT NULL,
-	"due_at" timestamp with time zone,
-	"fired_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"due_at" timestamp (3) with time zone,
+	"fired_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"late" boolean DEFAULT false NOT NULL,
-	"acknowledged_at" timestamp with time zone,
+	"acknowledged_at" timestamp (3) with time zone,
 	"acknowledged_by" text
 );
 --> statement-breakpoint
@@ -167,15 +167,15 @@ CREATE TABLE "sla_clocks" (
 	"target" text NOT NULL,
 	"working_time" boolean NOT NULL,
 	"warn_at" real NOT NULL,
-	"started_at" timestamp with time zone NOT NULL,
-	"due_at" timestamp with time zone,
-	"warn_due_at" timestamp with time zone,
-	"paused_at" timestamp with time zone,
-	"stopped_at" timestamp with time zone,
+	"started_at" timestamp (3) with time zone NOT NULL,
+	"due_at" timestamp (3) with time zone,
+	"warn_due_at" timestamp (3) with time zone,
+	"paused_at" timestamp (3) with time zone,
+	"stopped_at" timestamp (3) with time zone,
 	"consumed_ms" bigint DEFAULT 0 NOT NULL,
-	"next_check_at" timestamp with time zone,
-	"warned_at" timestamp with time zone,
-	"breached_at" timestamp with time zone
+	"next_check_at" timestamp (3) with time zone,
+	"warned_at" timestamp (3) with time zone,
+	"breached_at" timestamp (3) with time zone
 );
 --> statement-breakpoint
 CREATE TABLE "sla_policies" (
@@ -187,8 +187,8 @@ CREATE TABLE "sla_policies" (
 	"clocks" jsonb NOT NULL,
 	"priority" integer DEFAULT 0 NOT NULL,
 	"active" boolean DEFAULT true NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "sla_policies_name_unique" UNIQUE("name")
 );
 --> statement-breakpoint
@@ -199,11 +199,11 @@ CREATE TABLE "planned_touchpoints" (
 	"project_id" bigint NOT NULL,
 	"unit_id" bigint,
 	"trigger_key" text NOT NULL,
-	"due_at" timestamp with time zone NOT NULL,
+	"due_at" timestamp (3) with time zone NOT NULL,
 	"status" text DEFAULT 'PLANNED' NOT NULL,
 	"touchpoint_id" bigint,
-	"completed_at" timestamp with time zone,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"completed_at" timestamp (3) with time zone,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "standard_action_rules" (
@@ -218,8 +218,8 @@ CREATE TABLE "standard_action_rules" (
 	"sample_share" real,
 	"sample_cap" integer,
 	"active" boolean DEFAULT true NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "standard_action_rules_code_unique" UNIQUE("code")
 );
 --> statement-breakpoint
@@ -232,10 +232,10 @@ CREATE TABLE "touchpoints" (
 	"channel" text NOT NULL,
 	"kind" text NOT NULL,
 	"staff_id" text,
-	"occurred_at" timestamp with time zone NOT NULL,
+	"occurred_at" timestamp (3) with time zone NOT NULL,
 	"notes" text,
 	"outcome" text,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "survey_answers" (
@@ -264,7 +264,7 @@ CREATE TABLE "survey_responses" (
 	"complaint_id" bigint,
 	"overall_score" integer,
 	"nps_score" integer,
-	"submitted_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"submitted_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"created_by" text
 );
 --> statement-breakpoint
@@ -274,14 +274,14 @@ CREATE TABLE "survey_templates" (
 	"name" text NOT NULL,
 	"kind" text NOT NULL,
 	"active" boolean DEFAULT true NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "survey_templates_code_unique" UNIQUE("code")
 );
 --> statement-breakpoint
 CREATE TABLE "audit_log" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "audit_log_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
-	"at" timestamp with time zone DEFAULT now() NOT NULL,
+	"at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"actor_id" text NOT NULL,
 	"actor_role" text NOT NULL,
 	"action" text NOT NULL,
@@ -299,7 +299,7 @@ CREATE TABLE "domain_events" (
 	"aggregate_id" bigint NOT NULL,
 	"project_id" bigint,
 	"payload" jsonb NOT NULL,
-	"at" timestamp with time zone DEFAULT now() NOT NULL
+	"at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "idempotency_keys" (
@@ -307,7 +307,7 @@ CREATE TABLE "idempotency_keys" (
 	"operation" text NOT NULL,
 	"key" text NOT NULL,
 	"result_id" bigint NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "idempotency_keys_actor_id_operation_key_pk" PRIMARY KEY("actor_id","operation","key")
 );
 --> statement-breakpoint

@@ -30,6 +30,8 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Allow schema introspection (and the IDE). Defaults to on outside production. */
     INTROSPECTION: z.enum(['true', 'false']).optional(),
+    /** Pre-fill the IDE with a short-lived ADMIN token for browsers on this machine (never in production). */
+    IDE_DEV_TOKEN: z.enum(['true', 'false']).default('false'),
     /** Maximum selection depth of an operation. */
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
     /** Maximum request body in bytes. */
@@ -77,6 +79,7 @@ export type Config = {
   tokenTtl: string;
   logLevel: string;
   introspection: boolean;
+  ideDevToken: boolean;
   maxQueryDepth: number;
   maxBodyBytes: number;
   rateLimitPerMinute: number;
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tokenTtl: e.TOKEN_TTL,
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
+    ideDevToken: e.IDE_DEV_TOKEN === 'true',
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     maxBodyBytes: e.MAX_BODY_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

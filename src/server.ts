@@ -12,6 +12,7 @@ import { createContext, type AppDeps, type Context } from './graphql/context.js'
 import { AppError, formatError } from './graphql/errors.js';
 import { ideAsset, idePage } from './graphql/ide.js';
 import { depthLimit, RateLimiter } from './graphql/limits.js';
+import { setCursorSecret } from './graphql/pagination.js';
 import { getSchema } from './graphql/schema.js';
 
 /** A running (or ready to run) API server. */
@@ -60,6 +61,7 @@ const isLoopback = (addr: string | undefined) => !!addr && (addr === '::1' || ad
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, database, logger } = deps;
   const schema = await getSchema();
+  setCursorSecret(config.jwtSecret);
 
   const metrics = new client.Registry();
   client.collectDefaultMetrics({ register: metrics });
@@ -114,6 +116,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo, then closes the database.
+    stopOnTerminationSignals: false,
     // Bearer tokens (not cookies) authenticate, so cross-site requests carry no credentials:
     // CSRF prevention would only block cacheable GET requests from BI tools.
     csrfPrevention: false,
@@ -217,8 +221,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
       ) {
         route = 'ide';
         if (!config.introspection) throw new HttpError(404, 'NOT_FOUND', 'The IDE is disabled (INTROSPECTION=false)');
-        // Development convenience: a local browser gets a short-lived ADMIN token pre-filled.
-        const token = config.nodeEnv !== 'production' && isLoopback(req.socket.remoteAddress)
+        // Opt-in development convenience (IDE_DEV_TOKEN=true): a browser on this machine, not
+        // behind a proxy, gets a short-lived ADMIN token pre-filled.
+        const proxied = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined;
+        const token = config.ideDevToken && config.nodeEnv !== 'production' && !proxied && isLoopback(req.socket.remoteAddress)
           ? await signToken(config, { sub: 'dev-ide', role: 'ADMIN', name: 'IDE (development)' }, '8h')
           : null;
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

@@ -1,4 +1,5 @@
-import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { AppError } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -10,15 +11,45 @@ export type PageArgs = { first?: number | null; after?: string | null; last?: nu
 type CursorValue = string | number;
 type Cursor = { k: string; v: CursorValue; id: number };
 
-/** Opaque keyset cursor over (sort key, id). */
+let cursorKey = createHash('sha256').update('cx-cursor:unconfigured').digest();
+
+/** Derives the cursor encryption key from the server secret (called once at start-up). */
+export function setCursorSecret(secret: string): void {
+  cursorKey = createHash('sha256').update(`cx-cursor:${secret}`).digest();
+}
+
+/**
+ * Opaque keyset cursor over (sort key, id), encrypted (AES-256-GCM): a cursor
+ * carries the sort value (e.g. a customer's full name), which masked viewers must
+ * not read, and a forged cursor must not probe the data. The IV is derived from
+ * the content so equal pages get equal cursors (cacheable GET requests).
+ */
 export function encodeCursor(orderKey: string, value: CursorValue | Date, id: number): string {
   const v = value instanceof Date ? value.toISOString() : value;
-  return Buffer.from(JSON.stringify([orderKey, v, id])).toString('base64url');
+  const plain = Buffer.from(JSON.stringify([orderKey, v, id]));
+  const iv = createHmac('sha256', cursorKey).update(plain).digest().subarray(0, 12);
+  const cipher = createCipheriv('aes-256-gcm', cursorKey, iv);
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+function decrypt(cursor: string): string | null {
+  try {
+    const raw = Buffer.from(cursor, 'base64url');
+    if (raw.length < 29 || raw.length > 2048) return null;
+    const decipher = createDecipheriv('aes-256-gcm', cursorKey, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
 }
 
 function decodeCursor(cursor: string, field: 'after' | 'before', orderKey: string): Cursor {
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const text = typeof cursor === 'string' ? decrypt(cursor) : null;
+    if (text === null) throw new Error('not ours');
+    const parsed: unknown = JSON.parse(text);
     if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[0] === 'string' && Number.isSafeInteger(parsed[2])) {
       const [k, v, id] = parsed as [string, CursorValue, number];
       if (typeof v !== 'string' && typeof v !== 'number') throw new Error('bad value');
@@ -65,6 +96,10 @@ export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, de
   const scanDesc = descending !== req.backward;
   let where: SQL | undefined;
   if (req.cursor) {
+    const v = req.cursor.v;
+    const valid =
+      sort.cast === 'text' ? typeof v === 'string' : sort.cast === 'timestamptz' ? typeof v === 'string' && !Number.isNaN(Date.parse(v)) : Number.isSafeInteger(v);
+    if (!valid) throw AppError.badInput(req.backward ? 'before' : 'after', 'is not a valid cursor from this connection');
     const op = scanDesc ? sql`<` : sql`>`;
     where = sql`(${sort.column}, ${idColumn}) ${op} (cast(${req.cursor.v} as ${sql.raw(sort.cast)}), cast(${req.cursor.id} as bigint))`;
   }

@@ -15,7 +15,7 @@ import type {
 import { customers, units } from './customers.js';
 import { createdAt, id, projects, updatedAt } from './org.js';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 /** 投诉与报修: a complaint, repair request, inquiry or suggestion. */
 export const complaints = pgTable(

@@ -3,7 +3,7 @@ import { bigint, date, index, pgTable, text, timestamp, uniqueIndex } from 'driz
 import type { Channel, Confidentiality, CustomerClass, Gender } from '../../domain/enums.js';
 import { createdAt, id, projects, updatedAt } from './org.js';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 /** 客户: a (prospective) home buyer. */
 export const customers = pgTable(

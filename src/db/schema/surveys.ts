@@ -50,7 +50,7 @@ export const surveyResponses = pgTable(
     complaintId: bigint('complaint_id', { mode: 'number' }).references(() => complaints.id),
     overallScore: integer('overall_score'),
     npsScore: integer('nps_score'),
-    submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    submittedAt: timestamp('submitted_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
     createdBy: text('created_by'),
   },
   (t) => [

@@ -14,7 +14,7 @@ export const domainEvents = pgTable(
     aggregateId: bigint('aggregate_id', { mode: 'number' }).notNull(),
     projectId: bigint('project_id', { mode: 'number' }),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    at: timestamp('at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
   (t) => [index('domain_events_type_id_idx').on(t.type, t.id)],
 );
@@ -24,7 +24,7 @@ export const auditLog = pgTable(
   'audit_log',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    at: timestamp('at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
     actorId: text('actor_id').notNull(),
     actorRole: text('actor_role').notNull(),
     action: text('action').notNull(),

@@ -3,7 +3,7 @@ import type { Channel, PlannedTouchpointStatus, ProjectStage, RuleTrigger } from
 import { customers, units } from './customers.js';
 import { createdAt, id, projects, updatedAt } from './org.js';
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 
 /** 客户触点: a recorded contact with a customer. */
 export const touchpoints = pgTable(

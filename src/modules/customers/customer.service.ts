@@ -7,6 +7,8 @@ import { idempotent } from '../../db/idempotency.js';
 import { customers, unitOwnerships, units } from '../../db/schema/index.js';
 import { CHANNELS, CONFIDENTIALITY_LEVELS, CUSTOMER_CLASSES, GENDERS, type Segment } from '../../domain/enums.js';
 import { monthsBefore } from '../../domain/segment.js';
+import { normalisePhone } from '../../domain/contact.js';
+import { maskName } from '../../auth/masking.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
@@ -76,6 +78,8 @@ function maskedForAudit(values: Record<string, unknown>): Record<string, unknown
   if (typeof out.phone === 'string') out.phone = maskPhone(out.phone);
   if (typeof out.idNumber === 'string') out.idNumber = maskIdNumber(out.idNumber);
   if (typeof out.email === 'string') out.email = maskEmail(out.email);
+  if (typeof out.name === 'string') out.name = maskName(out.name);
+  if (typeof out.birthday === 'string') out.birthday = '****-**-**';
   return out;
 }
 
@@ -98,6 +102,12 @@ export class CustomerService {
   /** Whether the viewer may see this customer at all. */
   async isVisible(row: CustomerRow): Promise<boolean> {
     const owned = await this.ctx.loaders.ownershipsByCustomer.load(row.id);
+    return this.access.canSeeCustomer(row, owned.map((o) => o.projectId));
+  }
+
+  /** Visibility check that reads inside a transaction (loaders would query outside it). */
+  private async isVisibleIn(tx: Tx, row: CustomerRow): Promise<boolean> {
+    const owned = await tx.select({ projectId: unitOwnerships.projectId }).from(unitOwnerships).where(eq(unitOwnerships.customerId, row.id));
     return this.access.canSeeCustomer(row, owned.map((o) => o.projectId));
   }
 
@@ -141,16 +151,18 @@ export class CustomerService {
         inArray(customers.originProjectId, ids),
         inArray(customers.id, this.ctx.db.select({ id: unitOwnerships.customerId }).from(unitOwnerships).where(inArray(unitOwnerships.projectId, ids))),
       );
-    if (filter?.projectIds?.length) conds.push(inProjects(filter.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`))));
+    if (filter?.projectIds?.length) {
+      // Only projects in scope count: an out-of-scope project must not reveal who holds units there.
+      const scope = await this.access.scope();
+      const wanted = filter.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`));
+      conds.push(inProjects(scope.all ? wanted : wanted.filter((id) => scope.projectIds.includes(id))));
+    }
     if (fixedProjectId) conds.push(inProjects([fixedProjectId]));
     if (filter?.classes?.length) conds.push(inArray(customers.customerClass, filter.classes));
     if (filter?.confidentialities?.length) conds.push(inArray(customers.confidentiality, filter.confidentialities));
     if (filter?.segments?.length) conds.push(sql`${this.segmentSql()} in (${sql.join(filter.segments.map((s: Segment) => sql`${s}`), sql`, `)})`);
     const search = filter?.search?.trim();
-    if (search) {
-      const digits = search.replace(/[\s-]/g, '');
-      conds.push(/^\+?\d{3,}$/.test(digits) ? sql`replace(${customers.phone}, '-', '') like ${likePattern(digits.replace(/^\+?86(?=1)/, ''))}` : ilike(customers.name, likePattern(search)));
-    }
+    if (search) conds.push(this.searchCondition(search));
     const base = and(...conds);
     const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
     const rows = await this.ctx.db.select().from(customers).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
@@ -159,6 +171,24 @@ export class CustomerService {
       ...pageOf(rows, req, (r) => encodeCursor(sort.key, sort.key === 'NAME' ? r.name : r.createdAt, r.id)),
       count: () => this.ctx.db.$count(customers, base),
     };
+  }
+
+  /**
+   * Text search on name or phone. Viewers who see personal data match any part of
+   * either. Masked viewers match only what cannot uncover a masked value: a whole
+   * phone number (a caller's number on the hotline), a whole name, or a surname prefix
+   * of one character; otherwise partial matches would reveal hidden digits and names.
+   */
+  private searchCondition(search: string): SQL {
+    const asPhone = normalisePhone(search);
+    const digits = search.replace(/[\s()-]/g, '').replace(/^(\+86|0086)/, '');
+    if (this.access.seesPersonalData()) {
+      if (/^\d{3,}$/.test(digits)) return sql`replace(${customers.phone}, '-', '') like ${likePattern(digits)}`;
+      return ilike(customers.name, likePattern(search));
+    }
+    if (asPhone) return eq(customers.phone, asPhone);
+    if ([...search].length === 1) return sql`${customers.name} like ${`${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`;
+    return eq(customers.name, search);
   }
 
   async create(input: CreateCustomerInput): Promise<CustomerRow> {
@@ -197,26 +227,28 @@ export class CustomerService {
   async update(input: UpdateCustomerInput): Promise<CustomerRow> {
     const viewer = this.access.requireRole(CUSTOMER_WRITERS, 'update customers');
     const data = parseInput(updateSchema, input);
-    const before = await this.get(data.id, 'input.id');
+    const found = await this.get(data.id, 'input.id');
     const { id: _id, ...changes } = data;
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as Partial<CustomerRow>;
-    if (set.confidentiality && set.confidentiality !== before.confidentiality && !this.access.seesConfidential()) {
-      throw AppError.forbidden(`Role ${viewer.role} may not change confidentiality`);
-    }
-    const changed = diff(before, set);
-    if (Object.keys(changed).length === 0) return before;
     return this.ctx.db.transaction(async (tx) => {
-      await this.assertUnique(tx, { phone: changed.phone ? set.phone! : null, idNumber: changed.idNumber ? set.idNumber ?? null : null }, before.id);
+      // Lock the row and diff against what is stored now, not what was read before.
+      const [before] = await tx.select().from(customers).where(eq(customers.id, found.id)).for('update');
+      const changed = diff(before!, set);
+      if (Object.keys(changed).length === 0) return before!;
+      if (changed.confidentiality && !this.access.seesConfidential()) {
+        throw AppError.forbidden(`Role ${viewer.role} may not change confidentiality`);
+      }
+      await this.assertUnique(tx, { phone: changed.phone ? set.phone! : null, idNumber: changed.idNumber ? set.idNumber ?? null : null }, found.id);
       const [row] = await tx
         .update(customers)
         .set({ ...set, updatedAt: sql`now()` })
-        .where(eq(customers.id, before.id))
+        .where(eq(customers.id, found.id))
         .returning()
         .catch((e) => this.rethrow(e));
       await recordAudit(tx, this.ctx, {
         action: 'updateCustomer',
         subjectId: data.id,
-        projectId: before.originProjectId,
+        projectId: found.originProjectId,
         changes: Object.fromEntries(
           Object.entries(changed).map(([k, v]) => [k, { from: maskedForAudit({ [k]: v.from })[k], to: maskedForAudit({ [k]: v.to })[k] }]),
         ),
@@ -332,12 +364,16 @@ export class CustomerService {
       ['idNumber', customers.idNumber, v.idNumber],
     ] as const) {
       if (!value) continue;
-      const [hit] = await tx.select({ id: customers.id }).from(customers).where(eq(column, value));
+      const [hit] = await tx.select().from(customers).where(eq(column, value));
       if (hit && hit.id !== exceptId) {
-        throw AppError.conflict(`A customer with this ${field === 'phone' ? 'phone number' : 'ID number'} already exists`, {
-          field: `input.${field}`,
-          existingId: toGlobalId('Customer', hit.id),
-        });
+        const what = field === 'phone' ? 'phone number' : 'ID number';
+        // Point at the existing record only when the viewer may see it; otherwise say no more
+        // than that the value is taken (an id would confirm a hidden customer).
+        const visible = await this.isVisibleIn(tx, hit);
+        throw AppError.conflict(
+          visible ? `A customer with this ${what} already exists` : `The ${what} belongs to a customer outside your access; ask a manager`,
+          visible ? { field: `input.${field}`, existingId: toGlobalId('Customer', hit.id) } : { field: `input.${field}` },
+        );
       }
     }
   }

@@ -117,24 +117,24 @@ export class ProjectService {
   async update(input: UpdateProjectInput): Promise<ProjectRow> {
     this.ctx.access.requireRole(PROJECT_WRITERS, 'update projects');
     const data = parseInput(updateSchema, input);
-    const before = await this.get(data.id, 'input.id');
+    const found = await this.get(data.id, 'input.id');
     const { id: _id, ...changes } = data;
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-    if (Object.keys(set).length === 0) return before;
-    if (typeof set.code === 'string' && set.code.toLowerCase() !== before.code.toLowerCase()) await this.assertCodeFree(this.ctx.db, set.code);
     return this.ctx.db.transaction(async (tx) => {
+      // Lock the row and diff against what is stored now, not what was read before.
+      const [before] = await tx.select().from(projects).where(eq(projects.id, found.id)).for('update');
+      const changed = diff(before!, set);
+      if (Object.keys(changed).length === 0) return before!;
+      if (changed.code && typeof set.code === 'string' && set.code.toLowerCase() !== before!.code.toLowerCase()) {
+        await this.assertCodeFree(tx, set.code);
+      }
       const [row] = await tx
         .update(projects)
         .set({ ...set, updatedAt: sql`now()` })
-        .where(eq(projects.id, before.id))
+        .where(eq(projects.id, found.id))
         .returning()
         .catch((e) => this.rethrow(e, String(set.code)));
-      await recordAudit(tx, this.ctx, {
-        action: 'updateProject',
-        subjectId: data.id,
-        projectId: before.id,
-        changes: diff(before, set),
-      });
+      await recordAudit(tx, this.ctx, { action: 'updateProject', subjectId: data.id, projectId: found.id, changes: changed });
       return row!;
     });
   }

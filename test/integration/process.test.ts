@@ -1,0 +1,81 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyToken } from '../../src/auth/token.js';
+import { loadConfig } from '../../src/config.js';
+import { dbKind } from '../helpers/test-app.js';
+
+const root = path.join(__dirname, '..', '..');
+const node = process.execPath;
+const dist = (f: string) => path.join(root, 'dist', 'src', f);
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+let dataDir: string;
+
+beforeAll(() => {
+  // The CLIs run from the compiled build, as `npm start` and `npm run token` do.
+  execFileSync(node, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', root], { stdio: 'inherit' });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'cx-data-'));
+}, 120_000);
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('token CLI', () => {
+  it('prints a verifiable token with role and scope', async () => {
+    const out = execFileSync(node, [dist('cli/token.js'), '--role', 'manager', '--scope', 'UHJvamVjdDox,UHJvamVjdDoy', '--sub', 'li.lei'], {
+      env: { ...baseEnv, NODE_ENV: 'development' },
+    })
+      .toString()
+      .trim();
+    const viewer = await verifyToken(loadConfig({ NODE_ENV: 'development' }), out);
+    expect(viewer).toMatchObject({ id: 'li.lei', role: 'MANAGER', scope: ['UHJvamVjdDox', 'UHJvamVjdDoy'] });
+  });
+
+  it('refuses an unknown role with a usage message', () => {
+    const r = spawnSync(node, [dist('cli/token.js'), '--role', 'KING'], { env: baseEnv });
+    expect(r.status).toBe(1);
+    expect(r.stderr.toString()).toMatch(/--role/);
+  });
+});
+
+describe('server process', () => {
+  it('refuses to start in production without JWT_SECRET, naming it', () => {
+    const r = spawnSync(node, [dist('main.js')], { env: { ...baseEnv, NODE_ENV: 'production' }, timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.toString()).toContain('JWT_SECRET');
+  });
+
+  it.skipIf(dbKind !== 'pglite')('starts on an empty DATA_DIR with demo data, serves queries, and stops on SIGTERM', async () => {
+    const child = spawn(node, [dist('main.js')], {
+      env: { ...baseEnv, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listen line in: ${out}`)), 60_000);
+      child.stdout.on('data', () => {
+        const m = /"port":(\d+).*server listening/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    expect(out).toContain('demo data loaded');
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    const token = execFileSync(node, [dist('cli/token.js'), '--role', 'ANALYST'], { env: { ...baseEnv, NODE_ENV: 'development' } }).toString().trim();
+    const r = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ projects { totalCount } customers { totalCount } }' }),
+    });
+    const body = await r.json();
+    expect(body.data.projects.totalCount).toBe(10);
+    expect(body.data.customers.totalCount).toBeGreaterThan(1500);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('"msg":"stopped"');
+  }, 90_000);
+});
