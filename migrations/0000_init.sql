@@ -130,7 +130,13 @@ CREATE TABLE "complaints" (
 	"handler_id" text,
 	"repeat_of_id" bigint,
 	"sla_policy_id" bigint,
+	"sla_targets" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"sla_paused" boolean DEFAULT false NOT NULL,
+	"next_due_at" timestamp (3) with time zone,
+	"escalated_at" timestamp (3) with time zone,
+	"escalation_reported_at" timestamp (3) with time zone,
+	"reject_reason" text,
+	"reopen_count" integer DEFAULT 0 NOT NULL,
 	"received_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"accepted_at" timestamp (3) with time zone,
 	"resolved_at" timestamp (3) with time zone,
@@ -155,6 +161,7 @@ CREATE TABLE "sla_alerts" (
 	"due_at" timestamp (3) with time zone,
 	"fired_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"late" boolean DEFAULT false NOT NULL,
+	"escalated_to" text,
 	"acknowledged_at" timestamp (3) with time zone,
 	"acknowledged_by" text
 );
@@ -165,9 +172,11 @@ CREATE TABLE "sla_clocks" (
 	"clock" text NOT NULL,
 	"state" text NOT NULL,
 	"target" text NOT NULL,
+	"target_ms" bigint NOT NULL,
 	"working_time" boolean NOT NULL,
 	"warn_at" real NOT NULL,
 	"started_at" timestamp (3) with time zone NOT NULL,
+	"running_since" timestamp (3) with time zone,
 	"due_at" timestamp (3) with time zone,
 	"warn_due_at" timestamp (3) with time zone,
 	"paused_at" timestamp (3) with time zone,
@@ -365,10 +374,13 @@ CREATE INDEX "complaints_customer_idx" ON "complaints" USING btree ("customer_id
 CREATE INDEX "complaints_status_idx" ON "complaints" USING btree ("status");--> statement-breakpoint
 CREATE INDEX "complaints_department_idx" ON "complaints" USING btree ("department","status");--> statement-breakpoint
 CREATE INDEX "complaints_handler_idx" ON "complaints" USING btree ("handler_id");--> statement-breakpoint
+CREATE INDEX "complaints_next_due_idx" ON "complaints" USING btree ("next_due_at","id");--> statement-breakpoint
+CREATE INDEX "complaints_repeat_of_idx" ON "complaints" USING btree ("repeat_of_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "sla_alerts_clock_level_uq" ON "sla_alerts" USING btree ("clock_id","level") WHERE "sla_alerts"."clock_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "sla_alerts_planned_level_uq" ON "sla_alerts" USING btree ("planned_touchpoint_id","level") WHERE "sla_alerts"."planned_touchpoint_id" is not null;--> statement-breakpoint
 CREATE INDEX "sla_alerts_project_fired_idx" ON "sla_alerts" USING btree ("project_id","fired_at","id");--> statement-breakpoint
 CREATE INDEX "sla_alerts_complaint_idx" ON "sla_alerts" USING btree ("complaint_id");--> statement-breakpoint
+CREATE INDEX "sla_alerts_fired_idx" ON "sla_alerts" USING btree ("fired_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "sla_clocks_complaint_clock_uq" ON "sla_clocks" USING btree ("complaint_id","clock");--> statement-breakpoint
 CREATE INDEX "sla_clocks_next_check_idx" ON "sla_clocks" USING btree ("next_check_at") WHERE "sla_clocks"."next_check_at" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "planned_touchpoints_rule_trigger_uq" ON "planned_touchpoints" USING btree ("rule_id","trigger_key");--> statement-breakpoint

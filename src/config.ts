@@ -42,6 +42,34 @@ const schema = z
     SEGMENT_BREAK_IN_MONTHS: z.coerce.number().int().min(1).default(12),
     /** Months after the first handover from which a customer is a 老业主 (VETERAN). */
     SEGMENT_VETERAN_MONTHS: z.coerce.number().int().min(1).default(36),
+    /** IANA time zone of the business calendar and working hours. */
+    BUSINESS_TIME_ZONE: z
+      .string()
+      .default('Asia/Shanghai')
+      .refine((tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone such as Asia/Shanghai'),
+    /** Working hours for working-time SLA targets, local `HH:MM-HH:MM`. */
+    WORKING_HOURS: z
+      .string()
+      .default('09:00-18:00')
+      .refine((v) => {
+        const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/.exec(v);
+        return !!m && Number(m[1]) * 60 + Number(m[2]) < Number(m[3]) * 60 + Number(m[4]);
+      }, 'must be HH:MM-HH:MM with the start before the end, e.g. 09:00-18:00'),
+    /** Run the SLA alert scheduler in this instance (`on`/`off`); any number of instances may run it. */
+    SLA_SCHEDULER: z.enum(['on', 'off']).default('on'),
+    /** Longest the scheduler sleeps between checks (it also wakes on changes and at the next deadline). */
+    SLA_POLL_MAX_MS: z.coerce.number().int().min(100).default(15_000),
+    /** An alert fired more than this after its moment is marked late. */
+    SLA_LATE_AFTER_MS: z.coerce.number().int().min(0).default(5_000),
+    /** Clocks handled per scheduler transaction. */
+    SLA_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
     /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   });
@@ -86,6 +114,12 @@ export type Config = {
   segmentBreakInMonths: number;
   segmentVeteranMonths: number;
   shutdownGraceMs: number;
+  businessTimeZone: string;
+  workingHours: { start: string; end: string };
+  slaScheduler: boolean;
+  slaPollMaxMs: number;
+  slaLateAfterMs: number;
+  slaBatchSize: number;
 };
 
 /** Thrown when the environment is invalid; lists every problem at once. */
@@ -128,5 +162,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     segmentBreakInMonths: e.SEGMENT_BREAK_IN_MONTHS,
     segmentVeteranMonths: e.SEGMENT_VETERAN_MONTHS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    businessTimeZone: e.BUSINESS_TIME_ZONE,
+    workingHours: { start: e.WORKING_HOURS.slice(0, 5), end: e.WORKING_HOURS.slice(6) },
+    slaScheduler: e.SLA_SCHEDULER === 'on',
+    slaPollMaxMs: e.SLA_POLL_MAX_MS,
+    slaLateAfterMs: e.SLA_LATE_AFTER_MS,
+    slaBatchSize: e.SLA_BATCH_SIZE,
   };
 }

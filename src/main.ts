@@ -4,6 +4,7 @@ import { openConfigured } from './db/open.js';
 import { seedDemoData } from './db/seed/demo.js';
 import { createLogger } from './logger.js';
 import { createApp } from './server.js';
+import { prepareDatabase } from './db/prepare.js';
 
 let config: Config;
 try {
@@ -19,7 +20,7 @@ try {
 const logger = createLogger(config.logLevel);
 const database = await openConfigured(config);
 logger.info({ database: database.kind, dataDir: config.databaseUrl ? undefined : config.dataDir }, 'database opened');
-await database.migrate();
+await prepareDatabase(database);
 logger.info('migrations applied');
 
 const seed = config.seedDemoData === 'always' || (config.seedDemoData === 'auto' && database.kind === 'pglite');

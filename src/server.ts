@@ -14,6 +14,9 @@ import { ideAsset, idePage } from './graphql/ide.js';
 import { depthLimit, RateLimiter } from './graphql/limits.js';
 import { setCursorSecret } from './graphql/pagination.js';
 import { getSchema } from './graphql/schema.js';
+import type { SlaRuntime } from './sla/runtime.js';
+import { SlaScheduler } from './sla/scheduler.js';
+import { CalendarStore } from './sla/store.js';
 
 /** A running (or ready to run) API server. */
 export type App = {
@@ -23,6 +26,9 @@ export type App = {
   /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes sockets. */
   close(): Promise<void>;
   metrics: client.Registry;
+  /** This instance's SLA alert scheduler (started by `listen` when SLA_SCHEDULER=on). */
+  scheduler: SlaScheduler;
+  sla: SlaRuntime;
 };
 
 class HttpError extends Error {
@@ -58,8 +64,23 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
 const isLoopback = (addr: string | undefined) => !!addr && (addr === '::1' || addr.startsWith('127.') || addr === '::ffff:127.0.0.1');
 
 /** Builds the HTTP server: GraphQL over HTTP, IDE, health, readiness and metrics. */
-export async function createApp(deps: AppDeps): Promise<App> {
-  const { config, database, logger } = deps;
+export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
+  const { config, database, logger } = input;
+  const scheduler = new SlaScheduler(database, {
+    now: input.clock ?? (() => new Date()),
+    logger: logger.child({ component: 'sla-scheduler' }),
+    lateAfterMs: config.slaLateAfterMs,
+    pollMaxMs: config.slaPollMaxMs,
+    batchSize: config.slaBatchSize,
+  });
+  const sla: SlaRuntime = {
+    calendars: new CalendarStore({ timeZone: config.businessTimeZone, hours: config.workingHours }),
+    wake() {
+      scheduler.wake();
+      scheduler.notifyOthers().catch((err) => logger.warn({ err }, 'SLA wake-up NOTIFY failed'));
+    },
+  };
+  const deps: AppDeps = { ...input, sla };
   const schema = await getSchema();
   setCursorSecret(config.jwtSecret);
 
@@ -255,14 +276,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   return {
     server,
     metrics,
-    listen(port = config.port, host = config.host) {
-      return new Promise((resolve, reject) => {
+    scheduler,
+    sla,
+    async listen(port = config.port, host = config.host) {
+      const bound = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       });
+      if (config.slaScheduler) await scheduler.start();
+      return bound;
     },
     async close() {
       closing = true;
+      await scheduler.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + config.shutdownGraceMs;

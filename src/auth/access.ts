@@ -1,6 +1,6 @@
 import { and, eq, exists, inArray, or, sql, type SQL, type AnyColumn } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { cityCompanies, customers, projects, unitOwnerships } from '../db/schema/index.js';
+import { cityCompanies, complaints, customers, projects, unitOwnerships } from '../db/schema/index.js';
 import type { Confidentiality, Role } from '../domain/enums.js';
 import { AppError } from '../graphql/errors.js';
 import { decodeGlobalId } from '../graphql/global-id.js';
@@ -17,6 +17,14 @@ export const READERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST
 export const CUSTOMER_WRITERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT'];
 /** Roles that create and edit projects. */
 export const PROJECT_WRITERS: Role[] = ['ADMIN', 'MANAGER'];
+/** Roles that work complaints (HANDLERs only their department's). */
+export const COMPLAINT_WORKERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER'];
+/** Roles that receive, dispatch, reject, return-visit, close and reopen complaints. */
+export const COMPLAINT_DESK: Role[] = ['ADMIN', 'MANAGER', 'AGENT'];
+/** Roles that configure SLA policies and the business calendar. */
+export const SLA_ADMINS: Role[] = ['ADMIN'];
+/** Roles that acknowledge SLA alerts. */
+export const ALERT_HANDLERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER'];
 /** Roles that may reveal masked contact data, with a reason. */
 export const REVEALERS: Role[] = ['ADMIN', 'MANAGER'];
 
@@ -119,6 +127,31 @@ export class Access {
     if (c.confidentiality !== 'NORMAL' && !this.seesConfidential()) return false;
     const s = await this.scope();
     return s.all || s.projectIds.includes(c.originProjectId) || ownedProjectIds.some((p) => s.projectIds.includes(p));
+  }
+
+  /**
+   * SQL restricting the `complaints` table: projects in scope, customers the viewer may
+   * see (no 机密/绝密 customers' cases for AGENT/HANDLER/ANALYST), and for HANDLERs only
+   * their department's complaints.
+   */
+  async complaintCondition(): Promise<SQL | undefined> {
+    const v = this.requireViewer();
+    const conds: (SQL | undefined)[] = [await this.projectCondition(complaints.projectId)];
+    if (!this.seesConfidential()) {
+      conds.push(inArray(complaints.customerId, this.db.select({ id: customers.id }).from(customers).where(eq(customers.confidentiality, 'NORMAL'))));
+    }
+    if (v.role === 'HANDLER') conds.push(v.department ? eq(complaints.department, v.department) : sql`false`);
+    const defined = conds.filter((c): c is SQL => c !== undefined);
+    return defined.length ? and(...defined) : undefined;
+  }
+
+  /** Row-level twin of {@link complaintCondition}. */
+  async canSeeComplaint(c: { projectId: number; department: string | null }, customerConfidentiality: Confidentiality): Promise<boolean> {
+    const v = this.requireViewer();
+    if (!(await this.inScope(c.projectId))) return false;
+    if (customerConfidentiality !== 'NORMAL' && !this.seesConfidential()) return false;
+    if (v.role === 'HANDLER') return v.department !== null && c.department === v.department;
+    return true;
   }
 
   /** SQL restricting the `customers` table to what the viewer may see. */

@@ -2,12 +2,13 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openConfigured } from '../db/open.js';
 import { seedDemoData } from '../db/seed/demo.js';
+import { prepareDatabase } from '../db/prepare.js';
 
 /** Migrates, then loads the demo data into the configured database (skipped when it already has projects). */
 const { values } = parseArgs({ options: { customers: { type: 'string' } } });
 const database = await openConfigured(loadConfig());
 try {
-  await database.migrate();
+  await prepareDatabase(database);
   const started = Date.now();
   const summary = await seedDemoData(database.db, values.customers ? { customers: Number(values.customers) } : {});
   console.log(summary ? `demo data loaded in ${Date.now() - started} ms: ${JSON.stringify(summary)}` : 'database already has projects; nothing loaded');

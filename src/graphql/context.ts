@@ -4,6 +4,7 @@ import type { Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import type { SlaRuntime } from '../sla/runtime.js';
 
 /** What every resolver receives, for HTTP and WebSocket alike. */
 export type Context = {
@@ -17,10 +18,12 @@ export type Context = {
   logger: Logger;
   /** The current time; injected so tests control it. */
   now: () => Date;
+  /** Business calendar and scheduler hooks. */
+  sla: SlaRuntime;
 };
 
 /** Long-lived dependencies a context is built from. */
-export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date };
+export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime };
 
 /** A fresh per-request context: new access object and new DataLoaders. */
 export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string): Context {
@@ -36,5 +39,6 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     config: deps.config,
     logger: deps.logger.child({ requestId, sub: viewer?.id }),
     now: deps.clock ?? (() => new Date()),
+    sla: deps.sla,
   };
 }

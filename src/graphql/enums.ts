@@ -84,3 +84,92 @@ export const ChannelEnum = register('Channel', E.CHANNELS, 'Contact channel (接
   FORUM: '网络论坛 — online forum',
   EVENT: '活动 — event',
 });
+
+export const ComplaintKindEnum = register('ComplaintKind', E.COMPLAINT_KINDS, 'Kind of case (类型).', {
+  COMPLAINT: '投诉 — complaint',
+  REPAIR: '报修 — repair request',
+  INQUIRY: '咨询 — inquiry',
+  SUGGESTION: '建议 — suggestion',
+});
+
+export const ComplaintCategoryEnum = register('ComplaintCategory', E.COMPLAINT_CATEGORIES, 'What a complaint is about (投诉类别).', {
+  ENGINEERING_QUALITY: '工程质量 — construction quality',
+  SERVICE_ATTITUDE: '服务态度 — staff attitude',
+  SALES_PROMISE: '销售承诺 — sales promises',
+  DESIGN: '规划设计 — planning and design',
+  PROPERTY_MANAGEMENT: '物业服务 — property management',
+  OTHER: '其他 — other',
+});
+
+export const DefectLocationEnum = register('DefectLocation', E.DEFECT_LOCATIONS, 'Location of an engineering defect (缺陷部位).', {
+  WALL_BEAM: '墙体/梁柱 — walls and beams',
+  WINDOW_DOOR: '门窗 — windows and doors',
+  FLOOR_ROOF_CEILING: '地面/屋面/天花 — floor, roof, ceiling',
+  WATERPROOFING: '防水 — waterproofing, leaks',
+  PLUMBING: '给排水 — plumbing',
+  ELECTRICAL: '电气 — electrical',
+  FIXTURES: '设备/装修 — fixtures and fittings',
+  PUBLIC_AREA: '公共部位 — common areas',
+  OTHER: '其他 — other',
+});
+
+export const SeverityEnum = register('Severity', E.SEVERITIES, 'Severity (严重程度, seed 001 篇六).', {
+  NORMAL: '一般投诉 — normal',
+  MAJOR: '重大投诉 — major: repeat, authorities/media, group complaint, disturbance or refund demand',
+});
+
+export const ComplaintStatusEnum = register('ComplaintStatus', E.COMPLAINT_STATUSES, 'Lifecycle status (处理状态).', {
+  RECEIVED: '已受理登记 — received',
+  ACCEPTED: '已派单 — accepted: department and handler assigned',
+  IN_PROGRESS: '处理中 — being worked',
+  RESOLVED: '已解决 — resolved, awaiting return visit',
+  RETURN_VISITED: '已回访 — return visit done',
+  CLOSED: '已关闭 — closed',
+  REOPENED: '重新处理 — reopened, worked again',
+  REJECTED: '不予受理 — rejected as invalid, explained to the customer',
+});
+
+export const DepartmentEnum = register('Department', E.DEPARTMENTS, 'Responsible department (责任部门).', {
+  ENGINEERING: '工程部 — engineering',
+  PROPERTY: '物业 — property management',
+  MARKETING: '营销部 — marketing and sales',
+  DESIGN: '设计部 — design',
+  CUSTOMER_SERVICE: '客服中心 — customer service',
+  FINANCE: '财务部 — finance',
+  LEGAL: '法务部 — legal',
+});
+
+export const SlaClockEnum = register('SlaClockKind', E.SLA_CLOCKS, 'An SLA clock (时限).', {
+  ACCEPTANCE: '受理及方案 — acceptance and proposed solution (1 working day, seed 001 篇十)',
+  ESCALATION_REPORT: '重大投诉上报 — major-complaint escalation report (24 h, seed 001 篇六)',
+  RESOLUTION: '结案 — resolution (7 days, seed 001 篇四)',
+  RETURN_VISIT: '回访 — return visit after resolution (3 working days; repairs 24 h, seed 004)',
+  REPAIR_VISIT: '上门维修 — repair visit: appointment + 10 minutes (seed 001 篇十八)',
+});
+
+export const SlaClockStateEnum = register('SlaClockState', E.SLA_CLOCK_STATES, 'State of an SLA clock (计时状态).', {
+  RUNNING: '计时中 — running',
+  PAUSED: '暂停 — paused while waiting on the customer',
+  STOPPED: '已停止 — stopped: its goal happened or the case ended',
+});
+
+export const AlertLevelEnum = register('AlertLevel', E.ALERT_LEVELS, 'Alert level (预警级别).', {
+  WARNING: '预警 — share of the target used (default 80%)',
+  BREACHED: '超时 — target missed',
+  ESCALATED: '升级 — major complaint breached: the next org level up is notified',
+  LOW_SATISFACTION: '低满意度 — score ≤ 2',
+  TOUCHPOINT_OVERDUE: '触点逾期 — planned touchpoint overdue',
+});
+
+export const MajorReasonEnum = register(
+  'MajorReason',
+  ['REPEAT', 'AUTHORITY_OR_MEDIA', 'GROUP_COMPLAINT', 'DISTURBANCE', 'REFUND_DEMAND'] as const,
+  'Why a complaint is major (重大投诉原因, seed 001 篇六).',
+  {
+    REPEAT: '重复投诉 — repeated complaint',
+    AUTHORITY_OR_MEDIA: '投诉至政府/厂家/媒体 — to authorities, manufacturer or media',
+    GROUP_COMPLAINT: '群诉 — group complaint',
+    DISTURBANCE: '堵门/闹事 — blocking or disturbance',
+    REFUND_DEMAND: '退房 — refund demand',
+  },
+);

@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { cityCompanies, customers, projects, regions, unitOwnerships, units } from '../db/schema/index.js';
+import { asc } from 'drizzle-orm';
+import { cityCompanies, complaintEvents, complaints, customers, projects, regions, slaAlerts, slaClocks, unitOwnerships, units } from '../db/schema/index.js';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 export type ProjectRow = Row<typeof projects>;
@@ -52,6 +53,19 @@ export function createLoaders(db: Db) {
     ownershipsByUnit: groupedBy(
       (r: OwnershipRow) => r.unitId,
       (ids) => db.select().from(unitOwnerships).where(inArray(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id),
+    ),
+    complaint: byId((ids) => db.select().from(complaints).where(inArray(complaints.id, ids))),
+    clocksByComplaint: groupedBy(
+      (r: typeof slaClocks.$inferSelect) => r.complaintId,
+      (ids) => db.select().from(slaClocks).where(inArray(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)),
+    ),
+    alertsByComplaint: groupedBy(
+      (r: typeof slaAlerts.$inferSelect) => r.complaintId!,
+      (ids) => db.select().from(slaAlerts).where(inArray(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id)),
+    ),
+    eventsByComplaint: groupedBy(
+      (r: typeof complaintEvents.$inferSelect) => r.complaintId,
+      (ids) => db.select().from(complaintEvents).where(inArray(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)),
     ),
   };
 }

@@ -85,7 +85,7 @@ export function pageRequest(args: PageArgs, orderKey: string): PageRequest {
 }
 
 /** A sortable column for keyset pagination; `cast` is the SQL type of its cursor value. */
-export type SortSpec = { key: string; column: AnyColumn; cast: 'text' | 'timestamptz' | 'bigint' | 'int' };
+export type SortSpec = { key: string; column: AnyColumn | SQL; cast: 'text' | 'timestamptz' | 'bigint' | 'int' };
 
 /**
  * The WHERE and ORDER BY for one keyset page over (sort column, id), in the
@@ -98,7 +98,7 @@ export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, de
   if (req.cursor) {
     const v = req.cursor.v;
     const valid =
-      sort.cast === 'text' ? typeof v === 'string' : sort.cast === 'timestamptz' ? typeof v === 'string' && !Number.isNaN(Date.parse(v)) : Number.isSafeInteger(v);
+      sort.cast === 'text' ? typeof v === 'string' : sort.cast === 'timestamptz' ? typeof v === 'string' && (v === 'infinity' || !Number.isNaN(Date.parse(v))) : Number.isSafeInteger(v);
     if (!valid) throw AppError.badInput(req.backward ? 'before' : 'after', 'is not a valid cursor from this connection');
     const op = scanDesc ? sql`<` : sql`>`;
     where = sql`(${sort.column}, ${idColumn}) ${op} (cast(${req.cursor.v} as ${sql.raw(sort.cast)}), cast(${req.cursor.id} as bigint))`;

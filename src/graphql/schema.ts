@@ -7,6 +7,8 @@ import { CustomerResolver, ProjectCustomersResolver, UnitOwnershipResolver, Unit
 import { NodeResolver } from '../modules/node/node.resolver.js';
 import { CityCompanyResolver, ProjectResolver } from '../modules/projects/project.resolver.js';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver.js';
+import { ComplaintResolver, SlaAlertFieldsResolver, SlaClockResolver } from '../modules/complaints/complaint.resolver.js';
+import { SlaResolver } from '../modules/sla/sla.resolver.js';
 import type { Context } from './context.js';
 import { DateTimeScalar } from './scalars.js';
 
@@ -35,6 +37,10 @@ export function getSchema(): Promise<GraphQLSchema> {
       UnitOwnershipResolver,
       UnitResolver,
       AuditResolver,
+      ComplaintResolver,
+      SlaClockResolver,
+      SlaAlertFieldsResolver,
+      SlaResolver,
     ],
     authChecker,
     authMode: 'error',

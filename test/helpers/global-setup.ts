@@ -4,6 +4,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
 import { openPglite, openPostgres } from '../../src/db/client.js';
+import { prepareDatabase } from '../../src/db/prepare.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,7 +29,7 @@ export default async function setup(project: TestProject) {
     url.pathname = `/${name}`;
     const db = openPostgres(url.toString(), { max: 1 });
     try {
-      await db.migrate();
+      await prepareDatabase(db);
     } catch (e) {
       await db.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -46,7 +47,7 @@ export default async function setup(project: TestProject) {
     };
   }
   const db = await openPglite({});
-  await db.migrate();
+  await prepareDatabase(db);
   const dump = await db.pglite!.dumpDataDir('none');
   const file = path.join(os.tmpdir(), `cx-pglite-template-${process.pid}.tar`);
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));

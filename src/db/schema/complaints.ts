@@ -46,7 +46,15 @@ export const complaints = pgTable(
     handlerId: text('handler_id'),
     repeatOfId: bigint('repeat_of_id', { mode: 'number' }),
     slaPolicyId: bigint('sla_policy_id', { mode: 'number' }),
+    /** Snapshot of the matched policy's clock targets at receipt: later policy edits do not move them. */
+    slaTargets: jsonb('sla_targets').$type<SlaClockTarget[]>().notNull().default(sql`'[]'::jsonb`),
     slaPaused: boolean('sla_paused').notNull().default(false),
+    /** Earliest due instant of the running clocks (ordering by "due soonest"). */
+    nextDueAt: ts('next_due_at'),
+    escalatedAt: ts('escalated_at'),
+    escalationReportedAt: ts('escalation_reported_at'),
+    rejectReason: text('reject_reason'),
+    reopenCount: integer('reopen_count').notNull().default(0),
     receivedAt: ts('received_at').notNull().defaultNow(),
     acceptedAt: ts('accepted_at'),
     resolvedAt: ts('resolved_at'),
@@ -66,6 +74,8 @@ export const complaints = pgTable(
     index('complaints_status_idx').on(t.status),
     index('complaints_department_idx').on(t.department, t.status),
     index('complaints_handler_idx').on(t.handlerId),
+    index('complaints_next_due_idx').on(t.nextDueAt, t.id),
+    index('complaints_repeat_of_idx').on(t.repeatOfId),
   ],
 );
 
@@ -121,15 +131,20 @@ export const slaClocks = pgTable(
       .references(() => complaints.id),
     clock: text('clock').$type<SlaClockKind>().notNull(),
     state: text('state').$type<SlaClockState>().notNull(),
+    /** ISO-8601 target as configured, e.g. `P1D`. */
     target: text('target').notNull(),
+    /** Target in milliseconds of the clock's measure (working or calendar time). */
+    targetMs: bigint('target_ms', { mode: 'number' }).notNull(),
     workingTime: boolean('working_time').notNull(),
     warnAt: real('warn_at').notNull(),
     startedAt: ts('started_at').notNull(),
+    /** Start of the current run; null while paused or stopped. */
+    runningSince: ts('running_since'),
     dueAt: ts('due_at'),
     warnDueAt: ts('warn_due_at'),
     pausedAt: ts('paused_at'),
     stoppedAt: ts('stopped_at'),
-    /** Milliseconds of the target already consumed before the current pause. */
+    /** Milliseconds of the target consumed before the current run. */
     consumedMs: bigint('consumed_ms', { mode: 'number' }).notNull().default(0),
     /** Next moment the scheduler must look at this clock (min of pending warn/breach), null when nothing is pending. */
     nextCheckAt: ts('next_check_at'),
@@ -158,7 +173,10 @@ export const slaAlerts = pgTable(
       .references(() => projects.id),
     dueAt: ts('due_at'),
     firedAt: ts('fired_at').notNull().defaultNow(),
+    /** True when the alert fired after its moment, e.g. at start-up after downtime. */
     late: boolean('late').notNull().default(false),
+    /** For ESCALATED: global ID of the org unit notified (city company, region or the group). */
+    escalatedTo: text('escalated_to'),
     acknowledgedAt: ts('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),
   },
@@ -169,6 +187,7 @@ export const slaAlerts = pgTable(
       .where(sql`${t.plannedTouchpointId} is not null`),
     index('sla_alerts_project_fired_idx').on(t.projectId, t.firedAt, t.id),
     index('sla_alerts_complaint_idx').on(t.complaintId),
+    index('sla_alerts_fired_idx').on(t.firedAt, t.id),
   ],
 );
 

@@ -1,0 +1,250 @@
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, ID } from 'type-graphql';
+import { READERS } from '../../auth/access.js';
+import { PageArgsType } from '../../graphql/connection.js';
+import type { Context } from '../../graphql/context.js';
+import { remainingMs } from '../../sla/clock.js';
+import { formatMs } from '../../sla/duration.js';
+import { CustomerService } from '../customers/customer.service.js';
+import { Customer, Unit } from '../customers/customer.type.js';
+import { Project } from '../projects/project.type.js';
+import { allowedMutations } from './complaint.rules.js';
+import {
+  AcceptComplaintInput,
+  AddComplaintNoteInput,
+  CloseComplaintInput,
+  ComplaintFilter,
+  ComplaintOrder,
+  CreateComplaintInput,
+  EscalateComplaintInput,
+  PauseComplaintSlaInput,
+  RecordReturnVisitInput,
+  RejectComplaintInput,
+  ReopenComplaintInput,
+  ReportComplaintEscalationInput,
+  ResolveComplaintInput,
+  ResumeComplaintSlaInput,
+  StartComplaintWorkInput,
+} from './complaint.input.js';
+import { ComplaintService } from './complaint.service.js';
+import { Complaint, ComplaintConnection, ComplaintEvent, SlaAlert, SlaClock, Staff } from './complaint.type.js';
+
+@ObjectType({ description: 'Result of a complaint mutation: the complaint after it.' })
+class ComplaintPayload {
+  @Field(() => Complaint, { description: 'The complaint after the change.' })
+  complaint!: Complaint;
+}
+
+/** Relay-style payload names of SPEC §4, each carrying `complaint`. */
+function payload(name: string) {
+  @ObjectType(name, { description: `Result of \`${name.charAt(0).toLowerCase()}${name.slice(1, -'Payload'.length)}\`.` })
+  class P extends ComplaintPayload {}
+  return P;
+}
+const CreateComplaintPayload = payload('CreateComplaintPayload');
+const AcceptComplaintPayload = payload('AcceptComplaintPayload');
+const StartComplaintWorkPayload = payload('StartComplaintWorkPayload');
+const ResolveComplaintPayload = payload('ResolveComplaintPayload');
+const RecordReturnVisitPayload = payload('RecordReturnVisitPayload');
+const CloseComplaintPayload = payload('CloseComplaintPayload');
+const ReopenComplaintPayload = payload('ReopenComplaintPayload');
+const RejectComplaintPayload = payload('RejectComplaintPayload');
+const EscalateComplaintPayload = payload('EscalateComplaintPayload');
+const ReportComplaintEscalationPayload = payload('ReportComplaintEscalationPayload');
+const PauseComplaintSlaPayload = payload('PauseComplaintSlaPayload');
+const ResumeComplaintSlaPayload = payload('ResumeComplaintSlaPayload');
+const AddComplaintNotePayload = payload('AddComplaintNotePayload');
+
+const wrap = async (p: Promise<Parameters<typeof Complaint.from>[0]>) => ({ complaint: Complaint.from(await p) });
+
+@Resolver(() => Complaint)
+export class ComplaintResolver {
+  @Authorized(READERS)
+  @Query(() => ComplaintConnection, { description: 'Complaints the viewer may see (HANDLERs: their department’s), newest first by default.' })
+  async complaints(
+    @Args() page: PageArgsType,
+    @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Conditions on the complaints.' }) filter: ComplaintFilter | null,
+    @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering; received time descending by default.' }) orderBy: ComplaintOrder | null,
+    @Ctx() ctx: Context,
+  ) {
+    const data = await new ComplaintService(ctx).list(filter, orderBy, page);
+    return Object.assign(new ComplaintConnection(), {
+      edges: data.edges.map((e) => ({ cursor: e.cursor, node: Complaint.from(e.node) })),
+      pageInfo: data.pageInfo,
+      count: data.count,
+    });
+  }
+
+  @Authorized(READERS)
+  @Query(() => Complaint, { description: 'One complaint by ID; NOT_FOUND when unknown or not visible.' })
+  async complaint(@Arg('id', () => ID, { description: 'Complaint ID.' }) id: string, @Ctx() ctx: Context): Promise<Complaint> {
+    return Complaint.from(await new ComplaintService(ctx).get(id));
+  }
+
+  @Authorized()
+  @Mutation(() => CreateComplaintPayload, { description: 'Receives a complaint or repair request (ADMIN, MANAGER, AGENT); the receiver becomes its accountable first responder.' })
+  createComplaint(@Arg('input', () => CreateComplaintInput, { description: 'The complaint.' }) input: CreateComplaintInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).create(input));
+  }
+
+  @Authorized()
+  @Mutation(() => AcceptComplaintPayload, { description: 'RECEIVED → ACCEPTED: assigns department and handler; stops the ACCEPTANCE clock.' })
+  acceptComplaint(@Arg('input', () => AcceptComplaintInput, { description: 'Assignment.' }) input: AcceptComplaintInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).accept(input));
+  }
+
+  @Authorized()
+  @Mutation(() => StartComplaintWorkPayload, { description: 'ACCEPTED/REOPENED → IN_PROGRESS (stops REPAIR_VISIT: the repairer is on site).' })
+  startComplaintWork(@Arg('input', () => StartComplaintWorkInput, { description: 'The step.' }) input: StartComplaintWorkInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).start(input));
+  }
+
+  @Authorized()
+  @Mutation(() => ResolveComplaintPayload, { description: '→ RESOLVED: stops RESOLUTION, starts RETURN_VISIT.' })
+  resolveComplaint(@Arg('input', () => ResolveComplaintInput, { description: 'The resolution.' }) input: ResolveComplaintInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).resolve(input));
+  }
+
+  @Authorized()
+  @Mutation(() => RecordReturnVisitPayload, { description: 'RESOLVED → RETURN_VISITED, or REOPENED when the satisfaction is 2 or less.' })
+  recordReturnVisit(@Arg('input', () => RecordReturnVisitInput, { description: 'The visit.' }) input: RecordReturnVisitInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).recordReturnVisit(input));
+  }
+
+  @Authorized()
+  @Mutation(() => CloseComplaintPayload, { description: 'RETURN_VISITED → CLOSED.' })
+  closeComplaint(@Arg('input', () => CloseComplaintInput, { description: 'The step.' }) input: CloseComplaintInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).close(input));
+  }
+
+  @Authorized()
+  @Mutation(() => ReopenComplaintPayload, { description: 'RESOLVED/RETURN_VISITED/CLOSED → REOPENED; the RESOLUTION clock continues.' })
+  reopenComplaint(@Arg('input', () => ReopenComplaintInput, { description: 'Why.' }) input: ReopenComplaintInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).reopen(input));
+  }
+
+  @Authorized()
+  @Mutation(() => RejectComplaintPayload, { description: 'RECEIVED/ACCEPTED → REJECTED with the explanation to the customer; stops every clock.' })
+  rejectComplaint(@Arg('input', () => RejectComplaintInput, { description: 'The reason.' }) input: RejectComplaintInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).reject(input));
+  }
+
+  @Authorized()
+  @Mutation(() => EscalateComplaintPayload, { description: 'Upgrades an open complaint to MAJOR with the reason; starts the 24 h escalation-report clock.' })
+  escalateComplaint(@Arg('input', () => EscalateComplaintInput, { description: 'The reason.' }) input: EscalateComplaintInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).escalate(input));
+  }
+
+  @Authorized()
+  @Mutation(() => ReportComplaintEscalationPayload, { description: 'Records the major-complaint report to the group; stops ESCALATION_REPORT.' })
+  reportComplaintEscalation(
+    @Arg('input', () => ReportComplaintEscalationInput, { description: 'The report.' }) input: ReportComplaintEscalationInput,
+    @Ctx() ctx: Context,
+  ) {
+    return wrap(new ComplaintService(ctx).reportEscalation(input));
+  }
+
+  @Authorized()
+  @Mutation(() => PauseComplaintSlaPayload, { description: 'Pauses every running clock while the complaint waits on the customer.' })
+  pauseComplaintSla(@Arg('input', () => PauseComplaintSlaInput, { description: 'What it waits for.' }) input: PauseComplaintSlaInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).pause(input));
+  }
+
+  @Authorized()
+  @Mutation(() => ResumeComplaintSlaPayload, { description: 'Resumes the paused clocks; deadlines move by the paused time.' })
+  resumeComplaintSla(@Arg('input', () => ResumeComplaintSlaInput, { description: 'The step.' }) input: ResumeComplaintSlaInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).resume(input));
+  }
+
+  @Authorized()
+  @Mutation(() => AddComplaintNotePayload, { description: 'Adds a note to the timeline.' })
+  addComplaintNote(@Arg('input', () => AddComplaintNoteInput, { description: 'The note.' }) input: AddComplaintNoteInput, @Ctx() ctx: Context) {
+    return wrap(new ComplaintService(ctx).addNote(input));
+  }
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
+  async customer(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Customer | null> {
+    const row = await ctx.loaders.customer.load(c.customerId);
+    return row && (await new CustomerService(ctx).isVisible(row)) ? Customer.from(row) : null;
+  }
+
+  @FieldResolver(() => Project, { description: 'The project.' })
+  async project(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Project> {
+    return Project.from((await ctx.loaders.project.load(c.projectId))!);
+  }
+
+  @FieldResolver(() => Unit, { nullable: true, description: 'The unit concerned.' })
+  async unit(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Unit | null> {
+    if (c.unitId === null) return null;
+    const row = await ctx.loaders.unit.load(c.unitId);
+    return row ? Unit.from(row) : null;
+  }
+
+  @FieldResolver(() => Staff, { description: '首问负责人 — who received it; accountable until it is closed, whoever works it.' })
+  firstResponder(@Root() c: Complaint): Staff {
+    return { id: c.firstResponderId };
+  }
+
+  @FieldResolver(() => Staff, { nullable: true, description: 'Current handler in the responsible department.' })
+  handler(@Root() c: Complaint): Staff | null {
+    return c.handlerId ? { id: c.handlerId } : null;
+  }
+
+  @FieldResolver(() => Complaint, { nullable: true, description: 'The earlier complaint this one repeats (same customer, unit and category within 30 days).' })
+  async repeatOf(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Complaint | null> {
+    if (c.repeatOfId === null) return null;
+    const row = await ctx.loaders.complaint.load(c.repeatOfId);
+    return row && (await new ComplaintService(ctx).canSee(row)) ? Complaint.from(row) : null;
+  }
+
+  @FieldResolver(() => [ComplaintEvent], { description: 'Every transition, assignment, note, clock event and alert, oldest first.' })
+  async timeline(@Root() c: Complaint, @Ctx() ctx: Context): Promise<ComplaintEvent[]> {
+    return (await ctx.loaders.eventsByComplaint.load(c.dbId)).map(ComplaintEvent.from);
+  }
+
+  @FieldResolver(() => [SlaClock], { description: 'The SLA clocks started for this complaint.' })
+  async clocks(@Root() c: Complaint, @Ctx() ctx: Context): Promise<SlaClock[]> {
+    return (await ctx.loaders.clocksByComplaint.load(c.dbId)).map(SlaClock.from);
+  }
+
+  @FieldResolver(() => [SlaAlert], { description: 'Alerts fired for this complaint, oldest first.' })
+  async alerts(@Root() c: Complaint, @Ctx() ctx: Context): Promise<SlaAlert[]> {
+    return (await ctx.loaders.alertsByComplaint.load(c.dbId)).map(SlaAlert.from);
+  }
+
+  @FieldResolver(() => [String], { description: 'Mutations allowed from the current status (for UIs to show only valid actions).' })
+  allowedActions(@Root() c: Complaint): string[] {
+    return allowedMutations(c.status);
+  }
+}
+
+@Resolver(() => SlaClock)
+export class SlaClockResolver {
+  @FieldResolver(() => String, { nullable: true, description: 'Target time left at the time of the request, as an ISO-8601 duration (negative when overdue; null when stopped).' })
+  async remaining(@Root() c: SlaClock, @Ctx() ctx: Context): Promise<string | null> {
+    if (c.state === 'STOPPED') return null;
+    const cal = await ctx.sla.calendars.get(ctx.db);
+    return formatMs(remainingMs({ targetMs: c.targetMs, workingTime: c.workingTime, warnAt: c.warnAt }, { consumedMs: c.consumedMs, runningSince: c.runningSince }, ctx.now(), cal));
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether the target was missed (now, or when the clock stopped).' })
+  breached(@Root() c: SlaClock, @Ctx() ctx: Context): boolean {
+    if (c.breachedAt) return true;
+    if (c.state === 'STOPPED') return c.dueAt !== null && c.stoppedAt !== null && c.stoppedAt > c.dueAt;
+    return c.dueAt !== null && c.dueAt <= ctx.now();
+  }
+}
+
+@Resolver(() => SlaAlert)
+export class SlaAlertFieldsResolver {
+  @FieldResolver(() => Complaint, { nullable: true, description: 'The complaint, for complaint alerts the viewer may see.' })
+  async complaint(@Root() a: SlaAlert, @Ctx() ctx: Context): Promise<Complaint | null> {
+    if (a.complaintId === null) return null;
+    const row = await ctx.loaders.complaint.load(a.complaintId);
+    return row && (await new ComplaintService(ctx).canSee(row)) ? Complaint.from(row) : null;
+  }
+
+  @FieldResolver(() => Project, { description: 'The project.' })
+  async project(@Root() a: SlaAlert, @Ctx() ctx: Context): Promise<Project> {
+    return Project.from((await ctx.loaders.project.load(a.projectId))!);
+  }
+}

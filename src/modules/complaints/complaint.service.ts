@@ -1,0 +1,502 @@
+import { and, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
+import type { Tx } from '../../db/client.js';
+import { idempotent } from '../../db/idempotency.js';
+import {
+  complaintEvents,
+  complaintNumberCounters,
+  complaints,
+  domainEvents,
+  slaClocks,
+  slaPolicies,
+  unitOwnerships,
+} from '../../db/schema/index.js';
+import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, SEVERITIES, type ComplaintStatus } from '../../domain/enums.js';
+import type { Context } from '../../graphql/context.js';
+import { AppError } from '../../graphql/errors.js';
+import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { idempotencyKey, parseInput, text } from '../../graphql/validate.js';
+import { SlaEngine } from '../../sla/engine.js';
+import { choosePolicy } from '../../sla/policy.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { CustomerService } from '../customers/customer.service.js';
+import { likePattern } from '../projects/project.service.js';
+import { CLOCK_EFFECTS, REOPEN_SCORE, REPEAT_WINDOW_DAYS, allowedMutations, nextStatus, type ComplaintAction } from './complaint.rules.js';
+import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './complaint.input.js';
+import type { ComplaintRow } from './complaint.type.js';
+
+const MAJOR_REASONS = ['REPEAT', 'AUTHORITY_OR_MEDIA', 'GROUP_COMPLAINT', 'DISTURBANCE', 'REFUND_DEMAND'] as const;
+const FUTURE_SKEW_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
+
+const url = z
+  .string()
+  .max(1000, 'must be at most 1000 characters')
+  .refine((u) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(u).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+const createSchema = z
+  .object({
+    customerId: z.string(),
+    projectId: z.string(),
+    unitId: z.string().nullish(),
+    kind: z.enum(COMPLAINT_KINDS),
+    category: z.enum(COMPLAINT_CATEGORIES),
+    defectLocation: z.enum(DEFECT_LOCATIONS).nullish(),
+    severity: z.enum(SEVERITIES).nullish(),
+    majorReason: z.enum(MAJOR_REASONS).nullish(),
+    channel: z.enum(CHANNELS),
+    description: text(4000),
+    attachments: z.array(url).max(20, 'at most 20 attachments').nullish(),
+    repairAppointmentAt: z.date().nullish(),
+    receivedAt: z.date().nullish(),
+    idempotencyKey: idempotencyKey.nullish(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.severity === 'MAJOR' && !v.majorReason) ctx.addIssue({ code: 'custom', path: ['majorReason'], message: 'is required for a MAJOR complaint' });
+  });
+
+const note = text(4000);
+const SORTS: Record<string, SortSpec> = {
+  RECEIVED_AT: { key: 'RECEIVED_AT', column: complaints.receivedAt, cast: 'timestamptz' },
+  DUE_AT: { key: 'DUE_AT', column: sql`coalesce(${complaints.nextDueAt}, 'infinity'::timestamptz)`, cast: 'timestamptz' },
+};
+
+/** Complaints and repairs: intake, lifecycle with SLA clocks, timeline, lists. */
+export class ComplaintService {
+  constructor(private readonly ctx: Context) {}
+
+  private get access() {
+    return this.ctx.access;
+  }
+
+  /** A complaint the viewer may see, or NOT_FOUND. */
+  async get(gid: string, field = 'id'): Promise<ComplaintRow> {
+    const id = parseId(gid, 'Complaint', field);
+    const row = await this.ctx.loaders.complaint.load(id);
+    if (!row || !(await this.canSee(row))) throw AppError.notFound('Complaint', gid);
+    return row;
+  }
+
+  async canSee(row: ComplaintRow): Promise<boolean> {
+    const customer = await this.ctx.loaders.customer.load(row.customerId);
+    return !!customer && this.access.canSeeComplaint(row, customer.confidentiality);
+  }
+
+  async list(filter: ComplaintFilter | null | undefined, order: ComplaintOrder | null | undefined, args: PageArgs) {
+    const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
+    const descending = (order?.direction ?? 'DESC') === 'DESC';
+    const req = pageRequest(args, sort.key);
+    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}));
+    const ks = keyset(req, sort, complaints.id, descending);
+    const rows = await this.ctx.db
+      .select()
+      .from(complaints)
+      .where(and(base, ks.where))
+      .orderBy(...ks.orderBy)
+      .limit(ks.limit);
+    for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
+    const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
+    return { ...pageOf(rows, req, (r) => encodeCursor(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
+  }
+
+  private filterConditions(f: ComplaintFilter): (SQL | undefined)[] {
+    const now = this.ctx.now();
+    const ids = (list: string[] | undefined, type: 'Project' | 'Customer', field: string) =>
+      list?.length ? list.map((g, i) => parseId(g, type, `filter.${field}.${i}`)) : null;
+    const projectIds = ids(f.projectIds, 'Project', 'projectIds');
+    const customerIds = ids(f.customerIds, 'Customer', 'customerIds');
+    const viewer = this.access.requireViewer();
+    const runningPast = (column: typeof slaClocks.dueAt | typeof slaClocks.warnDueAt) =>
+      sql`exists (select 1 from ${slaClocks} where ${slaClocks.complaintId} = ${complaints.id} and ${slaClocks.state} = 'RUNNING' and ${column} <= ${now.toISOString()}::timestamptz)`;
+    const overdue = runningPast(slaClocks.dueAt);
+    return [
+      f.statuses?.length ? inArray(complaints.status, f.statuses) : undefined,
+      f.kinds?.length ? inArray(complaints.kind, f.kinds) : undefined,
+      f.categories?.length ? inArray(complaints.category, f.categories) : undefined,
+      f.severities?.length ? inArray(complaints.severity, f.severities) : undefined,
+      projectIds ? inArray(complaints.projectId, projectIds) : undefined,
+      customerIds ? inArray(complaints.customerId, customerIds) : undefined,
+      f.departments?.length ? inArray(complaints.department, f.departments) : undefined,
+      f.handlerIds?.length ? inArray(complaints.handlerId, f.handlerIds) : undefined,
+      f.assignedToMe ? or(eq(complaints.handlerId, viewer.id), eq(complaints.firstResponderId, viewer.id)) : undefined,
+      f.overdue === true ? overdue : f.overdue === false ? sql`not ${overdue}` : undefined,
+      f.atRisk === true ? and(runningPast(slaClocks.warnDueAt), sql`not ${overdue}`) : f.atRisk === false ? sql`not ${runningPast(slaClocks.warnDueAt)}` : undefined,
+      f.repeat === true ? isNotNull(complaints.repeatOfId) : f.repeat === false ? isNull(complaints.repeatOfId) : undefined,
+      f.receivedFrom ? gte(complaints.receivedAt, f.receivedFrom) : undefined,
+      f.receivedTo ? lt(complaints.receivedAt, f.receivedTo) : undefined,
+      f.search?.trim() ? or(ilike(complaints.number, likePattern(f.search.trim())), ilike(complaints.description, likePattern(f.search.trim()))) : undefined,
+    ];
+  }
+
+  async create(input: CreateComplaintInput): Promise<ComplaintRow> {
+    const viewer = this.access.requireRole(COMPLAINT_DESK, 'receive complaints');
+    const data = parseInput(createSchema, input);
+    const now = this.ctx.now();
+    const receivedAt = data.receivedAt ?? now;
+    if (receivedAt.getTime() > now.getTime() + FUTURE_SKEW_MS) throw AppError.badInput('input.receivedAt', 'must not be in the future');
+    const customer = await new CustomerService(this.ctx).get(data.customerId, 'input.customerId');
+    const projectId = parseId(data.projectId, 'Project', 'input.projectId');
+    if (!(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', data.projectId);
+    await this.access.assertProjectInScope(projectId, 'Project', data.projectId);
+    const owned = await this.ctx.loaders.ownershipsByCustomer.load(customer.id);
+    if (customer.originProjectId !== projectId && !owned.some((o) => o.projectId === projectId)) {
+      throw AppError.badInput('input.projectId', 'the customer is not linked to this project (neither came in through it nor holds a unit there)');
+    }
+    let unitId: number | null = null;
+    if (data.unitId) {
+      unitId = parseId(data.unitId, 'Unit', 'input.unitId');
+      const unit = await this.ctx.loaders.unit.load(unitId);
+      if (!unit) throw AppError.notFound('Unit', data.unitId);
+      if (unit.projectId !== projectId) throw AppError.badInput('input.unitId', 'the unit is not in the given project');
+    }
+    const severity = data.severity ?? 'NORMAL';
+    const policies = await this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true));
+    const policy = choosePolicy(policies, { kind: data.kind, category: data.category, severity });
+    const cal = await this.ctx.sla.calendars.get(this.ctx.db);
+    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey }, async (tx) => {
+      const number = await nextNumber(tx, receivedAt);
+      const [repeat] = await tx
+        .select({ id: complaints.id })
+        .from(complaints)
+        .where(
+          and(
+            eq(complaints.customerId, customer.id),
+            unitId === null ? isNull(complaints.unitId) : eq(complaints.unitId, unitId),
+            eq(complaints.category, data.category),
+            ne(complaints.status, 'REJECTED'),
+            gte(complaints.receivedAt, new Date(receivedAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS)),
+            lt(complaints.receivedAt, receivedAt),
+          ),
+        )
+        .orderBy(desc(complaints.receivedAt))
+        .limit(1);
+      const [row] = await tx
+        .insert(complaints)
+        .values({
+          number,
+          customerId: customer.id,
+          projectId,
+          unitId,
+          kind: data.kind,
+          category: data.category,
+          defectLocation: data.defectLocation ?? null,
+          channel: data.channel,
+          description: data.description,
+          attachments: data.attachments ?? [],
+          severity,
+          majorReason: data.majorReason ?? null,
+          firstResponderId: viewer.id,
+          repeatOfId: repeat?.id ?? null,
+          slaPolicyId: policy?.id ?? null,
+          slaTargets: policy?.clocks ?? [],
+          receivedAt,
+          escalatedAt: severity === 'MAJOR' ? receivedAt : null,
+          repairAppointmentAt: data.repairAppointmentAt ?? null,
+        })
+        .returning();
+      const c = row!;
+      await tx.insert(complaintEvents).values({
+        complaintId: c.id,
+        type: 'RECEIVED',
+        toStatus: 'RECEIVED',
+        actorId: viewer.id,
+        at: receivedAt,
+        data: { channel: c.channel, severity, policy: policy?.name ?? null },
+      });
+      if (repeat) {
+        await tx.insert(complaintEvents).values({
+          complaintId: c.id,
+          type: 'REPEAT_FLAGGED',
+          actorId: null,
+          at: receivedAt,
+          data: { repeatOf: toGlobalId('Complaint', repeat.id) },
+        });
+      }
+      const engine = new SlaEngine(tx, cal, viewer.id);
+      await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt);
+      await this.emit(tx, 'ComplaintCreated', c);
+      await recordAudit(tx, this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number, kind: c.kind, category: c.category, severity } });
+      return c.id;
+    });
+    this.ctx.sla.wake();
+    return this.reload(id);
+  }
+
+  /**
+   * Runs one lifecycle step in a transaction: locks the complaint, checks the transition,
+   * applies `change`, writes the timeline, starts/stops clocks, emits the domain event and
+   * audits — all or nothing.
+   */
+  private async step(
+    gid: string,
+    opts: {
+      action: ComplaintAction | 'escalate' | 'reportEscalation' | 'pause' | 'resume' | 'note';
+      roles: typeof COMPLAINT_WORKERS;
+      doing: string;
+      note?: string | null;
+      /** Status change is decided inside, from the locked row. */
+      decide?: (row: ComplaintRow) => { action: ComplaintAction } | null;
+      change?: (row: ComplaintRow, at: Date) => Partial<ComplaintRow> | Promise<Partial<ComplaintRow>>;
+      type?: string;
+      data?: Record<string, unknown>;
+    },
+  ): Promise<ComplaintRow> {
+    const viewer = this.access.requireRole(opts.roles, opts.doing);
+    const found = await this.get(gid, 'input.complaintId');
+    const cal = await this.ctx.sla.calendars.get(this.ctx.db);
+    const at = this.ctx.now();
+    await this.ctx.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(complaints).where(eq(complaints.id, found.id)).for('update');
+      const c = row!;
+      const lifecycle = opts.decide ? opts.decide(c) : isLifecycle(opts.action) ? { action: opts.action } : null;
+      let to: ComplaintStatus | null = null;
+      if (lifecycle) {
+        to = nextStatus(c.status, lifecycle.action);
+        if (!to) {
+          const allowed = allowedMutations(c.status);
+          throw AppError.invalidTransition(
+            `Complaint ${c.number} is ${c.status}; from ${c.status} the allowed mutations are: ${allowed.join(', ') || 'none'}`,
+            { status: c.status, allowed },
+          );
+        }
+      } else if (opts.action !== 'note' && !['RECEIVED', 'ACCEPTED', 'IN_PROGRESS', 'RESOLVED', 'RETURN_VISITED', 'REOPENED'].includes(c.status)) {
+        throw AppError.invalidTransition(`Complaint ${c.number} is ${c.status}: ${opts.doing} is only possible while it is open`, {
+          status: c.status,
+          allowed: allowedMutations(c.status),
+        });
+      }
+      const set = { ...((await opts.change?.(c, at)) ?? {}), ...(to ? { status: to } : {}), updatedAt: at };
+      const [updated] = await tx.update(complaints).set(set).where(eq(complaints.id, c.id)).returning();
+      const u = updated!;
+      await tx.insert(complaintEvents).values({
+        complaintId: c.id,
+        type: opts.type ?? (to ?? opts.action.toUpperCase()),
+        fromStatus: to ? c.status : null,
+        toStatus: to,
+        actorId: viewer.id,
+        note: opts.note ?? null,
+        data: opts.data ?? null,
+        at,
+      });
+      const engine = new SlaEngine(tx, cal, viewer.id);
+      const effects = lifecycle ? CLOCK_EFFECTS[lifecycle.action] : opts.action in CLOCK_EFFECTS ? CLOCK_EFFECTS[opts.action as keyof typeof CLOCK_EFFECTS] : null;
+      if (effects) {
+        await engine.stop(c.id, effects.stop, at);
+        await engine.start(u, effects.start, at);
+      }
+      if (opts.action === 'accept' && u.repairAppointmentAt) await engine.start(u, ['REPAIR_VISIT'], at);
+      if (opts.action === 'pause') await engine.pauseAll(c.id, at);
+      if (opts.action === 'resume') await engine.resumeAll(c.id, at);
+      await this.emit(tx, 'ComplaintUpdated', u, { action: opts.action, from: c.status });
+      await recordAudit(tx, this.ctx, {
+        action: opts.doing,
+        subjectId: toGlobalId('Complaint', c.id),
+        projectId: c.projectId,
+        reason: opts.note ?? null,
+        changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
+      });
+    });
+    this.ctx.sla.wake();
+    return this.reload(found.id);
+  }
+
+  accept(input: { complaintId: string; department: string; handlerId?: string | null; repairAppointmentAt?: Date | null; note?: string | null }) {
+    const data = parseInput(
+      z.object({
+        complaintId: z.string(),
+        department: z.enum(DEPARTMENTS),
+        handlerId: text(200).nullish(),
+        repairAppointmentAt: z.date().nullish(),
+        note: note.nullish(),
+      }),
+      input,
+    );
+    return this.step(data.complaintId, {
+      action: 'accept',
+      roles: COMPLAINT_DESK,
+      doing: 'acceptComplaint',
+      note: data.note,
+      data: { department: data.department, handlerId: data.handlerId ?? null },
+      change: (_c, at) => ({
+        department: data.department,
+        handlerId: data.handlerId ?? null,
+        acceptedAt: at,
+        ...(data.repairAppointmentAt ? { repairAppointmentAt: data.repairAppointmentAt } : {}),
+      }),
+    });
+  }
+
+  start(input: { complaintId: string; note?: string | null }) {
+    const data = parseInput(z.object({ complaintId: z.string(), note: note.nullish() }), input);
+    return this.step(data.complaintId, { action: 'start', roles: COMPLAINT_WORKERS, doing: 'startComplaintWork', note: data.note });
+  }
+
+  resolve(input: { complaintId: string; resolution: string; note?: string | null }) {
+    const data = parseInput(z.object({ complaintId: z.string(), resolution: text(4000), note: note.nullish() }), input);
+    return this.step(data.complaintId, {
+      action: 'resolve',
+      roles: COMPLAINT_WORKERS,
+      doing: 'resolveComplaint',
+      note: data.note,
+      data: { resolution: data.resolution },
+      change: (_c, at) => ({ resolution: data.resolution, resolvedAt: at }),
+    });
+  }
+
+  recordReturnVisit(input: { complaintId: string; satisfaction: number; note?: string | null }) {
+    const data = parseInput(
+      z
+        .object({ complaintId: z.string(), satisfaction: z.number().int().min(1, 'must be 1–5').max(5, 'must be 1–5'), note: note.nullish() })
+        .superRefine((v, ctx) => {
+          if (v.satisfaction <= REOPEN_SCORE && !v.note) ctx.addIssue({ code: 'custom', path: ['note'], message: 'say why the customer is dissatisfied (a score of 2 or less reopens the complaint)' });
+        }),
+      input,
+    );
+    const low = data.satisfaction <= REOPEN_SCORE;
+    return this.step(data.complaintId, {
+      action: low ? 'returnVisitReopen' : 'returnVisitOk',
+      roles: COMPLAINT_DESK,
+      doing: 'recordReturnVisit',
+      note: data.note,
+      type: low ? 'RETURN_VISIT_REOPENED' : 'RETURN_VISITED',
+      data: { satisfaction: data.satisfaction },
+      change: (c, at) => ({ returnVisitScore: data.satisfaction, returnVisitedAt: at, ...(low ? { reopenCount: c.reopenCount + 1 } : {}) }),
+    });
+  }
+
+  close(input: { complaintId: string; note?: string | null }) {
+    const data = parseInput(z.object({ complaintId: z.string(), note: note.nullish() }), input);
+    return this.step(data.complaintId, { action: 'close', roles: COMPLAINT_DESK, doing: 'closeComplaint', note: data.note, change: (_c, at) => ({ closedAt: at }) });
+  }
+
+  reopen(input: { complaintId: string; note: string }) {
+    const data = parseInput(z.object({ complaintId: z.string(), note }), input);
+    return this.step(data.complaintId, {
+      action: 'reopen',
+      roles: COMPLAINT_DESK,
+      doing: 'reopenComplaint',
+      note: data.note,
+      change: (c) => ({ reopenCount: c.reopenCount + 1, closedAt: null }),
+    });
+  }
+
+  reject(input: { complaintId: string; reason: string; note?: string | null }) {
+    const data = parseInput(z.object({ complaintId: z.string(), reason: text(2000), note: note.nullish() }), input);
+    return this.step(data.complaintId, {
+      action: 'reject',
+      roles: COMPLAINT_DESK,
+      doing: 'rejectComplaint',
+      note: data.note ?? data.reason,
+      data: { reason: data.reason },
+      change: () => ({ rejectReason: data.reason }),
+    });
+  }
+
+  escalate(input: { complaintId: string; reason: string; note?: string | null }) {
+    const data = parseInput(z.object({ complaintId: z.string(), reason: z.enum(MAJOR_REASONS), note: note.nullish() }), input);
+    return this.step(data.complaintId, {
+      action: 'escalate',
+      roles: COMPLAINT_WORKERS,
+      doing: 'escalateComplaint',
+      type: 'ESCALATED',
+      note: data.note,
+      data: { reason: data.reason },
+      change: (c, at) => {
+        if (c.severity === 'MAJOR') throw AppError.invalidTransition(`Complaint ${c.number} is already MAJOR`, { status: c.status });
+        return { severity: 'MAJOR', majorReason: data.reason, escalatedAt: at };
+      },
+    });
+  }
+
+  reportEscalation(input: { complaintId: string; note: string }) {
+    const data = parseInput(z.object({ complaintId: z.string(), note }), input);
+    return this.step(data.complaintId, {
+      action: 'reportEscalation',
+      roles: COMPLAINT_WORKERS,
+      doing: 'reportComplaintEscalation',
+      type: 'ESCALATION_REPORTED',
+      note: data.note,
+      change: (c, at) => {
+        if (c.severity !== 'MAJOR') throw AppError.invalidTransition(`Complaint ${c.number} is not MAJOR; escalate it first`, { status: c.status });
+        if (c.escalationReportedAt) throw AppError.invalidTransition(`The escalation of ${c.number} was already reported`, { status: c.status });
+        return { escalationReportedAt: at };
+      },
+    });
+  }
+
+  pause(input: { complaintId: string; note: string }) {
+    const data = parseInput(z.object({ complaintId: z.string(), note }), input);
+    return this.step(data.complaintId, {
+      action: 'pause',
+      roles: COMPLAINT_WORKERS,
+      doing: 'pauseComplaintSla',
+      type: 'SLA_PAUSED',
+      note: data.note,
+      change: (c) => {
+        if (c.slaPaused) throw AppError.invalidTransition(`The SLA of ${c.number} is already paused`, { status: c.status });
+        return { slaPaused: true };
+      },
+    });
+  }
+
+  resume(input: { complaintId: string; note?: string | null }) {
+    const data = parseInput(z.object({ complaintId: z.string(), note: note.nullish() }), input);
+    return this.step(data.complaintId, {
+      action: 'resume',
+      roles: COMPLAINT_WORKERS,
+      doing: 'resumeComplaintSla',
+      type: 'SLA_RESUMED',
+      note: data.note,
+      change: (c) => {
+        if (!c.slaPaused) throw AppError.invalidTransition(`The SLA of ${c.number} is not paused`, { status: c.status });
+        return { slaPaused: false };
+      },
+    });
+  }
+
+  addNote(input: { complaintId: string; note: string }) {
+    const data = parseInput(z.object({ complaintId: z.string(), note }), input);
+    return this.step(data.complaintId, { action: 'note', roles: COMPLAINT_WORKERS, doing: 'addComplaintNote', type: 'NOTE', note: data.note });
+  }
+
+  private async reload(id: number): Promise<ComplaintRow> {
+    const [row] = await this.ctx.db.select().from(complaints).where(eq(complaints.id, id));
+    this.ctx.loaders.complaint.clear(id).prime(id, row!);
+    return row!;
+  }
+
+  /** Appends to the durable domain event log (the subscriptions' source) in the same transaction. */
+  private async emit(tx: Tx, type: string, c: ComplaintRow, extra: Record<string, unknown> = {}) {
+    await tx.insert(domainEvents).values({
+      type,
+      aggregateType: 'Complaint',
+      aggregateId: c.id,
+      projectId: c.projectId,
+      payload: { number: c.number, status: c.status, kind: c.kind, category: c.category, severity: c.severity, ...extra },
+    });
+  }
+}
+
+function isLifecycle(a: string): a is ComplaintAction {
+  return ['accept', 'start', 'resolve', 'returnVisitOk', 'returnVisitReopen', 'close', 'reopen', 'reject'].includes(a);
+}
+
+/** The next number of the receipt year (Asia/Shanghai), from a row-locked counter: unique under concurrency. */
+async function nextNumber(tx: Tx, at: Date): Promise<string> {
+  const year = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(at));
+  const [row] = await tx
+    .insert(complaintNumberCounters)
+    .values({ year, last: 1 })
+    .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
+    .returning({ last: complaintNumberCounters.last });
+  return `TS-${year}-${String(row!.last).padStart(6, '0')}`;
+}
+

@@ -1,0 +1,197 @@
+import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database, Tx } from '../db/client.js';
+import { complaintEvents, complaints, domainEvents, projects, slaAlerts, slaClocks } from '../db/schema/index.js';
+import type { AlertLevel } from '../domain/enums.js';
+import { toGlobalId } from '../graphql/global-id.js';
+
+export type SchedulerOptions = {
+  /** The current time (injected so tests control it). */
+  now: () => Date;
+  logger: Logger;
+  /** An alert fired more than this after its moment is marked late. */
+  lateAfterMs: number;
+  /** Longest sleep between checks, so changes made by other instances are seen even without NOTIFY. */
+  pollMaxMs: number;
+  /** Clocks handled per transaction. */
+  batchSize: number;
+};
+
+const WAKE_CHANNEL = 'cx_sla_wakeup';
+
+/**
+ * Fires SLA alerts on time and exactly once. It sleeps until the nearest pending
+ * moment (`sla_clocks.next_check_at`, indexed), wakes early when clocks change
+ * (in-process, and through LISTEN/NOTIFY from other instances), and fires in
+ * transactions that lock due clocks with SKIP LOCKED. The unique index on
+ * (clock, level) makes a second firing impossible even across instances and
+ * restarts; alerts that fell due while no instance ran fire on start-up, marked late.
+ */
+export class SlaScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private unlisten: (() => Promise<void>) | null = null;
+  /** Cumulative statistics (benchmarks and metrics). */
+  readonly stats = { ticks: 0, alerts: 0, clocks: 0 };
+
+  constructor(
+    private readonly database: Database,
+    private readonly opts: SchedulerOptions,
+  ) {}
+
+  /** Starts the loop: a catch-up tick now, then sleeps to the next moment. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    if (this.database.sql) {
+      const sub = await this.database.sql.listen(WAKE_CHANNEL, () => this.wake());
+      this.unlisten = () => sub.unlisten();
+    }
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => {});
+    await this.unlisten?.().catch(() => {});
+    this.unlisten = null;
+  }
+
+  /** Re-plans now: runs due work and sleeps until the next pending moment. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.cycle().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Tells every instance (through NOTIFY on PostgreSQL) that clocks changed. */
+  async notifyOthers(): Promise<void> {
+    if (this.database.sql) await this.database.sql.notify(WAKE_CHANNEL, '');
+  }
+
+  private async cycle(): Promise<void> {
+    try {
+      await this.tick();
+      if (this.stopped) return;
+      const [row] = await this.database.db
+        .select({ next: min(slaClocks.nextCheckAt) })
+        .from(slaClocks)
+        .where(isNotNull(slaClocks.nextCheckAt));
+      const next = row?.next ? new Date(row.next).getTime() : null;
+      const delay = next === null ? this.opts.pollMaxMs : Math.min(Math.max(next - this.opts.now().getTime(), 0), this.opts.pollMaxMs);
+      this.timer = setTimeout(() => this.wake(), delay);
+      this.timer.unref?.();
+    } catch (err) {
+      this.opts.logger.error({ err }, 'SLA scheduler cycle failed; retrying');
+      if (!this.stopped) {
+        this.timer = setTimeout(() => this.wake(), 1000);
+        this.timer.unref?.();
+      }
+    }
+  }
+
+  /** Fires every alert due by now; returns how many fired. Safe to run concurrently on many instances. */
+  async tick(): Promise<number> {
+    this.stats.ticks++;
+    let fired = 0;
+    for (;;) {
+      const now = this.opts.now();
+      const { clocks, alerts } = await this.database.db.transaction((tx) => this.batch(tx, now));
+      fired += alerts;
+      this.stats.clocks += clocks;
+      if (clocks < this.opts.batchSize) break;
+    }
+    this.stats.alerts += fired;
+    return fired;
+  }
+
+  private async batch(tx: Tx, now: Date): Promise<{ clocks: number; alerts: number }> {
+    const due = await tx
+      .select({
+        clock: slaClocks,
+        severity: complaints.severity,
+        projectId: complaints.projectId,
+        number: complaints.number,
+        cityCompanyId: projects.cityCompanyId,
+      })
+      .from(slaClocks)
+      .innerJoin(complaints, eq(complaints.id, slaClocks.complaintId))
+      .innerJoin(projects, eq(projects.id, complaints.projectId))
+      .where(and(lte(slaClocks.nextCheckAt, now), eq(slaClocks.state, 'RUNNING')))
+      .orderBy(asc(slaClocks.nextCheckAt))
+      .limit(this.opts.batchSize)
+      .for('update', { of: slaClocks, skipLocked: true });
+    let alerts = 0;
+    for (const d of due) {
+      const c = d.clock;
+      const fire: { level: AlertLevel; moment: Date }[] = [];
+      const warnDue = !c.warnedAt && c.warnDueAt && c.warnDueAt <= now;
+      const breachDue = !c.breachedAt && c.dueAt && c.dueAt <= now;
+      if (warnDue) fire.push({ level: 'WARNING', moment: c.warnDueAt! });
+      if (breachDue) {
+        fire.push({ level: 'BREACHED', moment: c.dueAt! });
+        if (d.severity === 'MAJOR') fire.push({ level: 'ESCALATED', moment: c.dueAt! });
+      }
+      if (fire.length) {
+        const inserted = await tx
+          .insert(slaAlerts)
+          .values(
+            fire.map((f) => ({
+              level: f.level,
+              clockId: c.id,
+              clock: c.clock,
+              complaintId: c.complaintId,
+              projectId: d.projectId,
+              dueAt: f.moment,
+              firedAt: now,
+              late: now.getTime() - f.moment.getTime() > this.opts.lateAfterMs,
+              // A major breach goes one level up the org hierarchy: project → city company.
+              escalatedTo: f.level === 'ESCALATED' ? toGlobalId('CityCompany', d.cityCompanyId) : null,
+            })),
+          )
+          .onConflictDoNothing()
+          .returning();
+        for (const a of inserted) {
+          await tx.insert(complaintEvents).values({
+            complaintId: c.complaintId,
+            type: 'ALERT_FIRED',
+            actorId: null,
+            at: now,
+            data: { alertId: toGlobalId('SlaAlert', a.id), level: a.level, clock: a.clock, dueAt: a.dueAt?.toISOString(), late: a.late },
+          });
+          await tx.insert(domainEvents).values({
+            type: 'SlaAlertFired',
+            aggregateType: 'SlaAlert',
+            aggregateId: a.id,
+            projectId: a.projectId,
+            payload: { level: a.level, clock: a.clock, complaintId: c.complaintId, number: d.number, late: a.late, escalatedTo: a.escalatedTo },
+          });
+        }
+        alerts += inserted.length;
+      }
+      const warnedAt = c.warnedAt ?? (warnDue ? now : null);
+      const breachedAt = c.breachedAt ?? (breachDue ? now : null);
+      const pending = [!warnedAt ? c.warnDueAt : null, !breachedAt ? c.dueAt : null].filter((x): x is Date => x !== null);
+      await tx
+        .update(slaClocks)
+        .set({ warnedAt, breachedAt, nextCheckAt: pending.length ? new Date(Math.min(...pending.map((x) => x.getTime()))) : null })
+        .where(eq(slaClocks.id, c.id));
+    }
+    return { clocks: due.length, alerts };
+  }
+}
+
