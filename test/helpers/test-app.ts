@@ -24,7 +24,7 @@ export const dbKind: 'pglite' | 'postgres' = process.env.TEST_DATABASE_URL ? 'po
  * run: a PGlite loaded from the dumped data dir, or a server database copied from
  * the template database. `drop()` removes it.
  */
-export async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void> }> {
+export async function freshDatabase(): Promise<{ database: Database; drop: () => Promise<void>; url?: string }> {
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (!serverUrl) {
     const file = inject('pgliteTemplate');
@@ -40,6 +40,7 @@ export async function freshDatabase(): Promise<{ database: Database; drop: () =>
   const database = openPostgres(url.toString(), { max: 5 });
   return {
     database,
+    url: url.toString(),
     drop: async () => {
       await database.close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
@@ -55,6 +56,8 @@ export type TestApp = {
   url: string;
   config: Config;
   database: Database;
+  /** The PostgreSQL URL of this test's database (PostgreSQL pass only), for a second connection. */
+  databaseUrl?: string;
   app: App;
   /** Signs a token for a role. */
   token(role: Role, opts?: TokenOptions): Promise<string>;
@@ -69,7 +72,7 @@ const ROLE_NAMES = new Set(['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST', '
 
 export async function startTestApp(opts: { env?: Record<string, string>; clock?: () => Date } = {}): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', ...opts.env });
-  const { database, drop } = await freshDatabase();
+  const { database, drop, url: databaseUrl } = await freshDatabase();
   const logger = createLogger(config.logLevel);
   const app = await createApp({ config, database, logger, clock: opts.clock });
   const port = await app.listen(0, '127.0.0.1');
@@ -80,6 +83,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; clock?:
     url,
     config,
     database,
+    databaseUrl,
     app,
     token,
     fetch: (path, init) => fetch(url + path, init),

@@ -1,0 +1,340 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { complaints } from '../../src/db/schema/index.js';
+import { toGlobalId } from '../../src/graphql/global-id.js';
+import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, step } from '../helpers/complaints.js';
+import { addUnit, createCustomer, createProject, unique } from '../helpers/factories.js';
+import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
+
+// Wednesday 2026-11-25 10:00 in Shanghai.
+let now = new Date('2026-11-25T02:00:00.000Z');
+const advance = (ms: number) => (now = new Date(now.getTime() + ms));
+const HOUR = 3_600_000;
+
+let t: TestApp;
+let fx: Awaited<ReturnType<typeof complaintFixture>>;
+let agent: string;
+let admin: string;
+
+const create = (over: Record<string, unknown> = {}, auth = agent) =>
+  t.gql(
+    `${CREATE_COMPLAINT} ${COMPLAINT_FIELDS}`,
+    {
+      input: {
+        customerId: fx.customerId,
+        projectId: fx.project.id,
+        unitId: fx.unitId,
+        kind: 'COMPLAINT',
+        category: 'ENGINEERING_QUALITY',
+        defectLocation: 'WATERPROOFING',
+        channel: 'HOTLINE_400',
+        description: '卫生间漏水 — bathroom leaks into the flat below',
+        ...over,
+      },
+    },
+    auth,
+  );
+const created = async (over: Record<string, unknown> = {}) => {
+  const r = await create(over);
+  if (r.errors) throw new Error(JSON.stringify(r.errors));
+  return r.data.createComplaint.complaint;
+};
+const clock = (c: any, kind: string) => c.clocks.find((k: any) => k.clock === kind);
+
+beforeAll(async () => {
+  t = await startTestApp({ clock: () => now, env: { SLA_SCHEDULER: 'off' } });
+  fx = await complaintFixture(t);
+  agent = await t.token('AGENT', { sub: 'agent.li' });
+  admin = await t.token('ADMIN', { sub: 'admin.wang' });
+});
+afterAll(() => t?.close());
+
+describe('createComplaint', () => {
+  it('receives a complaint with a number, accountable first responder and running clocks', async () => {
+    const c = await created();
+    expect(c).toMatchObject({
+      status: 'RECEIVED',
+      severity: 'NORMAL',
+      firstResponder: { id: 'agent.li' },
+      handler: null,
+      customer: { id: fx.customerId },
+      project: { id: fx.project.id },
+      unit: { id: fx.unitId },
+      receivedAt: '2026-11-25T02:00:00.000Z',
+    });
+    expect(c.number).toMatch(/^TS-2026-\d{6}$/);
+    // Acceptance: 1 working day (9 working hours) → Thursday 10:00 Shanghai.
+    expect(clock(c, 'ACCEPTANCE')).toMatchObject({ state: 'RUNNING', target: 'P1D', workingTime: true, dueAt: '2026-11-26T02:00:00.000Z', breached: false });
+    // Resolution: 7 calendar days.
+    expect(clock(c, 'RESOLUTION')).toMatchObject({ state: 'RUNNING', target: 'P7D', workingTime: false, dueAt: '2026-12-02T02:00:00.000Z' });
+    expect(clock(c, 'ESCALATION_REPORT')).toBeUndefined();
+    expect(clock(c, 'RESOLUTION').remaining).toBe('P7D');
+    expect(c.nextDueAt).toBe('2026-11-26T02:00:00.000Z');
+    expect(c.timeline.map((e: any) => e.type)).toEqual(['RECEIVED', 'CLOCK_STARTED', 'CLOCK_STARTED']);
+    expect(c.timeline[0]).toMatchObject({ toStatus: 'RECEIVED', actor: { id: 'agent.li' } });
+    expect(c.allowedActions).toEqual(expect.arrayContaining(['acceptComplaint', 'rejectComplaint', 'escalateComplaint']));
+  });
+
+  it('counts working time across a weekend: received Friday 17:00 is due Monday 17:00', async () => {
+    const saved = now;
+    now = new Date('2026-11-27T09:00:00.000Z'); // Friday 17:00 Shanghai
+    const c = await created();
+    expect(clock(c, 'ACCEPTANCE').dueAt).toBe('2026-11-30T09:00:00.000Z');
+    now = saved;
+  });
+
+  it('starts the 24 h escalation-report clock for a MAJOR complaint, which needs a reason', async () => {
+    expect(codeOf(await create({ severity: 'MAJOR' }))).toBe('BAD_USER_INPUT');
+    const c = await created({ severity: 'MAJOR', majorReason: 'GROUP_COMPLAINT' });
+    expect(c).toMatchObject({ severity: 'MAJOR', majorReason: 'GROUP_COMPLAINT' });
+    expect(clock(c, 'ESCALATION_REPORT')).toMatchObject({ target: 'PT24H', dueAt: '2026-11-26T02:00:00.000Z' });
+  });
+
+  it('uses the repair policy: return visit within 24 hours', async () => {
+    const c = await created({ kind: 'REPAIR' });
+    const accepted = await step(t, 'acceptComplaint', { complaintId: c.id, department: 'PROPERTY' }, agent);
+    const resolved = await step(t, 'resolveComplaint', { complaintId: c.id, resolution: '已更换阀门' }, agent);
+    expect(accepted.errors).toBeUndefined();
+    expect(clock(resolved.data.resolveComplaint.complaint, 'RETURN_VISIT')).toMatchObject({ target: 'PT24H', workingTime: false });
+  });
+
+  it('validates input with the field named, and loses nothing', async () => {
+    const before = await t.database.db.$count(complaints);
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ description: '   ' }, 'BAD_USER_INPUT', 'input.description'],
+      [{ description: 'x'.repeat(4001) }, 'BAD_USER_INPUT', 'input.description'],
+      [{ attachments: ['javascript:alert(1)'] }, 'BAD_USER_INPUT', 'input.attachments.0'],
+      [{ customerId: 'garbage' }, 'BAD_USER_INPUT', 'input.customerId'],
+      [{ customerId: toGlobalId('Customer', 999999) }, 'NOT_FOUND', ''],
+      [{ projectId: toGlobalId('Project', 999999) }, 'NOT_FOUND', ''],
+      [{ unitId: toGlobalId('Unit', 999999) }, 'NOT_FOUND', ''],
+      [{ receivedAt: '2999-01-01T00:00:00Z' }, 'BAD_USER_INPUT', 'input.receivedAt'],
+      [{ kind: 'NOPE' }, 'BAD_USER_INPUT', 'input.kind'],
+    ];
+    for (const [over, code, field] of cases) {
+      const r = await create(over);
+      expect(codeOf(r), JSON.stringify(over)).toBe(code);
+      if (field) expect(r.errors![0]!.extensions!.field, JSON.stringify(over)).toBe(field);
+    }
+    expect(await t.database.db.$count(complaints)).toBe(before);
+  });
+
+  it('refuses a project the customer is not linked to, and a unit of another project', async () => {
+    const other = await createProject(t, fx.org.szId);
+    const r = await create({ projectId: other.id, unitId: null });
+    expect(codeOf(r)).toBe('BAD_USER_INPUT');
+    expect(r.errors![0]!.extensions!.field).toBe('input.projectId');
+    const stranger = await createCustomer(t, other.id);
+    const foreignUnit = await addUnit(t, stranger, other.id);
+    const u = await create({ unitId: foreignUnit.unit.id });
+    expect(u.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.unitId' });
+  });
+
+  it('only lets the complaint desk receive complaints', async () => {
+    for (const role of ['HANDLER', 'ANALYST', 'SUBSCRIBER'] as const) expect(codeOf(await create({}, await t.token(role))), role).toBe('FORBIDDEN');
+    expect(codeOf(await create({}, ''))).toBe('UNAUTHENTICATED');
+  });
+
+  it('returns the first complaint on a retry with the same idempotency key', async () => {
+    const key = `call-${unique()}`;
+    const a = await created({ idempotencyKey: key });
+    const b = await created({ idempotencyKey: key });
+    expect(b.id).toBe(a.id);
+    expect(b.number).toBe(a.number);
+  });
+
+  it('gives unique numbers under concurrent creation', async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, () => create({ category: 'OTHER', unitId: null })));
+    const numbers = results.map((r) => r.data.createComplaint.complaint.number);
+    expect(new Set(numbers).size).toBe(12);
+  });
+
+  it('rolls back the complaint when its clock bookkeeping fails', async () => {
+    const db = t.database.db;
+    await db.execute(sql.raw(`create or replace function fail_clock() returns trigger language plpgsql as $$ begin raise exception 'clock store down'; end $$`));
+    await db.execute(sql.raw(`create trigger fail_clock before insert on sla_clocks for each row execute function fail_clock()`));
+    try {
+      const before = await db.$count(complaints);
+      const r = await create({ category: 'DESIGN' });
+      expect(codeOf(r)).toBe('INTERNAL_SERVER_ERROR');
+      expect(JSON.stringify(r.errors)).not.toMatch(/clock store down|sla_clocks|insert/);
+      expect(r.errors![0]!.extensions!.requestId).toBeTruthy();
+      expect(await db.$count(complaints)).toBe(before);
+    } finally {
+      await db.execute(sql.raw(`drop trigger fail_clock on sla_clocks`));
+    }
+  });
+});
+
+describe('lifecycle', () => {
+  it('runs RECEIVED → ACCEPTED → IN_PROGRESS → RESOLVED → RETURN_VISITED → CLOSED with clocks following', async () => {
+    const c = await created();
+    const handler = await t.token('HANDLER', { sub: 'eng.zhao', department: 'ENGINEERING' });
+    advance(HOUR);
+    const a = await step(t, 'acceptComplaint', { complaintId: c.id, department: 'ENGINEERING', handlerId: 'eng.zhao', note: '方案：重做防水' }, agent);
+    expect(a.errors).toBeUndefined();
+    const accepted = a.data.acceptComplaint.complaint;
+    expect(accepted).toMatchObject({ status: 'ACCEPTED', department: 'ENGINEERING', handler: { id: 'eng.zhao' }, firstResponder: { id: 'agent.li' } });
+    expect(clock(accepted, 'ACCEPTANCE')).toMatchObject({ state: 'STOPPED', breached: false, remaining: null });
+
+    const s = await step(t, 'startComplaintWork', { complaintId: c.id }, handler);
+    expect(s.data.startComplaintWork.complaint.status).toBe('IN_PROGRESS');
+    advance(2 * HOUR);
+    const r = await step(t, 'resolveComplaint', { complaintId: c.id, resolution: '已重做防水层' }, handler);
+    const resolved = r.data.resolveComplaint.complaint;
+    expect(resolved.status).toBe('RESOLVED');
+    expect(clock(resolved, 'RESOLUTION').state).toBe('STOPPED');
+    expect(clock(resolved, 'RETURN_VISIT')).toMatchObject({ state: 'RUNNING', target: 'P3D', workingTime: true });
+    // The first responder is still accountable.
+    expect(resolved.firstResponder.id).toBe('agent.li');
+
+    const v = await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 5 }, agent);
+    expect(v.data.recordReturnVisit.complaint).toMatchObject({ status: 'RETURN_VISITED', returnVisitScore: 5 });
+    const done = (await step(t, 'closeComplaint', { complaintId: c.id }, agent)).data.closeComplaint.complaint;
+    expect(done.status).toBe('CLOSED');
+    expect(done.clocks.every((k: any) => k.state === 'STOPPED')).toBe(true);
+    const transitions = done.timeline.filter((e: any) => e.toStatus).map((e: any) => `${e.toStatus}:${e.actor?.id}`);
+    expect(transitions).toEqual(['RECEIVED:agent.li', 'ACCEPTED:agent.li', 'IN_PROGRESS:eng.zhao', 'RESOLVED:eng.zhao', 'RETURN_VISITED:agent.li', 'CLOSED:agent.li']);
+    expect(done.timeline.find((e: any) => e.type === 'ACCEPTED').note).toBe('方案：重做防水');
+  });
+
+  it('refuses illegal transitions with INVALID_TRANSITION listing the allowed ones', async () => {
+    const c = await created();
+    const r = await step(t, 'closeComplaint', { complaintId: c.id }, agent);
+    expect(codeOf(r)).toBe('INVALID_TRANSITION');
+    expect(r.errors![0]!.extensions).toMatchObject({ status: 'RECEIVED' });
+    expect(r.errors![0]!.extensions!.allowed).toEqual(expect.arrayContaining(['acceptComplaint', 'rejectComplaint']));
+    expect(r.errors![0]!.extensions!.allowed).not.toContain('closeComplaint');
+    expect(codeOf(await step(t, 'resolveComplaint', { complaintId: c.id, resolution: 'x' }, agent))).toBe('INVALID_TRANSITION');
+    expect(codeOf(await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 4 }, agent))).toBe('INVALID_TRANSITION');
+  });
+
+  it('reopens on a return visit scoring 2 or less, which needs the reason', async () => {
+    const c = await created();
+    await step(t, 'acceptComplaint', { complaintId: c.id, department: 'ENGINEERING' }, agent);
+    await step(t, 'resolveComplaint', { complaintId: c.id, resolution: '已处理' }, agent);
+    const noReason = await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 2 }, agent);
+    expect(noReason.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.note' });
+    expect(codeOf(await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 6 }, agent))).toBe('BAD_USER_INPUT');
+    const r = (await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 1, note: '仍然漏水' }, agent)).data.recordReturnVisit.complaint;
+    expect(r).toMatchObject({ status: 'REOPENED', reopenCount: 1, returnVisitScore: 1 });
+    expect(r.timeline.at(-1)).toBeDefined();
+    expect(r.timeline.some((e: any) => e.type === 'RETURN_VISIT_REOPENED' && e.note === '仍然漏水')).toBe(true);
+    // The resolution clock runs again from where it stopped.
+    expect(clock(r, 'RESOLUTION').state).toBe('RUNNING');
+    const again = await step(t, 'startComplaintWork', { complaintId: c.id }, agent);
+    expect(again.data.startComplaintWork.complaint.status).toBe('IN_PROGRESS');
+  });
+
+  it('rejects with an explanation and stops every clock; reopens closed complaints with a reason', async () => {
+    const c = await created();
+    expect(codeOf(await step(t, 'rejectComplaint', { complaintId: c.id, reason: '' }, agent))).toBe('BAD_USER_INPUT');
+    const r = (await step(t, 'rejectComplaint', { complaintId: c.id, reason: '非我司交付范围' }, agent)).data.rejectComplaint.complaint;
+    expect(r).toMatchObject({ status: 'REJECTED', rejectReason: '非我司交付范围', allowedActions: [] });
+    expect(r.clocks.every((k: any) => k.state === 'STOPPED')).toBe(true);
+    expect(codeOf(await step(t, 'reopenComplaint', { complaintId: c.id, note: 'x' }, agent))).toBe('INVALID_TRANSITION');
+  });
+
+  it('escalates to MAJOR once, with the escalation-report clock, stopped by the report', async () => {
+    const c = await created();
+    const e = (await step(t, 'escalateComplaint', { complaintId: c.id, reason: 'AUTHORITY_OR_MEDIA', note: '业主投诉至住建局' }, agent)).data.escalateComplaint.complaint;
+    expect(e).toMatchObject({ severity: 'MAJOR', majorReason: 'AUTHORITY_OR_MEDIA' });
+    expect(clock(e, 'ESCALATION_REPORT')).toMatchObject({ state: 'RUNNING', target: 'PT24H' });
+    expect(codeOf(await step(t, 'escalateComplaint', { complaintId: c.id, reason: 'REPEAT' }, agent))).toBe('INVALID_TRANSITION');
+    const rep = (await step(t, 'reportComplaintEscalation', { complaintId: c.id, note: '已上报集团' }, agent)).data.reportComplaintEscalation.complaint;
+    expect(clock(rep, 'ESCALATION_REPORT').state).toBe('STOPPED');
+    expect(codeOf(await step(t, 'escalateComplaint', { complaintId: c.id, reason: 'nonsense' }, agent))).toBe('BAD_USER_INPUT');
+  });
+
+  it('pauses and resumes the clocks: deadlines move by the paused working time', async () => {
+    const c = await created();
+    const due = clock(c, 'ACCEPTANCE').dueAt;
+    expect(codeOf(await step(t, 'pauseComplaintSla', { complaintId: c.id, note: '' }, agent))).toBe('BAD_USER_INPUT');
+    const p = (await step(t, 'pauseComplaintSla', { complaintId: c.id, note: '等待业主提供照片' }, agent)).data.pauseComplaintSla.complaint;
+    expect(p.slaPaused).toBe(true);
+    expect(clock(p, 'ACCEPTANCE')).toMatchObject({ state: 'PAUSED', dueAt: null });
+    expect(codeOf(await step(t, 'pauseComplaintSla', { complaintId: c.id, note: 'again' }, agent))).toBe('INVALID_TRANSITION');
+    advance(3 * HOUR); // 13:00 Shanghai: three working hours pass while paused
+    const r = (await step(t, 'resumeComplaintSla', { complaintId: c.id }, agent)).data.resumeComplaintSla.complaint;
+    expect(clock(r, 'ACCEPTANCE').state).toBe('RUNNING');
+    expect(new Date(clock(r, 'ACCEPTANCE').dueAt).getTime() - new Date(due).getTime()).toBe(3 * HOUR);
+    expect(r.timeline.map((e: any) => e.type)).toEqual(expect.arrayContaining(['SLA_PAUSED', 'SLA_RESUMED']));
+    expect(codeOf(await step(t, 'resumeComplaintSla', { complaintId: c.id }, agent))).toBe('INVALID_TRANSITION');
+  });
+
+  it('is NOT_FOUND for unknown complaints and FORBIDDEN for roles that may not act', async () => {
+    expect(codeOf(await step(t, 'acceptComplaint', { complaintId: toGlobalId('Complaint', 999999), department: 'LEGAL' }, agent))).toBe('NOT_FOUND');
+    const c = await created();
+    expect(codeOf(await step(t, 'acceptComplaint', { complaintId: c.id, department: 'LEGAL' }, await t.token('ANALYST')))).toBe('FORBIDDEN');
+    expect(codeOf(await step(t, 'acceptComplaint', { complaintId: c.id, department: 'NOPE' }, agent))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('repeat detection, lists and visibility', () => {
+  it('flags a repeat of the same customer, unit and category within 30 days', async () => {
+    const customer = await createCustomer(t, fx.project.id);
+    const unit = (await addUnit(t, customer, fx.project.id)).unit.id;
+    const base = { customerId: customer, unitId: unit, category: 'SALES_PROMISE' };
+    const first = await created(base);
+    expect(first.isRepeat).toBe(false);
+    advance(24 * HOUR);
+    const second = await created(base);
+    expect(second).toMatchObject({ isRepeat: true, repeatOf: { id: first.id } });
+    expect(second.timeline.some((e: any) => e.type === 'REPEAT_FLAGGED')).toBe(true);
+    expect((await created({ ...base, category: 'DESIGN' })).isRepeat).toBe(false);
+    const list = await t.gql(`query($f: ComplaintFilter) { complaints(filter: $f) { totalCount edges { node { id } } } }`, { f: { customerIds: [customer], repeat: true } }, agent);
+    expect(list.data.complaints.edges.map((e: any) => e.node.id)).toEqual([second.id]);
+  });
+
+  it('filters by status, department, assignee and text, and orders by due soonest', async () => {
+    const project = await createProject(t, fx.org.szId);
+    const customer = await createCustomer(t, project.id);
+    const mk = async (category: string) =>
+      (await create({ customerId: customer, projectId: project.id, unitId: null, category })).data.createComplaint.complaint;
+    const a = await mk('ENGINEERING_QUALITY');
+    advance(HOUR);
+    const b = await mk('DESIGN');
+    await step(t, 'acceptComplaint', { complaintId: a.id, department: 'ENGINEERING', handlerId: 'eng.sun' }, agent);
+    const q = `query($f: ComplaintFilter, $o: ComplaintOrder) { complaints(filter: $f, orderBy: $o) { totalCount edges { node { id number } } } }`;
+    const ids = async (f: object, o?: object) => (await t.gql(q, { f: { projectIds: [project.id], ...f }, o }, agent)).data.complaints.edges.map((e: any) => e.node.id);
+    expect(await ids({})).toEqual([b.id, a.id]);
+    expect(await ids({}, { field: 'RECEIVED_AT', direction: 'ASC' })).toEqual([a.id, b.id]);
+    expect(await ids({ statuses: ['ACCEPTED'] })).toEqual([a.id]);
+    expect(await ids({ departments: ['ENGINEERING'] })).toEqual([a.id]);
+    expect(await ids({ handlerIds: ['eng.sun'] })).toEqual([a.id]);
+    expect(await ids({ search: b.number })).toEqual([b.id]);
+    // a's acceptance clock stopped: its next deadline is the 7-day resolution; b's is acceptance tomorrow.
+    expect(await ids({}, { field: 'DUE_AT', direction: 'ASC' })).toEqual([b.id, a.id]);
+    const mine = await t.gql(q, { f: { projectIds: [project.id], assignedToMe: true } }, await t.token('HANDLER', { sub: 'eng.sun', department: 'ENGINEERING' }));
+    expect(mine.data.complaints.edges.map((e: any) => e.node.id)).toEqual([a.id]);
+  });
+
+  it('shows HANDLERs only their department’s complaints', async () => {
+    const c = await created();
+    await step(t, 'acceptComplaint', { complaintId: c.id, department: 'PROPERTY' }, agent);
+    const property = await t.token('HANDLER', { department: 'PROPERTY' });
+    const engineering = await t.token('HANDLER', { department: 'ENGINEERING' });
+    const one = `query($id: ID!) { complaint(id: $id) { id } }`;
+    expect((await t.gql(one, { id: c.id }, property)).data.complaint.id).toBe(c.id);
+    expect(codeOf(await t.gql(one, { id: c.id }, engineering))).toBe('NOT_FOUND');
+    expect(codeOf(await step(t, 'startComplaintWork', { complaintId: c.id }, engineering))).toBe('NOT_FOUND');
+    expect((await step(t, 'startComplaintWork', { complaintId: c.id }, property)).errors).toBeUndefined();
+    const outOfScope = await t.token('MANAGER', { scope: [(await createProject(t, fx.org.shId)).id] });
+    expect(codeOf(await t.gql(one, { id: c.id }, outOfScope))).toBe('NOT_FOUND');
+    expect((await t.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: c.id }, outOfScope)).data.node).toBeNull();
+  });
+
+  it('pages complaints with keyset cursors and refuses over-large pages', async () => {
+    const q = `query($after: String, $first: Int) { complaints(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } }`;
+    const all = (await t.gql(q, { first: 200 }, admin)).data.complaints;
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: any = (await t.gql(q, { first: 7, after }, admin)).data.complaints;
+      seen.push(...page.edges.map((e: any) => e.node.id));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(all.edges.map((e: any) => e.node.id));
+    expect(codeOf(await t.gql(q, { first: 201 }, admin))).toBe('BAD_USER_INPUT');
+  });
+});
