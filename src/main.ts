@@ -5,6 +5,7 @@ import { seedDemoData } from './db/seed/demo.js';
 import { createLogger } from './logger.js';
 import { createApp } from './server.js';
 import { prepareDatabase } from './db/prepare.js';
+import { missingCalendarYears } from './sla/defaults.js';
 
 let config: Config;
 try {
@@ -22,6 +23,9 @@ const database = await openConfigured(config);
 logger.info({ database: database.kind, dataDir: config.databaseUrl ? undefined : config.dataDir }, 'database opened');
 await prepareDatabase(database);
 logger.info('migrations applied');
+for (const year of await missingCalendarYears(database.db, new Date())) {
+  logger.warn({ year }, `no holiday schedule loaded for ${year}: working-time SLA targets count weekends only; add it with upsertBusinessCalendarYear`);
+}
 
 const seed = config.seedDemoData === 'always' || (config.seedDemoData === 'auto' && database.kind === 'pglite');
 if (seed) {

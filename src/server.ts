@@ -66,7 +66,24 @@ const isLoopback = (addr: string | undefined) => !!addr && (addr === '::1' || ad
 /** Builds the HTTP server: GraphQL over HTTP, IDE, health, readiness and metrics. */
 export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
   const { config, database, logger } = input;
+  const metrics = new client.Registry();
+  const alertsFired = new client.Counter({
+    name: 'sla_alerts_fired_total',
+    help: 'SLA alerts fired by this instance, by level',
+    labelNames: ['level'] as const,
+    registers: [metrics],
+  });
+  const alertLateness = new client.Histogram({
+    name: 'sla_alert_lateness_seconds',
+    help: 'Time from an alert’s moment to its firing',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300, 3600],
+    registers: [metrics],
+  });
   const scheduler = new SlaScheduler(database, {
+    onFired: ({ level, latenessMs }) => {
+      alertsFired.inc({ level });
+      alertLateness.observe(Math.max(latenessMs, 0) / 1000);
+    },
     now: input.clock ?? (() => new Date()),
     logger: logger.child({ component: 'sla-scheduler' }),
     lateAfterMs: config.slaLateAfterMs,
@@ -84,7 +101,6 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
   const schema = await getSchema();
   setCursorSecret(config.jwtSecret);
 
-  const metrics = new client.Registry();
   client.collectDefaultMetrics({ register: metrics });
   const httpDuration = new client.Histogram({
     name: 'http_request_duration_seconds',

@@ -7,7 +7,7 @@ import { CustomerResolver, ProjectCustomersResolver, UnitOwnershipResolver, Unit
 import { NodeResolver } from '../modules/node/node.resolver.js';
 import { CityCompanyResolver, ProjectResolver } from '../modules/projects/project.resolver.js';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver.js';
-import { ComplaintResolver, SlaAlertFieldsResolver, SlaClockResolver } from '../modules/complaints/complaint.resolver.js';
+import { ComplaintResolver, CustomerComplaintsResolver, ProjectComplaintsResolver, SlaAlertFieldsResolver, SlaClockResolver } from '../modules/complaints/complaint.resolver.js';
 import { SlaResolver } from '../modules/sla/sla.resolver.js';
 import type { Context } from './context.js';
 import { DateTimeScalar } from './scalars.js';
@@ -38,6 +38,8 @@ export function getSchema(): Promise<GraphQLSchema> {
       UnitResolver,
       AuditResolver,
       ComplaintResolver,
+      CustomerComplaintsResolver,
+      ProjectComplaintsResolver,
       SlaClockResolver,
       SlaAlertFieldsResolver,
       SlaResolver,

@@ -67,3 +67,10 @@ export async function ensureReferenceData(db: DbOrTx): Promise<void> {
     }
   });
 }
+
+/** Of this year and the next, those without a loaded holiday schedule (they count weekends only). */
+export async function missingCalendarYears(db: DbOrTx, now: Date): Promise<number[]> {
+  const year = now.getUTCFullYear();
+  const loaded = new Set((await db.select({ year: businessCalendarYears.year }).from(businessCalendarYears)).map((r) => r.year));
+  return [year, year + 1].filter((y) => !loaded.has(y));
+}

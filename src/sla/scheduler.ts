@@ -15,6 +15,8 @@ export type SchedulerOptions = {
   pollMaxMs: number;
   /** Clocks handled per transaction. */
   batchSize: number;
+  /** Called for each alert fired, with its lateness in ms (metrics). */
+  onFired?: (alert: { level: AlertLevel; latenessMs: number }) => void;
 };
 
 const WAKE_CHANNEL = 'cx_sla_wakeup';
@@ -182,6 +184,7 @@ export class SlaScheduler {
           });
         }
         alerts += inserted.length;
+        for (const a of inserted) this.opts.onFired?.({ level: a.level, latenessMs: now.getTime() - (a.dueAt?.getTime() ?? now.getTime()) });
       }
       const warnedAt = c.warnedAt ?? (warnDue ? now : null);
       const breachedAt = c.breachedAt ?? (breachDue ? now : null);

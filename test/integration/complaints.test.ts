@@ -338,3 +338,35 @@ describe('repeat detection, lists and visibility', () => {
     expect(codeOf(await t.gql(q, { first: 201 }, admin))).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('complaints under customers, projects and node', () => {
+  it('lists a customer’s and a project’s complaints and resolves node(id)', async () => {
+    const customer = await createCustomer(t, fx.project.id);
+    const c = (await create({ customerId: customer, unitId: null })).data.createComplaint.complaint;
+    const r = await t.gql(
+      `query($cid: ID!, $pid: ID!, $id: ID!) {
+        customer(id: $cid) { complaints { totalCount edges { node { id } } } }
+        project(id: $pid) { complaints(filter: { customerIds: [$cid] }) { totalCount edges { node { id } } } }
+        node(id: $id) { id ... on Complaint { number } }
+      }`,
+      { cid: customer, pid: fx.project.id, id: c.id },
+      agent,
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data.customer.complaints.edges.map((e: any) => e.node.id)).toEqual([c.id]);
+    expect(r.data.project.complaints).toMatchObject({ totalCount: 1, edges: [{ node: { id: c.id } }] });
+    expect(r.data.node).toEqual({ id: c.id, number: c.number });
+  });
+
+  it('costs a constant number of SQL statements for a page of complaints with relations', async () => {
+    const q = `query($n: Int!) { complaints(first: $n) { edges { node { id customer { id name } project { name cityCompany { name } } unit { label } clocks { clock dueAt remaining breached } alerts { level } timeline { type } repeatOf { id } } } } }`;
+    const statements = async (n: number) => {
+      const before = t.database.stats.queries;
+      const r = await t.gql(q, { n }, admin);
+      expect(r.errors).toBeUndefined();
+      expect(r.data.complaints.edges.length).toBe(n);
+      return t.database.stats.queries - before;
+    };
+    expect(await statements(20)).toBe(await statements(4));
+  });
+});

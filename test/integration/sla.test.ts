@@ -276,6 +276,9 @@ describe('live scheduler', () => {
         levels = v.data.complaint.alerts.map((a: any) => a.level);
       }
       expect(levels).toEqual(['WARNING', 'BREACHED']);
+      const metrics = await (await live.fetch('/metrics')).text();
+      expect(metrics).toMatch(/sla_alerts_fired_total\{level="BREACHED"\} 1/);
+      expect(metrics).toContain('sla_alert_lateness_seconds_bucket');
     } finally {
       await live.close();
     }

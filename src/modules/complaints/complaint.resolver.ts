@@ -66,12 +66,7 @@ export class ComplaintResolver {
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering; received time descending by default.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
   ) {
-    const data = await new ComplaintService(ctx).list(filter, orderBy, page);
-    return Object.assign(new ComplaintConnection(), {
-      edges: data.edges.map((e) => ({ cursor: e.cursor, node: Complaint.from(e.node) })),
-      pageInfo: data.pageInfo,
-      count: data.count,
-    });
+    return complaintConnection(await new ComplaintService(ctx).list(filter, orderBy, page));
   }
 
   @Authorized(READERS)
@@ -214,6 +209,41 @@ export class ComplaintResolver {
   @FieldResolver(() => [String], { description: 'Mutations allowed from the current status (for UIs to show only valid actions).' })
   allowedActions(@Root() c: Complaint): string[] {
     return allowedMutations(c.status);
+  }
+}
+
+const complaintConnection = (data: Awaited<ReturnType<ComplaintService['list']>>) =>
+  Object.assign(new ComplaintConnection(), {
+    edges: data.edges.map((e) => ({ cursor: e.cursor, node: Complaint.from(e.node) })),
+    pageInfo: data.pageInfo,
+    count: data.count,
+  });
+
+@Resolver(() => Customer)
+export class CustomerComplaintsResolver {
+  @FieldResolver(() => ComplaintConnection, { description: 'The customer’s complaints the viewer may see, newest first.' })
+  async complaints(
+    @Root() c: Customer,
+    @Args() page: PageArgsType,
+    @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
+    @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
+    @Ctx() ctx: Context,
+  ) {
+    return complaintConnection(await new ComplaintService(ctx).list(filter, orderBy, page, { customerId: c.dbId }));
+  }
+}
+
+@Resolver(() => Project)
+export class ProjectComplaintsResolver {
+  @FieldResolver(() => ComplaintConnection, { description: 'The project’s complaints the viewer may see, newest first.' })
+  async complaints(
+    @Root() p: Project,
+    @Args() page: PageArgsType,
+    @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
+    @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
+    @Ctx() ctx: Context,
+  ) {
+    return complaintConnection(await new ComplaintService(ctx).list(filter, orderBy, page, { projectId: p.dbId }));
   }
 }
 

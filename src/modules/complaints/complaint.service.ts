@@ -90,11 +90,21 @@ export class ComplaintService {
     return !!customer && this.access.canSeeComplaint(row, customer.confidentiality);
   }
 
-  async list(filter: ComplaintFilter | null | undefined, order: ComplaintOrder | null | undefined, args: PageArgs) {
+  async list(
+    filter: ComplaintFilter | null | undefined,
+    order: ComplaintOrder | null | undefined,
+    args: PageArgs,
+    fixed: { customerId?: number; projectId?: number } = {},
+  ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const descending = (order?.direction ?? 'DESC') === 'DESC';
     const req = pageRequest(args, sort.key);
-    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}));
+    const base = and(
+      await this.access.complaintCondition(),
+      ...this.filterConditions(filter ?? {}),
+      fixed.customerId ? eq(complaints.customerId, fixed.customerId) : undefined,
+      fixed.projectId ? eq(complaints.projectId, fixed.projectId) : undefined,
+    );
     const ks = keyset(req, sort, complaints.id, descending);
     const rows = await this.ctx.db
       .select()

@@ -9,7 +9,11 @@ import { Customer, Unit, UnitOwnership } from '../customers/customer.type.js';
 import { ProjectService } from '../projects/project.service.js';
 import { CityCompany, Project, Region } from '../projects/project.type.js';
 import { AuditEntry } from '../audit/audit.type.js';
-import { auditLog } from '../../db/schema/index.js';
+import { auditLog, slaPolicies } from '../../db/schema/index.js';
+import { ComplaintService } from '../complaints/complaint.service.js';
+import { Complaint, SlaAlert } from '../complaints/complaint.type.js';
+import { SlaService } from '../sla/sla.service.js';
+import { SlaPolicy } from '../sla/sla.type.js';
 import { eq } from 'drizzle-orm';
 
 /** NOT_FOUND becomes null, as Relay's `node` expects. */
@@ -49,6 +53,16 @@ export class NodeResolver {
       case 'Region': {
         const row = await loaders.region.load(d.id);
         return row ? Region.from(row) : null;
+      }
+      case 'Complaint':
+        return orNull(new ComplaintService(ctx).get(id).then(Complaint.from));
+      case 'SlaAlert': {
+        const [row] = await new SlaService(ctx).listAlertsByIds([d.id]);
+        return row ? SlaAlert.from(row) : null;
+      }
+      case 'SlaPolicy': {
+        const [row] = await ctx.db.select().from(slaPolicies).where(eq(slaPolicies.id, d.id));
+        return row ? SlaPolicy.from(row) : null;
       }
       case 'AuditEntry': {
         if (!access.hasRole(['ADMIN'])) return null;
