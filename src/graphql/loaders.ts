@@ -63,6 +63,8 @@ export function createLoaders(db: Db) {
       (r: typeof slaAlerts.$inferSelect) => r.complaintId!,
       (ids) => db.select().from(slaAlerts).where(inArray(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id)),
     ),
+    /** Per-field, per-arguments loaders of nested connections (see graphql/nested.ts). */
+    nested: new Map<string, DataLoader<number, unknown>>(),
     eventsByComplaint: groupedBy(
       (r: typeof complaintEvents.$inferSelect) => r.complaintId,
       (ids) => db.select().from(complaintEvents).where(inArray(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)),

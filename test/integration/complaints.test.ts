@@ -370,3 +370,41 @@ describe('complaints under customers, projects and node', () => {
     expect(await statements(20)).toBe(await statements(4));
   });
 });
+
+describe('nested complaint connections', () => {
+  it('batch every parent’s page and count into constant SQL, with correct pages per parent', async () => {
+    const project = await createProject(t, fx.org.szId);
+    const customers: string[] = [];
+    for (let i = 0; i < 6; i++) customers.push(await createCustomer(t, project.id));
+    const made: Record<string, string[]> = {};
+    for (const [i, c] of customers.entries()) {
+      made[c] = [];
+      for (let k = 0; k < i % 3; k++) {
+        advance(60_000);
+        made[c]!.push((await create({ customerId: c, projectId: project.id, unitId: null, category: 'OTHER' })).data.createComplaint.complaint.id);
+      }
+    }
+    const q = `query($p: [ID!], $n: Int!) { customers(first: $n, filter: { projectIds: $p }, orderBy: { field: CREATED_AT }) {
+      edges { node { id complaints(first: 1) { totalCount pageInfo { hasNextPage } edges { node { id number } } } } } } }`;
+    const run = async (n: number) => {
+      const before = t.database.stats.queries;
+      const r = await t.gql(q, { p: [project.id], n }, admin);
+      expect(r.errors).toBeUndefined();
+      return { r, statements: t.database.stats.queries - before };
+    };
+    const small = await run(2);
+    const large = await run(6);
+    expect(large.statements).toBe(small.statements);
+    for (const e of large.r.data.customers.edges) {
+      const mine = made[e.node.id]!;
+      expect(e.node.complaints.totalCount).toBe(mine.length);
+      expect(e.node.complaints.edges.map((x: any) => x.node.id)).toEqual(mine.length ? [mine.at(-1)] : []);
+      expect(e.node.complaints.pageInfo.hasNextPage).toBe(mine.length > 1);
+    }
+    const pq = `query($id: ID!) { project(id: $id) { complaints(first: 10, orderBy: { field: RECEIVED_AT, direction: ASC }) { totalCount edges { node { id } } } } }`;
+    const pr = await t.gql(pq, { id: project.id }, admin);
+    expect(pr.data.project.complaints.totalCount).toBe(6);
+    // Created one after another, a minute apart: ascending receipt order is creation order.
+    expect(pr.data.project.complaints.edges.map((e: any) => e.node.id)).toEqual(customers.flatMap((c) => made[c]!));
+  });
+});

@@ -436,3 +436,41 @@ describe('privacy of search, cursors and conflicts', () => {
     expect(audit.data.auditLog.edges).toHaveLength(0);
   });
 });
+
+describe('nested customer connections', () => {
+  it('pages Project.customers for many projects in constant SQL, each page right', async () => {
+    const made: Record<string, string[]> = {};
+    const projectIds: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const p = await createProject(t, org.szId);
+      projectIds.push(p.id);
+      made[p.id] = [];
+      for (let k = 0; k < i; k++) made[p.id]!.push(await createCustomer(t, p.id));
+    }
+    // A customer holding a unit in the first project counts there too.
+    const holder = await createCustomer(t, projectIds[4]!);
+    await addUnit(t, holder, projectIds[0]!);
+    made[projectIds[0]!]!.push(holder);
+    made[projectIds[4]!]!.push(holder);
+    const q = `query($n: Int!, $s: String!) { projects(first: $n, filter: { search: $s }, orderBy: { field: CREATED_AT }) {
+      edges { node { id customers(first: 2, orderBy: { field: CREATED_AT }) { totalCount pageInfo { hasNextPage } edges { node { id phone } } } } } } }`;
+    const search = 'P-';
+    const run = async (n: number) => {
+      const before = t.database.stats.queries;
+      const r = await t.gql(q, { n, s: search }, 'AGENT');
+      expect(r.errors).toBeUndefined();
+      return { r, statements: t.database.stats.queries - before };
+    };
+    const few = await run(2);
+    const many = await run(50);
+    expect(many.statements).toBe(few.statements);
+    const byId = new Map(many.r.data.projects.edges.map((e: any) => [e.node.id, e.node.customers]));
+    for (const id of projectIds) {
+      const c: any = byId.get(id);
+      expect(c.totalCount, id).toBe(made[id]!.length);
+      expect(c.edges.map((e: any) => e.node.id)).toEqual(made[id]!.slice(0, 2));
+      expect(c.pageInfo.hasNextPage).toBe(made[id]!.length > 2);
+      expect(c.edges.every((e: any) => e.node.phone.includes('****'))).toBe(true);
+    }
+  });
+});

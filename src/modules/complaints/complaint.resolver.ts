@@ -1,6 +1,7 @@
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, ID } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { PageArgsType } from '../../graphql/connection.js';
+import { emptyPage, nestedLoader } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
 import { remainingMs } from '../../sla/clock.js';
 import { formatMs } from '../../sla/duration.js';
@@ -219,31 +220,53 @@ const complaintConnection = (data: Awaited<ReturnType<ComplaintService['list']>>
     count: data.count,
   });
 
+/**
+ * A nested `complaints` connection under a list of customers or projects: every parent's
+ * page comes from one batched statement (and the counts from one more), not one per parent.
+ */
+async function nestedComplaints(
+  ctx: Context,
+  parent: 'customerId' | 'projectId',
+  parentId: number,
+  args: { page: PageArgsType; filter: ComplaintFilter | null; orderBy: ComplaintOrder | null },
+) {
+  const key = `complaints:${parent}:${JSON.stringify(args)}`;
+  const service = new ComplaintService(ctx);
+  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), null);
+  const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsFor(parent, ids, args.filter), 0);
+  const page = (await pages.load(parentId)) ?? emptyPage();
+  return Object.assign(new ComplaintConnection(), {
+    edges: page.edges.map((e) => ({ cursor: e.cursor, node: Complaint.from(e.node) })),
+    pageInfo: page.pageInfo,
+    count: () => counts.load(parentId),
+  });
+}
+
 @Resolver(() => Customer)
 export class CustomerComplaintsResolver {
   @FieldResolver(() => ComplaintConnection, { description: 'The customer’s complaints the viewer may see, newest first.' })
-  async complaints(
+  complaints(
     @Root() c: Customer,
     @Args() page: PageArgsType,
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
   ) {
-    return complaintConnection(await new ComplaintService(ctx).list(filter, orderBy, page, { customerId: c.dbId }));
+    return nestedComplaints(ctx, 'customerId', c.dbId, { page, filter, orderBy });
   }
 }
 
 @Resolver(() => Project)
 export class ProjectComplaintsResolver {
   @FieldResolver(() => ComplaintConnection, { description: 'The project’s complaints the viewer may see, newest first.' })
-  async complaints(
+  complaints(
     @Root() p: Project,
     @Args() page: PageArgsType,
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
   ) {
-    return complaintConnection(await new ComplaintService(ctx).list(filter, orderBy, page, { projectId: p.dbId }));
+    return nestedComplaints(ctx, 'projectId', p.dbId, { page, filter, orderBy });
   }
 }
 

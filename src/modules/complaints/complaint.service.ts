@@ -1,4 +1,5 @@
-import { and, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Tx } from '../../db/client.js';
@@ -115,6 +116,35 @@ export class ComplaintService {
     for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
     return { ...pageOf(rows, req, (r) => encodeCursor(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
+  }
+
+  /**
+   * Pages of a nested `complaints` connection for many parents (customers or projects)
+   * in one statement, and their counts in one more (see graphql/nested.ts).
+   */
+  async pagesFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: ComplaintFilter | null | undefined, order: ComplaintOrder | null | undefined, args: PageArgs) {
+    const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
+    const req = pageRequest(args, sort.key);
+    const column = complaints[parent];
+    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), inArray(column, parentIds));
+    const { rank, where, limit } = partitionedRank(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC', column);
+    const page = this.ctx.db
+      .select({ ...getTableColumns(complaints), _pid: sql<number>`${column}`.as('_pid'), _rn: rank.as('_rn') })
+      .from(complaints)
+      .where(and(base, where))
+      .as('page');
+    const rows = await this.ctx.db.select().from(page).where(lte(page._rn, limit));
+    for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
+    const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
+    return pagesByParent<ComplaintRow>(rows, req, (r) => encodeCursor(sort.key, value(r), r.id));
+  }
+
+  /** `totalCount` of a nested `complaints` connection for many parents, in one statement. */
+  async countsFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: ComplaintFilter | null | undefined): Promise<Map<number, number>> {
+    const column = complaints[parent];
+    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), inArray(column, parentIds));
+    const counted = await this.ctx.db.select({ pid: column, n: count() }).from(complaints).where(base).groupBy(column);
+    return new Map(counted.map((c) => [c.pid, c.n]));
   }
 
   private filterConditions(f: ComplaintFilter): (SQL | undefined)[] {

@@ -4,6 +4,7 @@ import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../auth/masking
 import type { Segment } from '../../domain/enums.js';
 import { segmentOf } from '../../domain/segment.js';
 import { PageArgsType } from '../../graphql/connection.js';
+import { emptyPage, nestedLoader } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
 import { SegmentEnum } from '../../graphql/enums.js';
 import { Project } from '../projects/project.type.js';
@@ -251,6 +252,16 @@ export class ProjectCustomersResolver {
     @Arg('orderBy', () => CustomerOrder, { nullable: true, description: 'Ordering.' }) orderBy: CustomerOrder | null,
     @Ctx() ctx: Context,
   ) {
-    return connection(await new CustomerService(ctx).list(filter, orderBy, page, p.dbId));
+    // Batched over every project in the response: one statement for the pages, one for the counts.
+    const key = `customers:project:${JSON.stringify({ page, filter, orderBy })}`;
+    const service = new CustomerService(ctx);
+    const pages = nestedLoader(ctx, key, (ids) => service.pagesForProjects(ids, filter, orderBy, page), null);
+    const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsForProjects(ids, filter), 0);
+    const result = (await pages.load(p.dbId)) ?? emptyPage();
+    return Object.assign(new CustomerConnection(), {
+      edges: result.edges.map((e) => ({ cursor: e.cursor, node: Customer.from(e.node) })),
+      pageInfo: result.pageInfo,
+      count: () => counts.load(p.dbId),
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { and, eq, ilike, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, getTableColumns, ilike, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { CUSTOMER_WRITERS, REVEALERS } from '../../auth/access.js';
 import { maskEmail, maskIdNumber, maskPhone } from '../../auth/masking.js';
@@ -142,35 +143,86 @@ export class CustomerService {
       else 'VETERAN' end)`;
   }
 
-  async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs, fixedProjectId?: number) {
-    const sort = SORTS[order?.field ?? 'NAME']!;
-    const req = pageRequest(args, sort.key);
+  private inProjects(ids: number[]): SQL {
+    return or(
+      inArray(customers.originProjectId, ids),
+      inArray(customers.id, this.ctx.db.select({ id: unitOwnerships.customerId }).from(unitOwnerships).where(inArray(unitOwnerships.projectId, ids))),
+    )!;
+  }
+
+  /** Visibility plus the filter's conditions on `customers`. */
+  private async conditions(filter: CustomerFilter | null | undefined): Promise<(SQL | undefined)[]> {
     const conds: (SQL | undefined)[] = [await this.access.customerCondition()];
-    const inProjects = (ids: number[]) =>
-      or(
-        inArray(customers.originProjectId, ids),
-        inArray(customers.id, this.ctx.db.select({ id: unitOwnerships.customerId }).from(unitOwnerships).where(inArray(unitOwnerships.projectId, ids))),
-      );
     if (filter?.projectIds?.length) {
       // Only projects in scope count: an out-of-scope project must not reveal who holds units there.
       const scope = await this.access.scope();
       const wanted = filter.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`));
-      conds.push(inProjects(scope.all ? wanted : wanted.filter((id) => scope.projectIds.includes(id))));
+      conds.push(this.inProjects(scope.all ? wanted : wanted.filter((id) => scope.projectIds.includes(id))));
     }
-    if (fixedProjectId) conds.push(inProjects([fixedProjectId]));
     if (filter?.classes?.length) conds.push(inArray(customers.customerClass, filter.classes));
     if (filter?.confidentialities?.length) conds.push(inArray(customers.confidentiality, filter.confidentialities));
     if (filter?.segments?.length) conds.push(sql`${this.segmentSql()} in (${sql.join(filter.segments.map((s: Segment) => sql`${s}`), sql`, `)})`);
     const search = filter?.search?.trim();
     if (search) conds.push(this.searchCondition(search));
-    const base = and(...conds);
+    return conds;
+  }
+
+  private cursorOf(sortKey: string) {
+    return (r: CustomerRow) => encodeCursor(sortKey, sortKey === 'NAME' ? r.name : r.createdAt, r.id);
+  }
+
+  async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs) {
+    const sort = SORTS[order?.field ?? 'NAME']!;
+    const req = pageRequest(args, sort.key);
+    const base = and(...(await this.conditions(filter)));
     const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
     const rows = await this.ctx.db.select().from(customers).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
     for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
-    return {
-      ...pageOf(rows, req, (r) => encodeCursor(sort.key, sort.key === 'NAME' ? r.name : r.createdAt, r.id)),
-      count: () => this.ctx.db.$count(customers, base),
-    };
+    return { ...pageOf(rows, req, this.cursorOf(sort.key)), count: () => this.ctx.db.$count(customers, base) };
+  }
+
+  /** Customer↔project links (came in through it, or holds a unit there) for the given projects. */
+  private links(projectIds: number[]) {
+    return this.ctx.db
+      .select({ cid: sql<number>`${customers.id}`.as('cid'), pid: sql<number>`${customers.originProjectId}`.as('pid') })
+      .from(customers)
+      .where(inArray(customers.originProjectId, projectIds))
+      .union(
+        this.ctx.db
+          .select({ cid: sql<number>`${unitOwnerships.customerId}`.as('cid'), pid: sql<number>`${unitOwnerships.projectId}`.as('pid') })
+          .from(unitOwnerships)
+          .where(inArray(unitOwnerships.projectId, projectIds)),
+      )
+      .as('links');
+  }
+
+  /** Pages of `Project.customers` for many projects in one statement (see graphql/nested.ts). */
+  async pagesForProjects(projectIds: number[], filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs) {
+    const sort = SORTS[order?.field ?? 'NAME']!;
+    const req = pageRequest(args, sort.key);
+    const links = this.links(projectIds);
+    const { rank, where, limit } = partitionedRank(req, sort, customers.id, order?.direction === 'DESC', sql`${links.pid}`);
+    const page = this.ctx.db
+      .select({ ...getTableColumns(customers), _pid: sql<number>`${links.pid}`.as('_pid'), _rn: rank.as('_rn') })
+      .from(customers)
+      .innerJoin(links, eq(links.cid, customers.id))
+      .where(and(...(await this.conditions(filter)), where))
+      .as('page');
+    const rows = await this.ctx.db.select().from(page).where(lte(page._rn, limit));
+    for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
+    return pagesByParent<CustomerRow>(rows, req, this.cursorOf(sort.key));
+  }
+
+  /** `totalCount` of `Project.customers` for many projects in one statement. */
+  async countsForProjects(projectIds: number[], filter: CustomerFilter | null | undefined): Promise<Map<number, number>> {
+    const links = this.links(projectIds);
+    const counted = await this.ctx.db
+      .select({ pid: links.pid, n: count() })
+      .from(customers)
+      .innerJoin(links, eq(links.cid, customers.id))
+      .where(and(...(await this.conditions(filter))))
+      .groupBy(links.pid);
+    return new Map(counted.map((c) => [Number(c.pid), c.n]));
   }
 
   /**

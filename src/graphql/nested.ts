@@ -1,0 +1,62 @@
+import DataLoader from 'dataloader';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { Context } from './context.js';
+import { keyset, pageOf, type PageInfoData, type PageRequest, type SortSpec } from './pagination.js';
+
+/** One parent's page of a nested connection. */
+export type NestedPage<R> = { edges: { cursor: string; node: R }[]; pageInfo: PageInfoData };
+
+/**
+ * The DataLoader for one nested connection field with one set of arguments, created
+ * on first use in the request: every parent's page comes from one batched query.
+ */
+export function nestedLoader<V>(ctx: Context, key: string, batch: (parentIds: number[]) => Promise<Map<number, V>>, empty: V): DataLoader<number, V> {
+  let loader = ctx.loaders.nested.get(key) as DataLoader<number, V> | undefined;
+  if (!loader) {
+    loader = new DataLoader<number, V>(async (ids) => {
+      const found = await batch([...ids]);
+      return ids.map((id) => found.get(id) ?? empty);
+    });
+    ctx.loaders.nested.set(key, loader as DataLoader<number, unknown>);
+  }
+  return loader;
+}
+
+/**
+ * Window-function SQL for a keyset page per parent: `row_number()` partitioned by the
+ * parent key, ordered like the page, so one statement returns every parent's first
+ * `limit + 1` rows. Returns the rank expression and the keyset WHERE to add.
+ */
+export function partitionedRank(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, descending: boolean, partition: AnyColumn | SQL) {
+  const ks = keyset(req, sort, idColumn, descending);
+  const rank = sql<number>`row_number() over (partition by ${partition} order by ${sql.join(ks.orderBy, sql`, `)})`;
+  return { rank, where: ks.where, limit: ks.limit };
+}
+
+/** Groups rows ranked per parent (`_pid`, `_rn`) into one page per parent. */
+export function pagesByParent<R>(
+  rows: (R & { _pid: number; _rn: number })[],
+  req: PageRequest,
+  cursorOf: (r: R) => string,
+): Map<number, NestedPage<R>> {
+  const groups = new Map<number, (R & { _pid: number; _rn: number })[]>();
+  for (const r of rows) {
+    const pid = Number(r._pid);
+    const list = groups.get(pid);
+    if (list) list.push(r);
+    else groups.set(pid, [r]);
+  }
+  const out = new Map<number, NestedPage<R>>();
+  for (const [pid, list] of groups) {
+    list.sort((a, b) => Number(a._rn) - Number(b._rn));
+    const clean = list.map(({ _pid, _rn, ...rest }) => rest as unknown as R);
+    out.set(pid, pageOf(clean, req, cursorOf));
+  }
+  return out;
+}
+
+/** The page of a parent without rows. */
+export function emptyPage(): NestedPage<never> {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+}
+
