@@ -408,3 +408,25 @@ describe('nested complaint connections', () => {
     expect(pr.data.project.complaints.edges.map((e: any) => e.node.id)).toEqual(customers.flatMap((c) => made[c]!));
   });
 });
+
+describe('repair visits', () => {
+  it('runs the REPAIR_VISIT clock from the appointment to appointment + 10 minutes, stopped when work starts', async () => {
+    const c = await created({ kind: 'REPAIR', category: 'ENGINEERING_QUALITY', defectLocation: 'PLUMBING' });
+    expect(clock(c, 'REPAIR_VISIT')).toBeUndefined();
+    const appointment = new Date(now.getTime() + 2 * HOUR);
+    const a = (await step(t, 'acceptComplaint', { complaintId: c.id, department: 'PROPERTY', repairAppointmentAt: appointment.toISOString() }, agent)).data
+      .acceptComplaint.complaint;
+    expect(clock(a, 'REPAIR_VISIT')).toMatchObject({ state: 'RUNNING', target: 'PT10M', dueAt: new Date(appointment.getTime() + 600_000).toISOString() });
+    // Before the appointment the whole 10 minutes remain.
+    expect(clock(a, 'REPAIR_VISIT').remaining).toBe('PT10M');
+    advance(2 * HOUR + 5 * 60_000);
+    const s = (await step(t, 'startComplaintWork', { complaintId: c.id }, agent)).data.startComplaintWork.complaint;
+    expect(clock(s, 'REPAIR_VISIT')).toMatchObject({ state: 'STOPPED', breached: false });
+  });
+
+  it('takes the appointment at intake too', async () => {
+    const appointment = new Date(now.getTime() + HOUR);
+    const c = await created({ kind: 'REPAIR', repairAppointmentAt: appointment.toISOString() });
+    expect(clock(c, 'REPAIR_VISIT').dueAt).toBe(new Date(appointment.getTime() + 600_000).toISOString());
+  });
+});
