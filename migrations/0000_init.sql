@@ -170,6 +170,7 @@ CREATE TABLE "sla_clocks" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "sla_clocks_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"complaint_id" bigint NOT NULL,
 	"clock" text NOT NULL,
+	"cycle" integer DEFAULT 0 NOT NULL,
 	"state" text NOT NULL,
 	"target" text NOT NULL,
 	"target_ms" bigint NOT NULL,
@@ -381,7 +382,7 @@ CREATE UNIQUE INDEX "sla_alerts_planned_level_uq" ON "sla_alerts" USING btree ("
 CREATE INDEX "sla_alerts_project_fired_idx" ON "sla_alerts" USING btree ("project_id","fired_at","id");--> statement-breakpoint
 CREATE INDEX "sla_alerts_complaint_idx" ON "sla_alerts" USING btree ("complaint_id");--> statement-breakpoint
 CREATE INDEX "sla_alerts_fired_idx" ON "sla_alerts" USING btree ("fired_at","id");--> statement-breakpoint
-CREATE UNIQUE INDEX "sla_clocks_complaint_clock_uq" ON "sla_clocks" USING btree ("complaint_id","clock");--> statement-breakpoint
+CREATE UNIQUE INDEX "sla_clocks_complaint_clock_cycle_uq" ON "sla_clocks" USING btree ("complaint_id","clock","cycle");--> statement-breakpoint
 CREATE INDEX "sla_clocks_next_check_idx" ON "sla_clocks" USING btree ("next_check_at") WHERE "sla_clocks"."next_check_at" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "planned_touchpoints_rule_trigger_uq" ON "planned_touchpoints" USING btree ("rule_id","trigger_key");--> statement-breakpoint
 CREATE INDEX "planned_touchpoints_due_idx" ON "planned_touchpoints" USING btree ("status","due_at");--> statement-breakpoint

@@ -1,13 +1,18 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { complaintEvents, complaints, slaClocks, type SlaClockTarget } from '../db/schema/index.js';
+import { complaintEvents, complaints, projects, slaClocks } from '../db/schema/index.js';
 import type { SlaClockKind } from '../domain/enums.js';
+import { fireDueAlerts, insertAlerts, type ClockOwner } from './alerts.js';
 import type { BusinessCalendar } from './calendar.js';
 import { deadlines, pause, resume, targetMsOf, type ClockRun, type ClockSpec } from './clock.js';
 import { parseSlaDuration } from './duration.js';
 
 type ComplaintRow = typeof complaints.$inferSelect;
 type ClockRow = typeof slaClocks.$inferSelect;
+
+/** Clocks that continue where they stopped when started again; the others open a new window (cycle). */
+const CONTINUING: SlaClockKind[] = ['RESOLUTION'];
+const DEFAULT_LATE_AFTER_MS = 5_000;
 
 const specOf = (c: Pick<ClockRow, 'targetMs' | 'workingTime' | 'warnAt'>): ClockSpec => ({
   targetMs: c.targetMs,
@@ -26,116 +31,178 @@ function schedule(c: Pick<ClockRow, 'targetMs' | 'workingTime' | 'warnAt' | 'war
 
 /**
  * Applies the clock side of a complaint event in the caller's transaction, so a
- * status change and its SLA bookkeeping commit together or not at all.
+ * status change and its SLA bookkeeping commit together or not at all. Callers lock
+ * the complaint row first (FOR NO KEY UPDATE), then the engine touches its clocks:
+ * one lock order everywhere, compatible with the scheduler's FK checks.
  */
 export class SlaEngine {
+  private owner: ClockOwner | null = null;
+
   constructor(
     private readonly tx: Tx,
     private readonly cal: BusinessCalendar,
     private readonly actorId: string | null,
+    private readonly opts: { lateAfterMs?: number } = {},
   ) {}
 
-  /** Starts (or resumes, when stopped earlier) the given clocks that the complaint's policy defines and that apply to it. */
+  /**
+   * Starts the given clocks that the complaint's policy defines and that apply to it.
+   * A clock already running is left alone; a stopped RESOLUTION clock continues; any
+   * other stopped clock opens a new window (a new return visit, a new appointment).
+   */
   async start(complaint: ComplaintRow, kinds: SlaClockKind[], at: Date): Promise<void> {
     for (const kind of kinds) {
       const target = complaint.slaTargets.find((t) => t.clock === kind);
       if (!target || !applies(complaint, kind)) continue;
-      const begin = kind === 'REPAIR_VISIT' && complaint.repairAppointmentAt ? complaint.repairAppointmentAt : at;
-      const [existing] = await this.tx
+      const begin = kind === 'REPAIR_VISIT' && complaint.repairAppointmentAt && complaint.repairAppointmentAt > at ? complaint.repairAppointmentAt : at;
+      const [latest] = await this.tx
         .select()
         .from(slaClocks)
-        .where(and(eq(slaClocks.complaintId, complaint.id), eq(slaClocks.clock, kind)));
-      if (existing && existing.state !== 'STOPPED') continue;
+        .where(and(eq(slaClocks.complaintId, complaint.id), eq(slaClocks.clock, kind)))
+        .orderBy(desc(slaClocks.cycle))
+        .limit(1);
+      if (latest && latest.state !== 'STOPPED') continue;
       const paused = complaint.slaPaused;
-      if (existing) {
-        const run = paused ? { consumedMs: existing.consumedMs, runningSince: null } : resume(runOf(existing), begin);
+      if (latest && CONTINUING.includes(kind)) {
+        const run = paused ? { consumedMs: latest.consumedMs, runningSince: null } : resume(runOf(latest), begin);
         await this.tx
           .update(slaClocks)
-          .set({ state: paused ? 'PAUSED' : 'RUNNING', runningSince: run.runningSince, stoppedAt: null, pausedAt: paused ? at : null, ...schedule(existing, run, this.cal) })
-          .where(eq(slaClocks.id, existing.id));
-        await this.event(complaint.id, 'CLOCK_RESTARTED', at, { clock: kind });
-      } else {
-        const targetMs = targetMsOf(parseSlaDuration(target.target), target.workingTime, this.cal);
-        const run: ClockRun = { consumedMs: 0, runningSince: paused ? null : begin };
-        const base = { targetMs, workingTime: target.workingTime, warnAt: target.warnAt, warnedAt: null, breachedAt: null };
-        await this.tx.insert(slaClocks).values({
-          complaintId: complaint.id,
-          clock: kind,
-          state: paused ? 'PAUSED' : 'RUNNING',
-          target: target.target,
-          targetMs,
-          workingTime: target.workingTime,
-          warnAt: target.warnAt,
-          startedAt: begin,
-          runningSince: run.runningSince,
-          pausedAt: paused ? at : null,
-          ...schedule(base, run, this.cal),
-        });
-        await this.event(complaint.id, 'CLOCK_STARTED', at, { clock: kind, target: target.target, workingTime: target.workingTime });
+          .set({
+            state: paused ? 'PAUSED' : 'RUNNING',
+            runningSince: run.runningSince,
+            stoppedAt: null,
+            pausedAt: paused ? at : null,
+            ...(paused ? { dueAt: null, warnDueAt: null, nextCheckAt: null } : schedule(latest, run, this.cal)),
+          })
+          .where(eq(slaClocks.id, latest.id));
+        await this.event(complaint.id, 'CLOCK_RESTARTED', at, { clock: kind, cycle: latest.cycle });
+        continue;
       }
+      const targetMs = targetMsOf(parseSlaDuration(target.target), target.workingTime, this.cal);
+      const run: ClockRun = { consumedMs: 0, runningSince: paused ? null : begin };
+      const base = { targetMs, workingTime: target.workingTime, warnAt: target.warnAt, warnedAt: null, breachedAt: null };
+      const cycle = latest ? latest.cycle + 1 : 0;
+      await this.tx.insert(slaClocks).values({
+        complaintId: complaint.id,
+        clock: kind,
+        cycle,
+        state: paused ? 'PAUSED' : 'RUNNING',
+        target: target.target,
+        targetMs,
+        workingTime: target.workingTime,
+        warnAt: target.warnAt,
+        startedAt: begin,
+        runningSince: run.runningSince,
+        pausedAt: paused ? at : null,
+        ...(paused ? { dueAt: null, warnDueAt: null, nextCheckAt: null } : schedule(base, run, this.cal)),
+      });
+      await this.event(complaint.id, 'CLOCK_STARTED', at, { clock: kind, cycle, target: target.target, workingTime: target.workingTime });
     }
     await this.refreshNextDue(complaint.id);
   }
 
-  /** Stops the given clocks (their goal happened or the case ended). */
+  /** Stops the given clocks (their goal happened or the case ended), first firing alerts already due. */
   async stop(complaintId: number, kinds: SlaClockKind[], at: Date): Promise<void> {
     if (!kinds.length) return;
-    const running = await this.tx
+    const open = await this.tx
       .select()
       .from(slaClocks)
-      .where(and(eq(slaClocks.complaintId, complaintId), inArray(slaClocks.clock, kinds), inArray(slaClocks.state, ['RUNNING', 'PAUSED'])));
-    for (const c of running) {
+      .where(and(eq(slaClocks.complaintId, complaintId), inArray(slaClocks.clock, kinds), inArray(slaClocks.state, ['RUNNING', 'PAUSED'])))
+      .for('update');
+    for (const c of open) {
+      const stamps = c.state === 'RUNNING' ? await this.settle(c, at) : {};
       const run = c.state === 'RUNNING' ? pause(specOf(c), runOf(c), at, this.cal) : runOf(c);
       await this.tx
         .update(slaClocks)
-        .set({ state: 'STOPPED', consumedMs: run.consumedMs, runningSince: null, stoppedAt: at, nextCheckAt: null })
+        .set({ ...stamps, state: 'STOPPED', consumedMs: run.consumedMs, runningSince: null, stoppedAt: at, nextCheckAt: null })
         .where(eq(slaClocks.id, c.id));
-      await this.event(complaintId, 'CLOCK_STOPPED', at, { clock: c.clock, breached: c.breachedAt !== null || (c.dueAt !== null && c.dueAt <= at) });
+      await this.event(complaintId, 'CLOCK_STOPPED', at, { clock: c.clock, cycle: c.cycle, breached: run.consumedMs >= c.targetMs });
     }
     await this.refreshNextDue(complaintId);
   }
 
-  /** Pauses every running clock (waiting on the customer). */
+  /** Pauses every running clock (waiting on the customer), first firing alerts already due. */
   async pauseAll(complaintId: number, at: Date): Promise<number> {
     const running = await this.tx
       .select()
       .from(slaClocks)
-      .where(and(eq(slaClocks.complaintId, complaintId), eq(slaClocks.state, 'RUNNING')));
+      .where(and(eq(slaClocks.complaintId, complaintId), eq(slaClocks.state, 'RUNNING')))
+      .for('update');
     for (const c of running) {
+      const stamps = await this.settle(c, at);
       const run = pause(specOf(c), runOf(c), at, this.cal);
       await this.tx
         .update(slaClocks)
-        .set({ state: 'PAUSED', consumedMs: run.consumedMs, runningSince: null, pausedAt: at, dueAt: null, warnDueAt: null, nextCheckAt: null })
+        .set({ ...stamps, state: 'PAUSED', consumedMs: run.consumedMs, runningSince: null, pausedAt: at, dueAt: null, warnDueAt: null, nextCheckAt: null })
         .where(eq(slaClocks.id, c.id));
     }
     await this.refreshNextDue(complaintId);
     return running.length;
   }
 
-  /** Resumes every paused clock; deadlines move by the time spent paused. */
-  async resumeAll(complaintId: number, at: Date): Promise<number> {
+  /** Resumes every paused clock; deadlines move by the time spent paused. A repair visit never resumes before its appointment. */
+  async resumeAll(complaint: ComplaintRow, at: Date): Promise<number> {
     const paused = await this.tx
       .select()
       .from(slaClocks)
-      .where(and(eq(slaClocks.complaintId, complaintId), eq(slaClocks.state, 'PAUSED')));
+      .where(and(eq(slaClocks.complaintId, complaint.id), eq(slaClocks.state, 'PAUSED')))
+      .for('update');
     for (const c of paused) {
-      const run = resume(runOf(c), at);
+      const from = c.clock === 'REPAIR_VISIT' && complaint.repairAppointmentAt && complaint.repairAppointmentAt > at ? complaint.repairAppointmentAt : at;
+      const run = resume(runOf(c), from);
       await this.tx
         .update(slaClocks)
         .set({ state: 'RUNNING', runningSince: run.runningSince, pausedAt: null, ...schedule(c, run, this.cal) })
         .where(eq(slaClocks.id, c.id));
     }
-    await this.refreshNextDue(complaintId);
+    await this.refreshNextDue(complaint.id);
     return paused.length;
   }
 
+  /** On an upgrade to MAJOR: clocks already breached and still open escalate now. */
+  async escalateBreached(complaint: ComplaintRow, at: Date): Promise<void> {
+    const breached = await this.tx
+      .select()
+      .from(slaClocks)
+      .where(and(eq(slaClocks.complaintId, complaint.id), inArray(slaClocks.state, ['RUNNING', 'PAUSED'])));
+    for (const c of breached) {
+      if (!c.breachedAt) continue;
+      await insertAlerts(this.tx, c, await this.ownerOf(c.complaintId), [{ level: 'ESCALATED', moment: at }], at, this.lateAfterMs);
+    }
+  }
+
+  private get lateAfterMs() {
+    return this.opts.lateAfterMs ?? DEFAULT_LATE_AFTER_MS;
+  }
+
+  /** Fires what is due on a running clock before it stops or pauses, so no alert is lost. */
+  private async settle(c: ClockRow, at: Date) {
+    const dueNow = (!c.warnedAt && c.warnDueAt && c.warnDueAt <= at) || (!c.breachedAt && c.dueAt && c.dueAt <= at);
+    if (!dueNow) return {};
+    const { stamps } = await fireDueAlerts(this.tx, c, await this.ownerOf(c.complaintId), at, this.lateAfterMs);
+    return { warnedAt: stamps.warnedAt, breachedAt: stamps.breachedAt };
+  }
+
+  private async ownerOf(complaintId: number): Promise<ClockOwner> {
+    if (!this.owner || this.owner.complaintId !== complaintId) {
+      const [row] = await this.tx
+        .select({ projectId: complaints.projectId, severity: complaints.severity, number: complaints.number, cityCompanyId: projects.cityCompanyId })
+        .from(complaints)
+        .innerJoin(projects, eq(projects.id, complaints.projectId))
+        .where(eq(complaints.id, complaintId));
+      this.owner = { complaintId, ...row! };
+    }
+    return this.owner;
+  }
+
   private async refreshNextDue(complaintId: number) {
-    await this.tx
-      .update(complaints)
-      .set({
-        nextDueAt: sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${complaintId} and ${slaClocks.state} = 'RUNNING')`,
-      })
-      .where(eq(complaints.id, complaintId));
+    const running = await this.tx
+      .select({ dueAt: slaClocks.dueAt })
+      .from(slaClocks)
+      .where(and(eq(slaClocks.complaintId, complaintId), eq(slaClocks.state, 'RUNNING')));
+    const dues = running.map((r) => r.dueAt).filter((d): d is Date => d !== null);
+    const nextDueAt = dues.length ? new Date(Math.min(...dues.map((d) => d.getTime()))) : null;
+    await this.tx.update(complaints).set({ nextDueAt }).where(eq(complaints.id, complaintId));
   }
 
   private async event(complaintId: number, type: string, at: Date, data: Record<string, unknown>) {
@@ -149,5 +216,3 @@ function applies(c: ComplaintRow, kind: SlaClockKind): boolean {
   if (kind === 'REPAIR_VISIT') return c.repairAppointmentAt !== null;
   return true;
 }
-
-export type { SlaClockTarget };

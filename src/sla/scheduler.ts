@@ -1,9 +1,9 @@
 import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.js';
-import { complaintEvents, complaints, domainEvents, projects, slaAlerts, slaClocks } from '../db/schema/index.js';
+import { complaints, projects, slaClocks } from '../db/schema/index.js';
+import { fireDueAlerts, type AlertRow } from './alerts.js';
 import type { AlertLevel } from '../domain/enums.js';
-import { toGlobalId } from '../graphql/global-id.js';
 
 export type SchedulerOptions = {
   /** The current time (injected so tests control it). */
@@ -20,6 +20,8 @@ export type SchedulerOptions = {
 };
 
 const WAKE_CHANNEL = 'cx_sla_wakeup';
+/** Pause before looking again at due clocks that are locked elsewhere. */
+const RECHECK_LOCKED_MS = 100;
 
 /**
  * Fires SLA alerts on time and exactly once. It sleeps until the nearest pending
@@ -33,6 +35,7 @@ export class SlaScheduler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  private lastTickClocks = 0;
   private stopped = true;
   private unlisten: (() => Promise<void>) | null = null;
   /** Cumulative statistics (benchmarks and metrics). */
@@ -94,7 +97,10 @@ export class SlaScheduler {
         .from(slaClocks)
         .where(isNotNull(slaClocks.nextCheckAt));
       const next = row?.next ? new Date(row.next).getTime() : null;
-      const delay = next === null ? this.opts.pollMaxMs : Math.min(Math.max(next - this.opts.now().getTime(), 0), this.opts.pollMaxMs);
+      let delay = next === null ? this.opts.pollMaxMs : Math.min(Math.max(next - this.opts.now().getTime(), 0), this.opts.pollMaxMs);
+      // Due clocks that the last tick could not take are locked by another instance or a
+      // mutation: look again shortly instead of spinning.
+      if (delay === 0 && this.lastTickClocks === 0) delay = RECHECK_LOCKED_MS;
       this.timer = setTimeout(() => this.wake(), delay);
       this.timer.unref?.();
     } catch (err) {
@@ -112,8 +118,11 @@ export class SlaScheduler {
     let fired = 0;
     for (;;) {
       const now = this.opts.now();
-      const { clocks, alerts } = await this.database.db.transaction((tx) => this.batch(tx, now));
-      fired += alerts;
+      const { clocks, fired: batch } = await this.database.db.transaction((tx) => this.batch(tx, now));
+      // Reported after commit, so an aborted batch counts nothing.
+      for (const a of batch) this.opts.onFired?.({ level: a.level, latenessMs: now.getTime() - (a.dueAt?.getTime() ?? now.getTime()) });
+      fired += batch.length;
+      this.lastTickClocks = clocks;
       this.stats.clocks += clocks;
       if (clocks < this.opts.batchSize) break;
     }
@@ -121,7 +130,7 @@ export class SlaScheduler {
     return fired;
   }
 
-  private async batch(tx: Tx, now: Date): Promise<{ clocks: number; alerts: number }> {
+  private async batch(tx: Tx, now: Date): Promise<{ clocks: number; fired: AlertRow[] }> {
     const due = await tx
       .select({
         clock: slaClocks,
@@ -137,64 +146,13 @@ export class SlaScheduler {
       .orderBy(asc(slaClocks.nextCheckAt))
       .limit(this.opts.batchSize)
       .for('update', { of: slaClocks, skipLocked: true });
-    let alerts = 0;
+    const fired: AlertRow[] = [];
     for (const d of due) {
-      const c = d.clock;
-      const fire: { level: AlertLevel; moment: Date }[] = [];
-      const warnDue = !c.warnedAt && c.warnDueAt && c.warnDueAt <= now;
-      const breachDue = !c.breachedAt && c.dueAt && c.dueAt <= now;
-      if (warnDue) fire.push({ level: 'WARNING', moment: c.warnDueAt! });
-      if (breachDue) {
-        fire.push({ level: 'BREACHED', moment: c.dueAt! });
-        if (d.severity === 'MAJOR') fire.push({ level: 'ESCALATED', moment: c.dueAt! });
-      }
-      if (fire.length) {
-        const inserted = await tx
-          .insert(slaAlerts)
-          .values(
-            fire.map((f) => ({
-              level: f.level,
-              clockId: c.id,
-              clock: c.clock,
-              complaintId: c.complaintId,
-              projectId: d.projectId,
-              dueAt: f.moment,
-              firedAt: now,
-              late: now.getTime() - f.moment.getTime() > this.opts.lateAfterMs,
-              // A major breach goes one level up the org hierarchy: project → city company.
-              escalatedTo: f.level === 'ESCALATED' ? toGlobalId('CityCompany', d.cityCompanyId) : null,
-            })),
-          )
-          .onConflictDoNothing()
-          .returning();
-        for (const a of inserted) {
-          await tx.insert(complaintEvents).values({
-            complaintId: c.complaintId,
-            type: 'ALERT_FIRED',
-            actorId: null,
-            at: now,
-            data: { alertId: toGlobalId('SlaAlert', a.id), level: a.level, clock: a.clock, dueAt: a.dueAt?.toISOString(), late: a.late },
-          });
-          await tx.insert(domainEvents).values({
-            type: 'SlaAlertFired',
-            aggregateType: 'SlaAlert',
-            aggregateId: a.id,
-            projectId: a.projectId,
-            payload: { level: a.level, clock: a.clock, complaintId: c.complaintId, number: d.number, late: a.late, escalatedTo: a.escalatedTo },
-          });
-        }
-        alerts += inserted.length;
-        for (const a of inserted) this.opts.onFired?.({ level: a.level, latenessMs: now.getTime() - (a.dueAt?.getTime() ?? now.getTime()) });
-      }
-      const warnedAt = c.warnedAt ?? (warnDue ? now : null);
-      const breachedAt = c.breachedAt ?? (breachDue ? now : null);
-      const pending = [!warnedAt ? c.warnDueAt : null, !breachedAt ? c.dueAt : null].filter((x): x is Date => x !== null);
-      await tx
-        .update(slaClocks)
-        .set({ warnedAt, breachedAt, nextCheckAt: pending.length ? new Date(Math.min(...pending.map((x) => x.getTime()))) : null })
-        .where(eq(slaClocks.id, c.id));
+      const { fired: inserted, stamps } = await fireDueAlerts(tx, d.clock, { complaintId: d.clock.complaintId, ...d }, now, this.opts.lateAfterMs);
+      fired.push(...inserted);
+      await tx.update(slaClocks).set(stamps).where(eq(slaClocks.id, d.clock.id));
     }
-    return { clocks: due.length, alerts };
+    return { clocks: due.length, fired };
   }
 }
 

@@ -8,7 +8,7 @@ export const COMPLAINT_FIELDS = `fragment C on Complaint {
   receivedAt acceptedAt resolvedAt closedAt nextDueAt allowedActions
   firstResponder { id } handler { id } repeatOf { id }
   customer { id } project { id } unit { id }
-  clocks { clock state target workingTime dueAt remaining breached warnedAt breachedAt }
+  clocks { clock cycle state target workingTime dueAt remaining breached warnedAt breachedAt }
   alerts { id level clock dueAt firedAt late escalatedTo acknowledgedAt }
   timeline { type fromStatus toStatus actor { id } note data at }
 }`;

@@ -39,7 +39,8 @@ const created = async (over: Record<string, unknown> = {}) => {
   if (r.errors) throw new Error(JSON.stringify(r.errors));
   return r.data.createComplaint.complaint;
 };
-const clock = (c: any, kind: string) => c.clocks.find((k: any) => k.clock === kind);
+/** The latest window of a clock. */
+const clock = (c: any, kind: string) => c.clocks.findLast((k: any) => k.clock === kind);
 
 beforeAll(async () => {
   t = await startTestApp({ clock: () => now, env: { SLA_SCHEDULER: 'off' } });

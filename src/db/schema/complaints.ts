@@ -130,6 +130,8 @@ export const slaClocks = pgTable(
       .notNull()
       .references(() => complaints.id),
     clock: text('clock').$type<SlaClockKind>().notNull(),
+    /** 0 for the first window; a new return-visit or repair-visit window is a new cycle (RESOLUTION continues its own). */
+    cycle: integer('cycle').notNull().default(0),
     state: text('state').$type<SlaClockState>().notNull(),
     /** ISO-8601 target as configured, e.g. `P1D`. */
     target: text('target').notNull(),
@@ -152,7 +154,7 @@ export const slaClocks = pgTable(
     breachedAt: ts('breached_at'),
   },
   (t) => [
-    uniqueIndex('sla_clocks_complaint_clock_uq').on(t.complaintId, t.clock),
+    uniqueIndex('sla_clocks_complaint_clock_cycle_uq').on(t.complaintId, t.clock, t.cycle),
     index('sla_clocks_next_check_idx').on(t.nextCheckAt).where(sql`${t.nextCheckAt} is not null`),
   ],
 );

@@ -196,6 +196,10 @@ export class ComplaintService {
       const unit = await this.ctx.loaders.unit.load(unitId);
       if (!unit) throw AppError.notFound('Unit', data.unitId);
       if (unit.projectId !== projectId) throw AppError.badInput('input.unitId', 'the unit is not in the given project');
+      if (!owned.some((o) => o.unitId === unitId)) throw AppError.badInput('input.unitId', 'the customer does not hold this unit');
+    }
+    if (data.repairAppointmentAt && data.repairAppointmentAt.getTime() < now.getTime() - FUTURE_SKEW_MS) {
+      throw AppError.badInput('input.repairAppointmentAt', 'must not be in the past');
     }
     const severity = data.severity ?? 'NORMAL';
     const policies = await this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true));
@@ -260,7 +264,7 @@ export class ComplaintService {
           data: { repeatOf: toGlobalId('Complaint', repeat.id) },
         });
       }
-      const engine = new SlaEngine(tx, cal, viewer.id);
+      const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
       await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt);
       await this.emit(tx, 'ComplaintCreated', c);
       await recordAudit(tx, this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number, kind: c.kind, category: c.category, severity } });
@@ -292,10 +296,14 @@ export class ComplaintService {
     const viewer = this.access.requireRole(opts.roles, opts.doing);
     const found = await this.get(gid, 'input.complaintId');
     const cal = await this.ctx.sla.calendars.get(this.ctx.db);
-    const at = this.ctx.now();
     await this.ctx.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(complaints).where(eq(complaints.id, found.id)).for('update');
+      // NO KEY UPDATE, not UPDATE: the scheduler's alert inserts take KEY SHARE on the
+      // complaint (foreign keys) while holding a clock lock; a full UPDATE lock here would
+      // deadlock with it. The time is read after the lock, so it is never before an alert
+      // the scheduler fired while we waited.
+      const [row] = await tx.select().from(complaints).where(eq(complaints.id, found.id)).for('no key update');
       const c = row!;
+      const at = this.ctx.now();
       const lifecycle = opts.decide ? opts.decide(c) : isLifecycle(opts.action) ? { action: opts.action } : null;
       let to: ComplaintStatus | null = null;
       if (lifecycle) {
@@ -326,15 +334,20 @@ export class ComplaintService {
         data: opts.data ?? null,
         at,
       });
-      const engine = new SlaEngine(tx, cal, viewer.id);
+      const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
       const effects = lifecycle ? CLOCK_EFFECTS[lifecycle.action] : opts.action in CLOCK_EFFECTS ? CLOCK_EFFECTS[opts.action as keyof typeof CLOCK_EFFECTS] : null;
       if (effects) {
         await engine.stop(c.id, effects.stop, at);
         await engine.start(u, effects.start, at);
       }
-      if (opts.action === 'accept' && u.repairAppointmentAt) await engine.start(u, ['REPAIR_VISIT'], at);
+      if (opts.action === 'accept' && u.repairAppointmentAt) {
+        // A new or moved appointment opens a new repair-visit window; the old one stops.
+        if (c.repairAppointmentAt?.getTime() !== u.repairAppointmentAt.getTime()) await engine.stop(c.id, ['REPAIR_VISIT'], at);
+        await engine.start(u, ['REPAIR_VISIT'], at);
+      }
+      if (opts.action === 'escalate') await engine.escalateBreached(u, at);
       if (opts.action === 'pause') await engine.pauseAll(c.id, at);
-      if (opts.action === 'resume') await engine.resumeAll(c.id, at);
+      if (opts.action === 'resume') await engine.resumeAll(u, at);
       await this.emit(tx, 'ComplaintUpdated', u, { action: opts.action, from: c.status });
       await recordAudit(tx, this.ctx, {
         action: opts.doing,
@@ -349,6 +362,10 @@ export class ComplaintService {
   }
 
   accept(input: { complaintId: string; department: string; handlerId?: string | null; repairAppointmentAt?: Date | null; note?: string | null }) {
+    const now = this.ctx.now();
+    if (input.repairAppointmentAt && input.repairAppointmentAt.getTime() < now.getTime() - FUTURE_SKEW_MS) {
+      throw AppError.badInput('input.repairAppointmentAt', 'must not be in the past');
+    }
     const data = parseInput(
       z.object({
         complaintId: z.string(),

@@ -178,6 +178,9 @@ export class SlaClock {
   @Field(() => SlaClockEnum, { description: 'Which clock.' })
   clock!: SlaClockKind;
 
+  @Field(() => Int, { description: 'Window number: 0 for the first; a new return visit or repair appointment opens the next (RESOLUTION continues in its own).' })
+  cycle!: number;
+
   @Field(() => SlaClockStateEnum, { description: 'Running, paused or stopped.' })
   state!: SlaClockState;
 
