@@ -206,7 +206,7 @@ export class ComplaintService {
     const policy = choosePolicy(policies, { kind: data.kind, category: data.category, severity });
     const cal = await this.ctx.sla.calendars.get(this.ctx.db);
     const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey }, async (tx) => {
-      const number = await nextNumber(tx, receivedAt);
+      const number = await nextNumber(tx, receivedAt, this.ctx.config.businessTimeZone);
       const [repeat] = await tx
         .select({ id: complaints.id })
         .from(complaints)
@@ -546,9 +546,9 @@ function isLifecycle(a: string): a is ComplaintAction {
   return ['accept', 'start', 'resolve', 'returnVisitOk', 'returnVisitReopen', 'close', 'reopen', 'reject'].includes(a);
 }
 
-/** The next number of the receipt year (Asia/Shanghai), from a row-locked counter: unique under concurrency. */
-async function nextNumber(tx: Tx, at: Date): Promise<string> {
-  const year = Number(new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(at));
+/** The next number of the receipt year (in the business time zone), from a row-locked counter: unique under concurrency. */
+async function nextNumber(tx: Tx, at: Date, timeZone: string): Promise<string> {
+  const year = Number(new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(at));
   const [row] = await tx
     .insert(complaintNumberCounters)
     .values({ year, last: 1 })
