@@ -6,11 +6,13 @@ import { prepareDatabase } from '../db/prepare.js';
 
 /** Migrates, then loads the demo data into the configured database (skipped when it already has projects). */
 const { values } = parseArgs({ options: { customers: { type: 'string' } } });
-const database = await openConfigured(loadConfig());
+const config = loadConfig();
+const database = await openConfigured(config);
 try {
   await prepareDatabase(database);
   const started = Date.now();
-  const summary = await seedDemoData(database.db, values.customers ? { customers: Number(values.customers) } : {});
+    const calendar = { timeZone: config.businessTimeZone, hours: config.workingHours };
+  const summary = await seedDemoData(database.db, values.customers ? { customers: Number(values.customers), calendar } : { calendar });
   console.log(summary ? `demo data loaded in ${Date.now() - started} ms: ${JSON.stringify(summary)}` : 'database already has projects; nothing loaded');
 } finally {
   await database.close();

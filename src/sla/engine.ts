@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { complaintEvents, complaints, projects, slaClocks } from '../db/schema/index.js';
 import type { SlaClockKind } from '../domain/enums.js';
@@ -196,13 +196,12 @@ export class SlaEngine {
   }
 
   private async refreshNextDue(complaintId: number) {
-    const running = await this.tx
-      .select({ dueAt: slaClocks.dueAt })
-      .from(slaClocks)
-      .where(and(eq(slaClocks.complaintId, complaintId), eq(slaClocks.state, 'RUNNING')));
-    const dues = running.map((r) => r.dueAt).filter((d): d is Date => d !== null);
-    const nextDueAt = dues.length ? new Date(Math.min(...dues.map((d) => d.getTime()))) : null;
-    await this.tx.update(complaints).set({ nextDueAt }).where(eq(complaints.id, complaintId));
+    await this.tx
+      .update(complaints)
+      .set({
+        nextDueAt: sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${complaintId} and ${slaClocks.state} = 'RUNNING')`,
+      })
+      .where(eq(complaints.id, complaintId));
   }
 
   private async event(complaintId: number, type: string, at: Date, data: Record<string, unknown>) {

@@ -1,16 +1,20 @@
 import type { Channel, Confidentiality, CustomerClass, Gender, ProjectStage } from '../../domain/enums.js';
 import { idCheckChar } from '../../domain/contact.js';
+import type { CalendarSettings } from '../../sla/store.js';
 import type { Db, Tx } from '../client.js';
 import { customers, unitOwnerships, units } from '../schema/customers.js';
 import { cityCompanies, projects, regions, type WarrantyTerm } from '../schema/org.js';
+import { seedComplaints } from './demo-complaints.js';
 
 export type SeedOptions = {
   /** Number of customers to create; default 2000. */
   customers?: number;
   /** PRNG seed; the same seed and `now` give the same data. Default 20261125. */
   seed?: number;
-  /** The reference time every generated date is relative to (none is later); default the current time. */
+  /** The reference time every generated date is relative to (nothing happened later; only an open repair's appointment may lie ahead); default the current time. */
   now?: Date;
+  /** Business calendar for the complaints' working-time SLA clocks; default Asia/Shanghai, 09:00–18:00. */
+  calendar?: CalendarSettings;
 };
 
 export type SeedSummary = {
@@ -20,9 +24,12 @@ export type SeedSummary = {
   customers: number;
   units: number;
   ownerships: number;
+  complaints: number;
 };
 
 const CHUNK = 500;
+/** Complaints drawn per customer over the last 120 days (plus about 6% repeats): ~360 for 2,000 customers. */
+const COMPLAINTS_PER_CUSTOMER = 0.17;
 const DAY = 86_400_000;
 /** China Standard Time offset: calendar dates and business hours are local to the projects. */
 const CST = 8 * 3_600_000;
@@ -30,7 +37,7 @@ const CST = 8 * 3_600_000;
 // ---------------------------------------------------------------------------
 // Deterministic randomness
 
-type Rng = {
+export type Rng = {
   next(): number;
   int(min: number, max: number): number;
   chance(p: number): boolean;
@@ -444,13 +451,17 @@ function chunks<T>(items: T[]): T[][] {
  * Loads realistic demo data: 3 regions, 3 city companies (深圳, 上海, 成都), 10 projects over all
  * lifecycle stages, `customers` customers with unique valid phones and ID numbers, and the units
  * they bought with milestone dates consistent with each project's stage, so that every customer
- * segment occurs. Deterministic for a given `seed` and `now`; no generated date is after `now`.
+ * segment occurs; then about 120 days of complaints (`customers` × 0.17, plus ~6% repeats) replayed
+ * step by step with their timelines and SLA clocks (see demo-complaints.ts). Deterministic for a
+ * given `seed` and `now`; nothing generated happened after `now` (only a repair appointment of an
+ * open complaint may lie ahead). Needs the reference data (SLA policies, holiday calendar) of
+ * `prepareDatabase` for the complaints' SLA targets; without policies complaints get no clocks.
  *
  * Everything is inserted in one transaction. Does nothing and returns null when the database
  * already has projects.
  *
  * @param db - the database (PGlite or postgres.js).
- * @param opts - customer count (default 2000), PRNG seed (default 20261125) and reference time (default now).
+ * @param opts - customer count (default 2000), PRNG seed (default 20261125), reference time (default now) and business calendar settings.
  * @returns the number of rows inserted per table, or null when nothing was loaded.
  * @throws RangeError when `customers` is not a non-negative integer.
  */
@@ -463,7 +474,8 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
     const existing = await tx.select({ id: projects.id }).from(projects).limit(1);
     if (existing.length > 0) return null;
 
-    const { projectPlans, customerPlans, unitPlans, ownershipPlans } = plan(count, createRng(opts.seed ?? 20261125), now);
+    const rng = createRng(opts.seed ?? 20261125);
+    const { projectPlans, customerPlans, unitPlans, ownershipPlans } = plan(count, rng, now);
     const orgCreatedAt = new Date(Math.min(...projectPlans.map((p) => p.createdAt.getTime())));
 
     const regionRows = await tx
@@ -541,6 +553,22 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       );
     }
 
+    // Complaints continue the same random stream, so the data above is unchanged by them.
+    const complaintCount = await seedComplaints(tx, rng, {
+      now,
+      count: Math.round(count * COMPLAINTS_PER_CUSTOMER),
+      calendar: opts.calendar ?? { timeZone: 'Asia/Shanghai', hours: { start: '09:00', end: '18:00' } },
+      projects: projectPlans.map((p, i) => ({ id: projectId[i]!, city: p.spec.company, stage: p.spec.stage })),
+      customers: customerPlans.map((c, i) => ({ id: customerId[i]!, originProjectId: projectId[c.origin]!, createdAt: c.createdAt })),
+      ownerships: ownershipPlans.map((o) => ({
+        customerId: customerId[o.customer]!,
+        unitId: unitId[o.unit]!,
+        projectId: projectId[o.project]!,
+        signedAt: o.signedAt,
+        deliveredAt: o.deliveredAt,
+      })),
+    });
+
     return {
       regions: regionRows.length,
       cityCompanies: companyRows.length,
@@ -548,6 +576,7 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       customers: customerPlans.length,
       units: unitPlans.length,
       ownerships: ownershipPlans.length,
+      complaints: complaintCount,
     };
   });
 }
