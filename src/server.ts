@@ -208,6 +208,17 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
     });
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
+    // GraphQL over HTTP: with the legacy `application/json` media type a well-formed request
+    // that fails parsing or validation SHOULD still be 200 (clients read `errors`);
+    // `application/graphql-response+json` keeps Apollo's 4xx.
+    if (
+      res.statusCode === 400 &&
+      result.body.kind === 'complete' &&
+      String(result.headers.get('content-type') ?? '').startsWith('application/json') &&
+      /"code":"(GRAPHQL_PARSE_FAILED|GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT)"/.test(result.body.string)
+    ) {
+      res.statusCode = 200;
+    }
     if (result.body.kind === 'complete') {
       res.end(result.body.string);
     } else {

@@ -108,6 +108,22 @@ describe('operational HTTP', () => {
     expect(JSON.stringify(r)).not.toContain('stacktrace');
   });
 
+  it('uses 200 for validation errors with application/json and 400 with application/graphql-response+json', async () => {
+    const token = await t.token('ADMIN');
+    const post = (accept: string) =>
+      t.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ nope }' }),
+      });
+    const legacy = await post('application/json');
+    expect(legacy.status).toBe(200);
+    expect((await legacy.json()).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const modern = await post('application/graphql-response+json');
+    expect(modern.status).toBe(400);
+    expect(modern.headers.get('content-type')).toContain('application/graphql-response+json');
+  });
+
   it('returns 404 JSON for unknown routes', async () => {
     const r = await t.fetch('/nope');
     expect(r.status).toBe(404);
