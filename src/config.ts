@@ -34,6 +34,8 @@ const schema = z
     IDE_DEV_TOKEN: z.enum(['true', 'false']).default('false'),
     /** Maximum selection depth of an operation. */
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+    /** Maximum estimated cost of an operation (fields × connection page sizes). */
+    MAX_QUERY_COST: z.coerce.number().int().min(10).default(50_000),
     /** Maximum request body in bytes. */
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     /** Requests allowed per token (or per client address when anonymous) per minute; 0 disables. */
@@ -109,6 +111,7 @@ export type Config = {
   introspection: boolean;
   ideDevToken: boolean;
   maxQueryDepth: number;
+  maxQueryCost: number;
   maxBodyBytes: number;
   rateLimitPerMinute: number;
   segmentBreakInMonths: number;
@@ -157,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     ideDevToken: e.IDE_DEV_TOKEN === 'true',
     maxQueryDepth: e.MAX_QUERY_DEPTH,
+    maxQueryCost: e.MAX_QUERY_COST,
     maxBodyBytes: e.MAX_BODY_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     segmentBreakInMonths: e.SEGMENT_BREAK_IN_MONTHS,

@@ -11,7 +11,7 @@ import { bearerToken, signToken, verifyToken, type Viewer } from './auth/token.j
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { AppError, formatError } from './graphql/errors.js';
 import { ideAsset, idePage } from './graphql/ide.js';
-import { depthLimit, RateLimiter } from './graphql/limits.js';
+import { depthLimit, operationCost, RateLimiter } from './graphql/limits.js';
 import { setCursorSecret } from './graphql/pagination.js';
 import { getSchema } from './graphql/schema.js';
 import type { SlaRuntime } from './sla/runtime.js';
@@ -148,6 +148,23 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
     },
   };
 
+  const costPlugin: ApolloServerPlugin<Context> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, schema: s }) {
+          if (!operation) return;
+          const cost = operationCost(s, document, operation, request.variables ?? {});
+          if (cost > config.maxQueryCost) {
+            throw new AppError('QUERY_TOO_COMPLEX', `Estimated query cost ${cost} exceeds the maximum of ${config.maxQueryCost}; ask for smaller pages or fewer nested connections`, {
+              cost,
+              maxCost: config.maxQueryCost,
+            });
+          }
+        },
+      };
+    },
+  };
+
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
@@ -159,7 +176,7 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
     // CSRF prevention would only block cacheable GET requests from BI tools.
     csrfPrevention: false,
     validationRules: [depthLimit(config.maxQueryDepth)],
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorPlugin],
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorPlugin, costPlugin],
   });
   await apollo.start();
 

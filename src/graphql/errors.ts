@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'CONFLICT',
   'INVALID_TRANSITION',
   'RATE_LIMITED',
+  'QUERY_TOO_COMPLEX',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,8 +1,16 @@
 import {
+  getNamedType,
   GraphQLError,
+  isInterfaceType,
+  isObjectType,
   Kind,
   type ASTVisitor,
+  type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
@@ -82,4 +90,53 @@ export class RateLimiter {
     w.count++;
     return w.count > this.perMinute ? Math.ceil((w.start + 60_000 - t) / 1000) : 0;
   }
+}
+
+/**
+ * Estimated cost of an operation: every selected field costs 1, and a connection's
+ * subtree counts once per item it may return (`first`/`last`, or the default page of
+ * 20). `projects(first: 200) { edges { node { customers(first: 200) { … } } } }` thus
+ * costs tens of thousands, a typical screen a few hundred.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  defaultPage = 20,
+): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  const sizeOf = (field: FieldNode): number | null => {
+    for (const arg of field.arguments ?? []) {
+      if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
+      const v = arg.value.kind === Kind.VARIABLE ? variables[arg.value.name.value] : arg.value.kind === Kind.INT ? Number(arg.value.value) : null;
+      if (typeof v === 'number' && Number.isFinite(v)) return Math.max(v, 0);
+    }
+    return null;
+  };
+  const costOf = (set: SelectionSetNode | undefined, type: GraphQLNamedType | null | undefined, seen: Set<string>): number => {
+    if (!set) return 0;
+    let total = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const def = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[sel.name.value] : undefined;
+        const child = def ? getNamedType(def.type) : undefined;
+        const isConnection = !!child && child.name.endsWith('Connection');
+        const n = isConnection ? (sizeOf(sel) ?? defaultPage) : 1;
+        total += 1 + n * costOf(sel.selectionSet, child, seen);
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const t = sel.typeCondition ? schema.getType(sel.typeCondition.name.value) : type;
+        total += costOf(sel.selectionSet, t, seen);
+      } else {
+        const frag = fragments.get(sel.name.value);
+        if (frag && !seen.has(frag.name.value)) {
+          total += costOf(frag.selectionSet, schema.getType(frag.typeCondition.name.value), new Set([...seen, frag.name.value]));
+        }
+      }
+    }
+    return total;
+  };
+  return costOf(operation.selectionSet, root, new Set());
 }

@@ -102,6 +102,16 @@ describe('operational HTTP', () => {
     expect(r.errors![0]!.message).toMatch(/depth/);
   });
 
+  it('refuses operations whose estimated cost is too high, counting variables', async () => {
+    const q = `query($n: Int) { projects(first: $n) { edges { node { customers(first: $n) { totalCount pageInfo { hasNextPage } } } } } }`;
+    const big = await t.gql(q, { n: 200 }, 'ADMIN');
+    expect(codeOf(big)).toBe('QUERY_TOO_COMPLEX');
+    expect(big.errors![0]!.extensions).toMatchObject({ maxCost: 50_000 });
+    expect(big.data).toBeUndefined();
+    const small = await t.gql(q, { n: 10 }, 'ADMIN');
+    expect(small.errors).toBeUndefined();
+  });
+
   it('reports unknown fields as validation errors without stack traces', async () => {
     const r = await t.gql('{ nope }', {}, 'ADMIN');
     expect(codeOf(r)).toBe('GRAPHQL_VALIDATION_FAILED');
