@@ -1,4 +1,5 @@
-import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, inArray, isNotNull, lte, min } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.js';
 import { complaints, projects, slaClocks } from '../db/schema/index.js';
@@ -36,6 +37,10 @@ export class SlaScheduler {
   private running: Promise<void> | null = null;
   private again = false;
   private lastTickClocks = 0;
+  /** The time the last tick looked at: due clocks it could not take were locked elsewhere. */
+  private lastTickAt = 0;
+  /** Identifies this instance's NOTIFY payloads, so it ignores its own wake-ups. */
+  private readonly instanceId = randomUUID();
   private stopped = true;
   private unlisten: (() => Promise<void>) | null = null;
   /** Cumulative statistics (benchmarks and metrics). */
@@ -50,7 +55,9 @@ export class SlaScheduler {
   async start(): Promise<void> {
     this.stopped = false;
     if (this.database.sql) {
-      const sub = await this.database.sql.listen(WAKE_CHANNEL, () => this.wake());
+      const sub = await this.database.sql.listen(WAKE_CHANNEL, (payload) => {
+        if (payload !== this.instanceId) this.wake();
+      });
       this.unlisten = () => sub.unlisten();
     }
     this.wake();
@@ -85,7 +92,7 @@ export class SlaScheduler {
 
   /** Tells every instance (through NOTIFY on PostgreSQL) that clocks changed. */
   async notifyOthers(): Promise<void> {
-    if (this.database.sql) await this.database.sql.notify(WAKE_CHANNEL, '');
+    if (this.database.sql) await this.database.sql.notify(WAKE_CHANNEL, this.instanceId);
   }
 
   private async cycle(): Promise<void> {
@@ -98,9 +105,11 @@ export class SlaScheduler {
         .where(isNotNull(slaClocks.nextCheckAt));
       const next = row?.next ? new Date(row.next).getTime() : null;
       let delay = next === null ? this.opts.pollMaxMs : Math.min(Math.max(next - this.opts.now().getTime(), 0), this.opts.pollMaxMs);
-      // Due clocks that the last tick could not take are locked by another instance or a
-      // mutation: look again shortly instead of spinning.
-      if (delay === 0 && this.lastTickClocks === 0) delay = RECHECK_LOCKED_MS;
+      // Clocks that were already due when the last tick looked, yet it took none, are locked
+      // by another instance or a mutation: look again shortly instead of spinning. (A clock
+      // that fell due just after the tick looked — timers may fire a millisecond early — is
+      // taken right away.)
+      if (next !== null && next <= this.lastTickAt && this.lastTickClocks === 0) delay = RECHECK_LOCKED_MS;
       this.timer = setTimeout(() => this.wake(), delay);
       this.timer.unref?.();
     } catch (err) {
@@ -118,6 +127,7 @@ export class SlaScheduler {
     let fired = 0;
     for (;;) {
       const now = this.opts.now();
+      this.lastTickAt = now.getTime();
       const { clocks, fired: batch } = await this.database.db.transaction((tx) => this.batch(tx, now));
       // Reported after commit, so an aborted batch counts nothing.
       for (const a of batch) this.opts.onFired?.({ level: a.level, latenessMs: now.getTime() - (a.dueAt?.getTime() ?? now.getTime()) });
@@ -131,21 +141,26 @@ export class SlaScheduler {
   }
 
   private async batch(tx: Tx, now: Date): Promise<{ clocks: number; fired: AlertRow[] }> {
-    const due = await tx
-      .select({
-        clock: slaClocks,
-        severity: complaints.severity,
-        projectId: complaints.projectId,
-        number: complaints.number,
-        cityCompanyId: projects.cityCompanyId,
-      })
+    // Lock and limit the due clocks first (index on next_check_at), then fetch their owners:
+    // joining before the LIMIT made the planner join every due clock after a long downtime.
+    const clocks = await tx
+      .select()
       .from(slaClocks)
-      .innerJoin(complaints, eq(complaints.id, slaClocks.complaintId))
-      .innerJoin(projects, eq(projects.id, complaints.projectId))
       .where(and(lte(slaClocks.nextCheckAt, now), eq(slaClocks.state, 'RUNNING')))
       .orderBy(asc(slaClocks.nextCheckAt))
       .limit(this.opts.batchSize)
-      .for('update', { of: slaClocks, skipLocked: true });
+      .for('update', { skipLocked: true });
+    if (!clocks.length) return { clocks: 0, fired: [] };
+    const owners = new Map(
+      (
+        await tx
+          .select({ id: complaints.id, severity: complaints.severity, projectId: complaints.projectId, number: complaints.number, cityCompanyId: projects.cityCompanyId })
+          .from(complaints)
+          .innerJoin(projects, eq(projects.id, complaints.projectId))
+          .where(inArray(complaints.id, [...new Set(clocks.map((c) => c.complaintId))]))
+      ).map((o) => [o.id, o]),
+    );
+    const due = clocks.map((clock) => ({ clock, ...owners.get(clock.complaintId)! }));
     const fired: AlertRow[] = [];
     for (const d of due) {
       const { fired: inserted, stamps } = await fireDueAlerts(tx, d.clock, { complaintId: d.clock.complaintId, ...d }, now, this.opts.lateAfterMs);

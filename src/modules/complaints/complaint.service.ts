@@ -1,5 +1,6 @@
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Tx } from '../../db/client.js';
@@ -206,7 +207,6 @@ export class ComplaintService {
     const policy = choosePolicy(policies, { kind: data.kind, category: data.category, severity });
     const cal = await this.ctx.sla.calendars.get(this.ctx.db);
     const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey }, async (tx) => {
-      const number = await nextNumber(tx, receivedAt, this.ctx.config.businessTimeZone);
       const [repeat] = await tx
         .select({ id: complaints.id })
         .from(complaints)
@@ -225,7 +225,8 @@ export class ComplaintService {
       const [row] = await tx
         .insert(complaints)
         .values({
-          number,
+          // The real number is assigned last (see below); the placeholder is unique and never committed.
+          number: `TS-PENDING-${randomUUID()}`,
           customerId: customer.id,
           projectId,
           unitId,
@@ -266,7 +267,11 @@ export class ComplaintService {
       }
       const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
       await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt);
-      await this.emit(tx, 'ComplaintCreated', c);
+      // The yearly counter row is locked until commit, which serialises concurrent intakes:
+      // take it last, so it is held only for the few statements that follow.
+      const number = await nextNumber(tx, receivedAt, this.ctx.config.businessTimeZone);
+      await tx.update(complaints).set({ number }).where(eq(complaints.id, c.id));
+      await this.emit(tx, 'ComplaintCreated', { ...c, number });
       await recordAudit(tx, this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number, kind: c.kind, category: c.category, severity } });
       return c.id;
     });
