@@ -284,3 +284,24 @@ describe('live scheduler', () => {
     }
   });
 });
+
+describe('complaint filters on SLA state and time', () => {
+  it('filters overdue and at-risk complaints, and by kind, severity and receipt time', async () => {
+    now = new Date('2027-03-03T02:00:00.000Z'); // Wednesday 10:00 Shanghai
+    const project = fx.project.id;
+    const q = `query($f: ComplaintFilter) { complaints(first: 200, filter: $f) { edges { node { id } } } }`;
+    const ids = async (f: object) => (await t.gql(q, { f: { projectIds: [project], receivedFrom: '2027-03-01T00:00:00Z', ...f } }, agent)).data.complaints.edges.map((e: any) => e.node.id);
+    const early = await newComplaint({ kind: 'SUGGESTION' });
+    advance(8 * HOUR); // 18:00: early's acceptance is past 80% (at risk), not yet due
+    const late = await newComplaint({ kind: 'INQUIRY', severity: 'MAJOR', majorReason: 'DISTURBANCE' });
+    expect(await ids({ atRisk: true })).toEqual([early.id]);
+    expect(await ids({ overdue: true })).toEqual([]);
+    advance(2 * HOUR); // Thursday 10:00 would be early's due; still Wednesday 20:00
+    advance(14 * HOUR + 60_000); // Thursday 10:01: early is overdue; late's escalation report is not
+    expect(await ids({ overdue: true })).toEqual([early.id]);
+    expect((await ids({ overdue: false })).sort()).toEqual([late.id]);
+    expect(await ids({ kinds: ['INQUIRY'] })).toEqual([late.id]);
+    expect(await ids({ severities: ['MAJOR'] })).toEqual([late.id]);
+    expect(await ids({ receivedTo: new Date(new Date(late.receivedAt).getTime()).toISOString() })).toEqual([early.id]);
+  });
+});
