@@ -88,9 +88,7 @@ export class SlaService {
     const req = pageRequest(args, 'FIRED');
     const f = filter ?? {};
     const conds: (SQL | undefined)[] = [
-      await this.ctx.access.projectCondition(slaAlerts.projectId),
-      // Complaint alerts follow the complaint's visibility (department, confidentiality).
-      sql`(${slaAlerts.complaintId} is null or ${inArray(slaAlerts.complaintId, this.ctx.db.select({ id: complaints.id }).from(complaints).where(await this.ctx.access.complaintCondition()))})`,
+      await this.visibility(),
       f.levels?.length ? inArray(slaAlerts.level, f.levels) : undefined,
       f.clocks?.length ? inArray(slaAlerts.clock, f.clocks) : undefined,
       f.projectIds?.length ? inArray(slaAlerts.projectId, f.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`))) : undefined,
@@ -129,17 +127,22 @@ export class SlaService {
     });
   }
 
+  /** Alerts the viewer may see: projects in scope; complaint alerts follow the complaint's visibility (department, confidentiality). */
+  private async visibility(): Promise<SQL | undefined> {
+    const visibleComplaints = this.ctx.db.select({ id: complaints.id }).from(complaints).where(await this.ctx.access.complaintCondition());
+    return and(
+      await this.ctx.access.projectCondition(slaAlerts.projectId),
+      sql`(${slaAlerts.complaintId} is null or ${inArray(slaAlerts.complaintId, visibleComplaints)})`,
+    );
+  }
+
   /** Alerts by id that the viewer may see. */
   async listAlertsByIds(ids: number[]) {
     const page = await this.ctx.db
       .select()
       .from(slaAlerts)
       .where(
-        and(
-          inArray(slaAlerts.id, ids),
-          await this.ctx.access.projectCondition(slaAlerts.projectId),
-          sql`(${slaAlerts.complaintId} is null or ${inArray(slaAlerts.complaintId, this.ctx.db.select({ id: complaints.id }).from(complaints).where(await this.ctx.access.complaintCondition()))})`,
-        ),
+        and(inArray(slaAlerts.id, ids), await this.visibility()),
       );
     return page;
   }
