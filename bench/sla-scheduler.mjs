@@ -19,8 +19,9 @@
 //     BREACHED moment 2 s after it, written in one UPDATE followed by app.sla.wake() as the
 //     mutations do; lateness = sla_alerts.fired_at − sla_alerts.due_at of each alert.
 // (d) EXPLAIN ANALYZE of the due query and the next-moment query, idle and (in a rolled-back
-//     transaction) with `--explain-due` clocks due at once, as after downtime.
-import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
+//     transaction) with `--explain-due` clocks due at once, as after downtime; then also the
+//     owners query of a batch and, for comparison, the due query as it was before 34a489e.
+import { and, asc, eq, inArray, isNotNull, lte, min } from 'drizzle-orm';
 import { args, cpuBusy, measured, waitQuiet, createDatabase, dist, fmt, intArg, machine, median, nowMs, openMigrated, q, saveResult, sleep, summary } from './lib.mjs';
 import { bulkSeed, seedConnection } from './bulk-seed.mjs';
 
@@ -199,10 +200,12 @@ async function lateness(db) {
 }
 
 /**
- * EXPLAIN (ANALYZE, BUFFERS) of the scheduler's two queries exactly as drizzle builds them,
- * with `dueCount` random clocks made due inside the same transaction, which is rolled back
- * (nothing fires, nothing stays due). With clocks due, also the same selection with the
- * LIMIT applied to sla_clocks before the joins (a CTE), for comparison.
+ * EXPLAIN (ANALYZE, BUFFERS) of the scheduler's queries exactly as drizzle builds them, with
+ * `dueCount` random clocks made due inside the same transaction, which is rolled back (nothing
+ * fires, nothing stays due). Since 34a489e a batch is two statements: the due clocks, locked
+ * and limited on sla_clocks alone, then their complaints and projects by id. With clocks due,
+ * also the query before 34a489e (join, then LIMIT) and the new one walking the index in order,
+ * for comparison.
  */
 async function explain(db, dueCount) {
   const d = db.database.db;
@@ -221,27 +224,48 @@ async function explain(db, dueCount) {
         );
       }
       const [{ now }] = await tx.unsafe(`select now() as now`);
+      // As SlaScheduler.batch() builds it (batchSize 500).
       const dueQuery = d
-        .select({ clock: slaClocks, severity: complaints.severity, projectId: complaints.projectId, number: complaints.number, cityCompanyId: projects.cityCompanyId })
+        .select()
         .from(slaClocks)
-        .innerJoin(complaints, eq(complaints.id, slaClocks.complaintId))
-        .innerJoin(projects, eq(projects.id, complaints.projectId))
         .where(and(lte(slaClocks.nextCheckAt, new Date(now)), eq(slaClocks.state, 'RUNNING')))
         .orderBy(asc(slaClocks.nextCheckAt))
         .limit(500)
-        .for('update', { of: slaClocks, skipLocked: true })
+        .for('update', { skipLocked: true })
         .toSQL();
       const minQuery = d.select({ next: min(slaClocks.nextCheckAt) }).from(slaClocks).where(isNotNull(slaClocks.nextCheckAt)).toSQL();
       out.dueSql = dueQuery.sql;
       out.due = await plan(tx, dueQuery.sql, dueQuery.params);
       if (dueCount) {
-        out.dueLimitFirstSql = `with due as (select * from sla_clocks where next_check_at <= $1 and state = $2 order by next_check_at limit $3 for update skip locked)
-select due.*, c.severity, c.project_id, c.number, p.city_company_id from due join complaints c on c.id = due.complaint_id join projects p on p.id = c.project_id order by due.next_check_at`;
-        out.dueLimitFirst = await plan(tx, out.dueLimitFirstSql, dueQuery.params);
-        // The same with the planner kept off the bitmap scan + sort it picks from its low row
-        // estimate: the plan then walks sla_clocks_next_check_idx in order and stops after 500.
+        // The second statement of the batch: the owners of the (up to 500) clocks just taken.
+        const taken = await tx.unsafe(dueQuery.sql, dueQuery.params);
+        const ownerIds = [...new Set(taken.map((r) => Number(r.complaint_id)))];
+        const ownersQuery = d
+          .select({ id: complaints.id, severity: complaints.severity, projectId: complaints.projectId, number: complaints.number, cityCompanyId: projects.cityCompanyId })
+          .from(complaints)
+          .innerJoin(projects, eq(projects.id, complaints.projectId))
+          .where(inArray(complaints.id, ownerIds))
+          .toSQL();
+        out.ownersCount = ownerIds.length;
+        out.owners = await plan(tx, ownersQuery.sql, ownersQuery.params);
+        // The due query before 34a489e: joined to complaints and projects before the LIMIT.
+        const joinFirst = d
+          .select({ clock: slaClocks, severity: complaints.severity, projectId: complaints.projectId, number: complaints.number, cityCompanyId: projects.cityCompanyId })
+          .from(slaClocks)
+          .innerJoin(complaints, eq(complaints.id, slaClocks.complaintId))
+          .innerJoin(projects, eq(projects.id, complaints.projectId))
+          .where(and(lte(slaClocks.nextCheckAt, new Date(now)), eq(slaClocks.state, 'RUNNING')))
+          .orderBy(asc(slaClocks.nextCheckAt))
+          .limit(500)
+          .for('update', { of: slaClocks, skipLocked: true })
+          .toSQL();
+        out.dueJoinFirstSql = joinFirst.sql;
+        out.dueJoinFirst = await plan(tx, joinFirst.sql, joinFirst.params);
+        // The new due query with the planner kept off the bitmap scan + sort it picks from its
+        // low row estimate: the plan then walks sla_clocks_next_check_idx in order and stops after 500.
         await tx.unsafe('set local enable_bitmapscan = off');
-        out.dueLimitFirstIndexOrder = await plan(tx, out.dueLimitFirstSql, dueQuery.params);
+        out.dueIndexOrder = await plan(tx, dueQuery.sql, dueQuery.params);
+        await tx.unsafe('set local enable_bitmapscan = on');
       }
       out.min = await plan(tx, minQuery.sql, minQuery.params);
       throw ROLLBACK;
@@ -251,8 +275,9 @@ select due.*, c.severity, c.project_id, c.number, p.city_company_id from due joi
     });
   const time = (p) => Number(/Execution Time: ([\d.]+) ms/.exec(p)?.[1]);
   out.dueMs = time(out.due);
-  out.dueLimitFirstMs = out.dueLimitFirst ? time(out.dueLimitFirst) : undefined;
-  out.dueLimitFirstIndexOrderMs = out.dueLimitFirstIndexOrder ? time(out.dueLimitFirstIndexOrder) : undefined;
+  out.ownersMs = out.owners ? time(out.owners) : undefined;
+  out.dueJoinFirstMs = out.dueJoinFirst ? time(out.dueJoinFirst) : undefined;
+  out.dueIndexOrderMs = out.dueIndexOrder ? time(out.dueIndexOrder) : undefined;
   out.minMs = time(out.min);
   return out;
 }
@@ -330,15 +355,16 @@ async function main() {
     lines.push(`| other work on the machine during the phases (share of the CPUs) | ${other(B)} | ${other(S)} | |`);
     if (B.catchup) lines.push(`| catch-up tick, ${CATCHUP} due (${B.catchup.batches} batches) | ${fmt(B.catchup.ms, 0)} ms (${fmt(B.catchup.perAlertMs, 3)} ms/alert) | – | |`);
     if (B.explainBacklog) {
-      lines.push(`| due query, one batch of 500 with ${EXPLAIN_DUE.toLocaleString('en')} due (EXPLAIN ANALYZE) | ${fmt(B.explainBacklog.dueMs, 1)} ms (LIMIT-first CTE: ${fmt(B.explainBacklog.dueLimitFirstMs, 1)} ms; the same walking the index in order: ${fmt(B.explainBacklog.dueLimitFirstIndexOrderMs, 1)} ms) | – | |`);
+      lines.push(`| due query, one batch of 500 with ${EXPLAIN_DUE.toLocaleString('en')} due (EXPLAIN ANALYZE) | ${fmt(B.explainBacklog.dueMs, 1)} ms + owners ${fmt(B.explainBacklog.ownersMs, 1)} ms (before 34a489e, join then LIMIT: ${fmt(B.explainBacklog.dueJoinFirstMs, 1)} ms; new query walking the index in order: ${fmt(B.explainBacklog.dueIndexOrderMs, 1)} ms) | – | |`);
     }
     lines.push(`| due query / next-moment query, nothing due (EXPLAIN ANALYZE) | ${fmt(B.explainIdle.dueMs, 3)} / ${fmt(B.explainIdle.minMs, 3)} ms | ${fmt(S.explainIdle.dueMs, 3)} / ${fmt(S.explainIdle.minMs, 3)} ms | |`);
     console.log('\n' + lines.join('\n'));
     console.log(`\nEXPLAIN ANALYZE, due query, ${N.toLocaleString('en')} open, nothing due:\n${B.explainIdle.due}`);
     if (B.explainBacklog) {
       console.log(`\nEXPLAIN ANALYZE, due query (one batch), ${N.toLocaleString('en')} open, ${EXPLAIN_DUE.toLocaleString('en')} due:\n${B.explainBacklog.due}`);
-      console.log(`\nEXPLAIN ANALYZE, same selection with the LIMIT applied to sla_clocks first (CTE), ${EXPLAIN_DUE.toLocaleString('en')} due:\n${B.explainBacklog.dueLimitFirst}`);
-      console.log(`\nEXPLAIN ANALYZE, LIMIT-first CTE with enable_bitmapscan = off (index order), ${EXPLAIN_DUE.toLocaleString('en')} due:\n${B.explainBacklog.dueLimitFirstIndexOrder}`);
+      console.log(`\nEXPLAIN ANALYZE, owners of the ${B.explainBacklog.ownersCount} clocks taken (complaints + projects by id):\n${B.explainBacklog.owners}`);
+      console.log(`\nEXPLAIN ANALYZE, due query before 34a489e (join, then LIMIT), ${EXPLAIN_DUE.toLocaleString('en')} due:\n${B.explainBacklog.dueJoinFirst}`);
+      console.log(`\nEXPLAIN ANALYZE, due query with enable_bitmapscan = off (index order), ${EXPLAIN_DUE.toLocaleString('en')} due:\n${B.explainBacklog.dueIndexOrder}`);
     }
     console.log(`\nEXPLAIN ANALYZE, next-moment query, ${N.toLocaleString('en')} open:\n${B.explainIdle.min}`);
     res.table = lines.join('\n');
