@@ -228,12 +228,12 @@ async function explain(db, dueCount) {
       const dueQuery = d
         .select()
         .from(slaClocks)
-        .where(and(lte(slaClocks.nextCheckAt, new Date(now)), eq(slaClocks.state, 'RUNNING')))
+        .where(and(eq(slaClocks.state, 'RUNNING'), isNotNull(slaClocks.nextCheckAt), lte(slaClocks.nextCheckAt, new Date(now))))
         .orderBy(asc(slaClocks.nextCheckAt))
         .limit(500)
         .for('update', { skipLocked: true })
         .toSQL();
-      const minQuery = d.select({ next: min(slaClocks.nextCheckAt) }).from(slaClocks).where(isNotNull(slaClocks.nextCheckAt)).toSQL();
+      const minQuery = d.select({ next: min(slaClocks.nextCheckAt) }).from(slaClocks).where(and(eq(slaClocks.state, 'RUNNING'), isNotNull(slaClocks.nextCheckAt))).toSQL();
       out.dueSql = dueQuery.sql;
       out.due = await plan(tx, dueQuery.sql, dueQuery.params);
       if (dueCount) {

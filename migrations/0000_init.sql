@@ -383,7 +383,7 @@ CREATE INDEX "sla_alerts_project_fired_idx" ON "sla_alerts" USING btree ("projec
 CREATE INDEX "sla_alerts_complaint_idx" ON "sla_alerts" USING btree ("complaint_id");--> statement-breakpoint
 CREATE INDEX "sla_alerts_fired_idx" ON "sla_alerts" USING btree ("fired_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "sla_clocks_complaint_clock_cycle_uq" ON "sla_clocks" USING btree ("complaint_id","clock","cycle");--> statement-breakpoint
-CREATE INDEX "sla_clocks_next_check_idx" ON "sla_clocks" USING btree ("next_check_at") WHERE "sla_clocks"."next_check_at" is not null;--> statement-breakpoint
+CREATE INDEX "sla_clocks_next_check_idx" ON "sla_clocks" USING btree ("next_check_at") WHERE "sla_clocks"."state" = 'RUNNING' and "sla_clocks"."next_check_at" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "planned_touchpoints_rule_trigger_uq" ON "planned_touchpoints" USING btree ("rule_id","trigger_key");--> statement-breakpoint
 CREATE INDEX "planned_touchpoints_due_idx" ON "planned_touchpoints" USING btree ("status","due_at");--> statement-breakpoint
 CREATE INDEX "planned_touchpoints_project_idx" ON "planned_touchpoints" USING btree ("project_id","rule_id");--> statement-breakpoint

@@ -102,7 +102,7 @@ export class SlaScheduler {
       const [row] = await this.database.db
         .select({ next: min(slaClocks.nextCheckAt) })
         .from(slaClocks)
-        .where(isNotNull(slaClocks.nextCheckAt));
+        .where(and(eq(slaClocks.state, 'RUNNING'), isNotNull(slaClocks.nextCheckAt)));
       const next = row?.next ? new Date(row.next).getTime() : null;
       let delay = next === null ? this.opts.pollMaxMs : Math.min(Math.max(next - this.opts.now().getTime(), 0), this.opts.pollMaxMs);
       // Clocks that were already due when the last tick looked, yet it took none, are locked
@@ -146,7 +146,7 @@ export class SlaScheduler {
     const clocks = await tx
       .select()
       .from(slaClocks)
-      .where(and(lte(slaClocks.nextCheckAt, now), eq(slaClocks.state, 'RUNNING')))
+      .where(and(eq(slaClocks.state, 'RUNNING'), isNotNull(slaClocks.nextCheckAt), lte(slaClocks.nextCheckAt, now)))
       .orderBy(asc(slaClocks.nextCheckAt))
       .limit(this.opts.batchSize)
       .for('update', { skipLocked: true });

@@ -155,7 +155,8 @@ export const slaClocks = pgTable(
   },
   (t) => [
     uniqueIndex('sla_clocks_complaint_clock_cycle_uq').on(t.complaintId, t.clock, t.cycle),
-    index('sla_clocks_next_check_idx').on(t.nextCheckAt).where(sql`${t.nextCheckAt} is not null`),
+    // The scheduler's due query and next-moment query walk this in order; only running clocks have a next check.
+    index('sla_clocks_next_check_idx').on(t.nextCheckAt).where(sql`${t.state} = 'RUNNING' and ${t.nextCheckAt} is not null`),
   ],
 );
 
