@@ -72,6 +72,10 @@ export type DefectLocation = (typeof DEFECT_LOCATIONS)[number];
 export const SEVERITIES = ['NORMAL', 'MAJOR'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** Why a complaint is MAJOR (重大投诉, seed 001 篇六). */
+export const MAJOR_REASONS = ['REPEAT', 'AUTHORITY_OR_MEDIA', 'GROUP_COMPLAINT', 'DISTURBANCE', 'REFUND_DEMAND'] as const;
+export type MajorReason = (typeof MAJOR_REASONS)[number];
+
 export const COMPLAINT_STATUSES = [
   'RECEIVED',
   'ACCEPTED',

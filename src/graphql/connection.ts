@@ -64,6 +64,15 @@ export function Connection<T extends object>(nodeClass: ClassType<T>, name: stri
     totalCount(): Promise<number> {
       return this.count();
     }
+
+    /** The GraphQL connection of a page of rows, each mapped to its node type. */
+    static of<R>(page: { edges: { cursor: string; node: R }[]; pageInfo: PageInfoData; count: () => Promise<number> }, toNode: (row: R) => T): ConnectionType {
+      return Object.assign(new ConnectionType(), {
+        edges: page.edges.map((e) => ({ cursor: e.cursor, node: toNode(e.node) })),
+        pageInfo: page.pageInfo,
+        count: page.count,
+      });
+    }
   }
   return ConnectionType;
 }

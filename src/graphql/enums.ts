@@ -163,7 +163,7 @@ export const AlertLevelEnum = register('AlertLevel', E.ALERT_LEVELS, 'Alert leve
 
 export const MajorReasonEnum = register(
   'MajorReason',
-  ['REPEAT', 'AUTHORITY_OR_MEDIA', 'GROUP_COMPLAINT', 'DISTURBANCE', 'REFUND_DEMAND'] as const,
+  E.MAJOR_REASONS,
   'Why a complaint is major (重大投诉原因, seed 001 篇六).',
   {
     REPEAT: '重复投诉 — repeated complaint',

@@ -13,11 +13,6 @@ export class AuditResolver {
     @Arg('filter', () => AuditLogFilter, { nullable: true, description: 'Conditions on the entries.' }) filter: AuditLogFilter | null,
     @Ctx() ctx: Context,
   ) {
-    const data = await listAudit(ctx, filter, page);
-    return Object.assign(new AuditEntryConnection(), {
-      edges: data.edges.map((e) => ({ cursor: e.cursor, node: AuditEntry.from(e.node) })),
-      pageInfo: data.pageInfo,
-      count: data.count,
-    });
+    return AuditEntryConnection.of(await listAudit(ctx, filter, page), AuditEntry.from);
   }
 }

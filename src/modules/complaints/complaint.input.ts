@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
-import type { Channel, ComplaintCategory, ComplaintKind, ComplaintStatus, DefectLocation, Department, Severity } from '../../domain/enums.js';
+import type { Channel, ComplaintCategory, ComplaintKind, ComplaintStatus, DefectLocation, Department, MajorReason, Severity } from '../../domain/enums.js';
 import { OrderDirection } from '../../graphql/connection.js';
 import {
   ChannelEnum,
@@ -12,7 +12,6 @@ import {
   SeverityEnum,
 } from '../../graphql/enums.js';
 
-export type MajorReason = keyof typeof MajorReasonEnum;
 
 export enum ComplaintOrderField {
   RECEIVED_AT = 'RECEIVED_AT',

@@ -67,7 +67,7 @@ export class ComplaintResolver {
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering; received time descending by default.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
   ) {
-    return complaintConnection(await new ComplaintService(ctx).list(filter, orderBy, page));
+    return ComplaintConnection.of(await new ComplaintService(ctx).list(filter, orderBy, page), Complaint.from);
   }
 
   @Authorized(READERS)
@@ -213,13 +213,6 @@ export class ComplaintResolver {
   }
 }
 
-const complaintConnection = (data: Awaited<ReturnType<ComplaintService['list']>>) =>
-  Object.assign(new ComplaintConnection(), {
-    edges: data.edges.map((e) => ({ cursor: e.cursor, node: Complaint.from(e.node) })),
-    pageInfo: data.pageInfo,
-    count: data.count,
-  });
-
 /**
  * A nested `complaints` connection under a list of customers or projects: every parent's
  * page comes from one batched statement (and the counts from one more), not one per parent.
@@ -235,11 +228,7 @@ async function nestedComplaints(
   const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), null);
   const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsFor(parent, ids, args.filter), 0);
   const page = (await pages.load(parentId)) ?? emptyPage();
-  return Object.assign(new ComplaintConnection(), {
-    edges: page.edges.map((e) => ({ cursor: e.cursor, node: Complaint.from(e.node) })),
-    pageInfo: page.pageInfo,
-    count: () => counts.load(parentId),
-  });
+  return ComplaintConnection.of({ ...page, count: () => counts.load(parentId) }, Complaint.from);
 }
 
 @Resolver(() => Customer)

@@ -14,7 +14,7 @@ import {
   slaPolicies,
   unitOwnerships,
 } from '../../db/schema/index.js';
-import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, SEVERITIES, type ComplaintStatus } from '../../domain/enums.js';
+import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, MAJOR_REASONS, SEVERITIES, type ComplaintStatus } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
@@ -29,7 +29,6 @@ import { CLOCK_EFFECTS, REOPEN_SCORE, REPEAT_WINDOW_DAYS, allowedMutations, next
 import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './complaint.input.js';
 import type { ComplaintRow } from './complaint.type.js';
 
-const MAJOR_REASONS = ['REPEAT', 'AUTHORITY_OR_MEDIA', 'GROUP_COMPLAINT', 'DISTURBANCE', 'REFUND_DEMAND'] as const;
 const FUTURE_SKEW_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 

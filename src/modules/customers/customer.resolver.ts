@@ -69,13 +69,6 @@ class RevealCustomerContactPayload {
   email!: string | null;
 }
 
-const connection = (data: Awaited<ReturnType<CustomerService['list']>>) =>
-  Object.assign(new CustomerConnection(), {
-    edges: data.edges.map((e) => ({ cursor: e.cursor, node: Customer.from(e.node) })),
-    pageInfo: data.pageInfo,
-    count: data.count,
-  });
-
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Authorized(READERS)
@@ -86,7 +79,7 @@ export class CustomerResolver {
     @Arg('orderBy', () => CustomerOrder, { nullable: true, description: 'Ordering; by name ascending by default.' }) orderBy: CustomerOrder | null,
     @Ctx() ctx: Context,
   ) {
-    return connection(await new CustomerService(ctx).list(filter, orderBy, page));
+    return CustomerConnection.of(await new CustomerService(ctx).list(filter, orderBy, page), Customer.from);
   }
 
   @Authorized(READERS)
@@ -258,10 +251,6 @@ export class ProjectCustomersResolver {
     const pages = nestedLoader(ctx, key, (ids) => service.pagesForProjects(ids, filter, orderBy, page), null);
     const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsForProjects(ids, filter), 0);
     const result = (await pages.load(p.dbId)) ?? emptyPage();
-    return Object.assign(new CustomerConnection(), {
-      edges: result.edges.map((e) => ({ cursor: e.cursor, node: Customer.from(e.node) })),
-      pageInfo: result.pageInfo,
-      count: () => counts.load(p.dbId),
-    });
+    return CustomerConnection.of({ ...result, count: () => counts.load(p.dbId) }, Customer.from);
   }
 }

@@ -28,8 +28,7 @@ export class ProjectResolver {
     @Arg('orderBy', () => ProjectOrder, { nullable: true, description: 'Ordering; by name ascending by default.' }) orderBy: ProjectOrder | null,
     @Ctx() ctx: Context,
   ) {
-    const { edges, pageInfo, count } = await new ProjectService(ctx).list(filter, orderBy, page);
-    return Object.assign(new ProjectConnection(), { edges: edges.map((e) => ({ cursor: e.cursor, node: Project.from(e.node) })), pageInfo, count });
+    return ProjectConnection.of(await new ProjectService(ctx).list(filter, orderBy, page), Project.from);
   }
 
   @Authorized(READERS)

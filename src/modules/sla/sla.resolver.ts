@@ -51,12 +51,7 @@ export class SlaResolver {
     @Arg('filter', () => SlaAlertFilter, { nullable: true, description: 'Conditions on the alerts.' }) filter: SlaAlertFilter | null,
     @Ctx() ctx: Context,
   ) {
-    const data = await new SlaService(ctx).listAlerts(filter, page);
-    return Object.assign(new SlaAlertConnection(), {
-      edges: data.edges.map((e) => ({ cursor: e.cursor, node: SlaAlert.from(e.node) })),
-      pageInfo: data.pageInfo,
-      count: data.count,
-    });
+    return SlaAlertConnection.of(await new SlaService(ctx).listAlerts(filter, page), SlaAlert.from);
   }
 
   @Authorized()
