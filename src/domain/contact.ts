@@ -37,9 +37,7 @@ export function normaliseIdNumber(input: string): string | null {
   const date = new Date(Date.UTC(y, m - 1, d));
   if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return null;
   if (date.getTime() > Date.now()) return null;
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(id[i]) * ID_WEIGHTS[i]!;
-  return ID_CHECK[sum % 11] === id[17] ? id : null;
+  return idCheckChar(id.slice(0, 17)) === id[17] ? id : null;
 }
 
 /** The check character for the first 17 digits of an ID number (used by the demo seeder). */

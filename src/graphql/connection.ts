@@ -66,7 +66,7 @@ export function Connection<T extends object>(nodeClass: ClassType<T>, name: stri
     }
 
     /** The GraphQL connection of a page of rows, each mapped to its node type. */
-    static of<R>(page: { edges: { cursor: string; node: R }[]; pageInfo: PageInfoData; count: () => Promise<number> }, toNode: (row: R) => T): ConnectionType {
+    static of<R>(page: ConnectionData<R>, toNode: (row: R) => T): ConnectionType {
       return Object.assign(new ConnectionType(), {
         edges: page.edges.map((e) => ({ cursor: e.cursor, node: toNode(e.node) })),
         pageInfo: page.pageInfo,

@@ -52,5 +52,18 @@ export const localDate = z.string().refine((v) => {
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
 }, 'must be a date YYYY-MM-DD');
 
+/** Tolerated clock skew between clients and the server for "not in the future/past" checks. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** BAD_USER_INPUT when `at` is later than now (beyond the tolerated skew). */
+export function assertNotFuture(field: string, at: Date | null | undefined, now: Date): void {
+  if (at && at.getTime() > now.getTime() + CLOCK_SKEW_MS) throw AppError.badInput(field, 'must not be in the future');
+}
+
+/** BAD_USER_INPUT when `at` is earlier than now (beyond the tolerated skew). */
+export function assertNotPast(field: string, at: Date | null | undefined, now: Date): void {
+  if (at && at.getTime() < now.getTime() - CLOCK_SKEW_MS) throw AppError.badInput(field, 'must not be in the past');
+}
+
 /** An idempotency key: 1–200 printable characters. */
 export const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');

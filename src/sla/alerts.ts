@@ -1,5 +1,6 @@
 import type { Tx } from '../db/client.js';
-import { complaintEvents, domainEvents, slaAlerts, slaClocks } from '../db/schema/index.js';
+import { eq, inArray } from 'drizzle-orm';
+import { complaintEvents, complaints, domainEvents, projects, slaAlerts, slaClocks } from '../db/schema/index.js';
 import type { AlertLevel, Severity } from '../domain/enums.js';
 import { toGlobalId } from '../graphql/global-id.js';
 
@@ -32,8 +33,23 @@ export async function fireDueAlerts(tx: Tx, c: ClockRow, owner: ClockOwner, now:
   const fired = fire.length ? await insertAlerts(tx, c, owner, fire, now, lateAfterMs) : [];
   const warnedAt = c.warnedAt ?? (warnDue ? now : null);
   const breachedAt = c.breachedAt ?? (breachDue ? now : null);
-  const pending = [!warnedAt ? c.warnDueAt : null, !breachedAt ? c.dueAt : null].filter((x): x is Date => x !== null);
-  return { fired, stamps: { warnedAt, breachedAt, nextCheckAt: pending.length ? new Date(Math.min(...pending.map((x) => x.getTime()))) : null } };
+  return { fired, stamps: { warnedAt, breachedAt, nextCheckAt: nextCheckOf({ warnedAt, breachedAt, warnDueAt: c.warnDueAt, dueAt: c.dueAt }) } };
+}
+
+/** The earliest moment still to fire: the warning unless it fired, the breach unless it fired. */
+export function nextCheckOf(c: { warnedAt: Date | null; breachedAt: Date | null; warnDueAt: Date | null; dueAt: Date | null }): Date | null {
+  const pending = [!c.warnedAt ? c.warnDueAt : null, !c.breachedAt ? c.dueAt : null].filter((x): x is Date => x !== null);
+  return pending.length ? new Date(Math.min(...pending.map((x) => x.getTime()))) : null;
+}
+
+/** The alert owners (complaint severity, project, city company) of some complaints, in one query. */
+export async function loadOwners(tx: Tx, complaintIds: number[]): Promise<Map<number, ClockOwner>> {
+  const rows = await tx
+    .select({ complaintId: complaints.id, severity: complaints.severity, projectId: complaints.projectId, number: complaints.number, cityCompanyId: projects.cityCompanyId })
+    .from(complaints)
+    .innerJoin(projects, eq(projects.id, complaints.projectId))
+    .where(inArray(complaints.id, [...new Set(complaintIds)]));
+  return new Map(rows.map((o) => [o.complaintId, o]));
 }
 
 /** Inserts alerts (once per clock and level), with their timeline entries and domain events. */

@@ -1,8 +1,8 @@
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
-import { complaintEvents, complaints, projects, slaClocks } from '../db/schema/index.js';
+import { complaintEvents, complaints, slaClocks } from '../db/schema/index.js';
 import type { SlaClockKind } from '../domain/enums.js';
-import { fireDueAlerts, insertAlerts, type ClockOwner } from './alerts.js';
+import { fireDueAlerts, insertAlerts, loadOwners, nextCheckOf, type ClockOwner } from './alerts.js';
 import type { BusinessCalendar } from './calendar.js';
 import { deadlines, pause, resume, targetMsOf, type ClockRun, type ClockSpec } from './clock.js';
 import { parseSlaDuration } from './duration.js';
@@ -24,9 +24,7 @@ const runOf = (c: Pick<ClockRow, 'consumedMs' | 'runningSince'>): ClockRun => ({
 /** Deadline columns for a clock in a given run state: due, warning and the next moment to check. */
 function schedule(c: Pick<ClockRow, 'targetMs' | 'workingTime' | 'warnAt' | 'warnedAt' | 'breachedAt'>, run: ClockRun, cal: BusinessCalendar) {
   const { dueAt, warnAt } = deadlines(specOf(c), run, cal);
-  const pending = [!c.warnedAt ? warnAt : null, !c.breachedAt ? dueAt : null].filter((d): d is Date => d !== null);
-  const nextCheckAt = pending.length ? new Date(Math.min(...pending.map((d) => d.getTime()))) : null;
-  return { dueAt, warnDueAt: warnAt, nextCheckAt };
+  return { dueAt, warnDueAt: warnAt, nextCheckAt: nextCheckOf({ warnedAt: c.warnedAt, breachedAt: c.breachedAt, warnDueAt: warnAt, dueAt }) };
 }
 
 /**
@@ -184,14 +182,7 @@ export class SlaEngine {
   }
 
   private async ownerOf(complaintId: number): Promise<ClockOwner> {
-    if (!this.owner || this.owner.complaintId !== complaintId) {
-      const [row] = await this.tx
-        .select({ projectId: complaints.projectId, severity: complaints.severity, number: complaints.number, cityCompanyId: projects.cityCompanyId })
-        .from(complaints)
-        .innerJoin(projects, eq(projects.id, complaints.projectId))
-        .where(eq(complaints.id, complaintId));
-      this.owner = { complaintId, ...row! };
-    }
+    if (this.owner?.complaintId !== complaintId) this.owner = (await loadOwners(this.tx, [complaintId])).get(complaintId)!;
     return this.owner;
   }
 

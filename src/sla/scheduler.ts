@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, isNotNull, lte, min } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.js';
-import { complaints, projects, slaClocks } from '../db/schema/index.js';
-import { fireDueAlerts, type AlertRow } from './alerts.js';
+import { slaClocks } from '../db/schema/index.js';
+import { fireDueAlerts, loadOwners, type AlertRow } from './alerts.js';
 import type { AlertLevel } from '../domain/enums.js';
 
 export type SchedulerOptions = {
@@ -151,23 +151,14 @@ export class SlaScheduler {
       .limit(this.opts.batchSize)
       .for('update', { skipLocked: true });
     if (!clocks.length) return { clocks: 0, fired: [] };
-    const owners = new Map(
-      (
-        await tx
-          .select({ id: complaints.id, severity: complaints.severity, projectId: complaints.projectId, number: complaints.number, cityCompanyId: projects.cityCompanyId })
-          .from(complaints)
-          .innerJoin(projects, eq(projects.id, complaints.projectId))
-          .where(inArray(complaints.id, [...new Set(clocks.map((c) => c.complaintId))]))
-      ).map((o) => [o.id, o]),
-    );
-    const due = clocks.map((clock) => ({ clock, ...owners.get(clock.complaintId)! }));
+    const owners = await loadOwners(tx, clocks.map((c) => c.complaintId));
     const fired: AlertRow[] = [];
-    for (const d of due) {
-      const { fired: inserted, stamps } = await fireDueAlerts(tx, d.clock, { complaintId: d.clock.complaintId, ...d }, now, this.opts.lateAfterMs);
+    for (const clock of clocks) {
+      const { fired: inserted, stamps } = await fireDueAlerts(tx, clock, owners.get(clock.complaintId)!, now, this.opts.lateAfterMs);
       fired.push(...inserted);
-      await tx.update(slaClocks).set(stamps).where(eq(slaClocks.id, d.clock.id));
+      await tx.update(slaClocks).set(stamps).where(eq(slaClocks.id, clock.id));
     }
-    return { clocks: due.length, fired };
+    return { clocks: clocks.length, fired };
   }
 }
 

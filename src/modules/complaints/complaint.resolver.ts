@@ -225,9 +225,9 @@ async function nestedComplaints(
 ) {
   const key = `complaints:${parent}:${JSON.stringify(args)}`;
   const service = new ComplaintService(ctx);
-  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), null);
+  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), emptyPage());
   const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsFor(parent, ids, args.filter), 0);
-  const page = (await pages.load(parentId)) ?? emptyPage();
+  const page = await pages.load(parentId);
   return ComplaintConnection.of({ ...page, count: () => counts.load(parentId) }, Complaint.from);
 }
 

@@ -19,17 +19,16 @@ import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
-import { idempotencyKey, parseInput, text } from '../../graphql/validate.js';
+import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, text } from '../../graphql/validate.js';
 import { SlaEngine } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { CustomerService } from '../customers/customer.service.js';
 import { likePattern } from '../projects/project.service.js';
-import { CLOCK_EFFECTS, REOPEN_SCORE, REPEAT_WINDOW_DAYS, allowedMutations, nextStatus, type ComplaintAction } from './complaint.rules.js';
+import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, TRANSITIONS, allowedMutations, nextStatus, type ComplaintAction } from './complaint.rules.js';
 import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './complaint.input.js';
 import type { ComplaintRow } from './complaint.type.js';
 
-const FUTURE_SKEW_MS = 5 * 60_000;
 const DAY_MS = 86_400_000;
 
 const url = z
@@ -181,7 +180,7 @@ export class ComplaintService {
     const data = parseInput(createSchema, input);
     const now = this.ctx.now();
     const receivedAt = data.receivedAt ?? now;
-    if (receivedAt.getTime() > now.getTime() + FUTURE_SKEW_MS) throw AppError.badInput('input.receivedAt', 'must not be in the future');
+    assertNotFuture('input.receivedAt', receivedAt, now);
     const customer = await new CustomerService(this.ctx).get(data.customerId, 'input.customerId');
     const projectId = parseId(data.projectId, 'Project', 'input.projectId');
     if (!(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', data.projectId);
@@ -198,9 +197,7 @@ export class ComplaintService {
       if (unit.projectId !== projectId) throw AppError.badInput('input.unitId', 'the unit is not in the given project');
       if (!owned.some((o) => o.unitId === unitId)) throw AppError.badInput('input.unitId', 'the customer does not hold this unit');
     }
-    if (data.repairAppointmentAt && data.repairAppointmentAt.getTime() < now.getTime() - FUTURE_SKEW_MS) {
-      throw AppError.badInput('input.repairAppointmentAt', 'must not be in the past');
-    }
+    assertNotPast('input.repairAppointmentAt', data.repairAppointmentAt, now);
     const severity = data.severity ?? 'NORMAL';
     const policies = await this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true));
     const policy = choosePolicy(policies, { kind: data.kind, category: data.category, severity });
@@ -319,7 +316,7 @@ export class ComplaintService {
             { status: c.status, allowed },
           );
         }
-      } else if (opts.action !== 'note' && !['RECEIVED', 'ACCEPTED', 'IN_PROGRESS', 'RESOLVED', 'RETURN_VISITED', 'REOPENED'].includes(c.status)) {
+      } else if (opts.action !== 'note' && !OPEN_STATUSES.includes(c.status)) {
         throw AppError.invalidTransition(`Complaint ${c.number} is ${c.status}: ${opts.doing} is only possible while it is open`, {
           status: c.status,
           allowed: allowedMutations(c.status),
@@ -361,15 +358,13 @@ export class ComplaintService {
         changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
       });
     });
-    this.ctx.sla.wake();
+    // Notes change no clock; everything else may have.
+    if (opts.action !== 'note') this.ctx.sla.wake();
     return this.reload(found.id);
   }
 
   accept(input: { complaintId: string; department: string; handlerId?: string | null; repairAppointmentAt?: Date | null; note?: string | null }) {
-    const now = this.ctx.now();
-    if (input.repairAppointmentAt && input.repairAppointmentAt.getTime() < now.getTime() - FUTURE_SKEW_MS) {
-      throw AppError.badInput('input.repairAppointmentAt', 'must not be in the past');
-    }
+    assertNotPast('input.repairAppointmentAt', input.repairAppointmentAt, this.ctx.now());
     const data = parseInput(
       z.object({
         complaintId: z.string(),
@@ -547,7 +542,7 @@ export class ComplaintService {
 }
 
 function isLifecycle(a: string): a is ComplaintAction {
-  return ['accept', 'start', 'resolve', 'returnVisitOk', 'returnVisitReopen', 'close', 'reopen', 'reject'].includes(a);
+  return a in TRANSITIONS;
 }
 
 /** The next number of the receipt year (in the business time zone), from a row-locked counter: unique under concurrency. */

@@ -248,9 +248,9 @@ export class ProjectCustomersResolver {
     // Batched over every project in the response: one statement for the pages, one for the counts.
     const key = `customers:project:${JSON.stringify({ page, filter, orderBy })}`;
     const service = new CustomerService(ctx);
-    const pages = nestedLoader(ctx, key, (ids) => service.pagesForProjects(ids, filter, orderBy, page), null);
+    const pages = nestedLoader(ctx, key, (ids) => service.pagesForProjects(ids, filter, orderBy, page), emptyPage());
     const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsForProjects(ids, filter), 0);
-    const result = (await pages.load(p.dbId)) ?? emptyPage();
+    const result = await pages.load(p.dbId);
     return CustomerConnection.of({ ...result, count: () => counts.load(p.dbId) }, Customer.from);
   }
 }

@@ -15,7 +15,7 @@ import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow } from '../../graphql/loaders.js';
 import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
-import { idempotencyKey, idNumber, localDate, parseInput, phone, text } from '../../graphql/validate.js';
+import { assertNotFuture, idempotencyKey, idNumber, localDate, parseInput, phone, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
 import type {
@@ -34,8 +34,6 @@ const SORTS: Record<string, SortSpec> = {
   CREATED_AT: { key: 'CREATED_AT', column: customers.createdAt, cast: 'timestamptz' },
 };
 
-/** Tolerated clock skew for "not in the future" checks. */
-const FUTURE_SKEW_MS = 5 * 60_000;
 
 const personal = {
   idNumber: idNumber.nullish(),
@@ -406,7 +404,7 @@ export class CustomerService {
   }
 
   private assertNotFuture(field: string, at: Date | null | undefined) {
-    if (at && at.getTime() > this.ctx.now().getTime() + FUTURE_SKEW_MS) throw AppError.badInput(field, 'must not be in the future');
+    assertNotFuture(field, at, this.ctx.now());
   }
 
   /** CONFLICT pointing at the existing customer when the phone or ID number is taken. */
