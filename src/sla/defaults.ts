@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client.js';
 import { businessCalendarDays, businessCalendarYears, slaPolicies, type SlaClockTarget } from '../db/schema/index.js';
+import { calendarFromJson } from './calendar.js';
 
 /** The default SLA targets of SPEC §2 (seeds 001 and 004). */
 const STANDARD: SlaClockTarget[] = [
@@ -56,6 +57,8 @@ export async function ensureReferenceData(db: DbOrTx): Promise<void> {
     if (n === 0) await tx.insert(slaPolicies).values(DEFAULT_POLICIES);
     const known = new Set((await tx.select({ year: businessCalendarYears.year }).from(businessCalendarYears)).map((r) => r.year));
     const data = bundledHolidayCalendar();
+    // Refuses a malformed or contradictory schedule (overlaps, a day both off and on) before writing it.
+    calendarFromJson(data);
     for (const [year, y] of Object.entries(data.years)) {
       if (known.has(Number(year))) continue;
       const days = [
