@@ -96,7 +96,6 @@ export class SlaEngine {
       });
       await this.event(complaint.id, 'CLOCK_STARTED', at, { clock: kind, cycle, target: target.target, workingTime: target.workingTime });
     }
-    await this.refreshNextDue(complaint.id);
   }
 
   /** Stops the given clocks (their goal happened or the case ended), first firing alerts already due. */
@@ -116,7 +115,6 @@ export class SlaEngine {
         .where(eq(slaClocks.id, c.id));
       await this.event(complaintId, 'CLOCK_STOPPED', at, { clock: c.clock, cycle: c.cycle, breached: run.consumedMs >= c.targetMs });
     }
-    await this.refreshNextDue(complaintId);
   }
 
   /** Pauses every running clock (waiting on the customer), first firing alerts already due. */
@@ -134,7 +132,6 @@ export class SlaEngine {
         .set({ ...stamps, state: 'PAUSED', consumedMs: run.consumedMs, runningSince: null, pausedAt: at, dueAt: null, warnDueAt: null, nextCheckAt: null })
         .where(eq(slaClocks.id, c.id));
     }
-    await this.refreshNextDue(complaintId);
     return running.length;
   }
 
@@ -153,7 +150,6 @@ export class SlaEngine {
         .set({ state: 'RUNNING', runningSince: run.runningSince, pausedAt: null, ...schedule(c, run, this.cal) })
         .where(eq(slaClocks.id, c.id));
     }
-    await this.refreshNextDue(complaint.id);
     return paused.length;
   }
 
@@ -186,13 +182,21 @@ export class SlaEngine {
     return this.owner;
   }
 
-  private async refreshNextDue(complaintId: number) {
-    await this.tx
+  /**
+   * Ends a batch of clock changes: one UPDATE sets the complaint's `next_due_at` (earliest
+   * running deadline) together with any other columns, and returns the row. Call it once
+   * after the clock operations of a mutation.
+   */
+  async finish(complaintId: number, set: Partial<ComplaintRow> = {}): Promise<ComplaintRow> {
+    const [row] = await this.tx
       .update(complaints)
       .set({
+        ...set,
         nextDueAt: sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${complaintId} and ${slaClocks.state} = 'RUNNING')`,
       })
-      .where(eq(complaints.id, complaintId));
+      .where(eq(complaints.id, complaintId))
+      .returning();
+    return row!;
   }
 
   private async event(complaintId: number, type: string, at: Date, data: Record<string, unknown>) {

@@ -431,3 +431,27 @@ describe('repair visits', () => {
     expect(clock(c, 'REPAIR_VISIT').dueAt).toBe(new Date(appointment.getTime() + 600_000).toISOString());
   });
 });
+
+describe('SQL statements per mutation', () => {
+  it('keeps intake and lifecycle steps to a bounded number of statements', async () => {
+    const count = async (run: () => Promise<any>) => {
+      const before = t.database.stats.queries;
+      const r = await run();
+      expect(r.errors).toBeUndefined();
+      return t.database.stats.queries - before;
+    };
+    const q = `mutation($input: CreateComplaintInput!) { createComplaint(input: $input) { complaint { id number status } } }`;
+    let id = '';
+    const intake = await count(async () => {
+      const r = await t.gql(q, { input: { customerId: fx.customerId, projectId: fx.project.id, kind: 'COMPLAINT', category: 'OTHER', channel: 'PHONE', description: '计数' } }, agent);
+      id = r.data?.createComplaint.complaint.id;
+      return r;
+    });
+    const accept = await count(() =>
+      t.gql(`mutation($input: AcceptComplaintInput!) { acceptComplaint(input: $input) { complaint { id status } } }`, { input: { complaintId: id, department: 'LEGAL' } }, agent),
+    );
+    // Measured 2026-11-25 (scheduler off): 20 and 11, loaders, policy and scope included.
+    expect(intake).toBeLessThanOrEqual(20);
+    expect(accept).toBeLessThanOrEqual(11);
+  });
+});

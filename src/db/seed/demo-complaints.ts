@@ -813,6 +813,8 @@ export async function seedComplaints(tx: Tx, rng: Rng, input: ComplaintSeedInput
       if (s.action === 'pause') await engine.pauseAll(row.id, s.at);
       if (s.action === 'resume') await engine.resumeAll(as(s.snap), s.at);
     }
+    // One next-due refresh per complaint, after its whole history.
+    await engineOf(d.firstResponderId).finish(row.id);
   }
 
   await tx

@@ -266,8 +266,8 @@ export class ComplaintService {
       // The yearly counter row is locked until commit, which serialises concurrent intakes:
       // take it last, so it is held only for the few statements that follow.
       const number = await nextNumber(tx, receivedAt, this.ctx.config.businessTimeZone);
-      await tx.update(complaints).set({ number }).where(eq(complaints.id, c.id));
-      await this.emit(tx, 'ComplaintCreated', { ...c, number });
+      const saved = await engine.finish(c.id, { number });
+      await this.emit(tx, 'ComplaintCreated', saved);
       await recordAudit(tx, this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number, kind: c.kind, category: c.category, severity } });
       return c.id;
     });
@@ -297,7 +297,7 @@ export class ComplaintService {
     const viewer = this.access.requireRole(opts.roles, opts.doing);
     const found = await this.get(gid, 'input.complaintId');
     const cal = await this.ctx.sla.calendars.get(this.ctx.db);
-    await this.ctx.db.transaction(async (tx) => {
+    const saved = await this.ctx.db.transaction(async (tx) => {
       // NO KEY UPDATE, not UPDATE: the scheduler's alert inserts take KEY SHARE on the
       // complaint (foreign keys) while holding a clock lock; a full UPDATE lock here would
       // deadlock with it. The time is read after the lock, so it is never before an alert
@@ -349,7 +349,8 @@ export class ComplaintService {
       if (opts.action === 'escalate') await engine.escalateBreached(u, at);
       if (opts.action === 'pause') await engine.pauseAll(c.id, at);
       if (opts.action === 'resume') await engine.resumeAll(u, at);
-      await this.emit(tx, 'ComplaintUpdated', u, { action: opts.action, from: c.status });
+      const saved = await engine.finish(c.id);
+      await this.emit(tx, 'ComplaintUpdated', saved, { action: opts.action, from: c.status });
       await recordAudit(tx, this.ctx, {
         action: opts.doing,
         subjectId: toGlobalId('Complaint', c.id),
@@ -357,10 +358,12 @@ export class ComplaintService {
         reason: opts.note ?? null,
         changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
       });
+      return saved;
     });
     // Notes change no clock; everything else may have.
     if (opts.action !== 'note') this.ctx.sla.wake();
-    return this.reload(found.id);
+    this.ctx.loaders.complaint.clear(saved.id).prime(saved.id, saved);
+    return saved;
   }
 
   accept(input: { complaintId: string; department: string; handlerId?: string | null; repairAppointmentAt?: Date | null; note?: string | null }) {
