@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { ProjectStage } from '../../domain/enums.js';
 
 const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
@@ -62,14 +62,25 @@ export const projects = pgTable(
   ],
 );
 
-/** Staff members known to the system (token subjects), for actors, handlers and first responders. */
-export const staff = pgTable('staff', {
-  /** The token `sub`. */
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  role: text('role').notNull(),
-  department: text('department'),
-  createdAt: createdAt(),
-});
+/**
+ * 员工: the staff directory. `id` is the login, the `sub` of the member's bearer tokens,
+ * so actors, handlers and first responders recorded by token subject resolve to it.
+ */
+export const staff = pgTable(
+  'staff',
+  {
+    /** The login: the token `sub`. */
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    department: text('department'),
+    /** The city company the member works for; null for group-level staff. */
+    cityCompanyId: bigint('city_company_id', { mode: 'number' }).references(() => cityCompanies.id),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('staff_city_company_idx').on(t.cityCompanyId), index('staff_name_id_idx').on(t.name, t.id)],
+);
 
 export { id, createdAt, updatedAt };

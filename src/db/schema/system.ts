@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, doublePrecision, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { createdAt } from './org.js';
 
 /**
@@ -50,7 +50,19 @@ export const idempotencyKeys = pgTable(
     operation: text('operation').notNull(),
     key: text('key').notNull(),
     resultId: bigint('result_id', { mode: 'number' }).notNull(),
+    /** SHA-256 of the canonical input: a reused key with another input is a CONFLICT. */
+    fingerprint: text('fingerprint'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.actorId, t.operation, t.key] })],
 );
+
+/**
+ * Token buckets of exact-value lookups on personal data (searches by phone or name,
+ * duplicate checks), per token subject, shared by every instance.
+ */
+export const lookupBudgets = pgTable('lookup_budgets', {
+  subject: text('subject').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+});

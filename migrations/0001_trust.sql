@@ -1,0 +1,13 @@
+CREATE TABLE "lookup_budgets" (
+	"subject" text PRIMARY KEY NOT NULL,
+	"tokens" double precision NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "staff" ADD COLUMN "city_company_id" bigint;--> statement-breakpoint
+ALTER TABLE "staff" ADD COLUMN "active" boolean DEFAULT true NOT NULL;--> statement-breakpoint
+ALTER TABLE "staff" ADD COLUMN "updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
+ALTER TABLE "idempotency_keys" ADD COLUMN "fingerprint" text;--> statement-breakpoint
+ALTER TABLE "staff" ADD CONSTRAINT "staff_city_company_id_city_companies_id_fk" FOREIGN KEY ("city_company_id") REFERENCES "public"."city_companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "staff_city_company_idx" ON "staff" USING btree ("city_company_id");--> statement-breakpoint
+CREATE INDEX "staff_name_id_idx" ON "staff" USING btree ("name","id");
