@@ -1,7 +1,7 @@
 CREATE TABLE "lookup_budgets" (
 	"subject" text PRIMARY KEY NOT NULL,
-	"tokens" double precision NOT NULL,
-	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+	"window_start" timestamp (3) with time zone NOT NULL,
+	"used" integer NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "staff" ADD COLUMN "city_company_id" bigint;--> statement-breakpoint

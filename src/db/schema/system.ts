@@ -1,4 +1,4 @@
-import { bigint, doublePrecision, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { createdAt } from './org.js';
 
 /**
@@ -58,11 +58,11 @@ export const idempotencyKeys = pgTable(
 );
 
 /**
- * Token buckets of exact-value lookups on personal data (searches by phone or name,
- * duplicate checks), per token subject, shared by every instance.
+ * Exact-value lookups of personal data (searches by phone or name, duplicate checks)
+ * per token subject in the current minute, shared by every instance.
  */
 export const lookupBudgets = pgTable('lookup_budgets', {
   subject: text('subject').primaryKey(),
-  tokens: doublePrecision('tokens').notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+  windowStart: timestamp('window_start', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+  used: integer('used').notNull(),
 });
