@@ -31,14 +31,52 @@ export function decodeGlobalId(gid: string): { type: NodeType; id: number } | nu
 }
 
 /**
+ * Staff members are keyed by their login (the token `sub`), not a number: their global ID is
+ * base64url of `Staff:<login>`. Kept apart from {@link NODE_TYPES} so the numeric kinds keep
+ * their strict `Type:<positive integer>` check.
+ */
+export const STAFF_TYPE = 'Staff';
+/** Longest token subject (see the token claims); every subject gets a decodable Staff ID. */
+const MAX_SUBJECT = 200;
+
+/** The global ID of a staff member (or any token subject) by login. */
+export function toStaffGlobalId(login: string): string {
+  return Buffer.from(`${STAFF_TYPE}:${login}`).toString('base64url');
+}
+
+/** The login behind a Staff global ID, or null when it is not one. */
+export function decodeStaffGlobalId(gid: string): string | null {
+  if (typeof gid !== 'string' || gid.length === 0 || gid.length > 4 * Math.ceil((6 + MAX_SUBJECT * 4) / 3)) return null;
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(gid)) return null;
+  const text = Buffer.from(gid, 'base64url').toString('utf8');
+  if (!text.startsWith(`${STAFF_TYPE}:`)) return null;
+  const login = text.slice(STAFF_TYPE.length + 1);
+  // Canonical encodings only (no stray bits, no replacement characters), no control characters.
+  if (login.length === 0 || login.length > MAX_SUBJECT || /[\u0000-\u001f\u007f\ufffd]/.test(login)) return null;
+  return toStaffGlobalId(login) === gid.replace(/=+$/, '') ? login : null;
+}
+
+/**
  * The database id behind a global ID of the expected type. A malformed ID is
  * BAD_USER_INPUT naming the field; an ID of another type is NOT_FOUND.
  */
 export function parseId(gid: string, type: NodeType, field: string): number {
   const decoded = decodeGlobalId(gid);
+  if (!decoded && decodeStaffGlobalId(gid) !== null) throw AppError.notFound(type, gid);
   if (!decoded) throw AppError.badInput(field, `"${truncate(gid)}" is not a valid ID`);
   if (decoded.type !== type) throw AppError.notFound(type, gid);
   return decoded.id;
+}
+
+/**
+ * The login behind a Staff global ID. A malformed ID is BAD_USER_INPUT naming the field;
+ * an ID of another type is NOT_FOUND (as {@link parseId}).
+ */
+export function parseStaffId(gid: string, field: string): string {
+  const login = decodeStaffGlobalId(gid);
+  if (login !== null) return login;
+  if (decodeGlobalId(gid)) throw AppError.notFound(STAFF_TYPE, gid);
+  throw AppError.badInput(field, `"${truncate(gid)}" is not a valid Staff ID`);
 }
 
 function truncate(s: string): string {

@@ -9,7 +9,10 @@ export const MAX_PAGE_SIZE = 200;
 export type PageArgs = { first?: number | null; after?: string | null; last?: number | null; before?: string | null };
 
 type CursorValue = string | number;
-type Cursor = { k: string; v: CursorValue; id: number };
+/** `id` is the row's key: a bigint id, or a text key (staff logins) for connections keyed by text. */
+type Cursor = { k: string; v: CursorValue; id: number | string };
+/** Longest text key a cursor may carry. */
+const MAX_TEXT_ID = 200;
 
 let cursorKey = createHash('sha256').update('cx-cursor:unconfigured').digest();
 
@@ -24,7 +27,7 @@ export function setCursorSecret(secret: string): void {
  * not read, and a forged cursor must not probe the data. The IV is derived from
  * the content so equal pages get equal cursors (cacheable GET requests).
  */
-export function encodeCursor(orderKey: string, value: CursorValue | Date, id: number): string {
+export function encodeCursor(orderKey: string, value: CursorValue | Date, id: number | string): string {
   const v = value instanceof Date ? value.toISOString() : value;
   const plain = Buffer.from(JSON.stringify([orderKey, v, id]));
   const iv = createHmac('sha256', cursorKey).update(plain).digest().subarray(0, 12);
@@ -50,8 +53,9 @@ function decodeCursor(cursor: string, field: 'after' | 'before', orderKey: strin
     const text = typeof cursor === 'string' ? decrypt(cursor) : null;
     if (text === null) throw new Error('not ours');
     const parsed: unknown = JSON.parse(text);
-    if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[0] === 'string' && Number.isSafeInteger(parsed[2])) {
-      const [k, v, id] = parsed as [string, CursorValue, number];
+    const idOk = (id: unknown) => Number.isSafeInteger(id) || (typeof id === 'string' && id.length > 0 && id.length <= MAX_TEXT_ID);
+    if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[0] === 'string' && idOk(parsed[2])) {
+      const [k, v, id] = parsed as [string, CursorValue, number | string];
       if (typeof v !== 'string' && typeof v !== 'number') throw new Error('bad value');
       if (k !== orderKey) {
         throw AppError.badInput(field, `cursor was made for ordering ${k}, not ${orderKey}; start again without a cursor`);
@@ -90,8 +94,9 @@ export type SortSpec = { key: string; column: AnyColumn | SQL; cast: 'text' | 't
 /**
  * The WHERE and ORDER BY for one keyset page over (sort column, id), in the
  * requested direction; fetch `limit + 1` rows and pass them to {@link pageOf}.
+ * `idCast` is the SQL type of the id column: `bigint` (default) or `text` (text keys).
  */
-export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, descending: boolean) {
+export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, descending: boolean, idCast: 'bigint' | 'text' = 'bigint') {
   // Reading backwards flips the scan order; rows are reversed afterwards.
   const scanDesc = descending !== req.backward;
   let where: SQL | undefined;
@@ -99,9 +104,11 @@ export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, de
     const v = req.cursor.v;
     const valid =
       sort.cast === 'text' ? typeof v === 'string' : sort.cast === 'timestamptz' ? typeof v === 'string' && (v === 'infinity' || !Number.isNaN(Date.parse(v))) : Number.isSafeInteger(v);
-    if (!valid) throw AppError.badInput(req.backward ? 'before' : 'after', 'is not a valid cursor from this connection');
+    // A cursor of a connection keyed otherwise (text vs bigint ids) is not one of this connection's.
+    const idValid = idCast === 'text' ? typeof req.cursor.id === 'string' : typeof req.cursor.id === 'number';
+    if (!valid || !idValid) throw AppError.badInput(req.backward ? 'before' : 'after', 'is not a valid cursor from this connection');
     const op = scanDesc ? sql`<` : sql`>`;
-    where = sql`(${sort.column}, ${idColumn}) ${op} (cast(${req.cursor.v} as ${sql.raw(sort.cast)}), cast(${req.cursor.id} as bigint))`;
+    where = sql`(${sort.column}, ${idColumn}) ${op} (cast(${req.cursor.v} as ${sql.raw(sort.cast)}), cast(${req.cursor.id} as ${sql.raw(idCast)}))`;
   }
   const dir = scanDesc ? desc : asc;
   return { where, orderBy: [dir(sort.column), dir(idColumn)], limit: req.limit + 1 };
