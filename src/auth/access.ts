@@ -1,15 +1,20 @@
-import { and, eq, exists, inArray, or, sql, type SQL, type AnyColumn } from 'drizzle-orm';
+import { and, eq, exists, inArray, isNull, or, sql, type SQL, type AnyColumn } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { cityCompanies, complaints, customers, projects, unitOwnerships } from '../db/schema/index.js';
+import { cityCompanies, complaints, customers, projects, staff, unitOwnerships } from '../db/schema/index.js';
 import type { Confidentiality, Role } from '../domain/enums.js';
 import { AppError } from '../graphql/errors.js';
 import { decodeGlobalId } from '../graphql/global-id.js';
 import type { Viewer } from './token.js';
 
-/** The projects (and city companies) a viewer may see. */
+/**
+ * What a viewer's scope covers. `cityCompanyIds` are the city companies fully in scope
+ * (named, or under a named region): the viewer may manage them (create projects, staff).
+ * `visibleCityCompanyIds` and `visibleRegionIds` are the org units the viewer may see:
+ * those fully in scope, those named, and those above a project in scope.
+ */
 export type ProjectScope =
   | { all: true }
-  | { all: false; projectIds: number[]; cityCompanyIds: number[] };
+  | { all: false; projectIds: number[]; cityCompanyIds: number[]; visibleCityCompanyIds: number[]; visibleRegionIds: number[] };
 
 /** Roles that may read data through queries (SUBSCRIBER only subscribes). */
 export const READERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST'];
@@ -17,6 +22,10 @@ export const READERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST
 export const CUSTOMER_WRITERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT'];
 /** Roles that create and edit projects. */
 export const PROJECT_WRITERS: Role[] = ['ADMIN', 'MANAGER'];
+/** Roles that set up the organisation: regions and city companies. */
+export const ORG_ADMINS: Role[] = ['ADMIN'];
+/** Roles that maintain the staff directory (MANAGERs only for city companies fully in scope). */
+export const STAFF_WRITERS: Role[] = ['ADMIN', 'MANAGER'];
 /** Roles that work complaints (HANDLERs only their department's). */
 export const COMPLAINT_WORKERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER'];
 /** Roles that receive, dispatch, reject, return-visit, close and reopen complaints. */
@@ -38,18 +47,28 @@ export async function resolveScope(db: Db, viewer: Viewer): Promise<ProjectScope
   }
   const companies = ids.Region.length || ids.CityCompany.length
     ? await db
-        .select({ id: cityCompanies.id })
+        .select({ id: cityCompanies.id, regionId: cityCompanies.regionId })
         .from(cityCompanies)
         .where(or(inArray(cityCompanies.id, ids.CityCompany), inArray(cityCompanies.regionId, ids.Region)))
     : [];
   const cityCompanyIds = companies.map((c) => c.id);
+  // With each project its city company and region: the org units above a project in scope are visible.
   const inScope = cityCompanyIds.length || ids.Project.length
     ? await db
-        .select({ id: projects.id })
+        .select({ id: projects.id, cityCompanyId: projects.cityCompanyId, regionId: cityCompanies.regionId })
         .from(projects)
+        .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
         .where(or(inArray(projects.id, ids.Project), inArray(projects.cityCompanyId, cityCompanyIds)))
     : [];
-  return { all: false, projectIds: inScope.map((p) => p.id), cityCompanyIds };
+  const visibleCityCompanyIds = new Set([...cityCompanyIds, ...inScope.map((p) => p.cityCompanyId)]);
+  const visibleRegionIds = new Set([...ids.Region, ...companies.map((c) => c.regionId), ...inScope.map((p) => p.regionId)]);
+  return {
+    all: false,
+    projectIds: inScope.map((p) => p.id),
+    cityCompanyIds,
+    visibleCityCompanyIds: [...visibleCityCompanyIds],
+    visibleRegionIds: [...visibleRegionIds],
+  };
 }
 
 /**
@@ -106,10 +125,52 @@ export class Access {
     return s.all ? undefined : inArray(column, s.projectIds);
   }
 
-  /** Whether the viewer may create projects under a city company. */
+  /** Whether the city company is fully in scope: the viewer may create projects (and staff) under it. */
   async cityCompanyInScope(cityCompanyId: number): Promise<boolean> {
     const s = await this.scope();
     return s.all || s.cityCompanyIds.includes(cityCompanyId);
+  }
+
+  /*
+   * Visibility of the organisation, in one place for lists, lookups and node(id): a region
+   * or city company is visible with a whole-group scope, when the scope names it (a region
+   * also makes its city companies visible), or when the scope holds a project under it.
+   * The city company and region above a visible project are therefore always visible.
+   */
+
+  /** Whether the viewer may see a region. */
+  async canSeeRegion(regionId: number): Promise<boolean> {
+    const s = await this.scope();
+    return s.all || s.visibleRegionIds.includes(regionId);
+  }
+
+  /** Whether the viewer may see a city company. */
+  async canSeeCityCompany(cityCompanyId: number): Promise<boolean> {
+    const s = await this.scope();
+    return s.all || s.visibleCityCompanyIds.includes(cityCompanyId);
+  }
+
+  /** A SQL condition restricting `column` (a region id) to visible regions; undefined when unrestricted. */
+  async regionCondition(column: AnyColumn): Promise<SQL | undefined> {
+    const s = await this.scope();
+    return s.all ? undefined : inArray(column, s.visibleRegionIds);
+  }
+
+  /** A SQL condition restricting `column` (a city company id) to visible city companies; undefined when unrestricted. */
+  async cityCompanyCondition(column: AnyColumn): Promise<SQL | undefined> {
+    const s = await this.scope();
+    return s.all ? undefined : inArray(column, s.visibleCityCompanyIds);
+  }
+
+  /** Staff directory entries are visible when group-level or of a visible city company. */
+  async canSeeStaff(member: { cityCompanyId: number | null }): Promise<boolean> {
+    return member.cityCompanyId === null || this.canSeeCityCompany(member.cityCompanyId);
+  }
+
+  /** SQL twin of {@link canSeeStaff} on the `staff` table; undefined when unrestricted. */
+  async staffCondition(): Promise<SQL | undefined> {
+    const s = await this.scope();
+    return s.all ? undefined : or(isNull(staff.cityCompanyId), inArray(staff.cityCompanyId, s.visibleCityCompanyIds));
   }
 
   /** Only ADMIN sees personal data unmasked; everyone else gets masked values unless revealed. */

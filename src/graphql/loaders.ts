@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { asc } from 'drizzle-orm';
-import { cityCompanies, complaintEvents, complaints, customers, projects, regions, slaAlerts, slaClocks, unitOwnerships, units } from '../db/schema/index.js';
+import { cityCompanies, complaintEvents, complaints, customers, projects, regions, slaAlerts, slaClocks, staff, unitOwnerships, units } from '../db/schema/index.js';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 export type ProjectRow = Row<typeof projects>;
@@ -11,6 +11,7 @@ export type RegionRow = Row<typeof regions>;
 export type CustomerRow = Row<typeof customers>;
 export type UnitRow = Row<typeof units>;
 export type OwnershipRow = Row<typeof unitOwnerships>;
+export type StaffRow = Row<typeof staff>;
 
 /** A loader of rows by primary key: one `WHERE id IN (…)` per batch. */
 function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) {
@@ -44,6 +45,11 @@ export function createLoaders(db: Db) {
     cityCompany: byId((ids) => db.select().from(cityCompanies).where(inArray(cityCompanies.id, ids))),
     region: byId((ids) => db.select().from(regions).where(inArray(regions.id, ids))),
     customer: byId((ids) => db.select().from(customers).where(inArray(customers.id, ids))),
+    /** Staff directory entries by login (token subject); null for subjects without one. */
+    staff: new DataLoader<string, StaffRow | null>(async (logins) => {
+      const found = new Map((await db.select().from(staff).where(inArray(staff.id, [...logins]))).map((r) => [r.id, r]));
+      return logins.map((l) => found.get(l) ?? null);
+    }),
     unit: byId((ids) => db.select().from(units).where(inArray(units.id, ids))),
     ownership: byId((ids) => db.select().from(unitOwnerships).where(inArray(unitOwnerships.id, ids))),
     ownershipsByCustomer: groupedBy(

@@ -5,9 +5,17 @@ import type { Role } from '../domain/enums.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { CustomerResolver, ProjectCustomersResolver, UnitOwnershipResolver, UnitResolver } from '../modules/customers/customer.resolver.js';
 import { NodeResolver } from '../modules/node/node.resolver.js';
-import { CityCompanyResolver, ProjectResolver } from '../modules/projects/project.resolver.js';
+import { CityCompanyResolver, RegionResolver, StaffResolver } from '../modules/org/org.resolver.js';
+import { ProjectResolver } from '../modules/projects/project.resolver.js';
 import { ViewerResolver } from '../modules/viewer/viewer.resolver.js';
-import { ComplaintResolver, CustomerComplaintsResolver, ProjectComplaintsResolver, SlaAlertFieldsResolver, SlaClockResolver } from '../modules/complaints/complaint.resolver.js';
+import {
+  ComplaintEventResolver,
+  ComplaintResolver,
+  CustomerComplaintsResolver,
+  ProjectComplaintsResolver,
+  SlaAlertFieldsResolver,
+  SlaClockResolver,
+} from '../modules/complaints/complaint.resolver.js';
 import { SlaResolver } from '../modules/sla/sla.resolver.js';
 import type { Context } from './context.js';
 import { DateTimeScalar } from './scalars.js';
@@ -30,14 +38,17 @@ export function getSchema(): Promise<GraphQLSchema> {
     resolvers: [
       ViewerResolver,
       NodeResolver,
-      ProjectResolver,
+      RegionResolver,
       CityCompanyResolver,
+      StaffResolver,
+      ProjectResolver,
       CustomerResolver,
       ProjectCustomersResolver,
       UnitOwnershipResolver,
       UnitResolver,
       AuditResolver,
       ComplaintResolver,
+      ComplaintEventResolver,
       CustomerComplaintsResolver,
       ProjectComplaintsResolver,
       SlaClockResolver,

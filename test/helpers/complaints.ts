@@ -6,11 +6,11 @@ export const CREATE_COMPLAINT = `mutation($input: CreateComplaintInput!) { creat
 export const COMPLAINT_FIELDS = `fragment C on Complaint {
   id number status kind category severity majorReason department isRepeat reopenCount slaPaused returnVisitScore rejectReason
   receivedAt acceptedAt resolvedAt closedAt nextDueAt allowedActions
-  firstResponder { id } handler { id } repeatOf { id }
+  firstResponder { id login } handler { id login name } repeatOf { id }
   customer { id } project { id } unit { id }
   clocks { clock cycle state target workingTime dueAt remaining breached warnedAt breachedAt }
   alerts { id level clock dueAt firedAt late escalatedTo acknowledgedAt }
-  timeline { type fromStatus toStatus actor { id } note data at }
+  timeline { type fromStatus toStatus actor { login } note data at }
 }`;
 
 /** A project with a customer holding a unit, ready for complaints. */

@@ -9,7 +9,7 @@ export const unique = () => ++seq;
 /** A unique valid mobile number. */
 export const uniquePhone = () => `139${String(unique()).padStart(8, '0').slice(-8)}`;
 
-/** Regions and city companies, inserted directly (there is no mutation for them). */
+/** Regions and city companies, inserted directly: quick setup (test/integration/org.test.ts covers their mutations). */
 export async function seedOrg(t: TestApp) {
   const db = t.database.db;
   const n = unique();
@@ -35,6 +35,7 @@ export async function seedOrg(t: TestApp) {
   };
 }
 
+const CREATE_STAFF = `mutation($input: CreateStaffInput!) { createStaff(input: $input) { staff { id login name role department active cityCompany { id } } } }`;
 const CREATE_PROJECT = `mutation($input: CreateProjectInput!) { createProject(input: $input) { project { id code name city stage } } }`;
 const CREATE_CUSTOMER = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }`;
 const ADD_UNIT = `mutation($input: AddUnitOwnershipInput!) { addUnitOwnership(input: $input) { ownership { id unit { id } } } }`;
@@ -62,4 +63,17 @@ export async function addUnit(t: TestApp, customerId: string, projectId: string,
   const n = unique();
   const r = await t.gql(ADD_UNIT, { input: { customerId, projectId, building: `${n % 20}栋`, unitNo: '1单元', room: String(n), ...over } }, 'ADMIN');
   return must<any>(r, 'addUnitOwnership').addUnitOwnership.ownership as { id: string; unit: { id: string } };
+}
+
+/** A directory member as the factory returns it. */
+export type StaffMember = { id: string; login: string; name: string; role: string; department: string | null; active: boolean; cityCompany: { id: string } | null };
+
+/**
+ * Creates a staff member through the API as ADMIN: by default an active ENGINEERING handler
+ * at group level with a unique login; `over` sets any `CreateStaffInput` field.
+ */
+export async function createStaff(t: TestApp, over: Record<string, unknown> = {}) {
+  const n = unique();
+  const r = await t.gql(CREATE_STAFF, { input: { login: `staff.${n}`, name: `员工${n}`, role: 'HANDLER', department: 'ENGINEERING', ...over } }, 'ADMIN');
+  return must<any>(r, 'createStaff').createStaff.staff as StaffMember;
 }

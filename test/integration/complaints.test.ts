@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { complaints } from '../../src/db/schema/index.js';
-import { toGlobalId } from '../../src/graphql/global-id.js';
+import { toGlobalId, toStaffGlobalId } from '../../src/graphql/global-id.js';
 import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, step } from '../helpers/complaints.js';
-import { addUnit, createCustomer, createProject, unique } from '../helpers/factories.js';
+import { addUnit, createCustomer, createProject, createStaff, unique } from '../helpers/factories.js';
 import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Wednesday 2026-11-25 10:00 in Shanghai.
@@ -56,7 +56,8 @@ describe('createComplaint', () => {
     expect(c).toMatchObject({
       status: 'RECEIVED',
       severity: 'NORMAL',
-      firstResponder: { id: 'agent.li' },
+      // agent.li has no directory entry: a bare Staff with its login.
+      firstResponder: { id: toStaffGlobalId('agent.li'), login: 'agent.li' },
       handler: null,
       customer: { id: fx.customerId },
       project: { id: fx.project.id },
@@ -72,7 +73,7 @@ describe('createComplaint', () => {
     expect(clock(c, 'RESOLUTION').remaining).toBe('P7D');
     expect(c.nextDueAt).toBe('2026-11-26T02:00:00.000Z');
     expect(c.timeline.map((e: any) => e.type)).toEqual(['RECEIVED', 'CLOCK_STARTED', 'CLOCK_STARTED']);
-    expect(c.timeline[0]).toMatchObject({ toStatus: 'RECEIVED', actor: { id: 'agent.li' } });
+    expect(c.timeline[0]).toMatchObject({ toStatus: 'RECEIVED', actor: { login: 'agent.li' } });
     expect(c.allowedActions).toEqual(expect.arrayContaining(['acceptComplaint', 'rejectComplaint', 'escalateComplaint']));
   });
 
@@ -170,12 +171,18 @@ describe('createComplaint', () => {
 describe('lifecycle', () => {
   it('runs RECEIVED → ACCEPTED → IN_PROGRESS → RESOLVED → RETURN_VISITED → CLOSED with clocks following', async () => {
     const c = await created();
+    const zhao = await createStaff(t, { login: 'eng.zhao', name: '赵建国', department: 'ENGINEERING' });
     const handler = await t.token('HANDLER', { sub: 'eng.zhao', department: 'ENGINEERING' });
     advance(HOUR);
-    const a = await step(t, 'acceptComplaint', { complaintId: c.id, department: 'ENGINEERING', handlerId: 'eng.zhao', note: '方案：重做防水' }, agent);
+    const a = await step(t, 'acceptComplaint', { complaintId: c.id, department: 'ENGINEERING', handlerId: zhao.id, note: '方案：重做防水' }, agent);
     expect(a.errors).toBeUndefined();
     const accepted = a.data.acceptComplaint.complaint;
-    expect(accepted).toMatchObject({ status: 'ACCEPTED', department: 'ENGINEERING', handler: { id: 'eng.zhao' }, firstResponder: { id: 'agent.li' } });
+    expect(accepted).toMatchObject({
+      status: 'ACCEPTED',
+      department: 'ENGINEERING',
+      handler: { id: zhao.id, login: 'eng.zhao', name: '赵建国' },
+      firstResponder: { login: 'agent.li' },
+    });
     expect(clock(accepted, 'ACCEPTANCE')).toMatchObject({ state: 'STOPPED', breached: false, remaining: null });
 
     const s = await step(t, 'startComplaintWork', { complaintId: c.id }, handler);
@@ -187,14 +194,14 @@ describe('lifecycle', () => {
     expect(clock(resolved, 'RESOLUTION').state).toBe('STOPPED');
     expect(clock(resolved, 'RETURN_VISIT')).toMatchObject({ state: 'RUNNING', target: 'P3D', workingTime: true });
     // The first responder is still accountable.
-    expect(resolved.firstResponder.id).toBe('agent.li');
+    expect(resolved.firstResponder.login).toBe('agent.li');
 
     const v = await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 5 }, agent);
     expect(v.data.recordReturnVisit.complaint).toMatchObject({ status: 'RETURN_VISITED', returnVisitScore: 5 });
     const done = (await step(t, 'closeComplaint', { complaintId: c.id }, agent)).data.closeComplaint.complaint;
     expect(done.status).toBe('CLOSED');
     expect(done.clocks.every((k: any) => k.state === 'STOPPED')).toBe(true);
-    const transitions = done.timeline.filter((e: any) => e.toStatus).map((e: any) => `${e.toStatus}:${e.actor?.id}`);
+    const transitions = done.timeline.filter((e: any) => e.toStatus).map((e: any) => `${e.toStatus}:${e.actor?.login}`);
     expect(transitions).toEqual(['RECEIVED:agent.li', 'ACCEPTED:agent.li', 'IN_PROGRESS:eng.zhao', 'RESOLVED:eng.zhao', 'RETURN_VISITED:agent.li', 'CLOSED:agent.li']);
     expect(done.timeline.find((e: any) => e.type === 'ACCEPTED').note).toBe('方案：重做防水');
   });
@@ -295,13 +302,16 @@ describe('repeat detection, lists and visibility', () => {
     const a = await mk('ENGINEERING_QUALITY');
     advance(HOUR);
     const b = await mk('DESIGN');
-    await step(t, 'acceptComplaint', { complaintId: a.id, department: 'ENGINEERING', handlerId: 'eng.sun' }, agent);
+    const sun = await createStaff(t, { login: 'eng.sun', department: 'ENGINEERING' });
+    await step(t, 'acceptComplaint', { complaintId: a.id, department: 'ENGINEERING', handlerId: sun.id }, agent);
     const q = `query($f: ComplaintFilter, $o: ComplaintOrder) { complaints(filter: $f, orderBy: $o) { totalCount edges { node { id number } } } }`;
     const ids = async (f: object, o?: object) => (await t.gql(q, { f: { projectIds: [project.id], ...f }, o }, agent)).data.complaints.edges.map((e: any) => e.node.id);
     expect(await ids({})).toEqual([b.id, a.id]);
     expect(await ids({}, { field: 'RECEIVED_AT', direction: 'ASC' })).toEqual([a.id, b.id]);
     expect(await ids({ statuses: ['ACCEPTED'] })).toEqual([a.id]);
     expect(await ids({ departments: ['ENGINEERING'] })).toEqual([a.id]);
+    expect(await ids({ handlerIds: [sun.id] })).toEqual([a.id]);
+    // A bare login, as accepted before the staff directory, still matches.
     expect(await ids({ handlerIds: ['eng.sun'] })).toEqual([a.id]);
     expect(await ids({ search: b.number })).toEqual([b.id]);
     // a's acceptance clock stopped: its next deadline is the 7-day resolution; b's is acceptance tomorrow.
@@ -360,7 +370,7 @@ describe('complaints under customers, projects and node', () => {
   });
 
   it('costs a constant number of SQL statements for a page of complaints with relations', async () => {
-    const q = `query($n: Int!) { complaints(first: $n) { edges { node { id customer { id name } project { name cityCompany { name } } unit { label } clocks { clock dueAt remaining breached } alerts { level } timeline { type } repeatOf { id } } } } }`;
+    const q = `query($n: Int!) { complaints(first: $n) { edges { node { id customer { id name } project { name cityCompany { name } } unit { label } clocks { clock dueAt remaining breached } alerts { level } timeline { type actor { name } } repeatOf { id } firstResponder { name cityCompany { name } } handler { name } } } } }`;
     const statements = async (n: number) => {
       const before = t.database.stats.queries;
       const r = await t.gql(q, { n }, admin);

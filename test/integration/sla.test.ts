@@ -15,7 +15,7 @@ let t: TestApp;
 let fx: Awaited<ReturnType<typeof complaintFixture>>;
 let agent: string;
 
-const ALERTS = `query($f: SlaAlertFilter, $first: Int) { slaAlerts(filter: $f, first: $first) { totalCount edges { node { id level clock dueAt firedAt late escalatedTo acknowledgedAt acknowledgedBy { id } complaint { id number } project { id } } } } }`;
+const ALERTS = `query($f: SlaAlertFilter, $first: Int) { slaAlerts(filter: $f, first: $first) { totalCount edges { node { id level clock dueAt firedAt late escalatedTo acknowledgedAt acknowledgedBy { login } complaint { id number } project { id } } } } }`;
 
 async function newComplaint(over: Record<string, unknown> = {}) {
   const r = await t.gql(
@@ -103,9 +103,9 @@ describe('SLA alerts', () => {
     const breached = await t.gql(ALERTS, { f: { levels: ['BREACHED'], clocks: ['ACCEPTANCE'], acknowledged: false } }, agent);
     expect(breached.data.slaAlerts.edges.every((e: any) => e.node.level === 'BREACHED' && e.node.clock === 'ACCEPTANCE')).toBe(true);
     const alert = breached.data.slaAlerts.edges[0].node;
-    const ACK = `mutation($input: AcknowledgeSlaAlertInput!) { acknowledgeSlaAlert(input: $input) { alert { id acknowledgedAt acknowledgedBy { id } } } }`;
+    const ACK = `mutation($input: AcknowledgeSlaAlertInput!) { acknowledgeSlaAlert(input: $input) { alert { id acknowledgedAt acknowledgedBy { login } } } }`;
     const ack = await t.gql(ACK, { input: { alertId: alert.id } }, await t.token('MANAGER', { sub: 'duty.manager' }));
-    expect(ack.data.acknowledgeSlaAlert.alert).toMatchObject({ id: alert.id, acknowledgedBy: { id: 'duty.manager' }, acknowledgedAt: now.toISOString() });
+    expect(ack.data.acknowledgeSlaAlert.alert).toMatchObject({ id: alert.id, acknowledgedBy: { login: 'duty.manager' }, acknowledgedAt: now.toISOString() });
     expect(codeOf(await t.gql(ACK, { input: { alertId: alert.id } }, agent))).toBe('CONFLICT');
     expect(codeOf(await t.gql(ACK, { input: { alertId: alert.id } }, await t.token('ANALYST')))).toBe('FORBIDDEN');
     const acked = await t.gql(ALERTS, { f: { acknowledged: true } }, agent);

@@ -58,7 +58,7 @@ export class ComplaintFilter {
   @Field(() => [DepartmentEnum], { nullable: true, description: 'Responsible departments (any of).' })
   departments?: Department[];
 
-  @Field(() => [String], { nullable: true, description: 'Current handlers (token subjects, any of).' })
+  @Field(() => [String], { nullable: true, description: 'Current handlers (any of): Staff IDs; a bare login (token subject) is still accepted.' })
   handlerIds?: string[];
 
   @Field({ nullable: true, description: 'Only complaints whose handler or first responder is the viewer.' })
@@ -136,7 +136,10 @@ export class AcceptComplaintInput {
   @Field(() => DepartmentEnum, { description: 'Responsible department.' })
   department!: Department;
 
-  @Field(() => String, { nullable: true, description: 'Handler (token subject); the first responder stays accountable.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Handler: the Staff ID of an active directory member (see `staff`) whose department, if it has one, is `department`; the first responder stays accountable.',
+  })
   handlerId?: string | null;
 
   @Field(() => Date, { nullable: true, description: 'Agreed repair appointment; starts the REPAIR_VISIT clock.' })

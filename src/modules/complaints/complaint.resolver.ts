@@ -27,7 +27,9 @@ import {
   StartComplaintWorkInput,
 } from './complaint.input.js';
 import { ComplaintService } from './complaint.service.js';
-import { Complaint, ComplaintConnection, ComplaintEvent, SlaAlert, SlaClock, Staff } from './complaint.type.js';
+import { Complaint, ComplaintConnection, ComplaintEvent, SlaAlert, SlaClock } from './complaint.type.js';
+import { staffOf } from '../org/org.resolver.js';
+import { Staff } from '../org/org.type.js';
 
 @ObjectType({ description: 'Result of a complaint mutation: the complaint after it.' })
 class ComplaintPayload {
@@ -175,14 +177,19 @@ export class ComplaintResolver {
     return row ? Unit.from(row) : null;
   }
 
-  @FieldResolver(() => Staff, { description: '首问负责人 — who received it; accountable until it is closed, whoever works it.' })
-  firstResponder(@Root() c: Complaint): Staff {
-    return { id: c.firstResponderId };
+  @FieldResolver(() => Staff, {
+    description: '首问负责人 — who received it; accountable until it is closed, whoever works it. Without a (visible) directory entry only `id` and `login` are set.',
+  })
+  firstResponder(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Staff> {
+    return staffOf(ctx, c.firstResponderId);
   }
 
-  @FieldResolver(() => Staff, { nullable: true, description: 'Current handler in the responsible department.' })
-  handler(@Root() c: Complaint): Staff | null {
-    return c.handlerId ? { id: c.handlerId } : null;
+  @FieldResolver(() => Staff, {
+    nullable: true,
+    description: 'Current handler in the responsible department; null before acceptance. Without a (visible) directory entry only `id` and `login` are set.',
+  })
+  async handler(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Staff | null> {
+    return c.handlerId ? staffOf(ctx, c.handlerId) : null;
   }
 
   @FieldResolver(() => Complaint, { nullable: true, description: 'The earlier complaint this one repeats (same customer, unit and category within 30 days).' })
@@ -276,8 +283,27 @@ export class SlaClockResolver {
   }
 }
 
+@Resolver(() => ComplaintEvent)
+export class ComplaintEventResolver {
+  @FieldResolver(() => Staff, {
+    nullable: true,
+    description: 'Who did it; null for the system (scheduler). Without a (visible) directory entry only `id` and `login` are set.',
+  })
+  async actor(@Root() e: ComplaintEvent, @Ctx() ctx: Context): Promise<Staff | null> {
+    return e.actorId ? staffOf(ctx, e.actorId) : null;
+  }
+}
+
 @Resolver(() => SlaAlert)
 export class SlaAlertFieldsResolver {
+  @FieldResolver(() => Staff, {
+    nullable: true,
+    description: 'Who acknowledged it; null while unacknowledged. Without a (visible) directory entry only `id` and `login` are set.',
+  })
+  async acknowledgedBy(@Root() a: SlaAlert, @Ctx() ctx: Context): Promise<Staff | null> {
+    return a.acknowledgedById ? staffOf(ctx, a.acknowledgedById) : null;
+  }
+
   @FieldResolver(() => Complaint, { nullable: true, description: 'The complaint, for complaint alerts the viewer may see.' })
   async complaint(@Root() a: SlaAlert, @Ctx() ctx: Context): Promise<Complaint | null> {
     if (a.complaintId === null) return null;

@@ -17,13 +17,14 @@ import {
 import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, MAJOR_REASONS, SEVERITIES, type ComplaintStatus } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
-import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
 import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, text } from '../../graphql/validate.js';
 import { SlaEngine } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { CustomerService } from '../customers/customer.service.js';
+import { StaffService } from '../org/org.service.js';
 import { likePattern } from '../projects/project.service.js';
 import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, TRANSITIONS, allowedMutations, nextStatus, type ComplaintAction } from './complaint.rules.js';
 import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './complaint.input.js';
@@ -164,7 +165,8 @@ export class ComplaintService {
       projectIds ? inArray(complaints.projectId, projectIds) : undefined,
       customerIds ? inArray(complaints.customerId, customerIds) : undefined,
       f.departments?.length ? inArray(complaints.department, f.departments) : undefined,
-      f.handlerIds?.length ? inArray(complaints.handlerId, f.handlerIds) : undefined,
+      // Staff IDs; a bare login (token subject), as accepted before the directory, still matches.
+      f.handlerIds?.length ? inArray(complaints.handlerId, f.handlerIds.map((h) => decodeStaffGlobalId(h) ?? h)) : undefined,
       f.assignedToMe ? or(eq(complaints.handlerId, viewer.id), eq(complaints.firstResponderId, viewer.id)) : undefined,
       f.overdue === true ? overdue : f.overdue === false ? sql`not ${overdue}` : undefined,
       f.atRisk === true ? and(runningPast(slaClocks.warnDueAt), sql`not ${overdue}`) : f.atRisk === false ? sql`not ${runningPast(slaClocks.warnDueAt)}` : undefined,
@@ -366,27 +368,32 @@ export class ComplaintService {
     return saved;
   }
 
-  accept(input: { complaintId: string; department: string; handlerId?: string | null; repairAppointmentAt?: Date | null; note?: string | null }) {
+  async accept(input: { complaintId: string; department: string; handlerId?: string | null; repairAppointmentAt?: Date | null; note?: string | null }) {
     assertNotPast('input.repairAppointmentAt', input.repairAppointmentAt, this.ctx.now());
     const data = parseInput(
       z.object({
         complaintId: z.string(),
         department: z.enum(DEPARTMENTS),
-        handlerId: text(200).nullish(),
+        handlerId: z.string().nullish(),
         repairAppointmentAt: z.date().nullish(),
         note: note.nullish(),
       }),
       input,
     );
     return this.step(data.complaintId, {
+    this.access.requireRole(COMPLAINT_DESK, 'acceptComplaint');
+    // The handler is a directory member; the complaint stores its login, the token subject
+    // the handler works under (so `assignedToMe` matches their tokens).
+    const handler = data.handlerId ? await new StaffService(this.ctx).assignableHandler(data.handlerId, 'input.handlerId', data.department) : null;
+    const handlerId = handler?.id ?? null;
       action: 'accept',
       roles: COMPLAINT_DESK,
       doing: 'acceptComplaint',
       note: data.note,
-      data: { department: data.department, handlerId: data.handlerId ?? null },
+      data: { department: data.department, handlerId },
       change: (_c, at) => ({
         department: data.department,
-        handlerId: data.handlerId ?? null,
+        handlerId,
         acceptedAt: at,
         ...(data.repairAppointmentAt ? { repairAppointmentAt: data.repairAppointmentAt } : {}),
       }),

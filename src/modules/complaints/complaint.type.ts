@@ -34,12 +34,6 @@ export type ComplaintEventRow = typeof complaintEvents.$inferSelect;
 export type ClockRow = typeof slaClocks.$inferSelect;
 export type AlertRow = typeof slaAlerts.$inferSelect;
 
-@ObjectType({ description: 'A staff member (token subject) as seen on complaints.' })
-export class Staff {
-  @Field(() => ID, { description: 'Token subject.' })
-  id!: string;
-}
-
 @ObjectType({ implements: Node, description: '投诉与报修 — a complaint, repair request, inquiry or suggestion.' })
 export class Complaint extends Node {
   dbId!: number;
@@ -150,8 +144,8 @@ export class ComplaintEvent {
   @Field(() => ComplaintStatusEnum, { nullable: true, description: 'Status after, for transitions.' })
   toStatus!: ComplaintStatus | null;
 
-  @Field(() => Staff, { nullable: true, description: 'Who did it; null for the system (scheduler).' })
-  actor!: Staff | null;
+  /** Token subject of who did it (resolved to `actor`); null for the system. */
+  actorId!: string | null;
 
   @Field(() => String, { nullable: true, description: 'Note or reason.' })
   note!: string | null;
@@ -163,7 +157,7 @@ export class ComplaintEvent {
   at!: Date;
 
   static from(r: ComplaintEventRow): ComplaintEvent {
-    return Object.assign(new ComplaintEvent(), { ...r, id: String(r.id), actor: r.actorId ? { id: r.actorId } : null });
+    return Object.assign(new ComplaintEvent(), { ...r, id: String(r.id) });
   }
 }
 
@@ -241,15 +235,15 @@ export class SlaAlert extends Node {
   @Field(() => Date, { nullable: true, description: 'When it was acknowledged.' })
   acknowledgedAt!: Date | null;
 
-  @Field(() => Staff, { nullable: true, description: 'Who acknowledged it.' })
-  acknowledgedBy!: Staff | null;
+  /** Token subject of who acknowledged it (resolved to `acknowledgedBy`). */
+  acknowledgedById!: string | null;
 
   static from(r: AlertRow): SlaAlert {
     return Object.assign(new SlaAlert(), {
       ...r,
       dbId: r.id,
       id: toGlobalId('SlaAlert', r.id),
-      acknowledgedBy: r.acknowledgedBy ? { id: r.acknowledgedBy } : null,
+      acknowledgedById: r.acknowledgedBy,
     });
   }
 }

@@ -2,12 +2,14 @@ import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
-import { decodeGlobalId } from '../../graphql/global-id.js';
+import { decodeGlobalId, decodeStaffGlobalId } from '../../graphql/global-id.js';
 import { Node } from '../../graphql/node.js';
 import { CustomerService } from '../customers/customer.service.js';
 import { Customer, Unit, UnitOwnership } from '../customers/customer.type.js';
 import { ProjectService } from '../projects/project.service.js';
-import { CityCompany, Project, Region } from '../projects/project.type.js';
+import { Project } from '../projects/project.type.js';
+import { OrgService, StaffService } from '../org/org.service.js';
+import { CityCompany, Region, Staff } from '../org/org.type.js';
 import { AuditEntry } from '../audit/audit.type.js';
 import { auditLog, slaPolicies } from '../../db/schema/index.js';
 import { ComplaintService } from '../complaints/complaint.service.js';
@@ -32,7 +34,11 @@ export class NodeResolver {
   @Query(() => Node, { nullable: true, description: 'Any object by global ID; null when unknown or not visible to the viewer.' })
   async node(@Arg('id', () => ID, { description: 'Global ID.' }) id: string, @Ctx() ctx: Context): Promise<Node | null> {
     const d = decodeGlobalId(id);
-    if (!d) throw AppError.badInput('id', 'is not a valid ID');
+    if (!d) {
+      // Staff are keyed by login, not a number: their IDs are a kind of their own.
+      if (decodeStaffGlobalId(id) !== null) return orNull(new StaffService(ctx).get(id).then(Staff.from));
+      throw AppError.badInput('id', 'is not a valid ID');
+    }
     const { access, loaders } = ctx;
     switch (d.type) {
       case 'Project':
@@ -45,15 +51,10 @@ export class NodeResolver {
         const row = await loaders.unit.load(d.id);
         return row && (await access.inScope(row.projectId)) ? Unit.from(row) : null;
       }
-      case 'CityCompany': {
-        const row = await loaders.cityCompany.load(d.id);
-        const s = await access.scope();
-        return row && (s.all || s.cityCompanyIds.includes(row.id) || (await this.hasProjectIn(ctx, row.id))) ? CityCompany.from(row) : null;
-      }
-      case 'Region': {
-        const row = await loaders.region.load(d.id);
-        return row ? Region.from(row) : null;
-      }
+      case 'CityCompany':
+        return orNull(new OrgService(ctx).getCityCompany(id).then(CityCompany.from));
+      case 'Region':
+        return orNull(new OrgService(ctx).getRegion(id).then(Region.from));
       case 'Complaint':
         return orNull(new ComplaintService(ctx).get(id).then(Complaint.from));
       case 'SlaAlert': {
@@ -72,12 +73,5 @@ export class NodeResolver {
       default:
         return null;
     }
-  }
-
-  private async hasProjectIn(ctx: Context, cityCompanyId: number): Promise<boolean> {
-    const s = await ctx.access.scope();
-    if (s.all) return true;
-    const rows = await ctx.loaders.project.loadMany(s.projectIds);
-    return rows.some((r) => r && !(r instanceof Error) && r.cityCompanyId === cityCompanyId);
   }
 }

@@ -2,7 +2,8 @@ import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectT
 import { PageArgsType } from '../../graphql/connection.js';
 import { READERS } from '../../auth/access.js';
 import type { Context } from '../../graphql/context.js';
-import { CityCompany, Project, ProjectConnection, Region } from './project.type.js';
+import { CityCompany } from '../org/org.type.js';
+import { Project, ProjectConnection } from './project.type.js';
 import { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
 import { ProjectService } from './project.service.js';
 
@@ -49,6 +50,7 @@ export class ProjectResolver {
     return { project: Project.from(await new ProjectService(ctx).update(input)) };
   }
 
+  // A visible project's city company is visible too (see Access), so no check is needed here.
   @FieldResolver(() => CityCompany, { description: 'The city company (城市公司) the project belongs to.' })
   async cityCompany(@Root() p: Project, @Ctx() ctx: Context): Promise<CityCompany> {
     const row = await ctx.loaders.cityCompany.load(p.cityCompanyId);
@@ -56,14 +58,3 @@ export class ProjectResolver {
     return CityCompany.from(row);
   }
 }
-
-@Resolver(() => CityCompany)
-export class CityCompanyResolver {
-  @FieldResolver(() => Region, { description: 'The region (区域公司) of the city company.' })
-  async region(@Root() c: CityCompany, @Ctx() ctx: Context): Promise<Region> {
-    const row = await ctx.loaders.region.load(c.regionId);
-    if (!row) throw new Error(`region ${c.regionId} missing`);
-    return Region.from(row);
-  }
-}
-

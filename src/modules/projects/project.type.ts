@@ -3,43 +3,9 @@ import type { ProjectStage } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
-import type { CityCompanyRow, ProjectRow, RegionRow } from '../../graphql/loaders.js';
+import type { ProjectRow } from '../../graphql/loaders.js';
 import { Node } from '../../graphql/node.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
-
-@ObjectType({ implements: Node, description: '区域公司 — a region of the group.' })
-export class Region extends Node {
-  dbId!: number;
-
-  @Field({ description: 'Short code, e.g. `SOUTH`.' })
-  code!: string;
-
-  @Field({ description: 'Name, e.g. 华南区域.' })
-  name!: string;
-
-  static from(row: RegionRow): Region {
-    return Object.assign(new Region(), { ...row, dbId: row.id, id: toGlobalId('Region', row.id) });
-  }
-}
-
-@ObjectType({ implements: Node, description: '城市公司 — a city company; every project belongs to one.' })
-export class CityCompany extends Node {
-  dbId!: number;
-  regionId!: number;
-
-  @Field({ description: 'Short code, e.g. `SZ`.' })
-  code!: string;
-
-  @Field({ description: 'Name, e.g. 深圳公司.' })
-  name!: string;
-
-  @Field({ description: 'City (城市), e.g. 深圳.' })
-  city!: string;
-
-  static from(row: CityCompanyRow): CityCompany {
-    return Object.assign(new CityCompany(), { ...row, dbId: row.id, id: toGlobalId('CityCompany', row.id) });
-  }
-}
 
 @ObjectType({ description: 'Warranty term (保修期) for one building component.' })
 export class WarrantyTerm {
