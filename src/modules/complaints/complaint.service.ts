@@ -380,12 +380,12 @@ export class ComplaintService {
       }),
       input,
     );
-    return this.step(data.complaintId, {
     this.access.requireRole(COMPLAINT_DESK, 'acceptComplaint');
     // The handler is a directory member; the complaint stores its login, the token subject
     // the handler works under (so `assignedToMe` matches their tokens).
     const handler = data.handlerId ? await new StaffService(this.ctx).assignableHandler(data.handlerId, 'input.handlerId', data.department) : null;
     const handlerId = handler?.id ?? null;
+    return this.step(data.complaintId, {
       action: 'accept',
       roles: COMPLAINT_DESK,
       doing: 'acceptComplaint',
