@@ -19,6 +19,7 @@ import { CalendarStore, type CalendarSettings } from '../../sla/store.js';
 import type { Tx } from '../client.js';
 import { complaintEvents, complaintNumberCounters, complaints, slaAlerts, slaPolicies } from '../schema/index.js';
 import type { Rng } from './demo.js';
+import { AGENTS, DUTY_MANAGER, HANDLERS, MANAGERS } from './demo-staff.js';
 
 /**
  * Demo complaints for `seedDemoData` (demo.ts): about 120 days of intake at a complaint desk,
@@ -183,21 +184,7 @@ const EVENING_HOURS: readonly (readonly [number, number])[] = [
 ];
 
 // ---------------------------------------------------------------------------
-// Staff
-
-/** 首问负责人 at the desk of each city company. */
-const AGENTS: Record<City, string[]> = { SZ: ['agent.li', 'agent.huang'], SH: ['agent.wang', 'agent.xu'], CD: ['agent.chen', 'agent.yang'] };
-const HANDLERS: Record<Department, Record<City, string[]>> = {
-  ENGINEERING: { SZ: ['eng.zhao', 'eng.sun'], SH: ['eng.zhou', 'eng.wu'], CD: ['eng.he', 'eng.luo'] },
-  PROPERTY: { SZ: ['prop.wang'], SH: ['prop.liu'], CD: ['prop.ma'] },
-  CUSTOMER_SERVICE: { SZ: ['cs.zhang'], SH: ['cs.guo'], CD: ['cs.lin'] },
-  MARKETING: { SZ: ['mkt.chen'], SH: ['mkt.hu'], CD: ['mkt.gao'] },
-  DESIGN: { SZ: ['design.song'], SH: ['design.song'], CD: ['design.song'] },
-  FINANCE: { SZ: ['fin.zhu'], SH: ['fin.zhu'], CD: ['fin.zhu'] },
-  LEGAL: { SZ: ['legal.tang'], SH: ['legal.tang'], CD: ['legal.tang'] },
-};
-/** City company managers who report major complaints upwards. */
-const MANAGERS: Record<City, string> = { SZ: 'mgr.zhou', SH: 'mgr.qian', CD: 'mgr.deng' };
+// Notes (the staff are in demo-staff.ts)
 
 const ACCEPT_NOTES = ['已派单，请按时限处理', '业主要求尽快上门', '已电话安抚业主情绪', null, null, null];
 const WORK_NOTES = ['已电话联系业主，约定上门查看时间', '现场查看确认问题属实，已制定维修方案', '已联系施工单位安排维修', '需协调材料，已告知业主预计完成时间'];
@@ -831,7 +818,7 @@ export async function seedComplaints(tx: Tx, rng: Rng, input: ComplaintSeedInput
     .where(sql`${complaintEvents.type} = 'ALERT_FIRED' and ${complaintEvents.data} ? 'dueAt'`);
   await tx
     .update(slaAlerts)
-    .set({ acknowledgedAt: sql`${slaAlerts.firedAt} + interval '2 hours'`, acknowledgedBy: 'mgr.demo' })
+    .set({ acknowledgedAt: sql`${slaAlerts.firedAt} + interval '2 hours'`, acknowledgedBy: DUTY_MANAGER })
     .where(inArray(slaAlerts.complaintId, tx.select({ id: complaints.id }).from(complaints).where(inArray(complaints.status, ['CLOSED', 'REJECTED']))));
   return drafts.length;
 }

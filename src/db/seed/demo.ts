@@ -5,6 +5,7 @@ import type { Db, Tx } from '../client.js';
 import { customers, unitOwnerships, units } from '../schema/customers.js';
 import { cityCompanies, projects, regions, type WarrantyTerm } from '../schema/org.js';
 import { seedComplaints } from './demo-complaints.js';
+import { seedStaff } from './demo-staff.js';
 
 export type SeedOptions = {
   /** Number of customers to create; default 2000. */
@@ -20,6 +21,7 @@ export type SeedOptions = {
 export type SeedSummary = {
   regions: number;
   cityCompanies: number;
+  staff: number;
   projects: number;
   customers: number;
   units: number;
@@ -448,7 +450,9 @@ function chunks<T>(items: T[]): T[][] {
 }
 
 /**
- * Loads realistic demo data: 3 regions, 3 city companies (深圳, 上海, 成都), 10 projects over all
+ * Loads realistic demo data: 3 regions, 3 city companies (深圳, 上海, 成都) with their staff (desk
+ * agents, department handlers and a manager each, plus group-level staff; demo-staff.ts, through the
+ * same validation and insert as `createStaff`), 10 projects over all
  * lifecycle stages, `customers` customers with unique valid phones and ID numbers, and the units
  * they bought with milestone dates consistent with each project's stage, so that every customer
  * segment occurs; then about 120 days of complaints (`customers` × 0.17, plus ~6% repeats) replayed
@@ -489,6 +493,7 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       .values(CITY_COMPANIES.map((c) => ({ code: c.code, name: c.name, city: c.city, regionId: regionId.get(c.region)!, createdAt: orgCreatedAt })))
       .returning({ id: cityCompanies.id, code: cityCompanies.code });
     const companyId = new Map(companyRows.map((c) => [c.code, c.id]));
+    const staffCount = await seedStaff(tx, companyId, orgCreatedAt);
 
     const projectRows = await tx
       .insert(projects)
@@ -572,6 +577,7 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
     return {
       regions: regionRows.length,
       cityCompanies: companyRows.length,
+      staff: staffCount,
       projects: projectRows.length,
       customers: customerPlans.length,
       units: unitPlans.length,
