@@ -1,17 +1,31 @@
 import { z } from 'zod';
+import type { DocumentLimits } from './graphql/limits.js';
 
 /**
  * Runtime configuration, parsed once from the environment.
  * Nothing else in the code base reads `process.env`.
  */
+/** A token lifetime such as `30m`, `12h` or `7d`. */
+const duration = z.string().regex(/^\d+\s*[smhd]$/, 'must be a number with s, m, h or d, e.g. 12h');
+
+/** Seconds in a lifetime such as `12h`. */
+export function durationSeconds(v: string): number {
+  const m = /^(\d+)\s*([smhd])$/.exec(v);
+  if (!m) throw new Error(`not a duration: ${v}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86_400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/** Whether a bind address is loopback only. */
+export const isLoopbackHost = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
 const schema = z
   .object({
     /** `production`, `development` or `test`. Production refuses a missing JWT secret. */
     NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
     /** HTTP port for GraphQL, WebSocket, health and metrics. */
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    /** Interface to bind. */
-    HOST: z.string().default('0.0.0.0'),
+    /** Interface to bind: loopback by default; a public interface needs a real JWT_SECRET. */
+    HOST: z.string().default('127.0.0.1'),
     /** PostgreSQL connection string; when unset the embedded PGlite in DATA_DIR is used. */
     DATABASE_URL: z.string().url().optional(),
     /** Folder of the embedded PGlite database (ignored with DATABASE_URL). */
@@ -25,7 +39,9 @@ const schema = z
     /** Issuer claim written to and required of tokens. */
     JWT_ISSUER: z.string().default('cx-graphql-api'),
     /** Lifetime of tokens printed by `npm run token`. */
-    TOKEN_TTL: z.string().default('12h'),
+    TOKEN_TTL: duration.default('12h'),
+    /** Longest lifetime (`exp` − `iat`) a token may have; longer or open-ended tokens are refused. */
+    TOKEN_MAX_TTL: duration.default('24h'),
     /** pino log level. */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Allow schema introspection (and the IDE). Defaults to on outside production. */
@@ -36,6 +52,24 @@ const schema = z
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
     /** Maximum estimated cost of an operation (fields × connection page sizes). */
     MAX_QUERY_COST: z.coerce.number().int().min(10).default(50_000),
+    /** Longest GraphQL document, in characters. */
+    MAX_QUERY_LENGTH: z.coerce.number().int().min(1_000).default(100_000),
+    /** Most lexical tokens in a GraphQL document. */
+    MAX_QUERY_TOKENS: z.coerce.number().int().min(500).default(10_000),
+    /** Most aliased fields in a document. */
+    MAX_ALIASES: z.coerce.number().int().min(0).default(50),
+    /** Most root fields in one operation. */
+    MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
+    /** Most fragment spreads in a document. */
+    MAX_FRAGMENT_SPREADS: z.coerce.number().int().min(0).default(300),
+    /** Exact-value lookups of personal data (searches by phone or name, duplicate checks) per token subject per minute. */
+    PERSONAL_LOOKUPS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+    /** PostgreSQL statement timeout in milliseconds (server databases; 0 disables). */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    /** Time budget of one GraphQL request in milliseconds: no new SQL statement starts after it. */
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    /** Bearer token required by `/metrics` when set (at least 16 characters); open otherwise. */
+    METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
     /** Maximum request body in bytes. */
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     /** Requests allowed per token (or per client address when anonymous) per minute; 0 disables. */
@@ -85,6 +119,14 @@ function crossChecks(env: Record<string, string>): string[] {
   if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
     problems.push('JWT_SECRET: required when NODE_ENV=production (a random string of at least 32 characters)');
   }
+  // The development secret is in the repository: anyone could sign ADMIN tokens for a
+  // server reachable from elsewhere.
+  if (env.HOST && !isLoopbackHost(env.HOST) && !env.JWT_SECRET) {
+    problems.push(`HOST: ${env.HOST} is not a loopback address; set JWT_SECRET (the development secret is public) or bind to 127.0.0.1`);
+  }
+  const ttl = /^\d+\s*[smhd]$/.test(env.TOKEN_TTL ?? '12h') ? durationSeconds(env.TOKEN_TTL ?? '12h') : NaN;
+  const maxTtl = /^\d+\s*[smhd]$/.test(env.TOKEN_MAX_TTL ?? '24h') ? durationSeconds(env.TOKEN_MAX_TTL ?? '24h') : NaN;
+  if (ttl > maxTtl) problems.push('TOKEN_TTL: must not be longer than TOKEN_MAX_TTL');
   const breakIn = Number(env.SEGMENT_BREAK_IN_MONTHS ?? 12);
   const veteran = Number(env.SEGMENT_VETERAN_MONTHS ?? 36);
   if (Number.isFinite(breakIn) && Number.isFinite(veteran) && veteran <= breakIn) {
@@ -107,11 +149,18 @@ export type Config = {
   jwtSecret: string;
   jwtIssuer: string;
   tokenTtl: string;
+  /** Longest token lifetime accepted, in seconds. */
+  tokenMaxTtlSeconds: number;
   logLevel: string;
   introspection: boolean;
   ideDevToken: boolean;
   maxQueryDepth: number;
   maxQueryCost: number;
+  documentLimits: DocumentLimits;
+  personalLookupsPerMinute: number;
+  databaseStatementTimeoutMs: number;
+  requestTimeoutMs: number;
+  metricsToken: string | null;
   maxBodyBytes: number;
   rateLimitPerMinute: number;
   segmentBreakInMonths: number;
@@ -156,11 +205,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     jwtIssuer: e.JWT_ISSUER,
     tokenTtl: e.TOKEN_TTL,
+    tokenMaxTtlSeconds: durationSeconds(e.TOKEN_MAX_TTL),
     logLevel: e.LOG_LEVEL,
     introspection: e.INTROSPECTION ? e.INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
     ideDevToken: e.IDE_DEV_TOKEN === 'true',
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     maxQueryCost: e.MAX_QUERY_COST,
+    documentLimits: {
+      maxLength: e.MAX_QUERY_LENGTH,
+      maxTokens: e.MAX_QUERY_TOKENS,
+      maxAliases: e.MAX_ALIASES,
+      maxRootFields: e.MAX_ROOT_FIELDS,
+      maxFragmentSpreads: e.MAX_FRAGMENT_SPREADS,
+      maxIntrospectionFields: 3,
+    },
+    personalLookupsPerMinute: e.PERSONAL_LOOKUPS_PER_MINUTE,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    metricsToken: e.METRICS_TOKEN ?? null,
     maxBodyBytes: e.MAX_BODY_BYTES,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     segmentBreakInMonths: e.SEGMENT_BREAK_IN_MONTHS,

@@ -3,7 +3,7 @@ import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
@@ -11,7 +11,10 @@ import { bearerToken, signToken, verifyToken, type Viewer } from './auth/token.j
 import { createContext, type AppDeps, type Context } from './graphql/context.js';
 import { AppError, formatError } from './graphql/errors.js';
 import { ideAsset, idePage } from './graphql/ide.js';
-import { depthLimit, operationCost, RateLimiter } from './graphql/limits.js';
+import { LookupBudget } from './auth/lookup-budget.js';
+import { withDeadline } from './db/deadline.js';
+import { findBadTextInVariables } from './graphql/hygiene.js';
+import { checkDocument, depthLimit, operationCost, RateLimiter, type LimitViolation } from './graphql/limits.js';
 import { setCursorSecret } from './graphql/pagination.js';
 import { getSchema } from './graphql/schema.js';
 import type { SlaRuntime } from './sla/runtime.js';
@@ -61,10 +64,66 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Whether the client prefers `application/graphql-response+json` over `application/json`
+ * (GraphQL over HTTP): the higher quality wins, then the earlier entry.
+ */
+function prefersGraphqlResponseJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let gr: { q: number; i: number } | null = null;
+  let json: { q: number; i: number } | null = null;
+  accept.split(',').forEach((part, i) => {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const qp = params.find((p) => p.startsWith('q='));
+    const q = qp ? Number(qp.slice(2)) : 1;
+    if (!(q > 0)) return;
+    if (type === 'application/graphql-response+json') gr ??= { q, i };
+    else if (type === 'application/json' || type === 'application/*' || type === '*/*') {
+      if (!json || q > json.q) json = { q, i };
+    }
+  });
+  if (!gr) return false;
+  const g: { q: number; i: number } = gr;
+  const j = json as { q: number; i: number } | null;
+  return !j || g.q > j.q || (g.q === j.q && g.i < j.i);
+}
+
+/**
+ * Sends a request error the way the GraphQL pipeline would: 400 under
+ * `application/graphql-response+json`, 200 under the legacy `application/json`.
+ */
+function sendRequestError(req: IncomingMessage, res: ServerResponse, error: { message: string; extensions: Record<string, unknown> }) {
+  const modern = prefersGraphqlResponseJson(req.headers.accept);
+  const text = JSON.stringify({ errors: [error] });
+  res.writeHead(modern ? 400 : 200, {
+    'content-type': `${modern ? 'application/graphql-response+json' : 'application/json'}; charset=utf-8`,
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** The `query` and `variables` of a GraphQL-over-HTTP request, where they can be read. */
+function operationOf(body: unknown, url: URL): { query: unknown; variables: unknown } {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    return { query: b.query, variables: b.variables };
+  }
+  let variables: unknown;
+  try {
+    const raw = url.searchParams.get('variables');
+    variables = raw ? JSON.parse(raw) : undefined;
+  } catch {
+    variables = undefined; // Apollo reports the malformed JSON
+  }
+  return { query: url.searchParams.get('query') ?? undefined, variables };
+}
+
+const bearerTokenOrEmpty = (h: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(h ?? '')?.[1] ?? '';
+
 const isLoopback = (addr: string | undefined) => !!addr && (addr === '::1' || addr.startsWith('127.') || addr === '::ffff:127.0.0.1');
 
 /** Builds the HTTP server: GraphQL over HTTP, IDE, health, readiness and metrics. */
-export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
+export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget'>): Promise<App> {
   const { config, database, logger } = input;
   const metrics = new client.Registry();
   const alertsFired = new client.Counter({
@@ -97,7 +156,7 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
       scheduler.notifyOthers().catch((err) => logger.warn({ err }, 'SLA wake-up NOTIFY failed'));
     },
   };
-  const deps: AppDeps = { ...input, sla };
+  const deps: AppDeps = { ...input, sla, lookupBudget: new LookupBudget(database.db, config.personalLookupsPerMinute) };
   const schema = await getSchema();
   setCursorSecret(config.jwtSecret);
 
@@ -153,12 +212,14 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
       return {
         async didResolveOperation({ document, operation, request, schema: s }) {
           if (!operation) return;
-          const cost = operationCost(s, document, operation, request.variables ?? {});
+          const cost = operationCost(s, document, operation, request.variables ?? {}, { stopAbove: config.maxQueryCost });
           if (cost > config.maxQueryCost) {
-            throw new AppError('QUERY_TOO_COMPLEX', `Estimated query cost ${cost} exceeds the maximum of ${config.maxQueryCost}; ask for smaller pages or fewer nested connections`, {
-              cost,
-              maxCost: config.maxQueryCost,
-            });
+            throw new AppError(
+              'QUERY_TOO_COMPLEX',
+              `Estimated query cost exceeds the maximum of ${config.maxQueryCost}; ask for smaller pages or fewer nested connections`,
+              // Counting stops past the maximum: `cost` is a lower bound. A client error: 400.
+              { cost, maxCost: config.maxQueryCost, http: { status: 400 } },
+            );
           }
         },
       };
@@ -176,11 +237,25 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
     // CSRF prevention would only block cacheable GET requests from BI tools.
     csrfPrevention: false,
     validationRules: [depthLimit(config.maxQueryDepth)],
+    parseOptions: { maxTokens: config.documentLimits.maxTokens },
     plugins: [ApolloServerPluginLandingPageDisabled(), errorPlugin, costPlugin],
   });
   await apollo.start();
 
   const limiter = new RateLimiter(config.rateLimitPerMinute);
+  // Verdicts of the structural check by document text: clients send the same few documents.
+  const verdicts = new Map<string, LimitViolation | null>();
+  const inspect = (query: string): LimitViolation | null => {
+    let v = verdicts.get(query);
+    if (v === undefined) {
+      v = checkDocument(query, config.documentLimits);
+      if (query.length <= 20_000) {
+        if (verdicts.size >= 2_000) verdicts.clear();
+        verdicts.set(query, v);
+      }
+    }
+    return v;
+  };
   let inFlight = 0;
   let closing = false;
 
@@ -217,12 +292,30 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
         throw new HttpError(400, 'BAD_REQUEST', 'The request body is not valid JSON');
       }
     }
+    // Cheap checks before the document is validated or run: structural limits, and no
+    // control characters in any text, literal or variable.
+    const { query, variables } = operationOf(body, url);
+    if (typeof query === 'string') {
+      const v = inspect(query);
+      if (v) {
+        const { message, ...extensions } = v;
+        graphqlErrors.inc({ code: v.code });
+        return sendRequestError(req, res, { message, extensions });
+      }
+    }
+    const bad = findBadTextInVariables(variables);
+    if (bad) {
+      graphqlErrors.inc({ code: 'BAD_USER_INPUT' });
+      return sendRequestError(req, res, { message: bad.message, extensions: { code: 'BAD_USER_INPUT', field: bad.field } });
+    }
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method, headers, search: url.search, body },
-      context: async () => createContext(deps, viewer, requestId),
-    });
+    const result = await withDeadline(config.requestTimeoutMs, () =>
+      apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method, headers, search: url.search, body },
+        context: async () => createContext(deps, viewer, requestId),
+      }),
+    );
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
     // GraphQL over HTTP: with the legacy `application/json` media type a well-formed request
@@ -232,7 +325,7 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
       res.statusCode === 400 &&
       result.body.kind === 'complete' &&
       String(result.headers.get('content-type') ?? '').startsWith('application/json') &&
-      /"code":"(GRAPHQL_PARSE_FAILED|GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT)"/.test(result.body.string)
+      /"code":"(GRAPHQL_PARSE_FAILED|GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT|QUERY_TOO_COMPLEX)"/.test(result.body.string)
     ) {
       res.statusCode = 200;
     }
@@ -269,6 +362,13 @@ export async function createApp(input: Omit<AppDeps, 'sla'>): Promise<App> {
         }
       } else if (url.pathname === '/metrics') {
         route = 'metrics';
+        if (config.metricsToken) {
+          const given = Buffer.from(bearerTokenOrEmpty(req.headers.authorization));
+          const want = Buffer.from(config.metricsToken);
+          if (given.length !== want.length || !timingSafeEqual(given, want)) {
+            throw new HttpError(401, 'UNAUTHENTICATED', 'GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>"', { 'www-authenticate': 'Bearer' });
+          }
+        }
         const text = await metrics.metrics();
         res.writeHead(200, { 'content-type': metrics.contentType });
         res.end(text);

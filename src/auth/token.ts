@@ -1,6 +1,6 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import type { Config } from '../config.js';
+import { durationSeconds, type Config } from '../config.js';
 import { DEPARTMENTS, ROLES, type Department, type Role } from '../domain/enums.js';
 import { AppError } from '../graphql/errors.js';
 
@@ -15,6 +15,8 @@ export type Viewer = {
   department: Department | null;
   /** Display name, when the token carries one. */
   name: string | null;
+  /** When the token expires (every accepted token has an `exp`). */
+  expiresAt: Date;
 };
 
 const claimsSchema = z.object({
@@ -33,6 +35,9 @@ export async function signToken(
   claims: { sub: string; role: Role; scope?: string[] | null; department?: Department | null; name?: string | null },
   ttl: string = config.tokenTtl,
 ): Promise<string> {
+  if (/^\d+\s*[smhd]$/.test(ttl) && durationSeconds(ttl) > config.tokenMaxTtlSeconds) {
+    throw new Error(`A token lifetime of ${ttl} exceeds TOKEN_MAX_TTL (${config.tokenMaxTtlSeconds} s); the server would refuse it`);
+  }
   const payload: Record<string, unknown> = { role: claims.role };
   if (claims.scope) payload.scope = claims.scope;
   if (claims.department) payload.department = claims.department;
@@ -50,10 +55,24 @@ export async function signToken(
 export async function verifyToken(config: Config, token: string): Promise<Viewer> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, key(config), { issuer: config.jwtIssuer, algorithms: ['HS256'] }));
+    ({ payload } = await jwtVerify(token, key(config), {
+      issuer: config.jwtIssuer,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      clockTolerance: 60,
+    }));
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) throw AppError.unauthenticated('The bearer token has expired; request a new one');
-    throw AppError.unauthenticated('The bearer token is invalid (bad signature, issuer or format)');
+    if (e instanceof joseErrors.JWTClaimValidationFailed && (e.claim === 'exp' || e.claim === 'iat') && e.reason === 'missing') {
+      throw AppError.unauthenticated(`The bearer token has no \`${e.claim}\` claim; tokens must expire (at most ${config.tokenMaxTtlSeconds} s after they are issued)`);
+    }
+    throw AppError.unauthenticated('The bearer token is invalid (bad signature, issuer, timestamps or format)');
+  }
+  // Both are numbers here: jose checked them.
+  const exp = payload.exp as number;
+  const iat = payload.iat as number;
+  if (exp - iat > config.tokenMaxTtlSeconds) {
+    throw AppError.unauthenticated(`The bearer token lives ${exp - iat} s, longer than the maximum of ${config.tokenMaxTtlSeconds} s (TOKEN_MAX_TTL); request a shorter-lived one`);
   }
   const parsed = claimsSchema.safeParse(payload);
   if (!parsed.success) {
@@ -68,6 +87,7 @@ export async function verifyToken(config: Config, token: string): Promise<Viewer
     scope: c.scope === undefined || c.scope === '*' ? null : c.scope,
     department: c.department ?? null,
     name: c.name ?? null,
+    expiresAt: new Date(exp * 1000),
   };
 }
 

@@ -7,6 +7,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import path from 'node:path';
 import postgres from 'postgres';
 import { projectRoot } from '../paths.js';
+import { checkDeadline } from './deadline.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -38,7 +39,15 @@ const MIGRATION_LOCK = 7_310_001;
 
 function counter() {
   const stats = { queries: 0 };
-  return { stats, logger: { logQuery: () => void stats.queries++ } };
+  return {
+    stats,
+    logger: {
+      logQuery: () => {
+        checkDeadline();
+        stats.queries++;
+      },
+    },
+  };
 }
 
 /** Opens the embedded PGlite, in `dataDir` (a folder), or in memory, or from a dumped data dir. */
@@ -56,7 +65,8 @@ export function wrapPglite(client: PGlite): Database {
     stats,
     pglite: client,
     async ping() {
-      await client.query('select 1');
+      // One connection in this process: a ping waits for the statement running before it.
+      await within(2_000, client.query('select 1'));
     },
     async migrate() {
       await migratePglite(db as never, { migrationsFolder: migrationsFolder() });
@@ -67,13 +77,25 @@ export function wrapPglite(client: PGlite): Database {
   };
 }
 
-/** Connects to a PostgreSQL server through postgres.js. */
-export function openPostgres(url: string, opts: { max?: number } = {}): Database {
-  const client = postgres(url, {
-    max: opts.max ?? 10,
-    onnotice: () => {},
-    connection: { application_name: 'cx-graphql-api' },
+/** Gives up on a promise after `ms` (the work itself is not cancelled). */
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Connects to a PostgreSQL server through postgres.js. `statementTimeoutMs` bounds every
+ * statement on the server. Readiness pings use a connection of their own, so they never
+ * queue behind requests that hold the pool.
+ */
+export function openPostgres(url: string, opts: { max?: number; statementTimeoutMs?: number } = {}): Database {
+  const connection: Record<string, string | number> = { application_name: 'cx-graphql-api' };
+  if (opts.statementTimeoutMs) connection.statement_timeout = opts.statementTimeoutMs;
+  const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connection });
+  let pinger: postgres.Sql | null = null;
   const { stats, logger } = counter();
   const db = drizzlePostgres(client, { schema, logger }) as unknown as Db;
   return {
@@ -82,7 +104,8 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
     stats,
     sql: client,
     async ping() {
-      await client`select 1`;
+      pinger ??= postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'cx-graphql-api:ping', statement_timeout: 2_000 } });
+      await within(2_000, pinger`select 1`);
     },
     async migrate() {
       // One migrator at a time when several instances start together: a session advisory
@@ -96,7 +119,7 @@ export function openPostgres(url: string, opts: { max?: number } = {}): Database
       }
     },
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), pinger?.end({ timeout: 1 })]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Access } from '../auth/access.js';
+import { personalLookups, type LookupBudget, type PersonalLookups } from '../auth/lookup-budget.js';
 import type { Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
@@ -20,10 +21,12 @@ export type Context = {
   now: () => Date;
   /** Business calendar and scheduler hooks. */
   sla: SlaRuntime;
+  /** Budget of exact-value lookups by personal data (phone, name, ID number) for this viewer. */
+  lookups: PersonalLookups;
 };
 
 /** Long-lived dependencies a context is built from. */
-export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime };
+export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget };
 
 /** A fresh per-request context: new access object and new DataLoaders. */
 export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string): Context {
@@ -40,5 +43,6 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     logger: deps.logger.child({ requestId, sub: viewer?.id }),
     now: deps.clock ?? (() => new Date()),
     sla: deps.sla,
+    lookups: personalLookups(deps.lookupBudget, viewer),
   };
 }

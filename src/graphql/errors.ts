@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'INVALID_TRANSITION',
   'RATE_LIMITED',
   'QUERY_TOO_COMPLEX',
+  'TIMEOUT',
   'INTERNAL_SERVER_ERROR',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -66,7 +67,8 @@ const REQUEST_CODES = new Set([
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof AppError) {
-    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...original.extensions } };
+    // `formatted.extensions` is the AppError's, minus Apollo's `http` (status and headers).
+    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions: { ...formatted.extensions } };
   }
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && REQUEST_CODES.has(code) && original instanceof GraphQLError) {

@@ -17,13 +17,49 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, prefi
   throw AppError.badInput(first.field, first.message, { issues });
 }
 
-/** Trimmed text, non-empty, with a maximum length. */
+/** Bidirectional embeddings, overrides and isolates: they reorder what a reader sees (`‮**` hides a surname). */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
+/** Every bidirectional formatting character, marks included (none belongs in a name). */
+const BIDI_ANY = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+/** Characters that show nothing: format characters, spaces, fillers, variation selectors. */
+const INVISIBLE = /[\p{Cf}\p{Z}\u115F\u1160\u3164\uFFA0\u2800\u034F\u180B-\u180F\uFE00-\uFE0F]/gu;
+
+/**
+ * Trimmed text in Unicode NFC, non-empty, with a maximum length, without bidirectional
+ * overrides. (Control characters never get this far: the HTTP layer refuses them.)
+ */
 export const text = (max: number) =>
   z
     .string()
+    .normalize('NFC')
     .trim()
     .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`);
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => !BIDI_CONTROLS.test(v), 'must not contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069)');
+
+/**
+ * A name (of a person, project, company): {@link text}, plus no bidirectional formatting
+ * characters at all and something visible once invisible characters are removed.
+ */
+export const name = (max: number) =>
+  text(max)
+    .refine((v) => !BIDI_ANY.test(v), 'must not contain bidirectional formatting characters')
+    .refine((v) => v.replace(INVISIBLE, '').length > 0, 'must contain visible characters, not only spaces or invisible ones');
+
+/** Longest free-text search, in characters. */
+export const SEARCH_MAX_LENGTH = 100;
+
+/**
+ * A list filter's free-text `search`: NFC, trimmed, at most {@link SEARCH_MAX_LENGTH}
+ * characters (BAD_USER_INPUT beyond); null when blank.
+ */
+export function searchText(value: string | null | undefined, field = 'filter.search'): string | null {
+  if (value == null) return null;
+  const v = value.normalize('NFC').trim();
+  if (!v) return null;
+  if ([...v].length > SEARCH_MAX_LENGTH) throw AppError.badInput(field, `must be at most ${SEARCH_MAX_LENGTH} characters`, { max: SEARCH_MAX_LENGTH });
+  return v;
+}
 
 /** A Chinese mobile or landline number, normalised. */
 export const phone = z.string().transform((v, ctx) => {

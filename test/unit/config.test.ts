@@ -24,7 +24,7 @@ describe('loadConfig: defaults', () => {
     expect(c).toMatchObject<Partial<Config>>({
       nodeEnv: 'development',
       port: 4000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       databaseUrl: undefined,
       dataDir: './data',
       databasePoolSize: 10,
@@ -39,6 +39,12 @@ describe('loadConfig: defaults', () => {
       segmentBreakInMonths: 12,
       segmentVeteranMonths: 36,
       shutdownGraceMs: 10_000,
+      tokenMaxTtlSeconds: 86_400,
+      personalLookupsPerMinute: 60,
+      databaseStatementTimeoutMs: 10_000,
+      requestTimeoutMs: 15_000,
+      metricsToken: null,
+      documentLimits: { maxLength: 100_000, maxTokens: 10_000, maxAliases: 50, maxRootFields: 20, maxFragmentSpreads: 300, maxIntrospectionFields: 3 },
     });
     // A development secret is filled in so tokens work locally.
     expect(c.jwtSecret.length).toBeGreaterThanOrEqual(32);
@@ -94,6 +100,21 @@ describe('loadConfig: values', () => {
   });
 });
 
+describe('loadConfig: where the server listens', () => {
+  it.each(['127.0.0.1', '127.0.0.2', '::1', 'localhost'])('binds %s with the development secret', (HOST) => {
+    expect(loadConfig({ HOST }).host).toBe(HOST);
+  });
+
+  it('binds a public interface only with a real secret', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', JWT_SECRET: SECRET }).host).toBe('0.0.0.0');
+  });
+
+  it('reads token lifetimes as seconds', () => {
+    expect(loadConfig({ TOKEN_MAX_TTL: '90m', TOKEN_TTL: '1h' }).tokenMaxTtlSeconds).toBe(5_400);
+    expect(loadConfig({ TOKEN_MAX_TTL: '7d', TOKEN_TTL: '7d' }).tokenMaxTtlSeconds).toBe(604_800);
+  });
+});
+
 describe('loadConfig: problems → ConfigError naming the variable', () => {
   it.each<[string, Record<string, string>, string]>([
     ['production without JWT_SECRET', { NODE_ENV: 'production' }, 'JWT_SECRET'],
@@ -113,6 +134,13 @@ describe('loadConfig: problems → ConfigError naming the variable', () => {
     ['RATE_LIMIT_PER_MINUTE negative', { RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
     ['veteran threshold not above break-in', { SEGMENT_BREAK_IN_MONTHS: '12', SEGMENT_VETERAN_MONTHS: '12' }, 'SEGMENT_VETERAN_MONTHS'],
     ['SEGMENT_BREAK_IN_MONTHS 0', { SEGMENT_BREAK_IN_MONTHS: '0' }, 'SEGMENT_BREAK_IN_MONTHS'],
+    ['a public HOST with the development secret', { HOST: '0.0.0.0' }, 'HOST'],
+    ['a public IPv6 HOST with the development secret', { HOST: '::' }, 'HOST'],
+    ['TOKEN_TTL longer than TOKEN_MAX_TTL', { TOKEN_TTL: '48h' }, 'TOKEN_TTL'],
+    ['TOKEN_MAX_TTL malformed', { TOKEN_MAX_TTL: 'forever' }, 'TOKEN_MAX_TTL'],
+    ['METRICS_TOKEN too short', { METRICS_TOKEN: 'short' }, 'METRICS_TOKEN'],
+    ['PERSONAL_LOOKUPS_PER_MINUTE 0', { PERSONAL_LOOKUPS_PER_MINUTE: '0' }, 'PERSONAL_LOOKUPS_PER_MINUTE'],
+    ['REQUEST_TIMEOUT_MS too small', { REQUEST_TIMEOUT_MS: '10' }, 'REQUEST_TIMEOUT_MS'],
   ])('%s → %s', (_what, env, variable) => {
     const e = configErrorOf(env);
     expect(namedVariables(e)).toEqual([variable]);

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { buildSchema, parse, specifiedRules, validate } from 'graphql';
-import { depthLimit, RateLimiter } from '../../src/graphql/limits.js';
+import { buildSchema, getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
+import {
+  checkDocument,
+  CONNECTION_BASE_COST,
+  depthLimit,
+  INTROSPECTION_MAX_DEPTH,
+  operationCost,
+  RateLimiter,
+  TOTAL_COUNT_COST,
+  type DocumentLimits,
+} from '../../src/graphql/limits.js';
+import { findBadTextInVariables } from '../../src/graphql/hygiene.js';
 
 describe('RateLimiter', () => {
   /** A limiter over a hand-driven clock. */
@@ -105,7 +115,6 @@ describe('depthLimit', () => {
     ['named fragments are followed', 'query { a { ...F } } fragment F on A { a { a { name } } }', 4],
     ['fragments inside fragments', 'query { ...Q } fragment Q on Query { a { ...F } } fragment F on A { b { name } }', 3],
     ['__typename counts as a field', '{ a { __typename } }', 2],
-    ['introspection counts like any field', '{ __schema { types { fields { type { name } } } } }', 5],
   ])('%s: depth %i', (_what, query, depth) => {
     expect(depthErrors(query, depth)).toEqual([]);
     const errors = depthErrors(query, depth - 1);
@@ -155,4 +164,144 @@ describe('depthLimit', () => {
     doc += `fragment F${n} on Query { a { name } }\n`;
     expect(depthErrors(doc, 12)).toEqual([]);
   }, 60_000);
+});
+
+describe('depthLimit: introspection on its own terms', () => {
+  const schema = buildSchema('type Query { a: A } type A { a: A name: String }');
+  const depthErrors = (query: string, max: number) => validate(schema, parse(query), [depthLimit(max)]);
+
+  it.each([
+    ['graphql 16 defaults', {}],
+    ['GraphiQL 3 options', { inputValueDeprecation: true, schemaDescription: true }],
+    ['every option', { inputValueDeprecation: true, schemaDescription: true, specifiedByUrl: true, directiveIsRepeatable: true, oneOf: true }],
+  ])('the standard introspection query (%s) passes a data depth limit of 12', (_what, options) => {
+    const all = validate(schema, parse(getIntrospectionQuery(options)), [...specifiedRules, depthLimit(12)]);
+    expect(all).toEqual([]);
+  });
+
+  it('the standard query needs exactly the introspection maximum: one level more is refused', () => {
+    const q = getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true });
+    expect(depthErrors(q, 2)).toEqual([]);
+    expect(validate(schema, parse(q), [depthLimit(12, INTROSPECTION_MAX_DEPTH - 1)]).map((e) => e.extensions.maxDepth)).toEqual([INTROSPECTION_MAX_DEPTH - 1]);
+  });
+
+  it('introspection deeper than the standard query is refused', () => {
+    let ofType = 'name';
+    for (let i = 0; i < INTROSPECTION_MAX_DEPTH; i++) ofType = `ofType { ${ofType} }`;
+    const errors = depthErrors(`{ __type(name: "A") { fields { type { ${ofType} } } } }`, 12);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', maxDepth: INTROSPECTION_MAX_DEPTH });
+  });
+
+  it('introspection does not lift the data limit: __type under data fields counts both ways', () => {
+    expect(depthErrors('{ a { a { a { name } } } __schema { queryType { name } } }', 3)).toHaveLength(1);
+    expect(depthErrors('{ a { a { name } } __schema { types { fields { type { name } } } } }', 3)).toEqual([]);
+  });
+});
+
+describe('operationCost', () => {
+  const schema = buildSchema(`
+    type Query { viewer: V items(first: Int, last: Int): ItemConnection q: Query }
+    type V { id: ID }
+    type ItemConnection { edges: [ItemEdge] totalCount: Int }
+    type ItemEdge { node: Item }
+    type Item { id: ID children(first: Int): ItemConnection }
+  `);
+  const cost = (query: string, variables: Record<string, unknown> = {}, stopAbove?: number) => {
+    const doc = parse(query);
+    const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
+    if (!op || op.kind !== 'OperationDefinition') throw new Error('no operation');
+    return operationCost(schema, doc, op, variables, { stopAbove });
+  };
+
+  it.each<[string, string, Record<string, unknown>, number]>([
+    ['a scalar', '{ viewer { id } }', {}, 2],
+    ['a connection of 0 still costs its base', '{ items(first: 0) { edges { node { id } } } }', {}, CONNECTION_BASE_COST],
+    ['totalCount costs a statement', '{ items(first: 0) { totalCount } }', {}, CONNECTION_BASE_COST + TOTAL_COUNT_COST],
+    ['a page multiplies its subtree', '{ items(first: 10) { edges { node { id } } } }', {}, CONNECTION_BASE_COST + 10 * 3],
+    ['the default page is 20', '{ items { edges { node { id } } } }', {}, CONNECTION_BASE_COST + 20 * 3],
+    ['page sizes from variables', 'query($n: Int) { items(first: $n) { edges { node { id } } } }', { n: 5 }, CONNECTION_BASE_COST + 5 * 3],
+    ['aliases each cost', '{ a: items(first: 0) { totalCount } b: items(first: 0) { totalCount } }', {}, 2 * (CONNECTION_BASE_COST + TOTAL_COUNT_COST)],
+  ])('%s', (_what, query, variables, expected) => {
+    expect(cost(query, variables)).toBe(expected);
+  });
+
+  it('costs a doubling fragment chain of 60 as it executes: each fragment once per level', () => {
+    const n = 60;
+    let doc = 'query { ...F0 }\n';
+    for (let i = 0; i < n; i++) doc += `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }\n`;
+    doc += `fragment F${n} on Query { viewer { id } }\n`;
+    // graphql-js runs `viewer { id }` once for 2^60 spreads; so does the cost.
+    expect(cost(doc)).toBe(2);
+  });
+
+  it('multiplies a fragment spread under a connection by the page, and under two fields twice', () => {
+    const q = 'query { items(first: 10) { edges { node { ...I } } } a: viewer { ...W } b: viewer { ...W } } fragment I on Item { id } fragment W on V { id }';
+    expect(cost(q)).toBe(CONNECTION_BASE_COST + 10 * 3 + 2 * 2);
+  });
+
+  it('stops counting past the maximum, reporting a lower bound just above it', () => {
+    const q = '{ items(first: 200) { edges { node { children(first: 200) { edges { node { id } } } } } } }';
+    expect(cost(q)).toBe(CONNECTION_BASE_COST + 200 * (2 + CONNECTION_BASE_COST + 200 * 3));
+    expect(cost(q, {}, 1_000)).toBe(1_001);
+  });
+});
+
+describe('checkDocument', () => {
+  const limits: DocumentLimits = { maxLength: 2_000, maxTokens: 200, maxAliases: 3, maxRootFields: 4, maxFragmentSpreads: 5, maxIntrospectionFields: 2 };
+  const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: viewer { id }`).join(' ')} }`;
+
+  it.each<[string, string, keyof DocumentLimits | null]>([
+    ['a plain query', '{ viewer { id } }', null],
+    ['the standard introspection query under default limits', '', null],
+    ['as many aliases as allowed', aliases(3), null],
+    ['one alias too many', `{ x: viewer { id } ${aliases(3).slice(1)}`, 'maxAliases'],
+    ['too long', `{ viewer { id } } # ${'x'.repeat(2_000)}`, 'maxLength'],
+    ['too many tokens', `{ ${'viewer { id } '.repeat(60)} }`, 'maxTokens'],
+    ['too many root fields', '{ a b c d e }', 'maxRootFields'],
+    ['root fields through a fragment count', '{ a ...R } fragment R on Query { b c d e }', 'maxRootFields'],
+    ['root fields in each operation separately', 'query A { a b c d } query B { a b c d }', null],
+    ['too many spreads', `{ viewer { ${'...F '.repeat(6)} } } fragment F on V { id }`, 'maxFragmentSpreads'],
+    ['too many introspection fields', '{ __schema { queryType { name } } a: __type(name: "A") { name } b: __type(name: "B") { name } }', 'maxIntrospectionFields'],
+    ['a syntax error is left to the parser', '{ viewer { ', null],
+  ])('%s', (_what, query, limit) => {
+    const doc = query || getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true });
+    const v = checkDocument(doc, query ? limits : { maxLength: 100_000, maxTokens: 10_000, maxAliases: 50, maxRootFields: 20, maxFragmentSpreads: 300, maxIntrospectionFields: 3 });
+    if (limit === null) expect(v).toBeNull();
+    else expect(v).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit });
+  });
+
+  it.each([
+    ['NUL in an argument', '{ customers(filter: { search: "a\\u0000b" }) { totalCount } }', 'filter.search'],
+    ['a control character in a block string', '{ f(x: """a\u0007b""") }', 'x'],
+  ])('refuses %s as BAD_USER_INPUT naming the argument', (_what, query, field) => {
+    expect(checkDocument(query, limits)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+  });
+
+  it('leaves an unpaired surrogate in the document to the parser (a syntax error)', () => {
+    expect(checkDocument('{ f(x: "\ud800") }', limits)).toBeNull();
+    expect(() => parse('{ f(x: "\ud800") }')).toThrow();
+  });
+
+  it('allows tabs, newlines and paired surrogates (emoji) in text', () => {
+    expect(checkDocument('{ f(x: "line\\nnext\\ttab 😀") }', limits)).toBeNull();
+  });
+});
+
+describe('findBadTextInVariables', () => {
+  it.each<[string, unknown, string | null]>([
+    ['clean text', { input: { name: '张三', notes: 'line\nnext\ttab 😀' } }, null],
+    ['NUL in a nested field', { input: { name: 'a\u0000' } }, 'input.name'],
+    ['DEL', { q: 'x\u007f' }, 'q'],
+    ['a C1 control', { q: 'x\u0085' }, 'q'],
+    ['an unpaired high surrogate', { q: 'x\ud800' }, 'q'],
+    ['an unpaired low surrogate', { q: '\udc00x' }, 'q'],
+    ['in a list', { ids: ['ok', 'b\u0001'] }, 'ids.1'],
+    ['in an object key', { input: { 'na\u0000me': 'x' } }, 'input'],
+    ['numbers and booleans pass', { n: 1, b: true, z: null }, null],
+  ])('%s', (_what, variables, field) => {
+    const hit = findBadTextInVariables(variables);
+    if (field === null) expect(hit).toBeNull();
+    else expect(hit?.field).toBe(field);
+  });
 });

@@ -19,7 +19,7 @@ import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
 import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
-import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, text } from '../../graphql/validate.js';
+import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -157,6 +157,7 @@ export class ComplaintService {
     const runningPast = (column: typeof slaClocks.dueAt | typeof slaClocks.warnDueAt) =>
       sql`exists (select 1 from ${slaClocks} where ${slaClocks.complaintId} = ${complaints.id} and ${slaClocks.state} = 'RUNNING' and ${column} <= ${now.toISOString()}::timestamptz)`;
     const overdue = runningPast(slaClocks.dueAt);
+    const search = searchText(f.search);
     return [
       f.statuses?.length ? inArray(complaints.status, f.statuses) : undefined,
       f.kinds?.length ? inArray(complaints.kind, f.kinds) : undefined,
@@ -173,7 +174,7 @@ export class ComplaintService {
       f.repeat === true ? isNotNull(complaints.repeatOfId) : f.repeat === false ? isNull(complaints.repeatOfId) : undefined,
       f.receivedFrom ? gte(complaints.receivedAt, f.receivedFrom) : undefined,
       f.receivedTo ? lt(complaints.receivedAt, f.receivedTo) : undefined,
-      f.search?.trim() ? or(ilike(complaints.number, likePattern(f.search.trim())), ilike(complaints.description, likePattern(f.search.trim()))) : undefined,
+      search ? or(ilike(complaints.number, likePattern(search)), ilike(complaints.description, likePattern(search))) : undefined,
     ];
   }
 
@@ -204,7 +205,7 @@ export class ComplaintService {
     const policies = await this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true));
     const policy = choosePolicy(policies, { kind: data.kind, category: data.category, severity });
     const cal = await this.ctx.sla.calendars.get(this.ctx.db);
-    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey }, async (tx) => {
+    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey, input: data }, async (tx) => {
       const [repeat] = await tx
         .select({ id: complaints.id })
         .from(complaints)

@@ -12,7 +12,7 @@ registerEnumType(CustomerOrderField, {
   name: 'CustomerOrderField',
   description: 'What customers can be ordered by.',
   valuesConfig: {
-    NAME: { description: '姓名 — by name' },
+    NAME: { description: '姓名 — by name. For viewers who see names masked (every role but ADMIN): by the first character of the surname, then creation order, so the order reveals nothing hidden.' },
     CREATED_AT: { description: '创建时间 — by creation time' },
   },
 });
@@ -40,7 +40,11 @@ export class CustomerFilter {
   @Field(() => [ConfidentialityEnum], { nullable: true, description: 'Confidentiality levels (any of).' })
   confidentialities?: Confidentiality[];
 
-  @Field({ nullable: true, description: 'Text in the name, or digits of the phone number.' })
+  @Field({
+    nullable: true,
+    description:
+      'Search (at most 100 characters). ADMIN: any part of the name, or 3+ digits of the phone number. Every other role sees names and phones masked, so it matches only what cannot uncover a hidden value: a whole phone number, a whole name, or a one-character surname; each distinct value searched counts against the per-minute budget of lookups by personal data (PERSONAL_LOOKUPS_PER_MINUTE, RATE_LIMITED beyond).',
+  })
   search?: string;
 }
 

@@ -7,6 +7,7 @@ import { PageArgsType } from '../../graphql/connection.js';
 import { emptyPage, nestedLoader } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
 import { SegmentEnum } from '../../graphql/enums.js';
+import { LocalDateScalar } from '../../graphql/scalars.js';
 import { Project } from '../projects/project.type.js';
 import {
   AddUnitOwnershipInput,
@@ -67,6 +68,9 @@ class RevealCustomerContactPayload {
 
   @Field(() => String, { nullable: true, description: 'Unmasked email.' })
   email!: string | null;
+
+  @Field(() => LocalDateScalar, { nullable: true, description: 'Birthday (生日).' })
+  birthday!: string | null;
 }
 
 @Resolver(() => Customer)
@@ -125,32 +129,51 @@ export class CustomerResolver {
     @Ctx() ctx: Context,
   ) {
     const c = await new CustomerService(ctx).reveal(input);
-    return { customer: Customer.from(c), name: c.name, phone: c.phone, idNumber: c.idNumber, email: c.email };
+    return { customer: Customer.from(c), name: c.name, phone: c.phone, idNumber: c.idNumber, email: c.email, birthday: c.birthday };
   }
 
-  @FieldResolver(() => String, { description: 'Name; masked beyond the surname (张**) unless the viewer may see personal data.' })
+  @FieldResolver(() => String, {
+    description: 'Name (姓名). ADMIN: in full. Every other role: the surname and one * per hidden character (张**, compound surnames kept: 欧阳*).',
+  })
   name(@Root() c: Customer, @Ctx() ctx: Context): string {
     return ctx.access.seesPersonalData() ? c.rawName : maskName(c.rawName);
   }
 
-  @FieldResolver(() => String, { description: 'Phone; masked (138****5678) unless the viewer may see personal data.' })
+  @FieldResolver(() => String, {
+    description: 'Phone (电话). ADMIN: in full. Every other role: the first 3 and last 4 digits of a mobile (138****5678), the area code and last 4 of a landline (010-****5678).',
+  })
   phone(@Root() c: Customer, @Ctx() ctx: Context): string {
     return ctx.access.seesPersonalData() ? c.rawPhone : maskPhone(c.rawPhone);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Resident ID number; masked unless the viewer may see personal data.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Resident ID number (身份证号). ADMIN: in full. Every other role: the first 3 and last 4 characters (110***********1234). Null when not recorded.',
+  })
   idNumber(@Root() c: Customer, @Ctx() ctx: Context): string | null {
     if (!c.rawIdNumber) return null;
     return ctx.access.seesPersonalData() ? c.rawIdNumber : maskIdNumber(c.rawIdNumber);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Email; masked unless the viewer may see personal data.' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Email. ADMIN: in full. Every other role: the first character and the domain (z***@example.com). Null when not recorded.',
+  })
   email(@Root() c: Customer, @Ctx() ctx: Context): string | null {
     if (!c.rawEmail) return null;
     return ctx.access.seesPersonalData() ? c.rawEmail : maskEmail(c.rawEmail);
   }
 
-  @FieldResolver(() => Boolean, { description: 'Whether personal fields are masked for this viewer.' })
+  @FieldResolver(() => LocalDateScalar, {
+    nullable: true,
+    description:
+      'Birthday (生日). ADMIN: the date. Every other role: null, since with the masked ID number a birthday narrows the hidden digits to a few candidates (`contactMasked` tells a masked value from an unknown one). Null when not recorded.',
+  })
+  birthday(@Root() c: Customer, @Ctx() ctx: Context): string | null {
+    return ctx.access.seesPersonalData() ? c.rawBirthday : null;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether personal fields (name, phone, ID number, email, birthday) are masked for this viewer: true for every role but ADMIN.' })
   contactMasked(@Ctx() ctx: Context): boolean {
     return !ctx.access.seesPersonalData();
   }

@@ -15,7 +15,7 @@ import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow } from '../../graphql/loaders.js';
 import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
-import { assertNotFuture, idempotencyKey, idNumber, localDate, parseInput, phone, text } from '../../graphql/validate.js';
+import { assertNotFuture, idempotencyKey, idNumber, localDate, name, parseInput, phone, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
 import type {
@@ -31,6 +31,10 @@ import type {
 
 const SORTS: Record<string, SortSpec> = {
   NAME: { key: 'NAME', column: customers.name, cast: 'text' },
+  // Viewers who see names masked are ordered by what they see of them: the first
+  // character of the surname, then creation order. Ordering by the full name would
+  // leak the hidden part through the position of each row.
+  NAME_MASKED: { key: 'NAME_MASKED', column: sql`left(${customers.name}, 1)`, cast: 'text' },
   CREATED_AT: { key: 'CREATED_AT', column: customers.createdAt, cast: 'timestamptz' },
 };
 
@@ -43,7 +47,7 @@ const personal = {
   memberNo: text(50).nullish(),
 };
 const createSchema = z.object({
-  name: text(50),
+  name: name(50),
   phone,
   projectId: z.string(),
   ...personal,
@@ -54,7 +58,7 @@ const createSchema = z.object({
 });
 const updateSchema = z.object({
   id: z.string(),
-  name: text(50).optional(),
+  name: name(50).optional(),
   phone: phone.optional(),
   ...personal,
   gender: z.enum(GENDERS).optional(),
@@ -160,17 +164,28 @@ export class CustomerService {
     if (filter?.classes?.length) conds.push(inArray(customers.customerClass, filter.classes));
     if (filter?.confidentialities?.length) conds.push(inArray(customers.confidentiality, filter.confidentialities));
     if (filter?.segments?.length) conds.push(sql`${this.segmentSql()} in (${sql.join(filter.segments.map((s: Segment) => sql`${s}`), sql`, `)})`);
-    const search = filter?.search?.trim();
-    if (search) conds.push(this.searchCondition(search));
+    const search = searchText(filter?.search);
+    if (search) {
+      // A search by personal data is an exact-value probe for masked viewers: budgeted.
+      if (!this.access.seesPersonalData()) await this.ctx.lookups.take([`search:${search}`]);
+      conds.push(this.searchCondition(search));
+    }
     return conds;
   }
 
+  /** The sort of a customer list for this viewer (see NAME_MASKED). */
+  private sortFor(order: CustomerOrder | null | undefined): SortSpec {
+    const field = order?.field ?? 'NAME';
+    return SORTS[field === 'NAME' && !this.access.seesPersonalData() ? 'NAME_MASKED' : field]!;
+  }
+
   private cursorOf(sortKey: string) {
-    return (r: CustomerRow) => encodeCursor(sortKey, sortKey === 'NAME' ? r.name : r.createdAt, r.id);
+    return (r: CustomerRow) =>
+      encodeCursor(sortKey, sortKey === 'NAME' ? r.name : sortKey === 'NAME_MASKED' ? ([...r.name][0] ?? '') : r.createdAt, r.id);
   }
 
   async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs) {
-    const sort = SORTS[order?.field ?? 'NAME']!;
+    const sort = this.sortFor(order);
     const req = pageRequest(args, sort.key);
     const base = and(...(await this.conditions(filter)));
     const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
@@ -196,7 +211,7 @@ export class CustomerService {
 
   /** Pages of `Project.customers` for many projects in one statement (see graphql/nested.ts). */
   async pagesForProjects(projectIds: number[], filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs) {
-    const sort = SORTS[order?.field ?? 'NAME']!;
+    const sort = this.sortFor(order);
     const req = pageRequest(args, sort.key);
     const links = this.links(projectIds);
     const { rank, where, limit } = partitionedRank(req, sort, customers.id, order?.direction === 'DESC', sql`${links.pid}`);
@@ -250,6 +265,7 @@ export class CustomerService {
     if (data.confidentiality && data.confidentiality !== 'NORMAL' && !this.access.seesConfidential()) {
       throw AppError.forbidden(`Role ${viewer.role} may not mark customers ${data.confidentiality}; ask a MANAGER`);
     }
+    await this.chargeDuplicateChecks({ phone: data.phone, idNumber: data.idNumber ?? null });
     const { idempotencyKey: key, projectId: _p, ...values } = data;
     const row = {
       ...values,
@@ -259,7 +275,7 @@ export class CustomerService {
       originProjectId: projectId,
       createdBy: viewer.id,
     };
-    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createCustomer', key }, async (tx) => {
+    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createCustomer', key, input: data }, async (tx) => {
       await this.assertUnique(tx, { phone: row.phone, idNumber: row.idNumber ?? null });
       const [created] = await tx.insert(customers).values(row).returning({ id: customers.id }).catch((e) => this.rethrow(e));
       await recordAudit(tx, this.ctx, {
@@ -278,6 +294,7 @@ export class CustomerService {
     const viewer = this.access.requireRole(CUSTOMER_WRITERS, 'update customers');
     const data = parseInput(updateSchema, input);
     const found = await this.get(data.id, 'input.id');
+    await this.chargeDuplicateChecks({ phone: data.phone ?? null, idNumber: data.idNumber ?? null });
     const { id: _id, ...changes } = data;
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as Partial<CustomerRow>;
     return this.ctx.db.transaction(async (tx) => {
@@ -397,7 +414,7 @@ export class CustomerService {
         subjectId: data.customerId,
         projectId: c.originProjectId,
         reason: data.reason,
-        changes: { fields: ['name', 'phone', 'idNumber', 'email'] },
+        changes: { fields: ['name', 'phone', 'idNumber', 'email', 'birthday'] },
       }),
     );
     return c;
@@ -407,7 +424,22 @@ export class CustomerService {
     assertNotFuture(field, at, this.ctx.now());
   }
 
-  /** CONFLICT pointing at the existing customer when the phone or ID number is taken. */
+  /**
+   * Duplicate checks answer whether a phone or ID number exists: for masked viewers each
+   * value is an exact-value lookup from their budget, spent before the write's
+   * transaction so that a refused write still spends it.
+   */
+  private async chargeDuplicateChecks(v: { phone: string | null; idNumber: string | null }) {
+    if (this.access.seesPersonalData()) return;
+    const keys = [v.phone ? `phone:${v.phone}` : null, v.idNumber ? `id:${v.idNumber}` : null].filter((k): k is string => k !== null);
+    if (keys.length) await this.ctx.lookups.take(keys);
+  }
+
+  /**
+   * CONFLICT when the phone or ID number is taken: pointing at the existing customer when
+   * the viewer may see it, and otherwise saying only that the value cannot be used (the
+   * same answer for a customer out of scope and a confidential one).
+   */
   private async assertUnique(tx: Tx, v: { phone: string | null; idNumber: string | null }, exceptId?: number) {
     for (const [field, column, value] of [
       ['phone', customers.phone, v.phone],
@@ -421,7 +453,7 @@ export class CustomerService {
         // than that the value is taken (an id would confirm a hidden customer).
         const visible = await this.isVisibleIn(tx, hit);
         throw AppError.conflict(
-          visible ? `A customer with this ${what} already exists` : `The ${what} belongs to a customer outside your access; ask a manager`,
+          visible ? `A customer with this ${what} already exists` : `This ${what} cannot be used for a new or changed customer; ask a manager to look it up`,
           visible ? { field: `input.${field}`, existingId: toGlobalId('Customer', hit.id) } : { field: `input.${field}` },
         );
       }

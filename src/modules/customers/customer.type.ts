@@ -5,13 +5,18 @@ import { ChannelEnum, ConfidentialityEnum, CustomerClassEnum, GenderEnum } from 
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow, UnitRow } from '../../graphql/loaders.js';
 import { Node } from '../../graphql/node.js';
-import { LocalDateScalar } from '../../graphql/scalars.js';
 
 /**
- * 客户. Personal fields (`name`, `phone`, `idNumber`, `email`) are resolved through
- * masking in the resolver; the raw values below never reach a client directly.
+ * 客户. Personal fields (`name`, `phone`, `idNumber`, `email`, `birthday`) are resolved
+ * through masking in the resolver; the raw values below never reach a client directly.
  */
-@ObjectType({ implements: Node, description: '客户 — a (prospective) home buyer. Personal data is masked unless the viewer may see it.' })
+@ObjectType({
+  implements: Node,
+  description:
+    '客户 — a (prospective) home buyer. Personal data (个人信息: name beyond the surname, phone, ID number, email, birthday) is shown unmasked to ADMIN only; ' +
+    'MANAGER, AGENT, HANDLER, ANALYST and SUBSCRIBER see it masked as each field describes, and a MANAGER may call `revealCustomerContact` (audited). ' +
+    'CONFIDENTIAL (机密) and SECRET (绝密) customers exist only for ADMIN and MANAGER. The other fields are the same for every role that may see the customer.',
+})
 export class Customer extends Node {
   dbId!: number;
   originProjectId!: number;
@@ -19,9 +24,7 @@ export class Customer extends Node {
   rawPhone!: string;
   rawIdNumber!: string | null;
   rawEmail!: string | null;
-
-  @Field(() => LocalDateScalar, { nullable: true, description: 'Birthday (生日).' })
-  birthday!: string | null;
+  rawBirthday!: string | null;
 
   @Field(() => GenderEnum, { description: 'Gender.' })
   gender!: Gender;
@@ -45,7 +48,7 @@ export class Customer extends Node {
   updatedAt!: Date;
 
   static from(row: CustomerRow): Customer {
-    const { name, phone, idNumber, email, ...rest } = row;
+    const { name, phone, idNumber, email, birthday, ...rest } = row;
     return Object.assign(new Customer(), {
       ...rest,
       dbId: row.id,
@@ -54,6 +57,7 @@ export class Customer extends Node {
       rawPhone: phone,
       rawIdNumber: idNumber,
       rawEmail: email,
+      rawBirthday: birthday,
     });
   }
 }

@@ -10,7 +10,7 @@ import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { ProjectRow } from '../../graphql/loaders.js';
 import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
-import { idempotencyKey, localDate, parseInput, text } from '../../graphql/validate.js';
+import { idempotencyKey, localDate, name, parseInput, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import type { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
 
@@ -30,7 +30,7 @@ export function likePattern(s: string): string {
 const warranty = z.array(z.object({ component: text(50), years: z.number().int().min(1).max(100) })).max(50);
 const fields = {
   code: z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, - or _'),
-  name: text(100),
+  name: name(100),
   city: text(50),
   stage: z.enum(PROJECT_STAGES),
   phase: text(50).nullish(),
@@ -60,8 +60,9 @@ export class ProjectService {
     const descending = order?.direction === 'DESC';
     const req = pageRequest(args, sort.key);
     const conds: (SQL | undefined)[] = [await this.ctx.access.projectCondition(projects.id)];
-    if (filter?.search?.trim()) {
-      const p = likePattern(filter.search.trim());
+    const search = searchText(filter?.search);
+    if (search) {
+      const p = likePattern(search);
       conds.push(or(ilike(projects.name, p), ilike(projects.code, p)));
     }
     if (filter?.cities?.length) conds.push(inArray(projects.city, filter.cities));
@@ -94,7 +95,7 @@ export class ProjectService {
       throw AppError.notFound('CityCompany', data.cityCompanyId);
     }
     const { idempotencyKey: key, cityCompanyId: _c, ...values } = data;
-    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createProject', key }, async (tx) => {
+    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createProject', key, input: data }, async (tx) => {
       await this.assertCodeFree(tx, values.code);
       const [row] = await tx
         .insert(projects)
