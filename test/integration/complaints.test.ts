@@ -160,7 +160,7 @@ describe('createComplaint', () => {
       const r = await create({ category: 'DESIGN' });
       expect(codeOf(r)).toBe('INTERNAL_SERVER_ERROR');
       expect(JSON.stringify(r.errors)).not.toMatch(/clock store down|sla_clocks|insert/);
-      expect(r.errors![0]!.extensions!.requestId).toBeTruthy();
+      expect(r.errors![0]!.extensions!.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect(await db.$count(complaints)).toBe(before);
     } finally {
       await db.execute(sql.raw(`drop trigger fail_clock on sla_clocks`));
@@ -226,7 +226,6 @@ describe('lifecycle', () => {
     expect(codeOf(await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 6 }, agent))).toBe('BAD_USER_INPUT');
     const r = (await step(t, 'recordReturnVisit', { complaintId: c.id, satisfaction: 1, note: '仍然漏水' }, agent)).data.recordReturnVisit.complaint;
     expect(r).toMatchObject({ status: 'REOPENED', reopenCount: 1, returnVisitScore: 1 });
-    expect(r.timeline.at(-1)).toBeDefined();
     expect(r.timeline.some((e: any) => e.type === 'RETURN_VISIT_REOPENED' && e.note === '仍然漏水')).toBe(true);
     // The resolution clock runs again from where it stopped.
     expect(clock(r, 'RESOLUTION').state).toBe('RUNNING');

@@ -210,7 +210,7 @@ describe('masking, confidentiality and scope', () => {
       reason: '回访电话 — return-visit call',
       subjectId: normal,
     });
-    expect(audit.data.auditLog.edges[0].node.requestId).toBeTruthy();
+    expect(audit.data.auditLog.edges[0].node.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(codeOf(await t.gql(REVEAL, { input: { customerId: normal, reason: ' ' } }, 'MANAGER'))).toBe('BAD_USER_INPUT');
     for (const role of ['AGENT', 'HANDLER', 'ANALYST'] as const) {
       expect(codeOf(await t.gql(REVEAL, { input: { customerId: normal, reason: 'because I want to' } }, role)), role).toBe('FORBIDDEN');

@@ -15,7 +15,7 @@ describe('operational HTTP', () => {
     expect(await h.json()).toEqual({ status: 'ok' });
     const r = await t.fetch('/readyz');
     expect(r.status).toBe(200);
-    expect((await r.json()).status).toBe('ready');
+    expect(((await r.json()) as any).status).toBe('ready');
   });
 
   it('exposes Prometheus metrics', async () => {
@@ -51,7 +51,7 @@ describe('operational HTTP', () => {
     const token = await t.token('ANALYST');
     const r = await t.fetch(`/graphql?query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { authorization: `Bearer ${token}` } });
     expect(r.status).toBe(200);
-    expect((await r.json()).data.viewer.role).toBe('ANALYST');
+    expect(((await r.json()) as any).data.viewer.role).toBe('ANALYST');
   });
 
   it('refuses mutations over GET', async () => {
@@ -128,7 +128,7 @@ describe('operational HTTP', () => {
       });
     const legacy = await post('application/json');
     expect(legacy.status).toBe(200);
-    expect((await legacy.json()).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(((await legacy.json()) as any).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const modern = await post('application/graphql-response+json');
     expect(modern.status).toBe(400);
     expect(modern.headers.get('content-type')).toContain('application/graphql-response+json');
@@ -137,7 +137,7 @@ describe('operational HTTP', () => {
   it('returns 404 JSON for unknown routes', async () => {
     const r = await t.fetch('/nope');
     expect(r.status).toBe(404);
-    expect((await r.json()).errors[0].extensions.code).toBe('NOT_FOUND');
+    expect(((await r.json()) as any).errors[0].extensions.code).toBe('NOT_FOUND');
   });
 });
 

@@ -71,7 +71,7 @@ describe('server process', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: '{ projects { totalCount } customers { totalCount } }' }),
     });
-    const body = await r.json();
+    const body = (await r.json()) as { data: { projects: { totalCount: number }; customers: { totalCount: number } } };
     expect(body.data.projects.totalCount).toBe(10);
     expect(body.data.customers.totalCount).toBeGreaterThan(1500);
     child.kill('SIGTERM');
