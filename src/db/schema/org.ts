@@ -7,19 +7,24 @@ const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'dat
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow();
 
 /** 区域公司: a region of the group. */
-export const regions = pgTable('regions', {
-  id: id(),
-  code: text('code').notNull().unique(),
-  name: text('name').notNull(),
-  createdAt: createdAt(),
-});
+export const regions = pgTable(
+  'regions',
+  {
+    id: id(),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    createdAt: createdAt(),
+  },
+  // Codes are unique regardless of case, also under concurrent creates.
+  (t) => [uniqueIndex('regions_code_uq').on(sql`lower(${t.code})`)],
+);
 
 /** 城市公司: a city company; every project belongs to one. */
 export const cityCompanies = pgTable(
   'city_companies',
   {
     id: id(),
-    code: text('code').notNull().unique(),
+    code: text('code').notNull(),
     name: text('name').notNull(),
     city: text('city').notNull(),
     regionId: bigint('region_id', { mode: 'number' })
@@ -27,7 +32,7 @@ export const cityCompanies = pgTable(
       .references(() => regions.id),
     createdAt: createdAt(),
   },
-  (t) => [index('city_companies_region_idx').on(t.regionId)],
+  (t) => [index('city_companies_region_idx').on(t.regionId), uniqueIndex('city_companies_code_uq').on(sql`lower(${t.code})`)],
 );
 
 /** A warranty term for one building component, e.g. waterproofing 5 years. */
@@ -80,7 +85,12 @@ export const staff = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('staff_city_company_idx').on(t.cityCompanyId), index('staff_name_id_idx').on(t.name, t.id)],
+  (t) => [
+    index('staff_city_company_idx').on(t.cityCompanyId),
+    index('staff_name_id_idx').on(t.name, t.id),
+    // Logins are unique regardless of case (the login check compares lower-case).
+    uniqueIndex('staff_login_lower_uq').on(sql`lower(${t.id})`),
+  ],
 );
 
 export { id, createdAt, updatedAt };

@@ -10,7 +10,7 @@ import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, parseStaffId, toGlobalId, toStaffGlobalId } from '../../graphql/global-id.js';
 import type { CityCompanyRow, RegionRow, StaffRow } from '../../graphql/loaders.js';
 import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
-import { idempotencyKey, parseInput, text } from '../../graphql/validate.js';
+import { idempotencyKey, name, parseInput, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
 import type {
@@ -28,17 +28,17 @@ import type {
 } from './org.input.js';
 
 const code = z.string().trim().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1–32 letters, digits, - or _');
-const regionCreate = z.object({ code, name: text(100), idempotencyKey: idempotencyKey.nullish() });
-const regionUpdate = z.object({ id: z.string(), code: code.optional(), name: text(100).optional() });
-const companyCreate = z.object({ code, name: text(100), city: text(50), regionId: z.string(), idempotencyKey: idempotencyKey.nullish() });
-const companyUpdate = z.object({ id: z.string(), code: code.optional(), name: text(100).optional(), city: text(50).optional(), regionId: z.string().optional() });
+const regionCreate = z.object({ code, name: name(100), idempotencyKey: idempotencyKey.nullish() });
+const regionUpdate = z.object({ id: z.string(), code: code.optional(), name: name(100).optional() });
+const companyCreate = z.object({ code, name: name(100), city: text(50), regionId: z.string(), idempotencyKey: idempotencyKey.nullish() });
+const companyUpdate = z.object({ id: z.string(), code: code.optional(), name: name(100).optional(), city: text(50).optional(), regionId: z.string().optional() });
 
 const login = z.string().regex(/^[A-Za-z0-9._@-]{1,100}$/, 'must be 1–100 letters, digits, ., _, @ or -');
 const HANDLER_NEEDS_DEPARTMENT = 'is required for a HANDLER (the department whose complaints they work)';
 const staffCreate = z
   .object({
     login,
-    name: text(50),
+    name: name(50),
     role: z.enum(ROLES),
     department: z.enum(DEPARTMENTS).nullish(),
     cityCompanyId: z.string().nullish(),
@@ -49,7 +49,7 @@ const staffCreate = z
   });
 const staffUpdate = z.object({
   id: z.string(),
-  name: text(50).optional(),
+  name: name(50).optional(),
   role: z.enum(ROLES).optional(),
   department: z.enum(DEPARTMENTS).nullable().optional(),
   cityCompanyId: z.string().nullable().optional(),
@@ -99,7 +99,8 @@ export async function insertStaff(
     .values({ id, ...rest })
     .returning()
     .catch((e) => {
-      if (pgErrorOf(e).constraint === 'staff_pkey') throw AppError.conflict(`A staff member with login ${id} already exists`, { field: 'input.login' });
+      const c = pgErrorOf(e).constraint;
+      if (c === 'staff_pkey' || c === 'staff_login_lower_uq') throw AppError.conflict(`A staff member with login ${id} already exists`, { field: 'input.login' });
       throw e;
     });
   return row!;
@@ -150,7 +151,7 @@ export class OrgService {
 
   async listRegions(filter: RegionFilter | null | undefined, order: OrgUnitOrder | null | undefined, args: PageArgs) {
     const conds: (SQL | undefined)[] = [await this.access.regionCondition(regions.id)];
-    const search = filter?.search?.trim();
+    const search = searchText(filter?.search);
     if (search) conds.push(or(ilike(regions.name, likePattern(search)), ilike(regions.code, likePattern(search))));
     const base = and(...conds);
     const sort = REGION_SORTS[order?.field ?? 'NAME']!;
@@ -167,7 +168,7 @@ export class OrgService {
       conds.push(inArray(cityCompanies.regionId, filter.regionIds.map((g, i) => parseId(g, 'Region', `filter.regionIds.${i}`))));
     }
     if (filter?.cities?.length) conds.push(inArray(cityCompanies.city, filter.cities));
-    const search = filter?.search?.trim();
+    const search = searchText(filter?.search);
     if (search) {
       const p = likePattern(search);
       conds.push(or(ilike(cityCompanies.name, p), ilike(cityCompanies.code, p), ilike(cityCompanies.city, p)));
@@ -307,7 +308,7 @@ export class StaffService {
     if (filter?.departments?.length) conds.push(inArray(staff.department, filter.departments));
     if (filter?.roles?.length) conds.push(inArray(staff.role, filter.roles));
     if (filter?.active != null) conds.push(eq(staff.active, filter.active));
-    const search = filter?.search?.trim();
+    const search = searchText(filter?.search);
     if (search) conds.push(or(ilike(staff.name, likePattern(search)), ilike(staff.id, likePattern(search))));
     const base = and(...conds);
     const sort = STAFF_SORTS[order?.field ?? 'NAME']!;
@@ -404,7 +405,7 @@ async function assertCodeFree(db: DbOrTx, type: 'Region' | 'CityCompany', value:
 /** A concurrent insert of the same code loses on the unique constraint: CONFLICT as well. */
 function rethrowCode(e: unknown, type: 'Region' | 'CityCompany', value: string): never {
   const c = pgErrorOf(e).constraint;
-  if (c === 'regions_code_unique' || c === 'city_companies_code_unique') {
+  if (c === 'regions_code_uq' || c === 'city_companies_code_uq') {
     throw AppError.conflict(`A ${type === 'Region' ? 'region' : 'city company'} with code ${value} already exists`, { field: 'input.code' });
   }
   throw e;
