@@ -108,6 +108,21 @@ describe('regions and city companies', () => {
     expect(own.data.updateRegion.region.code).toBe(second.region.code.toLowerCase());
   });
 
+  it('lets exactly one of two concurrent creates differing only in case win; staff logins likewise', async () => {
+    const code = `Race${unique()}`;
+    const results = await Promise.all([
+      t.gql(CREATE_REGION, { input: { code, name: '竞争区域' } }, 'ADMIN'),
+      t.gql(CREATE_REGION, { input: { code: code.toLowerCase(), name: '竞争区域' } }, 'ADMIN'),
+    ]);
+    expect(results.map((r) => (r.errors ? codeOf(r) : 'OK')).sort()).toEqual(['CONFLICT', 'OK']);
+    const login = `Race.${unique()}`;
+    const staffResults = await Promise.all([
+      t.gql(CREATE_STAFF, { input: { login, name: '甲', role: 'AGENT' } }, 'ADMIN'),
+      t.gql(CREATE_STAFF, { input: { login: login.toLowerCase(), name: '乙', role: 'AGENT' } }, 'ADMIN'),
+    ]);
+    expect(staffResults.map((r) => (r.errors ? codeOf(r) : 'OK')).sort()).toEqual(['CONFLICT', 'OK']);
+  });
+
   it('replays a create with the same idempotency key', async () => {
     const tag = `I${unique()}`;
     const input = { code: `IDEM-${tag}`, name: '幂等区域', idempotencyKey: `key-${tag}` };
