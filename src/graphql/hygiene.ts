@@ -18,15 +18,20 @@ const describe = (field: string): BadText => ({
   message: `${field}: must not contain control characters (such as NUL) or unpaired surrogates; remove them and send plain text`,
 });
 
+/** Longest list accepted in variables (id lists in filters, answers, attachments …). */
+export const MAX_VARIABLE_LIST = 1_000;
+
 /**
  * The first string in GraphQL variables (at any depth) holding a control character,
- * named by its path (`input.name`, `ids.2`); null when all text is clean. Object keys
- * are checked too: they become field names in error messages.
+ * or list longer than {@link MAX_VARIABLE_LIST}, named by its path (`input.name`,
+ * `ids.2`); null when all is clean. Object keys are checked too: they become field
+ * names in error messages. (Literal lists are bounded by the document's token limit.)
  */
 export function findBadTextInVariables(variables: unknown): BadText | null {
   const walk = (v: unknown, path: string): BadText | null => {
     if (typeof v === 'string') return hasBadText(v) ? describe(path) : null;
     if (Array.isArray(v)) {
+      if (v.length > MAX_VARIABLE_LIST) return { field: path, message: `${path}: at most ${MAX_VARIABLE_LIST} items in one list; split the request` };
       for (let i = 0; i < v.length; i++) {
         const hit = walk(v[i], `${path}.${i}`);
         if (hit) return hit;

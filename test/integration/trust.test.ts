@@ -306,6 +306,17 @@ describe('tokens and endpoints (§6)', () => {
   });
 });
 
+describe('viewer', () => {
+  it('tells a UI when the token expires and what the viewer may manage', async () => {
+    const q = '{ viewer { expiresAt can { manageOrganisation manageStaff seePersonalData } } }';
+    const admin = (await t.gql(q, {}, 'ADMIN')).data.viewer;
+    expect(Date.parse(admin.expiresAt)).toBeGreaterThan(Date.now());
+    expect(admin.can).toEqual({ manageOrganisation: true, manageStaff: true, seePersonalData: true });
+    expect((await t.gql(q, {}, 'MANAGER')).data.viewer.can).toEqual({ manageOrganisation: false, manageStaff: true, seePersonalData: false });
+    expect((await t.gql(q, {}, 'AGENT')).data.viewer.can).toEqual({ manageOrganisation: false, manageStaff: false, seePersonalData: false });
+  });
+});
+
 describe('idempotency keys (§7)', () => {
   const CREATE = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }`;
 

@@ -299,6 +299,8 @@ describe('findBadTextInVariables', () => {
     ['in a list', { ids: ['ok', 'b\u0001'] }, 'ids.1'],
     ['in an object key', { input: { 'na\u0000me': 'x' } }, 'input'],
     ['numbers and booleans pass', { n: 1, b: true, z: null }, null],
+    ['a list of 1,000 passes', { ids: Array.from({ length: 1000 }, (_, i) => String(i)) }, null],
+    ['a list of 1,001 is refused', { input: { ids: Array.from({ length: 1001 }, (_, i) => String(i)) } }, 'input.ids'],
   ])('%s', (_what, variables, field) => {
     const hit = findBadTextInVariables(variables);
     if (field === null) expect(hit).toBeNull();

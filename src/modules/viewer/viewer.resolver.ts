@@ -1,5 +1,5 @@
 import { Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
-import { CUSTOMER_WRITERS, PROJECT_WRITERS, READERS, REVEALERS } from '../../auth/access.js';
+import { CUSTOMER_WRITERS, ORG_ADMINS, PROJECT_WRITERS, READERS, REVEALERS, STAFF_WRITERS } from '../../auth/access.js';
 import type { Department, Role } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { RoleEnum } from '../../graphql/enums.js';
@@ -26,6 +26,12 @@ export class ViewerCapabilities {
 
   @Field({ description: 'May read the audit trail.' })
   readAuditLog!: boolean;
+
+  @Field({ description: 'May create and edit regions and city companies (ADMIN).' })
+  manageOrganisation!: boolean;
+
+  @Field({ description: 'May create and edit staff members: ADMIN anyone, MANAGER non-ADMIN staff of city companies fully in its scope.' })
+  manageStaff!: boolean;
 }
 
 @ObjectType({ description: 'The authenticated caller.' })
@@ -44,6 +50,9 @@ export class Viewer {
 
   @Field(() => [ID], { nullable: true, description: 'Scope: IDs of regions, city companies or projects; null for the whole group.' })
   scope!: string[] | null;
+
+  @Field({ description: 'When the bearer token expires; a UI should get a new one before then.' })
+  expiresAt!: Date;
 
   @Field(() => ViewerCapabilities, { description: 'What the viewer may do.' })
   can!: ViewerCapabilities;
@@ -66,6 +75,8 @@ export class ViewerResolver {
         seePersonalData: a.seesPersonalData(),
         seeConfidential: a.seesConfidential(),
         readAuditLog: a.hasRole(['ADMIN']),
+        manageOrganisation: a.hasRole(ORG_ADMINS),
+        manageStaff: a.hasRole(STAFF_WRITERS),
       },
     };
   }
