@@ -462,8 +462,10 @@ export class CustomerService {
 
   private rethrow(e: unknown): never {
     const c = pgErrorOf(e).constraint;
-    if (c === 'customers_phone_uq') throw AppError.conflict('A customer with this phone number already exists', { field: 'input.phone' });
-    if (c === 'customers_id_number_uq') throw AppError.conflict('A customer with this ID number already exists', { field: 'input.idNumber' });
+    // A concurrent write took the value after the check: the check's neutral wording, since
+    // whether the viewer may see that customer is unknown here.
+    if (c === 'customers_phone_uq') throw AppError.conflict('This phone number cannot be used for a new or changed customer; ask a manager to look it up', { field: 'input.phone' });
+    if (c === 'customers_id_number_uq') throw AppError.conflict('This ID number cannot be used for a new or changed customer; ask a manager to look it up', { field: 'input.idNumber' });
     throw e;
   }
 }
