@@ -15,7 +15,7 @@ import { LookupBudget } from './auth/lookup-budget.js';
 import { withDeadline } from './db/deadline.js';
 import { findBadTextInVariables } from './graphql/hygiene.js';
 import { checkDocument, depthLimit, operationCost, RateLimiter, type LimitViolation } from './graphql/limits.js';
-import { setCursorSecret } from './graphql/pagination.js';
+import { Cursors } from './graphql/pagination.js';
 import { getSchema } from './graphql/schema.js';
 import type { SlaRuntime } from './sla/runtime.js';
 import { SlaScheduler } from './sla/scheduler.js';
@@ -123,7 +123,7 @@ const bearerTokenOrEmpty = (h: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exe
 const isLoopback = (addr: string | undefined) => !!addr && (addr === '::1' || addr.startsWith('127.') || addr === '::ffff:127.0.0.1');
 
 /** Builds the HTTP server: GraphQL over HTTP, IDE, health, readiness and metrics. */
-export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget'>): Promise<App> {
+export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'cursors'>): Promise<App> {
   const { config, database, logger } = input;
   const metrics = new client.Registry();
   const alertsFired = new client.Counter({
@@ -156,9 +156,8 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget'>): P
       scheduler.notifyOthers().catch((err) => logger.warn({ err }, 'SLA wake-up NOTIFY failed'));
     },
   };
-  const deps: AppDeps = { ...input, sla, lookupBudget: new LookupBudget(database.db, config.personalLookupsPerMinute) };
+  const deps: AppDeps = { ...input, sla, lookupBudget: new LookupBudget(database.db, config.personalLookupsPerMinute), cursors: new Cursors(config.jwtSecret) };
   const schema = await getSchema();
-  setCursorSecret(config.jwtSecret);
 
   client.collectDefaultMetrics({ register: metrics });
   const httpDuration = new client.Histogram({

@@ -5,6 +5,7 @@ import type { Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import type { Cursors } from './pagination.js';
 import type { SlaRuntime } from '../sla/runtime.js';
 
 /** What every resolver receives, for HTTP and WebSocket alike. */
@@ -23,10 +24,12 @@ export type Context = {
   sla: SlaRuntime;
   /** Budget of exact-value lookups by personal data (phone, name, ID number) for this viewer. */
   lookups: PersonalLookups;
+  /** Pagination cursors, keyed by the server secret. */
+  cursors: Cursors;
 };
 
 /** Long-lived dependencies a context is built from. */
-export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget };
+export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget; cursors: Cursors };
 
 /** A fresh per-request context: new access object and new DataLoaders. */
 export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string): Context {
@@ -44,5 +47,6 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     now: deps.clock ?? (() => new Date()),
     sla: deps.sla,
     lookups: personalLookups(deps.lookupBudget, viewer),
+    cursors: deps.cursors,
   };
 }

@@ -8,71 +8,73 @@ export const MAX_PAGE_SIZE = 200;
 /** Relay pagination arguments. */
 export type PageArgs = { first?: number | null; after?: string | null; last?: number | null; before?: string | null };
 
-type CursorValue = string | number;
+export type CursorValue = string | number;
 /** `id` is the row's key: a bigint id, or a text key (staff logins) for connections keyed by text. */
-type Cursor = { k: string; v: CursorValue; id: number | string };
+export type Cursor = { k: string; v: CursorValue; id: number | string };
 /** Longest text key a cursor may carry. */
 const MAX_TEXT_ID = 200;
 
-let cursorKey = createHash('sha256').update('cx-cursor:unconfigured').digest();
-
-/** Derives the cursor encryption key from the server secret (called once at start-up). */
-export function setCursorSecret(secret: string): void {
-  cursorKey = createHash('sha256').update(`cx-cursor:${secret}`).digest();
-}
-
 /**
- * Opaque keyset cursor over (sort key, id), encrypted (AES-256-GCM): a cursor
- * carries the sort value (e.g. a customer's full name), which masked viewers must
- * not read, and a forged cursor must not probe the data. The IV is derived from
- * the content so equal pages get equal cursors (cacheable GET requests).
+ * Opaque keyset cursors over (sort key, id), encrypted (AES-256-GCM) with a key derived
+ * from the server secret: a cursor carries the sort value (e.g. a customer's full name),
+ * which masked viewers must not read, and a forged cursor must not probe the data. The
+ * IV is derived from the content so equal pages get equal cursors (cacheable GET
+ * requests). Cursors survive restarts as long as the secret stays the same.
  */
-export function encodeCursor(orderKey: string, value: CursorValue | Date, id: number | string): string {
-  const v = value instanceof Date ? value.toISOString() : value;
-  const plain = Buffer.from(JSON.stringify([orderKey, v, id]));
-  const iv = createHmac('sha256', cursorKey).update(plain).digest().subarray(0, 12);
-  const cipher = createCipheriv('aes-256-gcm', cursorKey, iv);
-  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
-}
+export class Cursors {
+  private readonly key: Buffer;
 
-function decrypt(cursor: string): string | null {
-  try {
-    const raw = Buffer.from(cursor, 'base64url');
-    if (raw.length < 29 || raw.length > 2048) return null;
-    const decipher = createDecipheriv('aes-256-gcm', cursorKey, raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-  } catch {
-    return null;
+  constructor(secret: string) {
+    this.key = createHash('sha256').update(`cx-cursor:${secret}`).digest();
   }
-}
 
-function decodeCursor(cursor: string, field: 'after' | 'before', orderKey: string): Cursor {
-  try {
-    const text = typeof cursor === 'string' ? decrypt(cursor) : null;
-    if (text === null) throw new Error('not ours');
-    const parsed: unknown = JSON.parse(text);
-    const idOk = (id: unknown) => Number.isSafeInteger(id) || (typeof id === 'string' && id.length > 0 && id.length <= MAX_TEXT_ID);
-    if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[0] === 'string' && idOk(parsed[2])) {
-      const [k, v, id] = parsed as [string, CursorValue, number | string];
-      if (typeof v !== 'string' && typeof v !== 'number') throw new Error('bad value');
-      if (k !== orderKey) {
-        throw AppError.badInput(field, `cursor was made for ordering ${k}, not ${orderKey}; start again without a cursor`);
-      }
-      return { k, v, id };
+  encode(orderKey: string, value: CursorValue | Date, id: number | string): string {
+    const v = value instanceof Date ? value.toISOString() : value;
+    const plain = Buffer.from(JSON.stringify([orderKey, v, id]));
+    const iv = createHmac('sha256', this.key).update(plain).digest().subarray(0, 12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  }
+
+  private decrypt(cursor: string): string | null {
+    try {
+      const raw = Buffer.from(cursor, 'base64url');
+      if (raw.length < 29 || raw.length > 2048) return null;
+      const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
     }
-  } catch (e) {
-    if (e instanceof AppError) throw e;
   }
-  throw AppError.badInput(field, 'is not a valid cursor from this connection');
+
+  /** The cursor's content, or BAD_USER_INPUT naming `field` when it is not one of ours for `orderKey`. */
+  decode(cursor: string, field: string, orderKey: string): Cursor {
+    try {
+      const text = typeof cursor === 'string' ? this.decrypt(cursor) : null;
+      if (text === null) throw new Error('not ours');
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.length === 3 && typeof parsed[0] === 'string' && (Number.isSafeInteger(parsed[2]) || typeof parsed[2] === 'string')) {
+        const [k, v, id] = parsed as [string, CursorValue, number | string];
+        if (typeof v !== 'string' && typeof v !== 'number') throw new Error('bad value');
+        if (k !== orderKey) {
+          throw AppError.badInput(field, `cursor was made for ordering ${k}, not ${orderKey}; start again without a cursor`);
+        }
+        return { k, v, id };
+      }
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+    }
+    throw AppError.badInput(field, 'is not a valid cursor from this connection');
+  }
 }
 
 /** Validated page request: direction, size and decoded cursor. */
 export type PageRequest = { backward: boolean; limit: number; cursor: Cursor | null; hasCursor: boolean };
 
 /** Validates Relay arguments: one direction, sizes 1..200 (default 20). */
-export function pageRequest(args: PageArgs, orderKey: string): PageRequest {
+export function pageRequest(cursors: Cursors, args: PageArgs, orderKey: string): PageRequest {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw AppError.badInput('first', 'use either first/after or last/before, not both');
   if (after != null && before != null) throw AppError.badInput('after', 'use either after or before, not both');
@@ -84,7 +86,7 @@ export function pageRequest(args: PageArgs, orderKey: string): PageRequest {
   if (!Number.isInteger(size) || size < 0) throw AppError.badInput(field, 'must be a non-negative integer');
   if (size > MAX_PAGE_SIZE) throw AppError.badInput(field, `must be at most ${MAX_PAGE_SIZE}`, { max: MAX_PAGE_SIZE });
   const raw = backward ? before : after;
-  const cursor = raw != null ? decodeCursor(raw, backward ? 'before' : 'after', orderKey) : null;
+  const cursor = raw != null ? cursors.decode(raw, backward ? 'before' : 'after', orderKey) : null;
   return { backward, limit: size, cursor, hasCursor: raw != null };
 }
 

@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { bigint, PgDialect, pgTable, text } from 'drizzle-orm/pg-core';
 import { AppError } from '../../src/graphql/errors.js';
 import {
+  Cursors,
   DEFAULT_PAGE_SIZE,
-  encodeCursor,
   keyset,
   MAX_PAGE_SIZE,
   pageOf,
-  pageRequest,
+  pageRequest as pageRequestWith,
   type PageArgs,
   type PageRequest,
 } from '../../src/graphql/pagination.js';
+
+const cursors = new Cursors('unit-test-secret-unit-test-secret-0123');
+const encodeCursor = (k: string, v: string | number | Date, id: number | string) => cursors.encode(k, v, id);
+const pageRequest = (args: PageArgs, orderKey: string) => pageRequestWith(cursors, args, orderKey);
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
@@ -212,5 +216,14 @@ describe('keyset (light)', () => {
     expect(where.sql).toContain('as text');
     expect(where.params).toEqual(['张三', 5]);
     for (const o of ks.orderBy) expect(dialect.sqlToQuery(o).sql).toMatch(new RegExp(`${dir}$`));
+  });
+});
+
+describe('Cursors: keyed by the server secret', () => {
+  it('a cursor from a server with another secret is not valid here, one from the same secret is (restarts)', () => {
+    const other = new Cursors('another-secret-another-secret-0123456');
+    const again = new Cursors('unit-test-secret-unit-test-secret-0123');
+    expect(() => pageRequest({ after: other.encode('NAME', 'x', 1) }, 'NAME')).toThrow(AppError);
+    expect(pageRequest({ after: again.encode('NAME', 'x', 1) }, 'NAME').cursor).toEqual({ k: 'NAME', v: 'x', id: 1 });
   });
 });

@@ -2,7 +2,7 @@ import { and, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { auditLog } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
-import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagination.js';
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
@@ -45,7 +45,7 @@ export type AuditFilterData = {
 
 /** Newest-first page of the audit trail. */
 export async function listAudit(ctx: Context, filter: AuditFilterData | null | undefined, args: PageArgs) {
-  const req = pageRequest(args, 'AT');
+  const req = pageRequest(ctx.cursors, args, 'AT');
   const conds: (SQL | undefined)[] = [
     filter?.subjectIds?.length ? inArray(auditLog.subjectId, filter.subjectIds) : undefined,
     filter?.actorIds?.length ? inArray(auditLog.actorId, filter.actorIds) : undefined,
@@ -62,7 +62,7 @@ export async function listAudit(ctx: Context, filter: AuditFilterData | null | u
     .orderBy(...ks.orderBy)
     .limit(ks.limit);
   return {
-    ...pageOf(rows, req, (r) => encodeCursor('AT', r.id, r.id)),
+    ...pageOf(rows, req, (r) => ctx.cursors.encode('AT', r.id, r.id)),
     count: async () => (await ctx.db.$count(auditLog, base)),
   };
 }

@@ -18,7 +18,7 @@ import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPA
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
-import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
@@ -99,7 +99,7 @@ export class ComplaintService {
   ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const descending = (order?.direction ?? 'DESC') === 'DESC';
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const base = and(
       await this.access.complaintCondition(),
       ...this.filterConditions(filter ?? {}),
@@ -115,7 +115,7 @@ export class ComplaintService {
       .limit(ks.limit);
     for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
-    return { ...pageOf(rows, req, (r) => encodeCursor(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
+    return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
   }
 
   /**
@@ -124,7 +124,7 @@ export class ComplaintService {
    */
   async pagesFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: ComplaintFilter | null | undefined, order: ComplaintOrder | null | undefined, args: PageArgs) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const column = complaints[parent];
     const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), inArray(column, parentIds));
     const { rank, where, limit } = partitionedRank(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC', column);
@@ -136,7 +136,7 @@ export class ComplaintService {
     const rows = await this.ctx.db.select().from(page).where(lte(page._rn, limit));
     for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
-    return pagesByParent<ComplaintRow>(rows, req, (r) => encodeCursor(sort.key, value(r), r.id));
+    return pagesByParent<ComplaintRow>(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id));
   }
 
   /** `totalCount` of a nested `complaints` connection for many parents, in one statement. */

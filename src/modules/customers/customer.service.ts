@@ -14,7 +14,7 @@ import type { Context } from '../../graphql/context.js';
 import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow } from '../../graphql/loaders.js';
-import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, idempotencyKey, idNumber, localDate, name, parseInput, phone, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
@@ -181,12 +181,12 @@ export class CustomerService {
 
   private cursorOf(sortKey: string) {
     return (r: CustomerRow) =>
-      encodeCursor(sortKey, sortKey === 'NAME' ? r.name : sortKey === 'NAME_MASKED' ? ([...r.name][0] ?? '') : r.createdAt, r.id);
+      this.ctx.cursors.encode(sortKey, sortKey === 'NAME' ? r.name : sortKey === 'NAME_MASKED' ? ([...r.name][0] ?? '') : r.createdAt, r.id);
   }
 
   async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs) {
     const sort = this.sortFor(order);
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const base = and(...(await this.conditions(filter)));
     const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
     const rows = await this.ctx.db.select().from(customers).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
@@ -212,7 +212,7 @@ export class CustomerService {
   /** Pages of `Project.customers` for many projects in one statement (see graphql/nested.ts). */
   async pagesForProjects(projectIds: number[], filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs) {
     const sort = this.sortFor(order);
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const links = this.links(projectIds);
     const { rank, where, limit } = partitionedRank(req, sort, customers.id, order?.direction === 'DESC', sql`${links.pid}`);
     const page = this.ctx.db

@@ -9,7 +9,7 @@ import type { Context } from '../../graphql/context.js';
 import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, parseStaffId, toGlobalId, toStaffGlobalId } from '../../graphql/global-id.js';
 import type { CityCompanyRow, RegionRow, StaffRow } from '../../graphql/loaders.js';
-import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { idempotencyKey, name, parseInput, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
@@ -155,11 +155,11 @@ export class OrgService {
     if (search) conds.push(or(ilike(regions.name, likePattern(search)), ilike(regions.code, likePattern(search))));
     const base = and(...conds);
     const sort = REGION_SORTS[order?.field ?? 'NAME']!;
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const ks = keyset(req, sort, regions.id, order?.direction === 'DESC');
     const rows = await this.ctx.db.select().from(regions).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
     for (const r of rows) this.ctx.loaders.region.prime(r.id, r);
-    return { ...pageOf(rows, req, (r) => encodeCursor(sort.key, orgSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(regions, base) };
+    return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, orgSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(regions, base) };
   }
 
   async listCityCompanies(filter: CityCompanyFilter | null | undefined, order: OrgUnitOrder | null | undefined, args: PageArgs) {
@@ -175,11 +175,11 @@ export class OrgService {
     }
     const base = and(...conds);
     const sort = COMPANY_SORTS[order?.field ?? 'NAME']!;
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const ks = keyset(req, sort, cityCompanies.id, order?.direction === 'DESC');
     const rows = await this.ctx.db.select().from(cityCompanies).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
     for (const r of rows) this.ctx.loaders.cityCompany.prime(r.id, r);
-    return { ...pageOf(rows, req, (r) => encodeCursor(sort.key, orgSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(cityCompanies, base) };
+    return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, orgSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(cityCompanies, base) };
   }
 
   async createRegion(input: CreateRegionInput): Promise<RegionRow> {
@@ -312,11 +312,11 @@ export class StaffService {
     if (search) conds.push(or(ilike(staff.name, likePattern(search)), ilike(staff.id, likePattern(search))));
     const base = and(...conds);
     const sort = STAFF_SORTS[order?.field ?? 'NAME']!;
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const ks = keyset(req, sort, staff.id, order?.direction === 'DESC', 'text');
     const rows = await this.ctx.db.select().from(staff).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
     for (const r of rows) this.ctx.loaders.staff.prime(r.id, r);
-    return { ...pageOf(rows, req, (r) => encodeCursor(sort.key, staffSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(staff, base) };
+    return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, staffSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(staff, base) };
   }
 
   async create(input: CreateStaffInput): Promise<StaffRow> {

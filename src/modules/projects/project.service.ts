@@ -9,7 +9,7 @@ import type { Context } from '../../graphql/context.js';
 import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { ProjectRow } from '../../graphql/loaders.js';
-import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { idempotencyKey, localDate, name, parseInput, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import type { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
@@ -58,7 +58,7 @@ export class ProjectService {
   async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs) {
     const sort = SORTS[order?.field ?? 'NAME']!;
     const descending = order?.direction === 'DESC';
-    const req = pageRequest(args, sort.key);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
     const conds: (SQL | undefined)[] = [await this.ctx.access.projectCondition(projects.id)];
     const search = searchText(filter?.search);
     if (search) {
@@ -81,7 +81,7 @@ export class ProjectService {
     const rows = await this.ctx.db.select().from(projects).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
     for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
     return {
-      ...pageOf(rows, req, (r) => encodeCursor(sort.key, sortValue(r, sort.key), r.id)),
+      ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, sortValue(r, sort.key), r.id)),
       count: () => this.ctx.db.$count(projects, base),
     };
   }

@@ -6,7 +6,7 @@ import { COMPLAINT_CATEGORIES, COMPLAINT_KINDS, SEVERITIES, SLA_CLOCKS } from '.
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
-import { encodeCursor, keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagination.js';
 import { localDate, parseInput, text } from '../../graphql/validate.js';
 import { datesBetween } from '../../sla/defaults.js';
 import { DurationError, parseSlaDuration } from '../../sla/duration.js';
@@ -85,7 +85,7 @@ export class SlaService {
   }
 
   async listAlerts(filter: SlaAlertFilter | null | undefined, args: PageArgs) {
-    const req = pageRequest(args, 'FIRED');
+    const req = pageRequest(this.ctx.cursors, args, 'FIRED');
     const f = filter ?? {};
     const conds: (SQL | undefined)[] = [
       await this.visibility(),
@@ -101,7 +101,7 @@ export class SlaService {
     const base = and(...conds);
     const ks = keyset(req, { key: 'FIRED', column: slaAlerts.id, cast: 'bigint' }, slaAlerts.id, true);
     const rows = await this.ctx.db.select().from(slaAlerts).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
-    return { ...pageOf(rows, req, (r) => encodeCursor('FIRED', r.id, r.id)), count: () => this.ctx.db.$count(slaAlerts, base) };
+    return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode('FIRED', r.id, r.id)), count: () => this.ctx.db.$count(slaAlerts, base) };
   }
 
   async acknowledge(gid: string) {
