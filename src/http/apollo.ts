@@ -1,0 +1,77 @@
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Config } from '../config.js';
+import type { Context } from '../graphql/context.js';
+import { AppError, formatError } from '../graphql/errors.js';
+import { depthLimit, operationCost } from '../graphql/limits.js';
+import type { Metrics } from '../metrics.js';
+
+/** Logs internal errors (never sent to clients), counts errors by code, adds the request id to internal ones. */
+function errorPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const e of errors) {
+            const original = unwrapResolverError(e);
+            if (original instanceof GraphQLError && !(original instanceof AppError) && e.extensions?.code) continue;
+            if (original instanceof AppError) continue;
+            contextValue.logger.error({ err: original, path: e.path }, 'internal error');
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+          response.body.singleResult.errors = response.body.singleResult.errors.map((e) => {
+            const code = String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
+            metrics.graphqlErrors.inc({ code });
+            return code === 'INTERNAL_SERVER_ERROR' ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } } : e;
+          });
+        },
+      };
+    },
+  };
+}
+
+/** Refuses operations over MAX_QUERY_COST before they run (QUERY_TOO_COMPLEX, a client error). */
+function costPlugin(config: Config): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request, schema }) {
+          if (!operation) return;
+          const cost = operationCost(schema, document, operation, request.variables ?? {}, { stopAbove: config.maxQueryCost });
+          if (cost > config.maxQueryCost) {
+            throw new AppError(
+              'QUERY_TOO_COMPLEX',
+              `Estimated query cost exceeds the maximum of ${config.maxQueryCost}; ask for smaller pages or fewer nested connections`,
+              // Counting stops past the maximum: `cost` is a lower bound. A client error: 400.
+              { cost, maxCost: config.maxQueryCost, http: { status: 400 } },
+            );
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The started Apollo server that executes GraphQL over HTTP. */
+export async function createApollo(schema: GraphQLSchema, config: Config, metrics: Metrics): Promise<ApolloServer<Context>> {
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo, then closes the database.
+    stopOnTerminationSignals: false,
+    // Bearer tokens (not cookies) authenticate, so cross-site requests carry no credentials:
+    // CSRF prevention would only block cacheable GET requests from BI tools.
+    csrfPrevention: false,
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    parseOptions: { maxTokens: config.documentLimits.maxTokens },
+    plugins: [ApolloServerPluginLandingPageDisabled(), errorPlugin(metrics), costPlugin(config)],
+  });
+  await apollo.start();
+  return apollo;
+}

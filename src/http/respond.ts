@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An HTTP-level refusal (before GraphQL): status, code and message, optional headers. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Reads a request body up to `limit` bytes (413 beyond). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Whether the client prefers `application/graphql-response+json` over `application/json`
+ * (GraphQL over HTTP): the higher quality wins, then the earlier entry.
+ */
+export function prefersGraphqlResponseJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let gr: { q: number; i: number } | null = null;
+  let json: { q: number; i: number } | null = null;
+  accept.split(',').forEach((part, i) => {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const qp = params.find((p) => p.startsWith('q='));
+    const q = qp ? Number(qp.slice(2)) : 1;
+    if (!(q > 0)) return;
+    if (type === 'application/graphql-response+json') gr ??= { q, i };
+    else if (type === 'application/json' || type === 'application/*' || type === '*/*') {
+      if (!json || q > json.q) json = { q, i };
+    }
+  });
+  if (!gr) return false;
+  const g: { q: number; i: number } = gr;
+  const j = json as { q: number; i: number } | null;
+  return !j || g.q > j.q || (g.q === j.q && g.i < j.i);
+}
+
+/**
+ * Sends a request error the way the GraphQL pipeline would: 400 under
+ * `application/graphql-response+json`, 200 under the legacy `application/json`.
+ */
+export function sendRequestError(req: IncomingMessage, res: ServerResponse, error: { message: string; extensions: Record<string, unknown> }) {
+  const modern = prefersGraphqlResponseJson(req.headers.accept);
+  const text = JSON.stringify({ errors: [error] });
+  res.writeHead(modern ? 400 : 200, {
+    'content-type': `${modern ? 'application/graphql-response+json' : 'application/json'}; charset=utf-8`,
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** The token of an `Authorization: Bearer …` header, or ''. */
+export const bearerTokenOrEmpty = (h: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(h ?? '')?.[1] ?? '';
+
+/** Whether a peer address is this machine. */
+export const isLoopback = (addr: string | undefined) => !!addr && (addr === '::1' || addr.startsWith('127.') || addr === '::ffff:127.0.0.1');

@@ -1,0 +1,48 @@
+import client from 'prom-client';
+import type { Database } from './db/client.js';
+
+/** The Prometheus registry of one app instance and the metrics its parts record. */
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Creates the registry: Node runtime, HTTP, GraphQL errors, SQL statements, SLA alerts. */
+export function createMetrics(database: Database) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  new client.Counter({
+    name: 'db_statements_total',
+    help: 'SQL statements sent through drizzle',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(database.stats.queries);
+    },
+  });
+  return {
+    registry,
+    httpDuration: new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route and status',
+      labelNames: ['route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    graphqlErrors: new client.Counter({
+      name: 'graphql_errors_total',
+      help: 'GraphQL errors returned, by code',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    alertsFired: new client.Counter({
+      name: 'sla_alerts_fired_total',
+      help: 'SLA alerts fired by this instance, by level',
+      labelNames: ['level'] as const,
+      registers: [registry],
+    }),
+    alertLateness: new client.Histogram({
+      name: 'sla_alert_lateness_seconds',
+      help: 'Time from an alert’s moment to its firing',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300, 3600],
+      registers: [registry],
+    }),
+  };
+}
