@@ -56,7 +56,17 @@ export function idePage(token: string | null): string {
 <script src="/ide/react-dom.js"></script>
 <script src="/ide/graphiql.js"></script>
 <script>
-  const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+  // Until a token is pasted over the placeholder, send no Authorization header: the
+  // placeholder would make every request a 401, the schema introspection included
+  // (no docs, no autocompletion), while anonymous introspection is allowed.
+  const send = GraphiQL.createFetcher({ url: '/graphql' });
+  const fetcher = (params, opts) => {
+    const headers = { ...(opts && opts.headers) };
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === 'authorization' && String(headers[name]).includes('<')) delete headers[name];
+    }
+    return send(params, { ...opts, headers });
+  };
   ReactDOM.createRoot(document.getElementById('ide')).render(
     React.createElement(GraphiQL, {
       fetcher,
