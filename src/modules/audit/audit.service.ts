@@ -47,6 +47,9 @@ export type AuditFilterData = {
 export async function listAudit(ctx: Context, filter: AuditFilterData | null | undefined, args: PageArgs) {
   const req = pageRequest(ctx.cursors, args, 'AT');
   const conds: (SQL | undefined)[] = [
+    // A scoped token sees the entries of its projects only (entries without a project,
+    // such as organisation changes, need the whole group).
+    await ctx.access.projectCondition(auditLog.projectId),
     filter?.subjectIds?.length ? inArray(auditLog.subjectId, filter.subjectIds) : undefined,
     filter?.actorIds?.length ? inArray(auditLog.actorId, filter.actorIds) : undefined,
     filter?.actions?.length ? inArray(auditLog.action, filter.actions) : undefined,

@@ -68,7 +68,9 @@ export class NodeResolver {
       case 'AuditEntry': {
         if (!access.hasRole(['ADMIN'])) return null;
         const [row] = await ctx.db.select().from(auditLog).where(eq(auditLog.id, d.id));
-        return row ? AuditEntry.from(row) : null;
+        if (!row) return null;
+        const s = await access.scope();
+        return s.all || (row.projectId !== null && s.projectIds.includes(row.projectId)) ? AuditEntry.from(row) : null;
       }
       default:
         return null;
