@@ -106,6 +106,18 @@ const schema = z
     SLA_LATE_AFTER_MS: z.coerce.number().int().min(0).default(5_000),
     /** Clocks handled per scheduler transaction. */
     SLA_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** Longest time an instance waits before looking at the event log without a notification. */
+    EVENTS_POLL_MS: z.coerce.number().int().min(50).default(5_000),
+    /** Days events are kept for resuming subscriptions; older cursors are refused. */
+    EVENT_RETENTION_DAYS: z.coerce.number().min(0.001).default(30),
+    /** Events one subscription may have waiting before its connection counts as stuck (closed with 4413). */
+    EVENT_STREAM_BUFFER: z.coerce.number().int().min(1).default(1_000),
+    /** Subscriptions one WebSocket connection may hold. */
+    WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
+    /** WebSocket connections one token subject may hold on one instance. */
+    WS_MAX_CONNECTIONS_PER_SUBJECT: z.coerce.number().int().min(1).default(10),
+    /** Interval of WebSocket keep-alive pings; a connection that misses a pong is closed. */
+    WS_KEEPALIVE_MS: z.coerce.number().int().min(100).default(12_000),
     /** Grace period for in-flight requests on SIGTERM, in milliseconds. */
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
   });
@@ -166,6 +178,12 @@ export type Config = {
   segmentBreakInMonths: number;
   segmentVeteranMonths: number;
   shutdownGraceMs: number;
+  eventsPollMs: number;
+  eventRetentionMs: number;
+  eventStreamBuffer: number;
+  wsMaxSubscriptionsPerConnection: number;
+  wsMaxConnectionsPerSubject: number;
+  wsKeepAliveMs: number;
   businessTimeZone: string;
   workingHours: { start: string; end: string };
   slaScheduler: boolean;
@@ -228,6 +246,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     segmentBreakInMonths: e.SEGMENT_BREAK_IN_MONTHS,
     segmentVeteranMonths: e.SEGMENT_VETERAN_MONTHS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    eventsPollMs: e.EVENTS_POLL_MS,
+    eventRetentionMs: Math.round(e.EVENT_RETENTION_DAYS * 86_400_000),
+    eventStreamBuffer: e.EVENT_STREAM_BUFFER,
+    wsMaxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    wsMaxConnectionsPerSubject: e.WS_MAX_CONNECTIONS_PER_SUBJECT,
+    wsKeepAliveMs: e.WS_KEEPALIVE_MS,
     businessTimeZone: e.BUSINESS_TIME_ZONE,
     workingHours: { start: e.WORKING_HOURS.slice(0, 5), end: e.WORKING_HOURS.slice(6) },
     slaScheduler: e.SLA_SCHEDULER === 'on',

@@ -10,6 +10,9 @@ import { createApollo } from './http/apollo.js';
 import { createGraphqlHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/router.js';
 import { createMetrics } from './metrics.js';
+import { EventHub } from './events/hub.js';
+import { EventRetention } from './events/retention.js';
+import { createSocketServer } from './realtime/socket-server.js';
 import type { SlaRuntime } from './sla/runtime.js';
 import { SlaScheduler } from './sla/scheduler.js';
 import { CalendarStore } from './sla/store.js';
@@ -25,13 +28,17 @@ export type App = {
   /** This instance's SLA alert scheduler (started by `listen` when SLA_SCHEDULER=on). */
   scheduler: SlaScheduler;
   sla: SlaRuntime;
+  /** This instance's fan-out of the event log to subscribers. */
+  events: EventHub;
+  /** Deletes events older than the retention. */
+  retention: EventRetention;
 };
 
 /**
  * Wires one API instance: metrics, the SLA runtime and scheduler, the per-request
  * dependencies, Apollo and the HTTP server (src/http/). Starts nothing until `listen`.
  */
-export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'cursors'>): Promise<App> {
+export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'cursors' | 'events'>): Promise<App> {
   const { config, database, logger } = input;
   const metrics = createMetrics(database);
   const scheduler = new SlaScheduler(database, {
@@ -52,32 +59,49 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
       scheduler.notifyOthers().catch((err) => logger.warn({ err }, 'SLA wake-up NOTIFY failed'));
     },
   };
+  const events = new EventHub(database, {
+    logger: logger.child({ component: 'events' }),
+    pollMs: config.eventsPollMs,
+    streamCapacity: config.eventStreamBuffer,
+    batchSize: 500,
+  });
+  const retention = new EventRetention(events.log, { retentionMs: config.eventRetentionMs, logger, now: input.clock ?? (() => new Date()) });
   const deps: AppDeps = {
     ...input,
+    events,
     sla,
     lookupBudget: new LookupBudget(database.db, config.personalLookupsPerMinute),
     cursors: new Cursors(config.jwtSecret),
   };
-  const apollo = await createApollo(await getSchema(), config, metrics);
+  const schema = await getSchema();
+  const apollo = await createApollo(schema, config, metrics);
   const http = createHttpServer({ config, database, logger, metrics, graphql: createGraphqlHandler({ config, deps, apollo, metrics }) });
   const { server } = http;
+  const sockets = createSocketServer({ server, schema, config, deps, logger, registry: metrics.registry });
 
   return {
     server,
     metrics: metrics.registry,
     scheduler,
     sla,
+    events,
+    retention,
     async listen(port = config.port, host = config.host) {
       const bound = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
       });
+      await events.start();
+      retention.start();
       if (config.slaScheduler) await scheduler.start();
       return bound;
     },
     async close() {
       http.startClosing();
       await scheduler.stop();
+      await sockets.close();
+      await events.stop();
+      await retention.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + config.shutdownGraceMs;

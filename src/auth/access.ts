@@ -18,6 +18,8 @@ export type ProjectScope =
 
 /** Roles that may read data through queries (SUBSCRIBER only subscribes). */
 export const READERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST'];
+/** Roles that may subscribe to event streams: the readers and SUBSCRIBER service accounts. */
+export const STREAM_READERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER', 'ANALYST', 'SUBSCRIBER'];
 /** Roles that create and edit customers and their units. */
 export const CUSTOMER_WRITERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT'];
 /** Roles that create and edit projects. */

@@ -25,6 +25,11 @@ export interface Database {
   readonly stats: { queries: number };
   /** Throws unless the database answers. */
   ping(): Promise<void>;
+  /**
+   * LISTENs on a channel (on PostgreSQL over the driver's one dedicated listening
+   * connection; on PGlite in-process); resolves to a function that stops listening.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Applies pending migrations from `migrations/`, serialised across instances. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -68,6 +73,12 @@ export function wrapPglite(client: PGlite): Database {
       // One connection in this process: a ping waits for the statement running before it.
       await within(2_000, client.query('select 1'));
     },
+    async listen(channel, onNotify) {
+      const stop = await client.listen(channel, onNotify);
+      return async () => {
+        if (!client.closed) await stop();
+      };
+    },
     async migrate() {
       await migratePglite(db as never, { migrationsFolder: migrationsFolder() });
     },
@@ -103,6 +114,10 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
     kind: 'postgres',
     stats,
     sql: client,
+    async listen(channel, onNotify) {
+      const sub = await client.listen(channel, (payload) => onNotify(payload ?? ''));
+      return () => sub.unlisten();
+    },
     async ping() {
       pinger ??= postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'cx-graphql-api:ping', statement_timeout: 2_000 } });
       await within(2_000, pinger`select 1`);

@@ -6,6 +6,8 @@ import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Cursors } from './pagination.js';
+import type { EventHub } from '../events/hub.js';
+import type { StoredEvent } from '../events/log.js';
 import type { SlaRuntime } from '../sla/runtime.js';
 
 /** What every resolver receives, for HTTP and WebSocket alike. */
@@ -26,10 +28,14 @@ export type Context = {
   lookups: PersonalLookups;
   /** Pagination cursors, keyed by the server secret. */
   cursors: Cursors;
+  /** This instance's fan-out of the event log (subscriptions). */
+  events: EventHub;
+  /** For WebSocket operations: what the transport does when a subscriber cannot keep up. */
+  transport?: { onOverflow(): void; onDeliver(e: StoredEvent): void };
 };
 
 /** Long-lived dependencies a context is built from. */
-export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget; cursors: Cursors };
+export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget; cursors: Cursors; events: EventHub };
 
 /** A fresh per-request context: new access object and new DataLoaders. */
 export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string): Context {
@@ -48,5 +54,6 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     sla: deps.sla,
     lookups: personalLookups(deps.lookupBudget, viewer),
     cursors: deps.cursors,
+    events: deps.events,
   };
 }

@@ -59,7 +59,8 @@ export function idePage(token: string | null): string {
   // Until a token is pasted over the placeholder, send no Authorization header: the
   // placeholder would make every request a 401, the schema introspection included
   // (no docs, no autocompletion), while anonymous introspection is allowed.
-  const send = GraphiQL.createFetcher({ url: '/graphql' });
+  // Subscriptions go over graphql-ws on the same path; the headers become connection_init params.
+  const send = GraphiQL.createFetcher({ url: '/graphql', subscriptionUrl: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql' });
   const fetcher = (params, opts) => {
     const headers = { ...(opts && opts.headers) };
     for (const name of Object.keys(headers)) {

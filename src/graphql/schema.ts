@@ -17,6 +17,7 @@ import {
   SlaClockResolver,
 } from '../modules/complaints/complaint.resolver.js';
 import { SlaResolver } from '../modules/sla/sla.resolver.js';
+import { ComplaintSubscriptionResolver } from '../modules/complaints/complaint.subscription.js';
 import type { Context } from './context.js';
 import { DateTimeScalar } from './scalars.js';
 
@@ -54,9 +55,20 @@ export function getSchema(): Promise<GraphQLSchema> {
       SlaClockResolver,
       SlaAlertFieldsResolver,
       SlaResolver,
+      ComplaintSubscriptionResolver,
     ],
     authChecker,
     authMode: 'error',
+    // Subscriptions read the durable event log through their own `subscribe` functions
+    // (src/events); type-graphql's topic PubSub is never used, and an in-memory bus must not be.
+    pubSub: {
+      publish() {
+        throw new Error('publish: subscriptions read the event log (src/events), not topics');
+      },
+      subscribe() {
+        throw new Error('subscribe: subscriptions read the event log (src/events), not topics');
+      },
+    },
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
   }).then((schema) => {

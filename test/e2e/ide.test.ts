@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { complaintFixture } from '../helpers/complaints.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -136,6 +137,26 @@ describe.skipIf(!hasChromium)(
       const shown = JSON.parse(await result.evaluate((el: any) => el.CodeMirror.getValue()));
       expect(shown.errors).toBeUndefined();
       expect(shown.data.viewer).toMatchObject({ id: expect.any(String), role: 'ADMIN' });
+
+      // A subscription, over graphql-ws with the pasted token: a complaint created meanwhile appears.
+      const fx = await complaintFixture(t);
+      const subscription = `subscription { complaintCreated(filter: { projectIds: ["${fx.project.id}"] }) { cursor complaint { number } } }`;
+      await replaceEditorText(page, '.graphiql-query-editor', subscription);
+      await expect
+        .poll(() => page.locator('.graphiql-query-editor .CodeMirror').evaluate((el: any) => el.CodeMirror.documentAST?.loc?.source.body))
+        .toBe(subscription);
+      const streams = t.app.events.size;
+      const socket = page.waitForEvent('websocket');
+      await page.locator('.graphiql-execute-button').click();
+      expect((await socket).url()).toBe(`${t.url.replace('http', 'ws')}/graphql`);
+      await expect.poll(() => t.app.events.size, { timeout: WAIT }).toBeGreaterThan(streams);
+      const created = await t.gql(
+        `mutation($input: CreateComplaintInput!) { createComplaint(input: $input) { complaint { number } } }`,
+        { input: { customerId: fx.customerId, projectId: fx.project.id, kind: 'REPAIR', category: 'ENGINEERING_QUALITY', channel: 'HOTLINE_400', description: '厨房水管漏水' } },
+        'ADMIN',
+      );
+      const number = created.data.createComplaint.complaint.number as string;
+      await expect.poll(() => result.innerText(), { timeout: WAIT }).toContain(number);
 
       // Nothing fetched from anywhere but this server, and a quiet console.
       expect(requests).toContain(`${t.url}/ide/graphiql.js`);

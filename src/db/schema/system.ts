@@ -1,14 +1,19 @@
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, uniqueIndex, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { createdAt } from './org.js';
 
 /**
- * Append-only domain event log. The `id` is the subscription cursor; events are
- * fanned out to instances with LISTEN/NOTIFY and replayed from here.
+ * Append-only domain event log, written in the same transaction as the change. `id`
+ * is the insertion order, which is not the commit order of concurrent transactions;
+ * `seq` is: a sequencer stamps committed events one batch at a time (src/events/log.ts),
+ * and subscriptions read and resume by `seq`.
  */
 export const domainEvents = pgTable(
   'domain_events',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    /** Commit-order sequence, contiguous from 1; null until the sequencer has seen the event. */
+    seq: bigint('seq', { mode: 'number' }),
     type: text('type').notNull(),
     aggregateType: text('aggregate_type').notNull(),
     aggregateId: bigint('aggregate_id', { mode: 'number' }).notNull(),
@@ -16,8 +21,23 @@ export const domainEvents = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     at: timestamp('at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [index('domain_events_type_id_idx').on(t.type, t.id)],
+  (t) => [
+    index('domain_events_type_id_idx').on(t.type, t.id),
+    uniqueIndex('domain_events_seq_uq').on(t.seq),
+    index('domain_events_unsequenced_idx').on(t.id).where(sql`${t.seq} is null`),
+    index('domain_events_at_idx').on(t.at),
+  ],
 );
+
+/**
+ * The sequencer's state (one row): the last `seq` given out, and the highest `seq`
+ * pruned by retention (cursors at or below it can no longer be resumed).
+ */
+export const eventSequence = pgTable('event_sequence', {
+  id: integer('id').primaryKey(),
+  last: bigint('last', { mode: 'number' }).notNull(),
+  prunedThrough: bigint('pruned_through', { mode: 'number' }).notNull(),
+});
 
 /** Audit trail: who did what to which subject, when and why. */
 export const auditLog = pgTable(

@@ -139,6 +139,19 @@ export class ComplaintService {
     return pagesByParent<ComplaintRow>(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id));
   }
 
+  /**
+   * The complaint if the viewer may see it and it matches the filter now, else null: the
+   * check each subscription event passes at the moment it is sent (one statement).
+   */
+  async visibleMatching(id: number, filter: ComplaintFilter | null | undefined): Promise<ComplaintRow | null> {
+    const [row] = await this.ctx.db
+      .select()
+      .from(complaints)
+      .where(and(eq(complaints.id, id), await this.access.complaintCondition(), ...this.filterConditions(filter ?? {})))
+      .limit(1);
+    return row ?? null;
+  }
+
   /** `totalCount` of a nested `complaints` connection for many parents, in one statement. */
   async countsFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: ComplaintFilter | null | undefined): Promise<Map<number, number>> {
     const column = complaints[parent];

@@ -10,6 +10,7 @@ import { keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagina
 import { localDate, parseInput, text } from '../../graphql/validate.js';
 import { datesBetween } from '../../sla/defaults.js';
 import { DurationError, parseSlaDuration } from '../../sla/duration.js';
+import type { AlertRow } from '../../sla/alerts.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { SlaAlertFilter, UpsertBusinessCalendarYearInput, UpsertSlaPolicyInput } from './sla.type.js';
 
@@ -84,10 +85,10 @@ export class SlaService {
     });
   }
 
-  async listAlerts(filter: SlaAlertFilter | null | undefined, args: PageArgs) {
-    const req = pageRequest(this.ctx.cursors, args, 'FIRED');
+  /** Visibility plus the filter's conditions on `sla_alerts`. */
+  private async alertConditions(filter: SlaAlertFilter | null | undefined): Promise<(SQL | undefined)[]> {
     const f = filter ?? {};
-    const conds: (SQL | undefined)[] = [
+    return [
       await this.visibility(),
       f.levels?.length ? inArray(slaAlerts.level, f.levels) : undefined,
       f.clocks?.length ? inArray(slaAlerts.clock, f.clocks) : undefined,
@@ -98,7 +99,21 @@ export class SlaService {
       f.firedFrom ? gte(slaAlerts.firedAt, f.firedFrom) : undefined,
       f.firedTo ? lt(slaAlerts.firedAt, f.firedTo) : undefined,
     ];
-    const base = and(...conds);
+  }
+
+  /** The alert if the viewer may see it and it matches the filter now (subscriptions); else null. */
+  async visibleAlert(id: number, filter: SlaAlertFilter | null | undefined): Promise<AlertRow | null> {
+    const [row] = await this.ctx.db
+      .select()
+      .from(slaAlerts)
+      .where(and(eq(slaAlerts.id, id), ...(await this.alertConditions(filter))))
+      .limit(1);
+    return row ?? null;
+  }
+
+  async listAlerts(filter: SlaAlertFilter | null | undefined, args: PageArgs) {
+    const req = pageRequest(this.ctx.cursors, args, 'FIRED');
+    const base = and(...(await this.alertConditions(filter)));
     const ks = keyset(req, { key: 'FIRED', column: slaAlerts.id, cast: 'bigint' }, slaAlerts.id, true);
     const rows = await this.ctx.db.select().from(slaAlerts).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
     return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode('FIRED', r.id, r.id)), count: () => this.ctx.db.$count(slaAlerts, base) };

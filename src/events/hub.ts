@@ -1,0 +1,300 @@
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { AppError } from '../graphql/errors.js';
+import { EventLog, NEW_EVENTS_CHANNEL, SEQUENCED_CHANNEL, type StoredEvent } from './log.js';
+
+/** Why a stream was ended by the server. */
+export class StreamOverflow extends Error {
+  constructor() {
+    super('The subscriber did not keep up: its buffer is full');
+  }
+}
+
+/**
+ * One subscriber's stream: a bounded buffer of events after its position, filled by
+ * the hub (live) or by its own replay from the log, read as an async iterator.
+ * Events at or below the position are dropped, so the seam between replay and live
+ * events has neither a gap (the hub delivers every `seq` after its own position) nor
+ * a duplicate.
+ */
+export class EventStream implements AsyncIterableIterator<StoredEvent> {
+  private readonly buffer: StoredEvent[] = [];
+  /** Live events that arrived while replaying. */
+  private pending: StoredEvent[] = [];
+  private replaying = false;
+  private waiter: ((r: IteratorResult<StoredEvent>) => void) | null = null;
+  private failer: ((e: unknown) => void) | null = null;
+  private closed = false;
+  private error: unknown = null;
+
+  constructor(
+    /** The last `seq` this stream has passed on (or skipped as not its type). */
+    public position: number,
+    private readonly types: ReadonlySet<string>,
+    private readonly capacity: number,
+    private readonly onClose: (s: EventStream) => void,
+    /** Called when the buffer overflows (the transport closes the connection). */
+    private readonly onOverflow: () => void,
+  ) {}
+
+  /** From the hub: a live event. */
+  offer(e: StoredEvent): void {
+    if (this.closed || e.seq <= this.position) return;
+    if (this.replaying) {
+      if (this.pending.length >= this.capacity) return this.overflow();
+      this.pending.push(e);
+      return;
+    }
+    this.accept(e);
+  }
+
+  private accept(e: StoredEvent): void {
+    if (e.seq <= this.position) return;
+    this.position = e.seq;
+    if (!this.types.has(e.type)) return;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = this.failer = null;
+      w({ value: e, done: false });
+      return;
+    }
+    if (this.buffer.length >= this.capacity) return this.overflow();
+    this.buffer.push(e);
+  }
+
+  private overflow(): void {
+    this.fail(new StreamOverflow());
+    this.onOverflow();
+  }
+
+  /** Replays the log after the position, then switches to live events. */
+  async replay(log: EventLog, pageSize = 500): Promise<void> {
+    this.replaying = true;
+    try {
+      for (;;) {
+        const page = await log.read(this.position, pageSize);
+        for (const e of page) {
+          // Replay goes at the reader's pace: wait while its buffer is full.
+          while (!this.closed && this.buffer.length >= this.capacity) await new Promise((r) => setTimeout(r, 20));
+          if (this.closed) return;
+          this.accept(e);
+        }
+        if (page.length < pageSize) break;
+      }
+    } finally {
+      this.replaying = false;
+      const live = this.pending;
+      this.pending = [];
+      for (const e of live) this.accept(e);
+    }
+  }
+
+  fail(e: unknown): void {
+    if (this.closed) return;
+    this.error = e;
+    if (this.failer) {
+      const f = this.failer;
+      this.waiter = this.failer = null;
+      f(e);
+    }
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = this.failer = null;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<StoredEvent>> {
+    const e = this.buffer.shift();
+    if (e) return Promise.resolve({ value: e, done: false });
+    if (this.error) return Promise.reject(this.error);
+    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiter = resolve;
+      this.failer = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<StoredEvent>> {
+    this.buffer.length = 0;
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  /** Events waiting to be read (metrics, tests). */
+  get buffered(): number {
+    return this.buffer.length + this.pending.length;
+  }
+}
+
+export type EventHubOptions = {
+  logger: Logger;
+  /** Longest time between looks at the log when no notification arrives. */
+  pollMs: number;
+  /** Events a stream may hold before its subscriber counts as stuck. */
+  streamCapacity: number;
+  /** Events read from the log per statement. */
+  batchSize: number;
+  /** Called for each event read from the log (metrics: lag). */
+  onEvent?: (e: StoredEvent) => void;
+};
+
+/**
+ * This instance's fan-out from the event log to its subscribers. One listening
+ * connection per instance: a notification (or the poll) wakes the sequencer and the
+ * reader; the reader reads the log in order, in batches, and offers each event to every
+ * stream. Notifications carry nothing a subscriber depends on: the log is the only source.
+ */
+export class EventHub {
+  readonly log: EventLog;
+  private position = 0;
+  private readonly streams = new Set<EventStream>();
+  private unlisten: (() => Promise<void>)[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+  private sequencing: Promise<void> | null = null;
+  private sequenceAgain = false;
+  private started = false;
+  private startPromise: Promise<void> | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly opts: EventHubOptions,
+  ) {
+    this.log = new EventLog(database.db);
+  }
+
+  /** Starts listening and reading from the current end of the log. Idempotent. */
+  start(): Promise<void> {
+    this.startPromise ??= (async () => {
+      this.unlisten.push(await this.database.listen(NEW_EVENTS_CHANNEL, () => this.sequence()));
+      this.unlisten.push(await this.database.listen(SEQUENCED_CHANNEL, () => this.pump()));
+      await this.runSequencer();
+      this.position = (await this.log.state()).last;
+      this.started = true;
+      this.schedulePoll();
+    })();
+    return this.startPromise;
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const u of this.unlisten.splice(0)) await u().catch(() => {});
+    await this.pumping?.catch(() => {});
+    await this.sequencing?.catch(() => {});
+    for (const s of [...this.streams]) void s.return();
+  }
+
+  /** Active streams. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * A new stream of events of `types`: live from the current end of the log, or, with
+   * `afterSeq`, replaying what came after it first. A position older than retention is
+   * BAD_USER_INPUT (`reason: CURSOR_EXPIRED`) on `field`.
+   */
+  async open(opts: { types: readonly string[]; afterSeq: number | null; field: string; onOverflow: () => void }): Promise<EventStream> {
+    await this.start();
+    if (opts.afterSeq !== null) {
+      const { last, prunedThrough } = await this.log.state();
+      if (opts.afterSeq < prunedThrough) {
+        throw AppError.badInput(opts.field, 'is older than the event retention: events after it were deleted; start again without `after`', {
+          reason: 'CURSOR_EXPIRED',
+        });
+      }
+      if (opts.afterSeq > last) throw AppError.badInput(opts.field, 'is not a cursor of this event stream');
+    }
+    const stream = new EventStream(
+      opts.afterSeq ?? this.position,
+      new Set(opts.types),
+      this.opts.streamCapacity,
+      (s) => this.streams.delete(s),
+      opts.onOverflow,
+    );
+    this.streams.add(stream);
+    if (opts.afterSeq !== null) {
+      stream.replay(this.log, this.opts.batchSize).catch((e) => stream.fail(e));
+    }
+    return stream;
+  }
+
+  /** Wakes the sequencer (coalesced). */
+  sequence(): void {
+    if (this.sequencing) {
+      this.sequenceAgain = true;
+      return;
+    }
+    this.sequencing = this.runSequencer()
+      .catch((err) => this.opts.logger.warn({ err }, 'event sequencer failed; the poll retries'))
+      .finally(() => {
+        this.sequencing = null;
+        if (this.sequenceAgain) {
+          this.sequenceAgain = false;
+          this.sequence();
+        }
+      });
+  }
+
+  private async runSequencer(): Promise<void> {
+    for (;;) {
+      const r = await this.log.sequence(this.opts.batchSize * 2);
+      if (!r || r.stamped < this.opts.batchSize * 2) break;
+    }
+  }
+
+  /** Reads new events and offers them to the streams (coalesced). */
+  pump(): void {
+    if (!this.started) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.readNew()
+      .catch((err) => this.opts.logger.warn({ err }, 'event reader failed; the poll retries'))
+      .finally(() => {
+        this.pumping = null;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        }
+      });
+  }
+
+  private async readNew(): Promise<void> {
+    for (;;) {
+      const page = await this.log.read(this.position, this.opts.batchSize);
+      for (const e of page) {
+        this.position = e.seq;
+        this.opts.onEvent?.(e);
+        for (const s of this.streams) s.offer(e);
+      }
+      if (page.length < this.opts.batchSize) return;
+    }
+  }
+
+  private schedulePoll(): void {
+    if (!this.started) return;
+    this.timer = setTimeout(() => {
+      this.sequence();
+      this.pump();
+      this.schedulePoll();
+    }, this.opts.pollMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,125 @@
+import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { domainEvents, eventSequence } from '../db/schema/index.js';
+
+/** An event of the domain log with its commit-order sequence number. */
+export type StoredEvent = {
+  seq: number;
+  type: string;
+  aggregateType: string;
+  aggregateId: number;
+  projectId: number | null;
+  payload: Record<string, unknown>;
+  at: Date;
+};
+
+/** Channel that wakes the sequencers (a trigger on `domain_events` notifies it at commit). */
+export const NEW_EVENTS_CHANNEL = 'cx_events_new';
+/** Channel that tells every instance the sequence has grown (payload: the last `seq`, a hint only). */
+export const SEQUENCED_CHANNEL = 'cx_events';
+
+/**
+ * The durable event log, read by `seq`.
+ *
+ * Why a sequence of its own: `id` comes from an identity column, assigned when a row is
+ * inserted, while transactions commit in another order. A reader that had passed id 10
+ * would never see id 9 committed a moment later. The sequencer instead stamps committed
+ * events, in batches, with `seq` values following `event_sequence.last`; the stamping
+ * transactions are serialised by the lock on that row, so a batch is visible to readers
+ * only after every earlier batch, and `seq` is contiguous and in commit order of the
+ * stamping. An event committed after a batch was stamped gets a later `seq`: nothing is
+ * skipped, nothing is numbered twice.
+ */
+export class EventLog {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Stamps up to `batch` committed, unsequenced events. Returns the last `seq` after the
+   * batch, or null when another instance is stamping right now (it will notify).
+   * Notifies {@link SEQUENCED_CHANNEL} on commit when it stamped anything.
+   */
+  async sequence(batch = 1_000): Promise<{ last: number; stamped: number } | null> {
+    return this.db.transaction(async (tx) => {
+      const [state] = await tx.select().from(eventSequence).where(eq(eventSequence.id, 1)).for('update', { skipLocked: true });
+      if (!state) return null;
+      const stamped = await tx.execute<{ seq: number }>(sql`
+        update ${domainEvents} e set seq = ${state.last}::bigint + t.rn
+        from (select id, row_number() over (order by id) as rn from ${domainEvents} where seq is null order by id limit ${batch}) t
+        where e.id = t.id
+        returning e.seq`);
+      const n = rowsOf(stamped).length;
+      if (n === 0) return { last: state.last, stamped: 0 };
+      const last = state.last + n;
+      await tx.update(eventSequence).set({ last }).where(eq(eventSequence.id, 1));
+      await tx.execute(sql`select pg_notify(${SEQUENCED_CHANNEL}, ${String(last)})`);
+      return { last, stamped: n };
+    });
+  }
+
+  /** The last `seq` given out and the highest pruned one. */
+  async state(): Promise<{ last: number; prunedThrough: number }> {
+    const [row] = await this.db.select().from(eventSequence).where(eq(eventSequence.id, 1));
+    return { last: row?.last ?? 0, prunedThrough: row?.prunedThrough ?? 0 };
+  }
+
+  /** Up to `limit` events after `afterSeq`, in order, optionally of some types only. */
+  async read(afterSeq: number, limit: number, types?: readonly string[]): Promise<StoredEvent[]> {
+    const rows = await this.db
+      .select({
+        seq: domainEvents.seq,
+        type: domainEvents.type,
+        aggregateType: domainEvents.aggregateType,
+        aggregateId: domainEvents.aggregateId,
+        projectId: domainEvents.projectId,
+        payload: domainEvents.payload,
+        at: domainEvents.at,
+      })
+      .from(domainEvents)
+      .where(and(gt(domainEvents.seq, afterSeq), types ? inArray(domainEvents.type, [...types]) : undefined))
+      .orderBy(asc(domainEvents.seq))
+      .limit(limit);
+    return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+  }
+
+  /**
+   * Deletes sequenced events older than `before`, in batches; records the highest pruned
+   * `seq`, so resuming from an older cursor is refused instead of silently skipping. Safe
+   * with several instances (deletes are idempotent; the state row serialises updates).
+   */
+  async prune(before: Date, batch = 5_000): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await this.db.transaction(async (tx) => {
+        const gone = await tx
+          .delete(domainEvents)
+          .where(
+            inArray(
+              domainEvents.id,
+              tx
+                .select({ id: domainEvents.id })
+                .from(domainEvents)
+                .where(and(lt(domainEvents.at, before), isNotNull(domainEvents.seq)))
+                .orderBy(asc(domainEvents.seq))
+                .limit(batch),
+            ),
+          )
+          .returning({ seq: domainEvents.seq });
+        if (gone.length) {
+          const highest = Math.max(...gone.map((g) => Number(g.seq)));
+          await tx
+            .update(eventSequence)
+            .set({ prunedThrough: sql`greatest(${eventSequence.prunedThrough}, ${highest}::bigint)` })
+            .where(eq(eventSequence.id, 1));
+        }
+        return gone.length;
+      });
+      total += deleted;
+      if (deleted < batch) return total;
+    }
+  }
+}
+
+/** Rows of `db.execute`, whichever driver: postgres.js returns an array, PGlite `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

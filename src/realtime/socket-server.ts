@@ -1,0 +1,183 @@
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type http from 'node:http';
+import type { Logger } from 'pino';
+import client from 'prom-client';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { STREAM_READERS } from '../auth/access.js';
+import { bearerToken, verifyToken, type Viewer } from '../auth/token.js';
+import type { Config } from '../config.js';
+import type { StoredEvent } from '../events/log.js';
+import { createContext, type AppDeps } from '../graphql/context.js';
+import { AppError, formatError } from '../graphql/errors.js';
+import { findBadTextInVariables } from '../graphql/hygiene.js';
+import { checkDocument, depthLimit, operationCost } from '../graphql/limits.js';
+
+/**
+ * Close codes of the WebSocket endpoint, beyond those of graphql-ws itself (4400 bad
+ * message, 4403 forbidden, 4406 subprotocol, 4408 init timeout, 4409 duplicate id,
+ * 4429 too many init requests, 4500 internal).
+ */
+export const CLOSE = {
+  /** No, malformed, invalid or expired bearer token in `connection_init`, or the token expired while connected. */
+  UNAUTHORIZED: 4401,
+  /** The token subject already holds WS_MAX_CONNECTIONS_PER_SUBJECT connections on this instance. */
+  TOO_MANY_CONNECTIONS: 4429,
+  /** The client did not read fast enough: a subscription's buffer filled up. Resume with `after`. */
+  TOO_SLOW: 4413,
+  /** The server is shutting down: reconnect (to another instance) and resume with `after`. */
+  GOING_AWAY: 1001,
+} as const;
+
+type Extra = { viewer?: Viewer; expiry?: NodeJS.Timeout; subject?: string };
+
+/** Prometheus metrics of the WebSocket endpoint. */
+function socketMetrics(registry: client.Registry, live: Set<{ subscriptions: Record<string, unknown> }>) {
+  return {
+    connections: new client.Gauge({
+      name: 'ws_connections',
+      help: 'Open WebSocket connections (authenticated)',
+      registers: [registry],
+      collect() {
+        this.set(live.size);
+      },
+    }),
+    subscriptions: new client.Gauge({
+      name: 'ws_subscriptions',
+      help: 'Active subscriptions',
+      registers: [registry],
+      collect() {
+        let n = 0;
+        for (const c of live) n += Object.keys(c.subscriptions).length;
+        this.set(n);
+      },
+    }),
+    delivered: new client.Counter({ name: 'events_delivered_total', help: 'Subscription events sent to clients, by type', labelNames: ['type'] as const, registers: [registry] }),
+    lag: new client.Histogram({
+      name: 'event_delivery_lag_seconds',
+      help: 'Time from an event being written to it being sent to a subscriber',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30, 300],
+      registers: [registry],
+    }),
+    closed: new client.Counter({ name: 'ws_closed_total', help: 'WebSocket connections closed, by code', labelNames: ['code'] as const, registers: [registry] }),
+  };
+}
+
+/**
+ * GraphQL over WebSocket (`graphql-transport-ws`) on the HTTP server's `/graphql`:
+ * authentication in `connection_init`, token expiry, limits per connection and per
+ * token subject, keep-alive pings, the same document limits and error masking as HTTP,
+ * and a context per operation built like an HTTP request's.
+ */
+export function createSocketServer(opts: {
+  server: http.Server;
+  schema: GraphQLSchema;
+  config: Config;
+  deps: AppDeps;
+  logger: Logger;
+  registry: client.Registry;
+}) {
+  const { config, deps, schema, logger } = opts;
+  const live = new Set<{ subscriptions: Record<string, unknown> }>();
+  const metrics = socketMetrics(opts.registry, live);
+  const perSubject = new Map<string, number>();
+  const wss = new WebSocketServer({ server: opts.server, path: '/graphql' });
+  const rules = [...specifiedRules, depthLimit(config.maxQueryDepth)];
+  const shutClose = (socket: WebSocket, code: number, reason: string) => {
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
+  };
+
+  const cleanup = useServer<Record<string, unknown>, Extra>(
+    {
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        let viewer: Viewer;
+        try {
+          const token = typeof raw === 'string' ? bearerToken(raw) : null;
+          if (!token) throw AppError.unauthenticated('Send { "authorization": "Bearer <token>" } in connection_init');
+          viewer = await verifyToken(config, token);
+        } catch (e) {
+          shutClose(socket, CLOSE.UNAUTHORIZED, e instanceof AppError ? e.message.slice(0, 120) : 'Unauthorized');
+          return false;
+        }
+        if (!STREAM_READERS.includes(viewer.role)) return false; // graphql-ws closes with 4403
+        const held = perSubject.get(viewer.id) ?? 0;
+        if (held >= config.wsMaxConnectionsPerSubject) {
+          shutClose(socket, CLOSE.TOO_MANY_CONNECTIONS, `At most ${config.wsMaxConnectionsPerSubject} connections per token subject`);
+          return false;
+        }
+        perSubject.set(viewer.id, held + 1);
+        ctx.extra.subject = viewer.id;
+        ctx.extra.viewer = viewer;
+        // Close when the token expires (clamped: setTimeout takes at most ~24.8 days).
+        const ms = Math.min(Math.max(viewer.expiresAt.getTime() - Date.now(), 0), 2 ** 31 - 1);
+        ctx.extra.expiry = setTimeout(() => shutClose(socket, CLOSE.UNAUTHORIZED, 'The bearer token expired; reconnect with a new one'), ms);
+        live.add(ctx);
+        return true;
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const viewer = ctx.extra.viewer;
+        if (!viewer) return [new AppError('UNAUTHENTICATED', 'Not authenticated')];
+        if (Object.keys(ctx.subscriptions).length >= config.wsMaxSubscriptionsPerConnection) {
+          return [new AppError('RATE_LIMITED', `At most ${config.wsMaxSubscriptionsPerConnection} subscriptions per connection; complete one first`, { limit: config.wsMaxSubscriptionsPerConnection })];
+        }
+        const violation = checkDocument(payload.query, config.documentLimits);
+        if (violation) {
+          const { message, ...extensions } = violation;
+          return [new GraphQLError(message, { extensions })];
+        }
+        const bad = findBadTextInVariables(payload.variables);
+        if (bad) return [AppError.badInput(bad.field, bad.message.replace(`${bad.field}: `, ''))];
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: config.documentLimits.maxTokens });
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : new GraphQLError('Syntax error')];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unknown or ambiguous operation: send operationName')];
+        const cost = operationCost(schema, document, operation, payload.variables ?? {}, { stopAbove: config.maxQueryCost });
+        if (cost > config.maxQueryCost) {
+          return [new AppError('QUERY_TOO_COMPLEX', `Estimated query cost exceeds the maximum of ${config.maxQueryCost}`, { cost, maxCost: config.maxQueryCost })];
+        }
+        const contextValue = createContext(deps, viewer, `ws:${id}`);
+        contextValue.transport = {
+          onOverflow: () => shutClose(ctx.extra.socket, CLOSE.TOO_SLOW, 'Subscriber too slow: reconnect and resume with `after` from your last cursor'),
+          onDeliver: (e: StoredEvent) => {
+            metrics.delivered.inc({ type: e.type });
+            metrics.lag.observe(Math.max(Date.now() - e.at.getTime(), 0) / 1000);
+          },
+        };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue } satisfies ExecutionArgs;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+      onClose: (ctx, code) => {
+        metrics.closed.inc({ code: String(code ?? 0) });
+        if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+        live.delete(ctx);
+        if (ctx.extra.subject) {
+          const n = (perSubject.get(ctx.extra.subject) ?? 1) - 1;
+          if (n > 0) perSubject.set(ctx.extra.subject, n);
+          else perSubject.delete(ctx.extra.subject);
+        }
+      },
+    },
+    wss,
+    config.wsKeepAliveMs,
+  );
+
+  wss.on('error', (err) => logger.warn({ err }, 'WebSocket server error'));
+
+  return {
+    /** Closes every connection with 1001 (going away) and stops accepting. */
+    async close(): Promise<void> {
+      for (const socket of wss.clients) shutClose(socket, CLOSE.GOING_AWAY, 'Server shutting down; reconnect and resume with `after`');
+      await cleanup.dispose();
+    },
+  };
+}

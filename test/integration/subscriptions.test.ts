@@ -1,0 +1,312 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREATE_COMPLAINT, complaintFixture, dbId } from '../helpers/complaints.js';
+import { createStaff } from '../helpers/factories.js';
+import { signToken } from '../../src/auth/token.js';
+import { createApp, type App } from '../../src/server.js';
+import { openPostgres } from '../../src/db/client.js';
+import { createLogger } from '../../src/logger.js';
+import { loadConfig } from '../../src/config.js';
+import { dbKind, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { wsClient, type WsClient } from '../helpers/ws.js';
+
+/** Subscriptions over graphql-ws on one instance (issue 7), on PGlite and PostgreSQL. */
+let t: TestApp;
+const clients: WsClient[] = [];
+/** Waits until this instance holds `n` more event streams than `before` (the subscription is live). */
+async function untilLive(before: number, n = 1) {
+  for (let i = 0; i < 500 && t.app.events.size < before + n; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(t.app.events.size).toBeGreaterThanOrEqual(before + n);
+}
+
+const connect = (token: string | null, opts?: Parameters<typeof wsClient>[2]) => {
+  const c = wsClient(t, token, opts);
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  t = await startTestApp({ env: { EVENTS_POLL_MS: '200', WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '3', WS_MAX_CONNECTIONS_PER_SUBJECT: '2' } });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose().catch(() => {})));
+  await t?.close();
+});
+
+const CREATED = `subscription($filter: ComplaintFilter, $after: String) {
+  complaintCreated(filter: $filter, after: $after) { cursor at action complaint { id number category customer { name phone } } }
+}`;
+const UPDATED = `subscription($filter: ComplaintFilter, $after: String) {
+  complaintUpdated(filter: $filter, after: $after) { cursor action complaint { id status } }
+}`;
+
+async function newComplaint(fx: Awaited<ReturnType<typeof complaintFixture>>, over: Record<string, unknown> = {}) {
+  const r = await t.gql(
+    CREATE_COMPLAINT + ' fragment C on Complaint { id number }',
+    { input: { customerId: fx.customerId, projectId: fx.project.id, unitId: fx.unitId, kind: 'COMPLAINT', category: 'ENGINEERING_QUALITY', channel: 'HOTLINE_400', description: '墙面开裂', ...over } },
+    'ADMIN',
+  );
+  if (r.errors) throw new Error(JSON.stringify(r.errors));
+  return r.data.createComplaint.complaint as { id: string; number: string };
+}
+
+describe('complaintCreated', () => {
+  it('delivers a new complaint in scope once, with a cursor, masked for a masked role', async () => {
+    const fx = await complaintFixture(t);
+    const agent = connect(await t.token('AGENT', { sub: 'ws-agent-1', scope: [fx.project.id] }));
+    const before = t.app.events.size;
+    const sub = agent.subscribe(CREATED, { filter: { projectIds: [fx.project.id] } });
+    await untilLive(before);
+    const c = await newComplaint(fx);
+    const ev = await sub.next();
+    expect(ev.errors).toBeUndefined();
+    expect(ev.data.complaintCreated.complaint).toMatchObject({ id: c.id, number: c.number, category: 'ENGINEERING_QUALITY' });
+    expect(ev.data.complaintCreated.complaint.customer.phone).toMatch(/^\d{3}\*{4}\d{4}$/);
+    expect(ev.data.complaintCreated.cursor).toMatch(/^[A-Za-z0-9_-]{30,}$/);
+    expect(ev.data.complaintCreated.action).toBeNull();
+    // Exactly once: the next event is the next complaint, not a repeat.
+    const c2 = await newComplaint(fx);
+    expect((await sub.next()).data.complaintCreated.complaint.id).toBe(c2.id);
+    await sub.stop();
+  });
+
+  it('sends nothing out of scope, nothing of another department to a HANDLER, and nothing outside the filter', async () => {
+    const a = await complaintFixture(t);
+    const b = await complaintFixture(t);
+    const outsider = connect(await t.token('AGENT', { sub: 'ws-outsider', scope: [b.project.id] }));
+    const legal = connect(await t.token('HANDLER', { sub: 'ws-legal', department: 'LEGAL' }));
+    const repairsOnly = connect(await t.token('ADMIN', { sub: 'ws-admin-filter' }));
+    const before = t.app.events.size;
+    const subOut = outsider.subscribe(CREATED);
+    const subLegal = legal.subscribe(UPDATED, { filter: { projectIds: [a.project.id, b.project.id] } });
+    const subFilter = repairsOnly.subscribe(CREATED, { filter: { projectIds: [a.project.id, b.project.id], kinds: ['REPAIR'] } });
+    await untilLive(before, 3);
+    // Out of sight: a complaint in A, accepted by ENGINEERING.
+    const hidden = await newComplaint(a);
+    const acc = await t.gql(`mutation($i: AcceptComplaintInput!) { acceptComplaint(input: $i) { complaint { id } } }`, { i: { complaintId: hidden.id, department: 'ENGINEERING' } }, 'ADMIN');
+    expect(acc.errors).toBeUndefined();
+    // Then markers each subscriber may see: events arrive in order, so a marker first means nothing came before it.
+    const markerB = await newComplaint(b, { kind: 'REPAIR' });
+    const markerLegal = await newComplaint(b);
+    const acc2 = await t.gql(`mutation($i: AcceptComplaintInput!) { acceptComplaint(input: $i) { complaint { id } } }`, { i: { complaintId: markerLegal.id, department: 'LEGAL' } }, 'ADMIN');
+    expect(acc2.errors).toBeUndefined();
+    expect((await subOut.next()).data.complaintCreated.complaint.id).toBe(markerB.id);
+    expect((await subLegal.next()).data.complaintUpdated.complaint.id).toBe(markerLegal.id);
+    expect((await subFilter.next()).data.complaintCreated.complaint.id).toBe(markerB.id);
+  });
+});
+
+describe('resuming with after', () => {
+  it('replays exactly the missed events in order, then live ones, with no duplicate at the seam', async () => {
+    const fx = await complaintFixture(t);
+    const token = await t.token('MANAGER', { sub: 'ws-resume' });
+    const first = connect(token);
+    const before = t.app.events.size;
+    const sub = first.subscribe(CREATED, { filter: { projectIds: [fx.project.id] } });
+    await untilLive(before);
+    await newComplaint(fx);
+    const seen = await sub.next();
+    const cursor = seen.data.complaintCreated.cursor as string;
+    await first.dispose();
+    const missed: string[] = [];
+    for (let i = 0; i < 5; i++) missed.push((await newComplaint(fx)).id);
+    const again = connect(token);
+    const resumed = again.subscribe(CREATED, { filter: { projectIds: [fx.project.id] }, after: cursor });
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) got.push((await resumed.next()).data.complaintCreated.complaint.id);
+    expect(got).toEqual(missed);
+    const live = await newComplaint(fx);
+    expect((await resumed.next()).data.complaintCreated.complaint.id).toBe(live.id);
+  });
+
+  it('delivers events of transactions that commit out of order (a sequence is not a commit order)', async () => {
+    const fx = await complaintFixture(t);
+    const a = await newComplaint(fx);
+    const b = await newComplaint(fx);
+    const before = t.app.events.size;
+    const sub = connect(await t.token('ADMIN', { sub: 'ws-race' })).subscribe(UPDATED, { filter: { projectIds: [fx.project.id] } });
+    await untilLive(before);
+    const db = t.database.db;
+    const event = (id: string, action: string) =>
+      sql`insert into domain_events (type, aggregate_type, aggregate_id, project_id, payload) values ('ComplaintUpdated', 'Complaint', ${dbId(id)}, ${dbId(fx.project.id)}, ${JSON.stringify({ action })}::jsonb)`;
+    if (t.databaseUrl) {
+      // Two real connections: the first transaction takes the lower id and commits last.
+      const postgres = (await import('postgres')).default;
+      const c1 = postgres(t.databaseUrl, { max: 1 });
+      const c2 = postgres(t.databaseUrl, { max: 1 });
+      try {
+        let release!: () => void;
+        const hold = new Promise<void>((r) => (release = r));
+        let inserted!: () => void;
+        const firstInserted = new Promise<void>((r) => (inserted = r));
+        const slow = c1.begin(async (tx) => {
+          await tx`insert into domain_events (type, aggregate_type, aggregate_id, project_id, payload) values ('ComplaintUpdated', 'Complaint', ${dbId(a.id)}, ${dbId(fx.project.id)}, ${{ action: 'slow' } as never})`;
+          inserted();
+          await hold;
+        });
+        await firstInserted;
+        await c2.begin((tx) => tx`insert into domain_events (type, aggregate_type, aggregate_id, project_id, payload) values ('ComplaintUpdated', 'Complaint', ${dbId(b.id)}, ${dbId(fx.project.id)}, ${{ action: 'fast' } as never})`);
+        expect((await sub.next()).data.complaintUpdated).toMatchObject({ action: 'fast', complaint: { id: b.id } });
+        release();
+        await slow;
+        expect((await sub.next()).data.complaintUpdated).toMatchObject({ action: 'slow', complaint: { id: a.id } });
+      } finally {
+        await c1.end();
+        await c2.end();
+      }
+    } else {
+      // One embedded connection: commits are serial; both still arrive, in order.
+      await db.execute(event(a.id, 'first'));
+      await db.execute(event(b.id, 'second'));
+      expect((await sub.next()).data.complaintUpdated).toMatchObject({ action: 'first', complaint: { id: a.id } });
+      expect((await sub.next()).data.complaintUpdated).toMatchObject({ action: 'second', complaint: { id: b.id } });
+    }
+  });
+
+  it('refuses a cursor older than the retention, clearly, and a forged one', async () => {
+    const fx = await complaintFixture(t);
+    const token = await t.token('ADMIN', { sub: 'ws-expired' });
+    const c = connect(token);
+    const before = t.app.events.size;
+    const sub = c.subscribe(CREATED, { filter: { projectIds: [fx.project.id] } });
+    await untilLive(before);
+    await newComplaint(fx);
+    const cursor = (await sub.next()).data.complaintCreated.cursor as string;
+    // Both are sequenced (the second arrives), then everything up to now is past retention.
+    await newComplaint(fx);
+    await sub.next();
+    await t.app.events.log.prune(new Date(Date.now() + 1_000));
+    const old = connect(token).subscribe(CREATED, { after: cursor });
+    const r = await old.next();
+    expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after', reason: 'CURSOR_EXPIRED' });
+    const forged = await connect(await t.token('ADMIN', { sub: 'ws-forged' })).subscribe(CREATED, { after: 'bm90LWEtY3Vyc29y' }).next();
+    expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+});
+
+describe('connections', () => {
+  it.each([
+    ['no authorization', null],
+    ['a malformed header', { authorization: 'Token abc' }],
+    ['a forged token', { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' }],
+  ])('closes with 4401 on %s', async (_what, params) => {
+    const c = connect(null, { params: params ?? {} });
+    expect((await c.closed()).code).toBe(4401);
+  });
+
+  it('closes with 4401 when the token expires while connected', async () => {
+    // A token living 2 s, signed with the test configuration.
+    const short = await signToken(t.config, { sub: 'ws-expiring', role: 'ADMIN' }, '2s');
+    const c = connect(short);
+    c.subscribe(CREATED);
+    const closed = await c.closed();
+    expect(closed.code).toBe(4401);
+    expect(closed.reason).toMatch(/expired/);
+  });
+
+  it('limits subscriptions per connection and connections per token subject', async () => {
+    const token = await t.token('ADMIN', { sub: 'ws-limits' });
+    const c = connect(token);
+    const subs = [1, 2, 3].map(() => c.subscribe(CREATED));
+    const fourth = await c.subscribe(CREATED).next();
+    expect(fourth.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    await Promise.all(subs.map((s) => s.stop()));
+    await connect(token).connected();
+    const third = connect(token);
+    expect((await third.closed()).code).toBe(4429);
+  });
+
+  it('applies the document limits and input hygiene of HTTP', async () => {
+    const c = connect(await t.token('ADMIN', { sub: 'ws-limits-doc' }));
+    const deep = await c.subscribe(`subscription { complaintCreated { complaint { customer { complaints { edges { node { customer { complaints { edges { node { customer { complaints { edges { node { id } } } } } } } } } } } } } } }`).next();
+    expect(deep.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const nul = await c.subscribe(CREATED, { filter: { search: 'a\u0000' } }).next();
+    expect(nul.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filter.search' });
+  });
+
+  it('lets a SUBSCRIBER service account subscribe, but not query', async () => {
+    const fx = await complaintFixture(t);
+    const staffLogin = `svc-${Date.now()}`;
+    await createStaff(t, { login: staffLogin, name: '告警机器人', role: 'SUBSCRIBER', department: null });
+    const token = await t.token('SUBSCRIBER', { sub: staffLogin });
+    const q = await t.gql('{ complaints { totalCount } }', {}, token);
+    expect(q.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const before = t.app.events.size;
+    const sub = connect(token).subscribe(CREATED, { filter: { projectIds: [fx.project.id] } });
+    await untilLive(before);
+    const c = await newComplaint(fx);
+    expect((await sub.next()).data.complaintCreated.complaint.id).toBe(c.id);
+  });
+
+  it('reports connections, subscriptions, deliveries and lag in /metrics', async () => {
+    const text = await (await t.fetch('/metrics')).text();
+    expect(text).toMatch(/^ws_connections \d+/m);
+    expect(text).toMatch(/^ws_subscriptions \d+/m);
+    expect(text).toMatch(/^events_delivered_total\{type="ComplaintCreated"\} [1-9]\d*/m);
+    expect(text).toMatch(/^event_delivery_lag_seconds_count [1-9]\d*/m);
+  });
+});
+
+const ALERTS = `subscription($filter: SlaAlertFilter, $after: String) { slaAlert(filter: $filter, after: $after) { cursor alert { id level clock complaint { id } } } }`;
+
+/** A policy that breaches within a second: suggestions on design, acceptance in 1 s. */
+async function fastPolicy() {
+  const r = await t.gql(
+    `mutation($input: UpsertSlaPolicyInput!) { upsertSlaPolicy(input: $input) { policy { id } } }`,
+    { input: { name: '测试: 1 秒受理', priority: 100, match: { kinds: ['SUGGESTION'], categories: ['DESIGN'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT1S', workingTime: false, warnAt: 0.5 }] } },
+    'ADMIN',
+  );
+  expect(r.errors).toBeUndefined();
+}
+
+describe('slaAlert', () => {
+  it('pushes WARNING then BREACHED as the scheduler fires them, filtered by level', async () => {
+    await fastPolicy();
+    const fx = await complaintFixture(t);
+    const before = t.app.events.size;
+    const all = connect(await t.token('MANAGER', { sub: 'ws-alerts' })).subscribe(ALERTS, { filter: { projectIds: [fx.project.id] } });
+    const breachedOnly = connect(await t.token('AGENT', { sub: 'ws-alerts-2' })).subscribe(ALERTS, { filter: { projectIds: [fx.project.id], levels: ['BREACHED'] } });
+    await untilLive(before, 2);
+    const c = await newComplaint(fx, { kind: 'SUGGESTION', category: 'DESIGN' });
+    const first = (await all.next()).data.slaAlert;
+    const second = (await all.next()).data.slaAlert;
+    expect([first.alert.level, second.alert.level]).toEqual(['WARNING', 'BREACHED']);
+    expect(first.alert.complaint.id).toBe(c.id);
+    expect((await breachedOnly.next()).data.slaAlert.alert).toMatchObject({ level: 'BREACHED', clock: 'ACCEPTANCE', complaint: { id: c.id } });
+  });
+});
+
+describe.skipIf(dbKind !== 'postgres')('across two instances on one PostgreSQL', () => {
+  let b: App;
+  let bUrl: string;
+  const stopB: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    // Instance B: same database, its own pool, listener and hub; no scheduler (A fires).
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '0', SLA_SCHEDULER: 'off', EVENTS_POLL_MS: '5000' });
+    const database = openPostgres(t.databaseUrl!, { max: 3 });
+    b = await createApp({ config, database, logger: createLogger('silent') });
+    const port = await b.listen(0, '127.0.0.1');
+    bUrl = `http://127.0.0.1:${port}`;
+    stopB.push(() => b.close(), () => database.close());
+  });
+  afterAll(async () => {
+    for (const s of stopB) await s();
+  });
+
+  it('delivers once on B what was written on A, and a BREACHED alert fired by A’s scheduler', async () => {
+    await fastPolicy();
+    const fx = await complaintFixture(t);
+    const onB = wsClient({ url: bUrl }, await t.token('ADMIN', { sub: 'ws-b' }));
+    clients.push(onB);
+    const before = b.events.size;
+    const created = onB.subscribe(CREATED, { filter: { projectIds: [fx.project.id] } });
+    const alerts = onB.subscribe(ALERTS, { filter: { projectIds: [fx.project.id], levels: ['BREACHED'] } });
+    for (let i = 0; i < 500 && b.events.size < before + 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const c1 = await newComplaint(fx);
+    const c2 = await newComplaint(fx, { kind: 'SUGGESTION', category: 'DESIGN' });
+    // In order and once each: c1, then c2 (not c1 again).
+    expect((await created.next()).data.complaintCreated.complaint.id).toBe(c1.id);
+    expect((await created.next()).data.complaintCreated.complaint.id).toBe(c2.id);
+    expect((await alerts.next()).data.slaAlert.alert).toMatchObject({ level: 'BREACHED', complaint: { id: c2.id } });
+  });
+});
