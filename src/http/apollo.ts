@@ -34,13 +34,18 @@ function errorPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
   };
 }
 
-/** Refuses operations over MAX_QUERY_COST before they run (QUERY_TOO_COMPLEX, a client error). */
+/** Refuses subscriptions over HTTP, and operations over MAX_QUERY_COST before they run (QUERY_TOO_COMPLEX): client errors. */
 function costPlugin(config: Config): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, request, schema }) {
           if (!operation) return;
+          if (operation.operation === 'subscription') {
+            throw new GraphQLError('Subscriptions run over WebSocket: connect to ws(s)://<host>/graphql with the graphql-transport-ws protocol', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
           const cost = operationCost(schema, document, operation, request.variables ?? {}, { stopAbove: config.maxQueryCost });
           if (cost > config.maxQueryCost) {
             throw new AppError(

@@ -115,7 +115,7 @@ export function createGraphqlHandler(opts: { config: Config; deps: AppDeps; apol
       res.statusCode === 400 &&
       result.body.kind === 'complete' &&
       String(result.headers.get('content-type') ?? '').startsWith('application/json') &&
-      /"code":"(GRAPHQL_PARSE_FAILED|GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT|QUERY_TOO_COMPLEX)"/.test(result.body.string)
+      /"code":"(GRAPHQL_PARSE_FAILED|GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT|QUERY_TOO_COMPLEX|BAD_REQUEST)"/.test(result.body.string)
     ) {
       res.statusCode = 200;
     }

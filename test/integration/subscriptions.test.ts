@@ -238,6 +238,19 @@ describe('connections', () => {
     expect((await sub.next()).data.complaintCreated.complaint.id).toBe(c.id);
   });
 
+  it('refuses a subscription sent over HTTP as a client error pointing at the WebSocket', async () => {
+    const r = await t.gql(CREATED, {}, 'ADMIN');
+    expect(r.status).toBe(200);
+    expect(r.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+    expect(r.errors?.[0]?.message).toMatch(/WebSocket/);
+    const modern = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', authorization: `Bearer ${await t.token('ADMIN')}` },
+      body: JSON.stringify({ query: CREATED }),
+    });
+    expect(modern.status).toBe(400);
+  });
+
   it('reports connections, subscriptions, deliveries and lag in /metrics', async () => {
     const text = await (await t.fetch('/metrics')).text();
     expect(text).toMatch(/^ws_connections \d+/m);
