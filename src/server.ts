@@ -32,6 +32,8 @@ export type App = {
   events: EventHub;
   /** Deletes events older than the retention. */
   retention: EventRetention;
+  /** The WebSocket endpoint: `disconnectAll()` drops every client (they resume with `after`). */
+  realtime: { disconnectAll(): void };
 };
 
 /**
@@ -86,6 +88,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
     sla,
     events,
     retention,
+    realtime: { disconnectAll: () => sockets.disconnectAll() },
     async listen(port = config.port, host = config.host) {
       const bound = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);

@@ -174,6 +174,10 @@ export function createSocketServer(opts: {
   wss.on('error', (err) => logger.warn({ err }, 'WebSocket server error'));
 
   return {
+    /** Closes every connection (clients reconnect and resume with `after`); keeps accepting. */
+    disconnectAll(code: number = CLOSE.GOING_AWAY, reason = 'Disconnected by the server; reconnect and resume with `after`'): void {
+      for (const socket of wss.clients) shutClose(socket, code, reason);
+    },
     /** Closes every connection with 1001 (going away) and stops accepting. */
     async close(): Promise<void> {
       for (const socket of wss.clients) shutClose(socket, CLOSE.GOING_AWAY, 'Server shutting down; reconnect and resume with `after`');
