@@ -168,6 +168,7 @@ export class EventHub {
   private sequenceAgain = false;
   private started = false;
   private startPromise: Promise<void> | null = null;
+  private readonly memo = new Map<string, { at: number; value: Promise<unknown> }>();
 
   constructor(
     private readonly database: Database,
@@ -232,6 +233,26 @@ export class EventHub {
       stream.replay(this.log, this.opts.batchSize).catch((e) => stream.fail(e));
     }
     return stream;
+  }
+
+  /**
+   * Shares one check among the subscribers that would run it alike (same event, same
+   * access and filter) within `maxAgeMs`: with a thousand dashboards on one filter, one
+   * statement per event instead of a thousand. Entries older than `maxAgeMs` are run
+   * again, so a check is never older than that when its event is sent.
+   */
+  shared<T>(key: string, load: () => Promise<T>, maxAgeMs = 1_000): Promise<T> {
+    const now = Date.now();
+    const hit = this.memo.get(key);
+    if (hit && now - hit.at <= maxAgeMs) return hit.value as Promise<T>;
+    if (this.memo.size >= 10_000) {
+      for (const [k, v] of this.memo) if (now - v.at > maxAgeMs) this.memo.delete(k);
+      if (this.memo.size >= 10_000) this.memo.clear();
+    }
+    const value = load();
+    this.memo.set(key, { at: now, value });
+    value.catch(() => this.memo.delete(key));
+    return value;
   }
 
   /** Wakes the sequencer (coalesced). */

@@ -323,3 +323,45 @@ describe.skipIf(dbKind !== 'postgres')('across two instances on one PostgreSQL',
     expect((await alerts.next()).data.slaAlert.alert).toMatchObject({ level: 'BREACHED', complaint: { id: c2.id } });
   });
 });
+
+describe('fan-out cost', () => {
+  let quiet: TestApp;
+  beforeAll(async () => {
+    // No scheduler and no polling: only this test's work issues statements.
+    quiet = await startTestApp({ env: { SLA_SCHEDULER: 'off', EVENTS_POLL_MS: '600000' } });
+  });
+  afterAll(() => quiet?.close());
+
+  /** SQL statements from creating one complaint until `n` alike subscribers have it. */
+  async function statementsFor(n: number, fx: Awaited<ReturnType<typeof complaintFixture>>): Promise<number> {
+    const subs = [];
+    const before = quiet.app.events.size;
+    for (let i = 0; i < n; i++) {
+      const c = wsClient(quiet, await quiet.token('MANAGER', { sub: `fan-${n}-${i}` }));
+      clients.push(c);
+      // Fields of the complaint row only: nested objects (customer …) load per subscriber.
+      subs.push(c.subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { cursor complaint { id number status } } }`, { f: { projectIds: [fx.project.id] } }));
+    }
+    for (let i = 0; i < 500 && quiet.app.events.size < before + n; i++) await new Promise((r) => setTimeout(r, 10));
+    const start = quiet.database.stats.queries;
+    const r = await quiet.gql(
+      CREATE_COMPLAINT + ' fragment C on Complaint { id }',
+      { input: { customerId: fx.customerId, projectId: fx.project.id, kind: 'COMPLAINT', category: 'SERVICE_ATTITUDE', channel: 'VISIT', description: '前台态度' } },
+      'ADMIN',
+    );
+    expect(r.errors).toBeUndefined();
+    const got = await Promise.all(subs.map((s) => s.next()));
+    expect(got.every((g) => g.data.complaintCreated.complaint.id === r.data.createComplaint.complaint.id)).toBe(true);
+    await Promise.all(subs.map((s) => s.stop()));
+    return quiet.database.stats.queries - start;
+  }
+
+  it('checks an event once for subscribers who see alike: 20 dashboards cost the statements of 1', async () => {
+    const fx = await complaintFixture(quiet);
+    const one = await statementsFor(1, fx);
+    const twenty = await statementsFor(20, fx);
+    // Per-subscriber checks would add a statement or more for each of the 19 more dashboards;
+    // background work (a sequencer or reader wake-up) may add one either way.
+    expect(twenty).toBeLessThanOrEqual(one + 2);
+  });
+});

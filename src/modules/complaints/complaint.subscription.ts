@@ -46,12 +46,22 @@ type Delivery<R> = { event: StoredEvent; row: R };
  * the current rows with a fresh access object and fresh loaders: the same rules as a
  * query, and a complaint that leaves the viewer's sight stops flowing to it.
  */
-async function* deliverable<R>(ctx: Context, stream: EventStream, load: (ctx: Context, e: StoredEvent) => Promise<R | null>): AsyncGenerator<Delivery<R>> {
+async function* deliverable<R>(
+  ctx: Context,
+  stream: EventStream,
+  filter: unknown,
+  load: (ctx: Context, e: StoredEvent) => Promise<R | null>,
+): AsyncGenerator<Delivery<R>> {
+  // Subscribers who see alike (role, scope, department; the subject only where the
+  // filter refers to it) share each event's check for up to a second.
+  const v = ctx.viewer;
+  const f = (filter ?? {}) as { assignedToMe?: boolean | null };
+  const alike = JSON.stringify([v?.role, v?.scope, v?.department, f.assignedToMe ? v?.id : null, filter ?? null]);
   try {
     for await (const event of stream) {
       ctx.access = new Access(ctx.viewer, ctx.db);
       ctx.loaders = createLoaders(ctx.db);
-      const row = await load(ctx, event);
+      const row = await ctx.events.shared(`${event.seq}:${alike}`, () => load(ctx, event));
       if (row) {
         ctx.transport?.onDeliver(event);
         yield { event, row };
@@ -80,7 +90,7 @@ export class ComplaintSubscriptionResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as Context;
       const stream = await open(ctx, ['ComplaintCreated'], args.after as string | null);
-      return deliverable(ctx, stream, complaintOf(args.filter as ComplaintFilter | null));
+      return deliverable(ctx, stream, args.filter, complaintOf(args.filter as ComplaintFilter | null));
     },
   })
   complaintCreated(
@@ -98,7 +108,7 @@ export class ComplaintSubscriptionResolver {
     subscribe: async ({ args, context }) => {
       const ctx = context as Context;
       const stream = await open(ctx, ['ComplaintUpdated'], args.after as string | null);
-      return deliverable(ctx, stream, complaintOf(args.filter as ComplaintFilter | null));
+      return deliverable(ctx, stream, args.filter, complaintOf(args.filter as ComplaintFilter | null));
     },
   })
   complaintUpdated(
@@ -118,7 +128,7 @@ export class ComplaintSubscriptionResolver {
       const ctx = context as Context;
       const stream = await open(ctx, ['SlaAlertFired'], args.after as string | null);
       const filter = args.filter as SlaAlertFilter | null;
-      return deliverable(ctx, stream, (c, e) => new SlaService(c).visibleAlert(e.aggregateId, filter));
+      return deliverable(ctx, stream, filter, (c, e) => new SlaService(c).visibleAlert(e.aggregateId, filter));
     },
   })
   slaAlert(
