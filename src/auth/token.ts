@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { durationSeconds, type Config } from '../config.js';
 import { DEPARTMENTS, ROLES, type Department, type Role } from '../domain/enums.js';
 import { AppError } from '../graphql/errors.js';
+import { hasBadText } from '../graphql/hygiene.js';
 
 /** The authenticated caller, from a verified bearer token. */
 export type Viewer = {
@@ -19,12 +20,15 @@ export type Viewer = {
   expiresAt: Date;
 };
 
+/** No control characters in claims that become identifiers and log fields. */
+const clean = (max: number) => z.string().min(1).max(max).refine((v) => !hasBadText(v), 'must not contain control characters');
+
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(200),
+  sub: clean(200),
   role: z.enum(ROLES),
-  scope: z.union([z.array(z.string().max(64)).max(1000), z.literal('*')]).optional(),
+  scope: z.union([z.array(clean(64)).max(1000), z.literal('*')]).optional(),
   department: z.enum(DEPARTMENTS).optional(),
-  name: z.string().max(100).optional(),
+  name: clean(100).optional(),
 });
 
 const key = (config: Config) => new TextEncoder().encode(config.jwtSecret);

@@ -79,6 +79,12 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     if (code === 'BAD_USER_INPUT' && (at || whole)) extensions.field = at ? at[2] : whole![1];
     return { ...formatted, extensions };
   }
+  // Apollo's own request errors (a persisted-query hash that does not match, an unsupported
+  // version …) carry an HTTP 4xx status but no code: client errors, with their message.
+  const status = original instanceof GraphQLError ? (original.extensions?.http as { status?: number } | undefined)?.status : undefined;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_REQUEST' } };
+  }
   return {
     message: 'Internal server error',
     locations: formatted.locations,

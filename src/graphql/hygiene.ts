@@ -28,28 +28,35 @@ export const MAX_VARIABLE_LIST = 1_000;
  * names in error messages. (Literal lists are bounded by the document's token limit.)
  */
 export function findBadTextInVariables(variables: unknown): BadText | null {
-  const walk = (v: unknown, path: string): BadText | null => {
-    if (typeof v === 'string') return hasBadText(v) ? describe(path) : null;
+  // Iterative, with a depth limit: a 100,000-deep list must not overflow the stack.
+  const stack: { v: unknown; path: string; depth: number }[] = [{ v: variables, path: '', depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (hasBadText(v)) return describe(path);
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_VARIABLE_DEPTH) {
+      return { field: path, message: `${path || 'variables'}: nested more than ${MAX_VARIABLE_DEPTH} levels deep; no input of this API is` };
+    }
     if (Array.isArray(v)) {
       if (v.length > MAX_VARIABLE_LIST) return { field: path, message: `${path}: at most ${MAX_VARIABLE_LIST} items in one list; split the request` };
-      for (let i = 0; i < v.length; i++) {
-        const hit = walk(v[i], `${path}.${i}`);
-        if (hit) return hit;
-      }
-      return null;
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${path}.${i}`, depth: depth + 1 });
+      continue;
     }
-    if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        if (hasBadText(k)) return describe(path);
-        const hit = walk(x, path ? `${path}.${k}` : k);
-        if (hit) return hit;
-      }
+    const entries = Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, x] = entries[i]!;
+      if (hasBadText(k)) return describe(path);
+      stack.push({ v: x, path: path ? `${path}.${k}` : k, depth: depth + 1 });
     }
-    return null;
-  };
-  return walk(variables, '');
+  }
+  return null;
 }
 
+/** Deepest nesting of variables accepted (inputs nest a few levels). */
+export const MAX_VARIABLE_DEPTH = 32;
 /** The first string literal in a document holding a control character, named by its argument. */
 export function findBadTextInDocument(document: DocumentNode): BadText | null {
   let found: BadText | null = null;

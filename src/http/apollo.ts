@@ -17,6 +17,9 @@ function errorPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
           for (const e of errors) {
             const original = unwrapResolverError(e);
             if (original instanceof GraphQLError && !(original instanceof AppError) && e.extensions?.code) continue;
+            // Apollo's request errors without a code (HTTP 4xx) are the client's, not ours.
+            const status = original instanceof GraphQLError ? (original.extensions?.http as { status?: number } | undefined)?.status : undefined;
+            if (typeof status === 'number' && status < 500) continue;
             if (original instanceof AppError) continue;
             contextValue.logger.error({ err: original, path: e.path }, 'internal error');
           }

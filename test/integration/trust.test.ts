@@ -306,6 +306,28 @@ describe('tokens and endpoints (§6)', () => {
   });
 });
 
+describe('idempotent replays respect visibility', () => {
+  it('does not return a customer made SECRET since to the AGENT replaying its create', async () => {
+    const CREATE = `mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }`;
+    const agent = await t.token('AGENT', { sub: `agent-${unique()}` });
+    const input = { name: '周九', phone: uniquePhone(), projectId, idempotencyKey: `k-${unique()}` };
+    const first = await t.gql(CREATE, { input }, agent);
+    const id = first.data.createCustomer.customer.id as string;
+    const secret = await t.gql(`mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id } } }`, { input: { id, confidentiality: 'SECRET' } }, 'ADMIN');
+    expect(secret.errors).toBeUndefined();
+    const replay = await t.gql(CREATE, { input }, agent);
+    expect(codeOf(replay)).toBe('NOT_FOUND');
+    expect(JSON.stringify(replay)).not.toContain(id);
+  });
+});
+
+describe('dates', () => {
+  it.each(['0000-01-01', '1899-12-31', '3000-01-01'])('refuses the birthday %s as a client error', async (birthday) => {
+    const r = await t.gql(`mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { customer { id } } }`, { input: { name: '吴十', phone: uniquePhone(), projectId, birthday } }, 'ADMIN');
+    expect(codeOf(r)).toBe('BAD_USER_INPUT');
+  });
+});
+
 describe('viewer', () => {
   it('tells a UI when the token expires and what the viewer may manage', async () => {
     const q = '{ viewer { expiresAt can { manageOrganisation manageStaff seePersonalData } } }';

@@ -288,7 +288,10 @@ export class ComplaintService {
       return c.id;
     });
     this.ctx.sla.wake();
-    return this.reload(id);
+    const row = await this.reload(id);
+    // A replay returns the complaint only while the viewer may still see it.
+    if (!(await this.canSee(row))) throw AppError.notFound('Complaint');
+    return row;
   }
 
   /**

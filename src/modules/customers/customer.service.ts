@@ -287,7 +287,10 @@ export class CustomerService {
       return created!.id;
     });
     const [saved] = await this.ctx.db.select().from(customers).where(eq(customers.id, id));
-    return saved!;
+    // A replay returns the customer only while the viewer may still see it (it may have
+    // been made confidential or moved since).
+    if (!saved || !(await this.isVisible(saved))) throw AppError.notFound('Customer');
+    return saved;
   }
 
   async update(input: UpdateCustomerInput): Promise<CustomerRow> {

@@ -112,7 +112,9 @@ export class ProjectService {
     });
     // In scope by construction for this viewer's city company; a freshly created project is visible to its creator.
     const [row] = await this.ctx.db.select().from(projects).where(eq(projects.id, id));
-    return row!;
+    // A replay returns the project only while it is in the viewer's scope.
+    if (!row || !(await this.ctx.access.inScope(row.id))) throw AppError.notFound('Project');
+    return row;
   }
 
   async update(input: UpdateProjectInput): Promise<ProjectRow> {
@@ -121,6 +123,8 @@ export class ProjectService {
     const found = await this.get(data.id, 'input.id');
     const { id: _id, ...changes } = data;
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+    // `null` clears: for the warranty terms that is the empty list.
+    if (set.warrantyTerms === null) set.warrantyTerms = [];
     return this.ctx.db.transaction(async (tx) => {
       // Lock the row and diff against what is stored now, not what was read before.
       const [before] = await tx.select().from(projects).where(eq(projects.id, found.id)).for('update');
