@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openConfigured } from './db/open.js';
-import { seedDemoData } from './db/seed/demo.js';
+import { seedDemoData } from './seed/demo.js';
 import { createLogger } from './logger.js';
 import { createApp } from './server.js';
 import { prepareDatabase } from './db/prepare.js';

@@ -5,7 +5,7 @@ import type client from 'prom-client';
 import { LookupBudget } from './auth/lookup-budget.js';
 import type { AppDeps } from './graphql/context.js';
 import { Cursors } from './graphql/pagination.js';
-import { getSchema } from './graphql/schema.js';
+import { getSchema } from './schema.js';
 import { createApollo } from './http/apollo.js';
 import { createGraphqlHandler } from './http/graphql-handler.js';
 import { createHttpServer } from './http/router.js';

@@ -10,7 +10,8 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getSchema, printSdl } from '../src/graphql/schema.js';
+import { printSdl } from '../src/graphql/schema.js';
+import { getSchema } from '../src/schema.js';
 
 let schema: GraphQLSchema;
 beforeAll(async () => {

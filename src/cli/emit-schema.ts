@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { getSchema, printSdl } from '../graphql/schema.js';
+import { printSdl } from '../graphql/schema.js';
+import { getSchema } from '../schema.js';
 import { projectRoot } from '../paths.js';
 
 /** Writes schema/schema.graphql from the resolver classes. */

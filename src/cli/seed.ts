@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openConfigured } from '../db/open.js';
-import { seedDemoData } from '../db/seed/demo.js';
+import { seedDemoData } from '../seed/demo.js';
 import { prepareDatabase } from '../db/prepare.js';
 
 /** Migrates, then loads the demo data into the configured database (skipped when it already has projects). */

@@ -1,23 +1,7 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchema, type AuthChecker } from 'type-graphql';
+import { buildSchema, type AuthChecker, type NonEmptyArray } from 'type-graphql';
 import type { Role } from '../domain/enums.js';
-import { AuditResolver } from '../modules/audit/audit.resolver.js';
-import { CustomerResolver, ProjectCustomersResolver, UnitOwnershipResolver, UnitResolver } from '../modules/customers/customer.resolver.js';
-import { NodeResolver } from '../modules/node/node.resolver.js';
-import { CityCompanyResolver, RegionResolver, StaffResolver } from '../modules/org/org.resolver.js';
-import { ProjectResolver } from '../modules/projects/project.resolver.js';
-import { ViewerResolver } from '../modules/viewer/viewer.resolver.js';
-import {
-  ComplaintEventResolver,
-  ComplaintResolver,
-  CustomerComplaintsResolver,
-  ProjectComplaintsResolver,
-  SlaAlertFieldsResolver,
-  SlaClockResolver,
-} from '../modules/complaints/complaint.resolver.js';
-import { SlaResolver } from '../modules/sla/sla.resolver.js';
-import { ComplaintSubscriptionResolver } from '../modules/complaints/complaint.subscription.js';
 import type { Context } from './context.js';
 import { DateTimeScalar } from './scalars.js';
 
@@ -31,32 +15,13 @@ const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
   return true;
 };
 
-let cached: Promise<GraphQLSchema> | null = null;
-
-/** Builds (once per process) the executable schema from the resolver classes. */
-export function getSchema(): Promise<GraphQLSchema> {
-  cached ??= buildSchema({
-    resolvers: [
-      ViewerResolver,
-      NodeResolver,
-      RegionResolver,
-      CityCompanyResolver,
-      StaffResolver,
-      ProjectResolver,
-      CustomerResolver,
-      ProjectCustomersResolver,
-      UnitOwnershipResolver,
-      UnitResolver,
-      AuditResolver,
-      ComplaintResolver,
-      ComplaintEventResolver,
-      CustomerComplaintsResolver,
-      ProjectComplaintsResolver,
-      SlaClockResolver,
-      SlaAlertFieldsResolver,
-      SlaResolver,
-      ComplaintSubscriptionResolver,
-    ],
+/**
+ * Builds the executable schema from resolver classes (the composition root, src/schema.ts,
+ * names them): authorization, the DateTime scalar, root descriptions.
+ */
+export async function buildAppSchema(resolvers: NonEmptyArray<Function>): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers,
     authChecker,
     authMode: 'error',
     // Subscriptions read the durable event log through their own `subscribe` functions
@@ -71,18 +36,20 @@ export function getSchema(): Promise<GraphQLSchema> {
     },
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-  }).then((schema) => {
-    const query = schema.getQueryType();
-    if (query) query.description = 'Reads. Every list is a Relay connection; everything is scoped to the viewer.';
-    const mutation = schema.getMutationType();
-    if (mutation) mutation.description = 'Writes. Each takes one `input` and returns a payload; every write is audited.';
-    return schema;
   });
-  return cached;
+  const query = schema.getQueryType();
+  if (query) query.description = 'Reads. Every list is a Relay connection; everything is scoped to the viewer.';
+  const mutation = schema.getMutationType();
+  if (mutation) mutation.description = 'Writes. Each takes one `input` and returns a payload; every write is audited.';
+  const subscription = schema.getSubscriptionType();
+  if (subscription) {
+    subscription.description =
+      'Live feeds over WebSocket (graphql-transport-ws) on /graphql, token in connection_init. Every event carries a cursor to resume from with `after`.';
+  }
+  return schema;
 }
 
 /** The SDL committed as `schema/schema.graphql`. */
 export function printSdl(schema: GraphQLSchema): string {
   return printSchema(lexicographicSortSchema(schema)) + '\n';
 }
-

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Department, Role } from '../../src/domain/enums.js';
-import { getSchema } from '../../src/graphql/schema.js';
+import { getSchema } from '../../src/schema.js';
 import { addUnit, createCustomer, createProject, createStaff, unique, uniquePhone, type StaffMember } from '../helpers/factories.js';
 import { startTestApp, type GqlResult, type TestApp } from '../helpers/test-app.js';
 

@@ -27,7 +27,7 @@ import { idCheckChar } from '../../src/domain/contact.js';
 import type { Role } from '../../src/domain/enums.js';
 import { ERROR_CODES } from '../../src/graphql/errors.js';
 import { toGlobalId, toStaffGlobalId } from '../../src/graphql/global-id.js';
-import { getSchema } from '../../src/graphql/schema.js';
+import { getSchema } from '../../src/schema.js';
 import { addUnit, createProject, createStaff, seedOrg } from '../helpers/factories.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 

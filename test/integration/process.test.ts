@@ -53,7 +53,7 @@ describe('server process', () => {
     child.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listen line in: ${out}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no listen line in: ${out}`)), 150_000);
       child.stdout.on('data', () => {
         const m = /"port":(\d+).*server listening/.exec(out);
         if (m) {
@@ -77,5 +77,5 @@ describe('server process', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('"msg":"stopped"');
-  }, 90_000);
+  }, 180_000);
 });

@@ -16,3 +16,6 @@ export class AuditResolver {
     return AuditEntryConnection.of(await listAudit(ctx, filter, page), AuditEntry.from);
   }
 }
+
+/** This module's resolvers, for the composition root (src/schema.ts). */
+export const auditResolvers = [AuditResolver] as const;

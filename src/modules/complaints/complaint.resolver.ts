@@ -316,3 +316,13 @@ export class SlaAlertFieldsResolver {
     return Project.from((await ctx.loaders.project.load(a.projectId))!);
   }
 }
+
+/** This module's query and mutation resolvers, for the composition root (src/schema.ts). */
+export const complaintResolvers = [
+  ComplaintResolver,
+  ComplaintEventResolver,
+  CustomerComplaintsResolver,
+  ProjectComplaintsResolver,
+  SlaClockResolver,
+  SlaAlertFieldsResolver,
+] as const;

@@ -140,3 +140,6 @@ export class ComplaintSubscriptionResolver {
     return { cursor: encodeEventCursor(ctx.cursors, d.event.seq), at: d.event.at, alert: SlaAlert.from(d.row) };
   }
 }
+
+/** This module's subscriptions, for the composition root (src/schema.ts). */
+export const complaintSubscriptionResolvers = [ComplaintSubscriptionResolver] as const;

@@ -277,3 +277,6 @@ export class ProjectCustomersResolver {
     return CustomerConnection.of({ ...result, count: () => counts.load(p.dbId) }, Customer.from);
   }
 }
+
+/** This module's resolvers, for the composition root (src/schema.ts). */
+export const customerResolvers = [CustomerResolver, ProjectCustomersResolver, UnitOwnershipResolver, UnitResolver] as const;

@@ -77,3 +77,6 @@ export class NodeResolver {
     }
   }
 }
+
+/** This module's resolvers, for the composition root (src/schema.ts). */
+export const nodeResolvers = [NodeResolver] as const;

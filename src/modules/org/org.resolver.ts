@@ -166,3 +166,6 @@ export async function staffOf(ctx: Context, subject: string): Promise<Staff> {
   const row = await new StaffService(ctx).forSubject(subject);
   return row ? Staff.from(row) : Staff.bare(subject);
 }
+
+/** This module's resolvers, for the composition root (src/schema.ts). */
+export const orgResolvers = [RegionResolver, CityCompanyResolver, StaffResolver] as const;

@@ -58,3 +58,6 @@ export class ProjectResolver {
     return CityCompany.from(row);
   }
 }
+
+/** This module's resolvers, for the composition root (src/schema.ts). */
+export const projectResolvers = [ProjectResolver] as const;

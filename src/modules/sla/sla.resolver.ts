@@ -75,3 +75,6 @@ export class SlaResolver {
     return { calendar: await new SlaService(ctx).upsertCalendarYear(input) };
   }
 }
+
+/** This module's resolvers, for the composition root (src/schema.ts). */
+export const slaResolvers = [SlaResolver] as const;

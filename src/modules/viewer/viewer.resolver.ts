@@ -81,3 +81,6 @@ export class ViewerResolver {
     };
   }
 }
+
+/** This module's resolvers, for the composition root (src/schema.ts). */
+export const viewerResolvers = [ViewerResolver] as const;

@@ -9,15 +9,15 @@ import type {
   ProjectStage,
   Severity,
   SlaClockKind,
-} from '../../domain/enums.js';
-import { toGlobalId } from '../../graphql/global-id.js';
-import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, nextStatus, type ComplaintAction } from '../../modules/complaints/complaint.rules.js';
-import type { BusinessCalendar } from '../../sla/calendar.js';
-import { SlaEngine } from '../../sla/engine.js';
-import { choosePolicy } from '../../sla/policy.js';
-import { CalendarStore, type CalendarSettings } from '../../sla/store.js';
-import type { Tx } from '../client.js';
-import { complaintEvents, complaintNumberCounters, complaints, slaAlerts, slaPolicies } from '../schema/index.js';
+} from '../domain/enums.js';
+import { toGlobalId } from '../graphql/global-id.js';
+import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, nextStatus, type ComplaintAction } from '../modules/complaints/complaint.rules.js';
+import type { BusinessCalendar } from '../sla/calendar.js';
+import { SlaEngine } from '../sla/engine.js';
+import { choosePolicy } from '../sla/policy.js';
+import { CalendarStore, type CalendarSettings } from '../sla/store.js';
+import type { Tx } from '../db/client.js';
+import { complaintEvents, complaintNumberCounters, complaints, slaAlerts, slaPolicies } from '../db/schema/index.js';
 import type { Rng } from './demo.js';
 import { AGENTS, DUTY_MANAGER, HANDLERS, MANAGERS } from './demo-staff.js';
 

@@ -1,7 +1,7 @@
-import type { Department, Role } from '../../domain/enums.js';
-import { toGlobalId } from '../../graphql/global-id.js';
-import { insertStaff, parseNewStaff } from '../../modules/org/org.service.js';
-import type { Tx } from '../client.js';
+import type { Department, Role } from '../domain/enums.js';
+import { toGlobalId } from '../graphql/global-id.js';
+import { insertStaff, parseNewStaff } from '../modules/org/org.service.js';
+import type { Tx } from '../db/client.js';
 
 /**
  * The demo staff directory: a complaint desk, handlers of the responsible departments and a

@@ -1,9 +1,9 @@
-import type { Channel, Confidentiality, CustomerClass, Gender, ProjectStage } from '../../domain/enums.js';
-import { idCheckChar } from '../../domain/contact.js';
-import type { CalendarSettings } from '../../sla/store.js';
-import type { Db, Tx } from '../client.js';
-import { customers, unitOwnerships, units } from '../schema/customers.js';
-import { cityCompanies, projects, regions, type WarrantyTerm } from '../schema/org.js';
+import type { Channel, Confidentiality, CustomerClass, Gender, ProjectStage } from '../domain/enums.js';
+import { idCheckChar } from '../domain/contact.js';
+import type { CalendarSettings } from '../sla/store.js';
+import type { Db, Tx } from '../db/client.js';
+import { customers, unitOwnerships, units } from '../db/schema/customers.js';
+import { cityCompanies, projects, regions, type WarrantyTerm } from '../db/schema/org.js';
 import { seedComplaints } from './demo-complaints.js';
 import { seedStaff } from './demo-staff.js';
 
