@@ -31,6 +31,9 @@ export const SEQUENCED_CHANNEL = 'cx_events';
  * skipped, nothing is numbered twice.
  */
 export class EventLog {
+  /** SQL statements this log has sent (background work, told apart from requests' in tests). */
+  readonly stats = { statements: 0 };
+
   constructor(private readonly db: Db) {}
 
   /**
@@ -40,8 +43,10 @@ export class EventLog {
    */
   async sequence(batch = 1_000): Promise<{ last: number; stamped: number } | null> {
     return this.db.transaction(async (tx) => {
+      this.stats.statements++;
       const [state] = await tx.select().from(eventSequence).where(eq(eventSequence.id, 1)).for('update', { skipLocked: true });
       if (!state) return null;
+      this.stats.statements++;
       const stamped = await tx.execute<{ seq: number }>(sql`
         update ${domainEvents} e set seq = ${state.last}::bigint + t.rn
         from (select id, row_number() over (order by id) as rn from ${domainEvents} where seq is null order by id limit ${batch}) t
@@ -50,6 +55,7 @@ export class EventLog {
       const n = rowsOf(stamped).length;
       if (n === 0) return { last: state.last, stamped: 0 };
       const last = state.last + n;
+      this.stats.statements += 2;
       await tx.update(eventSequence).set({ last }).where(eq(eventSequence.id, 1));
       await tx.execute(sql`select pg_notify(${SEQUENCED_CHANNEL}, ${String(last)})`);
       return { last, stamped: n };
@@ -58,12 +64,14 @@ export class EventLog {
 
   /** The last `seq` given out and the highest pruned one. */
   async state(): Promise<{ last: number; prunedThrough: number }> {
+    this.stats.statements++;
     const [row] = await this.db.select().from(eventSequence).where(eq(eventSequence.id, 1));
     return { last: row?.last ?? 0, prunedThrough: row?.prunedThrough ?? 0 };
   }
 
   /** Up to `limit` events after `afterSeq`, in order, optionally of some types only. */
   async read(afterSeq: number, limit: number, types?: readonly string[]): Promise<StoredEvent[]> {
+    this.stats.statements++;
     const rows = await this.db
       .select({
         seq: domainEvents.seq,

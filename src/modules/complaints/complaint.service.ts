@@ -218,7 +218,7 @@ export class ComplaintService {
     const policies = await this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true));
     const policy = choosePolicy(policies, { kind: data.kind, category: data.category, severity });
     const cal = await this.ctx.sla.calendars.get(this.ctx.db);
-    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey, input: data }, async (tx) => {
+    const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey, input: data }, async (tx) => {
       const [repeat] = await tx
         .select({ id: complaints.id })
         .from(complaints)
@@ -290,7 +290,7 @@ export class ComplaintService {
     this.ctx.sla.wake();
     const row = await this.reload(id);
     // A replay returns the complaint only while the viewer may still see it.
-    if (!(await this.canSee(row))) throw AppError.notFound('Complaint');
+    if (replayed && !(await this.canSee(row))) throw AppError.notFound('Complaint');
     return row;
   }
 

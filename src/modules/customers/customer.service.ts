@@ -275,7 +275,7 @@ export class CustomerService {
       originProjectId: projectId,
       createdBy: viewer.id,
     };
-    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createCustomer', key, input: data }, async (tx) => {
+    const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createCustomer', key, input: data }, async (tx) => {
       await this.assertUnique(tx, { phone: row.phone, idNumber: row.idNumber ?? null });
       const [created] = await tx.insert(customers).values(row).returning({ id: customers.id }).catch((e) => this.rethrow(e));
       await recordAudit(tx, this.ctx, {
@@ -289,7 +289,7 @@ export class CustomerService {
     const [saved] = await this.ctx.db.select().from(customers).where(eq(customers.id, id));
     // A replay returns the customer only while the viewer may still see it (it may have
     // been made confidential or moved since).
-    if (!saved || !(await this.isVisible(saved))) throw AppError.notFound('Customer');
+    if (!saved || (replayed && !(await this.isVisible(saved)))) throw AppError.notFound('Customer');
     return saved;
   }
 

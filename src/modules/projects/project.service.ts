@@ -95,7 +95,7 @@ export class ProjectService {
       throw AppError.notFound('CityCompany', data.cityCompanyId);
     }
     const { idempotencyKey: key, cityCompanyId: _c, ...values } = data;
-    const { id } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createProject', key, input: data }, async (tx) => {
+    const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createProject', key, input: data }, async (tx) => {
       await this.assertCodeFree(tx, values.code);
       const [row] = await tx
         .insert(projects)
@@ -113,7 +113,7 @@ export class ProjectService {
     // In scope by construction for this viewer's city company; a freshly created project is visible to its creator.
     const [row] = await this.ctx.db.select().from(projects).where(eq(projects.id, id));
     // A replay returns the project only while it is in the viewer's scope.
-    if (!row || !(await this.ctx.access.inScope(row.id))) throw AppError.notFound('Project');
+    if (!row || (replayed && !(await this.ctx.access.inScope(row.id)))) throw AppError.notFound('Project');
     return row;
   }
 
