@@ -63,6 +63,13 @@ export type TestApp = {
   token(role: Role, opts?: TokenOptions): Promise<string>;
   /** POSTs an operation; `auth` is a token or a role (signed with whole-group scope). */
   gql<T = any>(query: string, variables?: Record<string, unknown>, auth?: string | Role | null): Promise<GqlResult<T>>;
+  /**
+   * SQL statements sent for requests so far: all statements minus the event log's
+   * background work (sequencing and reading events), for counting a request's statements.
+   */
+  requestStatements(): number;
+  /** Waits until background work (SLA scheduler, event fan-out) has stopped sending statements. */
+  settle(): Promise<void>;
   /** Raw fetch against the server. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
@@ -87,6 +94,14 @@ export async function startTestApp(opts: { env?: Record<string, string>; clock?:
     app,
     token,
     fetch: (path, init) => fetch(url + path, init),
+    requestStatements: () => database.stats.queries - app.events.log.stats.statements,
+    async settle() {
+      let last = -1;
+      for (let i = 0; i < 200 && database.stats.queries !== last; i++) {
+        last = database.stats.queries;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async gql(query, variables, auth) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (auth) headers.authorization = `Bearer ${ROLE_NAMES.has(auth) ? await token(auth as Role) : auth}`;

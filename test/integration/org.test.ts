@@ -495,12 +495,13 @@ describe('complaints and the staff directory', () => {
     const q = `query($n: Int!, $p: [ID!]) { complaints(first: $n, filter: { projectIds: $p, statuses: [ACCEPTED] }) {
       edges { node { id handler { login name cityCompany { name region { name } } } firstResponder { name } timeline { actor { name } } } } } }`;
     const statements = async (n: number) => {
-      const before = t.database.stats.queries;
+      await t.settle();
+      const before = t.requestStatements();
       const r = await t.gql(q, { n, p: [project.id] }, 'ADMIN');
       expect(r.errors).toBeUndefined();
       expect(r.data.complaints.edges).toHaveLength(n);
       expect(r.data.complaints.edges.every((e: any) => typeof e.node.handler.name === 'string')).toBe(true);
-      return t.database.stats.queries - before;
+      return t.requestStatements() - before;
     };
     expect(await statements(5)).toBe(await statements(2));
   });
