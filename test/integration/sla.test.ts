@@ -1,17 +1,19 @@
-import { count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, count, eq, gte, inArray, lt } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgres, type Database } from '../../src/db/client.js';
-import { domainEvents, slaAlerts } from '../../src/db/schema/index.js';
+import { businessCalendarDays, businessCalendarYears, domainEvents, slaAlerts, slaPolicies } from '../../src/db/schema/index.js';
 import { createLogger } from '../../src/logger.js';
 import { SlaScheduler } from '../../src/sla/scheduler.js';
-import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, step } from '../helpers/complaints.js';
+import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, dbId, firedIn, projectAlertCount, step, testClock } from '../helpers/complaints.js';
+import { unique } from '../helpers/factories.js';
 import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const HOUR = 3_600_000;
-let now = new Date('2026-11-25T02:00:00.000Z'); // Wednesday 10:00 Shanghai
-const advance = (ms: number) => (now = new Date(now.getTime() + ms));
+// Every test starts at Wednesday 2026-11-25 10:00 Shanghai (reset before each test).
+const time = testClock('2026-11-25T02:00:00.000Z');
 
 let t: TestApp;
+/** The running test's own org, project and customer: new for every test. */
 let fx: Awaited<ReturnType<typeof complaintFixture>>;
 let agent: string;
 
@@ -41,13 +43,19 @@ const complaintById = async (id: string) =>
   (await t.gql(`query($id: ID!) { complaint(id: $id) { ...C } } ${COMPLAINT_FIELDS}`, { id }, agent)).data.complaint;
 
 function scheduler(database: Database, lateAfterMs = 5_000) {
-  return new SlaScheduler(database, { now: () => now, logger: createLogger('silent'), lateAfterMs, pollMaxMs: 60_000, batchSize: 7 });
+  return new SlaScheduler(database, { now: time.now, logger: createLogger('silent'), lateAfterMs, pollMaxMs: 60_000, batchSize: 7 });
 }
 
+// One app per file (starting one costs ~0.5 s); what tests share is stateless (tokens) or reset here.
+// Scheduler ticks fire every due clock in the database, other tests' complaints included: tests
+// count and list the alerts of their own project (`firedIn`, `projectIds`), never all of them.
 beforeAll(async () => {
-  t = await startTestApp({ clock: () => now, env: { SLA_SCHEDULER: 'off' } });
-  fx = await complaintFixture(t);
+  t = await startTestApp({ clock: time.now, env: { SLA_SCHEDULER: 'off' } });
   agent = await t.token('AGENT', { sub: 'agent.chen' });
+});
+beforeEach(async () => {
+  time.reset();
+  fx = await complaintFixture(t);
 });
 afterAll(() => t?.close());
 
@@ -55,30 +63,39 @@ describe('SLA alerts', () => {
   it('fires WARNING at 80% and BREACHED at the target, each once, on the timeline and in the event log', async () => {
     const c = await newComplaint();
     const s = t.app.scheduler;
-    expect(await s.tick()).toBe(0);
-    advance(7.2 * HOUR - 1000); // just before 80% of 9 working hours
-    expect(await s.tick()).toBe(0);
-    advance(1000);
-    expect(await s.tick()).toBe(1);
+    const tick = async () => {
+      const r = await firedIn(t, fx.project.id, () => s.tick());
+      expect(r.reported).toBeGreaterThanOrEqual(r.own);
+      return r.own;
+    };
+    expect(await tick()).toBe(0);
+    time.advance(7.2 * HOUR - 1000); // just before 80% of 9 working hours
+    expect(await tick()).toBe(0);
+    time.advance(1000);
+    expect(await tick()).toBe(1);
+    // Once: a second tick at the same instant fires nothing, for anyone.
     expect(await s.tick()).toBe(0);
     let view = await complaintById(c.id);
-    expect(view.alerts.map((a: any) => [a.level, a.clock, a.dueAt, a.late])).toEqual([['WARNING', 'ACCEPTANCE', now.toISOString(), false]]);
+    expect(view.alerts.map((a: any) => [a.level, a.clock, a.dueAt, a.late])).toEqual([['WARNING', 'ACCEPTANCE', time.now().toISOString(), false]]);
     expect(view.timeline.filter((e: any) => e.type === 'ALERT_FIRED').map((e: any) => e.data.level)).toEqual(['WARNING']);
-    advance(24 * HOUR); // well past the acceptance deadline (Thursday 10:00)
-    expect(await s.tick()).toBe(1);
+    time.advance(24 * HOUR); // well past the acceptance deadline (Thursday 10:00)
+    expect(await tick()).toBe(1);
     view = await complaintById(c.id);
     expect(view.alerts.map((a: any) => a.level)).toEqual(['WARNING', 'BREACHED']);
     expect(view.alerts[1]).toMatchObject({ dueAt: '2026-11-26T02:00:00.000Z', late: true });
     const breached = view.clocks.find((k: any) => k.clock === 'ACCEPTANCE');
     expect(breached).toMatchObject({ breached: true });
     expect(breached.remaining.startsWith('-')).toBe(true);
-    const events = await t.database.db.select({ n: count() }).from(domainEvents).where(eq(domainEvents.type, 'SlaAlertFired'));
+    const events = await t.database.db
+      .select({ n: count() })
+      .from(domainEvents)
+      .where(and(eq(domainEvents.type, 'SlaAlertFired'), eq(domainEvents.projectId, dbId(fx.project.id))));
     expect(events[0]!.n).toBe(2);
   });
 
   it('escalates a MAJOR breach one level up (the city company)', async () => {
     const c = await newComplaint({ severity: 'MAJOR', majorReason: 'REFUND_DEMAND' });
-    advance(25 * HOUR);
+    time.advance(25 * HOUR);
     await t.app.scheduler.tick();
     const view = await complaintById(c.id);
     const escalated = view.alerts.filter((a: any) => a.level === 'ESCALATED');
@@ -91,46 +108,61 @@ describe('SLA alerts', () => {
     await step(t, 'acceptComplaint', { complaintId: c.id, department: 'CUSTOMER_SERVICE' }, agent);
     const p = await newComplaint();
     await step(t, 'pauseComplaintSla', { complaintId: p.id, note: '等待业主回复' }, agent);
-    advance(30 * HOUR);
+    time.advance(30 * HOUR);
     await t.app.scheduler.tick();
     expect((await complaintById(c.id)).alerts.filter((a: any) => a.clock === 'ACCEPTANCE')).toEqual([]);
     expect((await complaintById(p.id)).alerts).toEqual([]);
   });
 
   it('lists alerts with filters, scoped, and acknowledges each once', async () => {
-    const all = await t.gql(ALERTS, { first: 200 }, agent);
-    expect(all.data.slaAlerts.totalCount).toBeGreaterThanOrEqual(4);
-    const breached = await t.gql(ALERTS, { f: { levels: ['BREACHED'], clocks: ['ACCEPTANCE'], acknowledged: false } }, agent);
+    const plain = await newComplaint();
+    const major = await newComplaint({ severity: 'MAJOR', majorReason: 'REFUND_DEMAND' });
+    time.advance(25 * HOUR); // Thursday 11:00: past acceptance (Thursday 10:00) and the 24 h escalation report
+    await t.app.scheduler.tick();
+    const mine = { projectIds: [fx.project.id] };
+    const all = await t.gql(ALERTS, { f: mine, first: 200 }, agent);
+    // plain: WARNING and BREACHED on acceptance; major: those and ESCALATED, on acceptance and on the escalation report.
+    expect(all.data.slaAlerts.totalCount).toBe(8);
+    expect(all.data.slaAlerts.edges.every((e: any) => e.node.project.id === fx.project.id)).toBe(true);
+    const breached = await t.gql(ALERTS, { f: { ...mine, levels: ['BREACHED'], clocks: ['ACCEPTANCE'], acknowledged: false } }, agent);
     expect(breached.data.slaAlerts.edges.every((e: any) => e.node.level === 'BREACHED' && e.node.clock === 'ACCEPTANCE')).toBe(true);
+    expect(breached.data.slaAlerts.edges.map((e: any) => e.node.complaint.id).sort()).toEqual([plain.id, major.id].sort());
     const alert = breached.data.slaAlerts.edges[0].node;
     const ACK = `mutation($input: AcknowledgeSlaAlertInput!) { acknowledgeSlaAlert(input: $input) { alert { id acknowledgedAt acknowledgedBy { login } } } }`;
     const ack = await t.gql(ACK, { input: { alertId: alert.id } }, await t.token('MANAGER', { sub: 'duty.manager' }));
-    expect(ack.data.acknowledgeSlaAlert.alert).toMatchObject({ id: alert.id, acknowledgedBy: { login: 'duty.manager' }, acknowledgedAt: now.toISOString() });
+    expect(ack.data.acknowledgeSlaAlert.alert).toMatchObject({ id: alert.id, acknowledgedBy: { login: 'duty.manager' }, acknowledgedAt: time.now().toISOString() });
     expect(codeOf(await t.gql(ACK, { input: { alertId: alert.id } }, agent))).toBe('CONFLICT');
     expect(codeOf(await t.gql(ACK, { input: { alertId: alert.id } }, await t.token('ANALYST')))).toBe('FORBIDDEN');
-    const acked = await t.gql(ALERTS, { f: { acknowledged: true } }, agent);
+    const acked = await t.gql(ALERTS, { f: { ...mine, acknowledged: true } }, agent);
     expect(acked.data.slaAlerts.edges.map((e: any) => e.node.id)).toEqual([alert.id]);
+    expect((await t.gql(ALERTS, { f: { ...mine, acknowledged: false } }, agent)).data.slaAlerts.totalCount).toBe(7);
+    // This test's other city company has no projects: a manager scoped to it sees no alert at all.
     const elsewhere = await t.token('MANAGER', { scope: [fx.org.shId] });
     expect((await t.gql(ALERTS, {}, elsewhere)).data.slaAlerts.totalCount).toBe(0);
+    expect((await t.gql(ALERTS, { f: mine }, elsewhere)).data.slaAlerts.totalCount).toBe(0);
     expect(codeOf(await t.gql(ACK, { input: { alertId: alert.id } }, elsewhere))).toBe('NOT_FOUND');
   });
 
   it('fires each alert exactly once with two scheduler instances on the same database', async () => {
-    now = new Date('2026-12-07T02:00:00.000Z'); // Monday 10:00 Shanghai
-    await t.app.scheduler.tick(); // earlier tests' clocks, out of the way
+    time.set('2026-12-07T02:00:00.000Z'); // Monday 10:00 Shanghai
     const created = [];
     for (let i = 0; i < 15; i++) created.push(await newComplaint());
-    const before = await t.database.db.$count(slaAlerts);
-    advance(5 * 24 * HOUR); // past acceptance (1 working day), before the resolution warning (5.6 days)
+    time.advance(5 * 24 * HOUR); // past acceptance (1 working day), before the resolution warning (5.6 days)
     let second: Database = t.database;
     if (t.databaseUrl) second = openPostgres(t.databaseUrl, { max: 3 });
     try {
       const a = scheduler(t.database);
       const b = scheduler(second);
-      const [x, y] = await Promise.all([a.tick(), b.tick()]);
+      // Other tests' clocks that fell due by now fire in these ticks too (each once): the two
+      // reports must add up to every alert inserted, and this test's complaints must get theirs.
+      const allBefore = await t.database.db.$count(slaAlerts);
+      const { own, reported } = await firedIn(t, fx.project.id, async () => {
+        const [x, y] = await Promise.all([a.tick(), b.tick()]);
+        return x + y;
+      });
       // 15 complaints × (WARNING + BREACHED) on the acceptance clock, split between the two.
-      expect(x + y).toBe(30);
-      expect(await t.database.db.$count(slaAlerts)).toBe(before + 30);
+      expect(own).toBe(30);
+      expect(reported).toBe((await t.database.db.$count(slaAlerts)) - allBefore);
       expect(await a.tick()).toBe(0);
       expect(await b.tick()).toBe(0);
       for (const c of created) {
@@ -143,15 +175,16 @@ describe('SLA alerts', () => {
   });
 
   it('fires alerts that fell due while no scheduler ran at start-up, marked late, without repeating fired ones', async () => {
-    now = new Date('2026-12-21T02:00:00.000Z'); // Monday 10:00 Shanghai
-    await t.app.scheduler.tick();
+    time.set('2026-12-21T02:00:00.000Z'); // Monday 10:00 Shanghai
     const c = await newComplaint();
-    advance(7.2 * HOUR); // WARNING due (80% of 9 working hours): on time for the running instance
+    time.advance(7.2 * HOUR); // WARNING due (80% of 9 working hours): on time for the running instance
     const first = scheduler(t.database, 60_000);
-    expect(await first.tick()).toBeGreaterThanOrEqual(1);
-    const before = await t.database.db.$count(slaAlerts);
+    const fired = await firedIn(t, fx.project.id, () => first.tick());
+    expect(fired.own).toBe(1);
+    expect(fired.reported).toBeGreaterThanOrEqual(1);
+    const before = await projectAlertCount(t, fx.project.id);
     // "Server down" for a week: the breach falls due meanwhile.
-    advance(7 * 24 * HOUR);
+    time.advance(7 * 24 * HOUR);
     const restarted = scheduler(t.database, 60_000);
     await restarted.start();
     await new Promise((r) => setTimeout(r, 200));
@@ -162,7 +195,7 @@ describe('SLA alerts', () => {
     expect(byLevel['ACCEPTANCE:BREACHED'].late).toBe(true);
     expect(byLevel['RESOLUTION:BREACHED'].late).toBe(true);
     expect(view.alerts.filter((a: any) => a.clock === 'ACCEPTANCE' && a.level === 'WARNING')).toHaveLength(1);
-    expect(await t.database.db.$count(slaAlerts)).toBeGreaterThan(before);
+    expect(await projectAlertCount(t, fx.project.id)).toBeGreaterThan(before);
   });
 });
 
@@ -201,27 +234,38 @@ describe('SLA policies', () => {
   });
 
   it('applies the most specific policy to complaints received after it is saved; existing clocks keep their targets', async () => {
-    const before = await newComplaint({ category: 'DESIGN' });
-    const r = await t.gql(
-      UPSERT,
-      { input: { name: '设计类投诉', match: { categories: ['DESIGN'], kinds: ['COMPLAINT'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT4H', workingTime: true }, { clock: 'RESOLUTION', target: 'P14D' }] } },
-      'ADMIN',
-    );
-    expect(r.errors).toBeUndefined();
-    const after = await newComplaint({ category: 'DESIGN' });
-    const other = await newComplaint({ category: 'OTHER' });
-    const target = (c: any, k: string) => c.clocks.find((x: any) => x.clock === k)?.target;
-    expect(target(after, 'ACCEPTANCE')).toBe('PT4H');
-    expect(target(after, 'RESOLUTION')).toBe('P14D');
-    expect(target(other, 'ACCEPTANCE')).toBe('P1D');
-    expect(target(await complaintById(before.id), 'ACCEPTANCE')).toBe('P1D');
-    // A less specific policy with a higher priority does not beat a more specific one.
-    await t.gql(UPSERT, { input: { name: '投诉类', match: { kinds: ['COMPLAINT'] }, priority: 100, clocks: [{ clock: 'ACCEPTANCE', target: 'PT1H' }] } }, 'ADMIN');
-    expect(target(await newComplaint({ category: 'DESIGN' }), 'ACCEPTANCE')).toBe('PT4H');
-    expect(target(await newComplaint({ category: 'OTHER' }), 'ACCEPTANCE')).toBe('PT1H');
-    // Saving again by name replaces it.
-    await t.gql(UPSERT, { input: { name: '投诉类', match: { kinds: ['COMPLAINT'] }, active: false, clocks: [{ clock: 'ACCEPTANCE', target: 'PT1H' }] } }, 'ADMIN');
-    expect(target(await newComplaint({ category: 'OTHER' }), 'ACCEPTANCE')).toBe('P1D');
+    // Policies apply to every complaint in the database: unique names, and switched off again
+    // at the end, so no other test's complaints get them.
+    const n = unique();
+    const design = `设计类投诉 ${n}`;
+    const complaintsPolicy = `投诉类 ${n}`;
+    try {
+      const before = await newComplaint({ category: 'DESIGN' });
+      const r = await t.gql(
+        UPSERT,
+        { input: { name: design, match: { categories: ['DESIGN'], kinds: ['COMPLAINT'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT4H', workingTime: true }, { clock: 'RESOLUTION', target: 'P14D' }] } },
+        'ADMIN',
+      );
+      expect(r.errors).toBeUndefined();
+      const after = await newComplaint({ category: 'DESIGN' });
+      const other = await newComplaint({ category: 'OTHER' });
+      const target = (c: any, k: string) => c.clocks.find((x: any) => x.clock === k)?.target;
+      expect(target(after, 'ACCEPTANCE')).toBe('PT4H');
+      expect(target(after, 'RESOLUTION')).toBe('P14D');
+      expect(target(other, 'ACCEPTANCE')).toBe('P1D');
+      expect(target(await complaintById(before.id), 'ACCEPTANCE')).toBe('P1D');
+      // A less specific policy with a higher priority does not beat a more specific one.
+      const broad = await t.gql(UPSERT, { input: { name: complaintsPolicy, match: { kinds: ['COMPLAINT'] }, priority: 100, clocks: [{ clock: 'ACCEPTANCE', target: 'PT1H' }] } }, 'ADMIN');
+      expect(broad.errors).toBeUndefined();
+      expect(target(await newComplaint({ category: 'DESIGN' }), 'ACCEPTANCE')).toBe('PT4H');
+      expect(target(await newComplaint({ category: 'OTHER' }), 'ACCEPTANCE')).toBe('PT1H');
+      // Saving again by name replaces it.
+      const off = await t.gql(UPSERT, { input: { name: complaintsPolicy, match: { kinds: ['COMPLAINT'] }, active: false, clocks: [{ clock: 'ACCEPTANCE', target: 'PT1H' }] } }, 'ADMIN');
+      expect(off.data.upsertSlaPolicy.policy.id).toBe(broad.data.upsertSlaPolicy.policy.id);
+      expect(target(await newComplaint({ category: 'OTHER' }), 'ACCEPTANCE')).toBe('P1D');
+    } finally {
+      await t.database.db.update(slaPolicies).set({ active: false }).where(inArray(slaPolicies.name, [design, complaintsPolicy]));
+    }
   });
 });
 
@@ -241,15 +285,24 @@ describe('business calendar', () => {
 
   it('lets ADMIN add next year; new working-time deadlines respect it', async () => {
     const input = { year: 2027, holidays: [{ name: '元旦', from: '2027-01-01', to: '2027-01-03' }], workdays: ['2027-01-09'], source: 'test notice' };
-    expect(codeOf(await t.gql(UPSERT, { input }, agent))).toBe('FORBIDDEN');
-    expect(codeOf(await t.gql(UPSERT, { input: { ...input, workdays: ['2026-05-01'] } }, 'ADMIN'))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await t.gql(UPSERT, { input: { ...input, holidays: [{ name: 'x', from: '2027-02-10', to: '2027-02-01' }] } }, 'ADMIN'))).toBe('BAD_USER_INPUT');
-    const r = await t.gql(UPSERT, { input }, 'ADMIN');
-    expect(r.data.upsertBusinessCalendarYear.calendar).toMatchObject({ year: 2027, scheduleLoaded: true, warning: null });
-    // Thursday 2026-12-31 17:00 Shanghai + 1 working day: Friday 1 Jan 2027 is now a holiday → Monday 4 Jan 17:00.
-    now = new Date('2026-12-31T09:00:00.000Z');
-    const c = await newComplaint();
-    expect(c.clocks.find((k: any) => k.clock === 'ACCEPTANCE').dueAt).toBe('2027-01-04T09:00:00.000Z');
+    try {
+      expect(codeOf(await t.gql(UPSERT, { input }, agent))).toBe('FORBIDDEN');
+      expect(codeOf(await t.gql(UPSERT, { input: { ...input, workdays: ['2026-05-01'] } }, 'ADMIN'))).toBe('BAD_USER_INPUT');
+      expect(codeOf(await t.gql(UPSERT, { input: { ...input, holidays: [{ name: 'x', from: '2027-02-10', to: '2027-02-01' }] } }, 'ADMIN'))).toBe('BAD_USER_INPUT');
+      const r = await t.gql(UPSERT, { input }, 'ADMIN');
+      expect(r.data.upsertBusinessCalendarYear.calendar).toMatchObject({ year: 2027, scheduleLoaded: true, warning: null });
+      // Thursday 2026-12-31 17:00 Shanghai + 1 working day: Friday 1 Jan 2027 is now a holiday → Monday 4 Jan 17:00.
+      time.set('2026-12-31T09:00:00.000Z');
+      const c = await newComplaint();
+      expect(c.clocks.find((k: any) => k.clock === 'ACCEPTANCE').dueAt).toBe('2027-01-04T09:00:00.000Z');
+    } finally {
+      // The calendar is one for the whole database: take 2027 out again, so it stays missing for
+      // every other test (and the app's cached calendar with it).
+      const db = t.database.db;
+      await db.delete(businessCalendarDays).where(and(gte(businessCalendarDays.day, '2027-01-01'), lt(businessCalendarDays.day, '2028-01-01')));
+      await db.delete(businessCalendarYears).where(eq(businessCalendarYears.year, 2027));
+      t.app.sla.calendars.invalidate();
+    }
   });
 });
 
@@ -287,17 +340,17 @@ describe('live scheduler', () => {
 
 describe('complaint filters on SLA state and time', () => {
   it('filters overdue and at-risk complaints, and by kind, severity and receipt time', async () => {
-    now = new Date('2027-03-03T02:00:00.000Z'); // Wednesday 10:00 Shanghai
+    time.set('2027-03-03T02:00:00.000Z'); // Wednesday 10:00 Shanghai
     const project = fx.project.id;
     const q = `query($f: ComplaintFilter) { complaints(first: 200, filter: $f) { edges { node { id } } } }`;
     const ids = async (f: object) => (await t.gql(q, { f: { projectIds: [project], receivedFrom: '2027-03-01T00:00:00Z', ...f } }, agent)).data.complaints.edges.map((e: any) => e.node.id);
     const early = await newComplaint({ kind: 'SUGGESTION' });
-    advance(8 * HOUR); // 18:00: early's acceptance is past 80% (at risk), not yet due
+    time.advance(8 * HOUR); // 18:00: early's acceptance is past 80% (at risk), not yet due
     const late = await newComplaint({ kind: 'INQUIRY', severity: 'MAJOR', majorReason: 'DISTURBANCE' });
     expect(await ids({ atRisk: true })).toEqual([early.id]);
     expect(await ids({ overdue: true })).toEqual([]);
-    advance(2 * HOUR); // Thursday 10:00 would be early's due; still Wednesday 20:00
-    advance(14 * HOUR + 60_000); // Thursday 10:01: early is overdue; late's escalation report is not
+    time.advance(2 * HOUR); // Thursday 10:00 would be early's due; still Wednesday 20:00
+    time.advance(14 * HOUR + 60_000); // Thursday 10:01: early is overdue; late's escalation report is not
     expect(await ids({ overdue: true })).toEqual([early.id]);
     expect((await ids({ overdue: false })).sort()).toEqual([late.id]);
     expect(await ids({ kinds: ['INQUIRY'] })).toEqual([late.id]);
