@@ -10,6 +10,16 @@ export function withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
 }
 
 /**
+ * Runs `fn` outside any request's budget. Background work (the SLA scheduler, the event
+ * reader) started from inside a request (a mutation waking the scheduler, a notification
+ * delivered during a commit) must not inherit that request's deadline: its timers would
+ * carry it on, and every later cycle would fail once the request's time was up.
+ */
+export function detached<T>(fn: () => T): T {
+  return budget.exit(fn);
+}
+
+/**
  * TIMEOUT when the current request's budget is spent. Called before every statement, so
  * a request that has run out of time stops issuing SQL and its other fields fail fast
  * instead of queueing more work behind it. (A statement already running is bounded by

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
+import { detached } from '../db/deadline.js';
 import { AppError } from '../graphql/errors.js';
 import { EventLog, NEW_EVENTS_CHANNEL, SEQUENCED_CHANNEL, type StoredEvent } from './log.js';
 
@@ -261,7 +262,7 @@ export class EventHub {
       this.sequenceAgain = true;
       return;
     }
-    this.sequencing = this.runSequencer()
+    this.sequencing = detached(() => this.runSequencer())
       .catch((err) => this.opts.logger.warn({ err }, 'event sequencer failed; the poll retries'))
       .finally(() => {
         this.sequencing = null;
@@ -286,7 +287,7 @@ export class EventHub {
       this.pumpAgain = true;
       return;
     }
-    this.pumping = this.readNew()
+    this.pumping = detached(() => this.readNew())
       .catch((err) => this.opts.logger.warn({ err }, 'event reader failed; the poll retries'))
       .finally(() => {
         this.pumping = null;

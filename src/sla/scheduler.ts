@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Tx } from '../db/client.js';
+import { detached } from '../db/deadline.js';
 import { slaClocks } from '../db/schema/index.js';
 import { fireDueAlerts, loadOwners, type AlertRow } from './alerts.js';
 import type { AlertLevel } from '../domain/enums.js';
@@ -81,7 +82,7 @@ export class SlaScheduler {
     }
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.running = this.cycle().finally(() => {
+    this.running = detached(() => this.cycle()).finally(() => {
       this.running = null;
       if (this.again) {
         this.again = false;

@@ -336,6 +336,37 @@ describe('live scheduler', () => {
       await live.close();
     }
   });
+
+  it('keeps firing after the time budget of the request that woke it has run out', async () => {
+    // Regression: the scheduler woken by createComplaint ran its later cycles inside that
+    // request's 1 s budget, so every alert due after it failed with TIMEOUT.
+    const live = await startTestApp({ env: { REQUEST_TIMEOUT_MS: '1000' } });
+    try {
+      const lfx = await complaintFixture(live);
+      const p = await live.gql(
+        `mutation($input: UpsertSlaPolicyInput!) { upsertSlaPolicy(input: $input) { policy { id } } }`,
+        { input: { name: 'three seconds', match: { categories: ['OTHER'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT3S', warnAt: 0.5 }] } },
+        'ADMIN',
+      );
+      expect(p.errors).toBeUndefined();
+      const r = await live.gql(
+        `${CREATE_COMPLAINT} ${COMPLAINT_FIELDS}`,
+        { input: { customerId: lfx.customerId, projectId: lfx.project.id, kind: 'INQUIRY', category: 'OTHER', channel: 'WECHAT', description: '咨询' } },
+        'AGENT',
+      );
+      expect(r.errors).toBeUndefined();
+      const id = r.data.createComplaint.complaint.id;
+      let levels: string[] = [];
+      for (let i = 0; i < 100 && levels.length < 2; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        const v = await live.gql(`query($id: ID!) { complaint(id: $id) { alerts { level } } }`, { id }, 'ADMIN');
+        levels = v.data?.complaint.alerts.map((a: any) => a.level) ?? levels;
+      }
+      expect(levels).toEqual(['WARNING', 'BREACHED']);
+    } finally {
+      await live.close();
+    }
+  });
 });
 
 describe('complaint filters on SLA state and time', () => {
