@@ -1,5 +1,6 @@
-import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import client from 'prom-client';
@@ -8,7 +9,7 @@ import { STREAM_READERS } from '../auth/access.js';
 import { bearerToken, verifyToken, type Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
 import type { StoredEvent } from '../events/log.js';
-import { createContext, type AppDeps } from '../graphql/context.js';
+import { createContext, type AppDeps, type Context } from '../graphql/context.js';
 import { AppError, formatError } from '../graphql/errors.js';
 import { findBadTextInVariables } from '../graphql/hygiene.js';
 import { checkDocument, depthLimit, operationCost } from '../graphql/limits.js';
@@ -64,6 +65,25 @@ function socketMetrics(registry: client.Registry, live: Set<{ subscriptions: Rec
 }
 
 /**
+ * A viewer whose identity (`id`, `name`) is watched: an execution that reads it depends
+ * on who the subscriber is, not only on what they may see, and is not shared.
+ */
+function watchIdentity(viewer: Viewer) {
+  let read = false;
+  const watched = { ...viewer };
+  for (const key of ['id', 'name'] as const) {
+    Object.defineProperty(watched, key, {
+      enumerable: true,
+      get: () => {
+        read = true;
+        return viewer[key];
+      },
+    });
+  }
+  return { viewer: watched as Viewer, wasRead: () => read, forget: () => (read = false) };
+}
+
+/**
  * GraphQL over WebSocket (`graphql-transport-ws`) on the HTTP server's `/graphql`:
  * authentication in `connection_init`, token expiry, limits per connection and per
  * token subject, keep-alive pings, the same document limits and error masking as HTTP,
@@ -87,8 +107,67 @@ export function createSocketServer(opts: {
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
   };
 
+  /** Per operation: a digest of its document, operation name and variables. */
+  const documentKeys = new WeakMap<object, string>();
+
+  /** Executes a document for one event with a fresh context; tells whether it read who the viewer is. */
+  async function executeFresh(args: ExecutionArgs, payload: unknown): Promise<{ result: ExecutionResult; personal: boolean }> {
+    const own = args.contextValue as Context;
+    const watch = own.viewer ? watchIdentity(own.viewer) : null;
+    const contextValue = createContext(deps, watch?.viewer ?? null, own.requestId);
+    watch?.forget();
+    contextValue.transport = own.transport;
+    const result = await execute({ ...args, rootValue: payload, contextValue });
+    return { result, personal: watch?.wasRead() ?? false };
+  }
+
+  /**
+   * The result of one event for one subscriber. An event that carries a `shareKey` (the
+   * event and the subscriber's sight and filter, see src/events/delivery.ts) is executed
+   * once per document among the subscribers who share that key, within a second: a
+   * thousand dashboards on one document cost one execution and a thousand sends. An
+   * execution that read the viewer's identity is not shared; each runs its own.
+   */
+  async function resultFor(args: ExecutionArgs, payload: unknown): Promise<ExecutionResult> {
+    const shareKey = (payload as { shareKey?: unknown } | null)?.shareKey;
+    const documentKey = documentKeys.get(args.contextValue as object);
+    if (typeof shareKey !== 'string' || !documentKey) return (await executeFresh(args, payload)).result;
+    let mine = false;
+    const shared = await deps.events.shared(`execute:${documentKey}:${shareKey}`, () => {
+      mine = true;
+      return executeFresh(args, payload);
+    });
+    if (mine || !shared.personal) return shared.result;
+    return (await executeFresh(args, payload)).result;
+  }
+
+  /** graphql-js `subscribe`, with each event's execution shared where it may be. */
+  async function subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in Object(source))) return source as ExecutionResult;
+    const events = source as AsyncIterableIterator<unknown>;
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        const r = await events.next();
+        return r.done ? r : { value: await resultFor(args, r.value), done: false };
+      },
+      // Straight through: ending the source ends a waiting `next` at once.
+      async return() {
+        await events.return?.();
+        return { value: undefined, done: true };
+      },
+      async throw(e: unknown) {
+        await events.return?.();
+        throw e;
+      },
+      [Symbol.asyncIterator]: () => mapped,
+    };
+    return mapped;
+  }
+
   const cleanup = useServer<Record<string, unknown>, Extra>(
     {
+      subscribe,
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
@@ -144,6 +223,7 @@ export function createSocketServer(opts: {
           return [new AppError('QUERY_TOO_COMPLEX', `Estimated query cost exceeds the maximum of ${config.maxQueryCost}`, { cost, maxCost: config.maxQueryCost })];
         }
         const contextValue = createContext(deps, viewer, `ws:${id}`);
+        documentKeys.set(contextValue, createHash('sha256').update(JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null])).digest('base64url'));
         contextValue.transport = {
           onOverflow: () => shutClose(ctx.extra.socket, CLOSE.TOO_SLOW, 'Subscriber too slow: reconnect and resume with `after` from your last cursor'),
           onDeliver: (e: StoredEvent) => {

@@ -216,6 +216,21 @@ describe('connections', () => {
     expect((await third.closed()).code).toBe(4429);
   });
 
+  it('releases a stream at once when its subscription completes or its connection closes, also when no event comes', async () => {
+    const before = t.app.events.size;
+    const c = connect(await t.token('ADMIN', { sub: 'ws-release' }));
+    // No alert matches these filters (a project that does not exist), so no event ever wakes the streams.
+    const quiet = c.subscribe(ALERTS, { filter: { levels: ['ESCALATED'], projectIds: ['UHJvamVjdDo5OTk5OTk5'] } });
+    c.subscribe(ALERTS, { filter: { levels: ['ESCALATED'], projectIds: ['UHJvamVjdDo5OTk5OTk5'] } });
+    await untilLive(before, 2);
+    await quiet.stop();
+    for (let i = 0; i < 500 && t.app.events.size > before + 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.app.events.size).toBe(before + 1);
+    await c.dispose();
+    for (let i = 0; i < 500 && t.app.events.size > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.app.events.size).toBe(before);
+  });
+
   it('applies the document limits and input hygiene of HTTP', async () => {
     const c = connect(await t.token('ADMIN', { sub: 'ws-limits-doc' }));
     const deep = await c.subscribe(`subscription { complaintCreated { complaint { customer { complaints { edges { node { customer { complaints { edges { node { customer { complaints { edges { node { id } } } } } } } } } } } } } } }`).next();
@@ -332,15 +347,14 @@ describe('fan-out cost', () => {
   });
   afterAll(() => quiet?.close());
 
-  /** SQL statements from creating one complaint until `n` alike subscribers have it. */
-  async function statementsFor(n: number, fx: Awaited<ReturnType<typeof complaintFixture>>): Promise<number> {
+  /** SQL statements from creating one complaint until `n` alike subscribers of `selection` have it. */
+  async function statementsFor(n: number, fx: Awaited<ReturnType<typeof complaintFixture>>, selection: string): Promise<number> {
     const subs = [];
     const before = quiet.app.events.size;
     for (let i = 0; i < n; i++) {
-      const c = wsClient(quiet, await quiet.token('MANAGER', { sub: `fan-${n}-${i}` }));
+      const c = wsClient(quiet, await quiet.token('MANAGER', { sub: `fan-${n}-${i}-${selection.length}` }));
       clients.push(c);
-      // Fields of the complaint row only: nested objects (customer …) load per subscriber.
-      subs.push(c.subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { cursor complaint { id number status } } }`, { f: { projectIds: [fx.project.id] } }));
+      subs.push(c.subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { cursor complaint { ${selection} } } }`, { f: { projectIds: [fx.project.id] } }));
     }
     for (let i = 0; i < 500 && quiet.app.events.size < before + n; i++) await new Promise((r) => setTimeout(r, 10));
     const start = quiet.database.stats.queries;
@@ -352,16 +366,59 @@ describe('fan-out cost', () => {
     expect(r.errors).toBeUndefined();
     const got = await Promise.all(subs.map((s) => s.next()));
     expect(got.every((g) => g.data.complaintCreated.complaint.id === r.data.createComplaint.complaint.id)).toBe(true);
+    expect(got.every((g) => JSON.stringify(g) === JSON.stringify(got[0]))).toBe(true);
+    const statements = quiet.database.stats.queries - start;
     await Promise.all(subs.map((s) => s.stop()));
-    return quiet.database.stats.queries - start;
+    // Released (so that the next measurement's wait for its own streams is exact).
+    for (let i = 0; i < 500 && quiet.app.events.size > before; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(quiet.app.events.size).toBe(before);
+    return statements;
   }
 
   it('checks an event once for subscribers who see alike: 20 dashboards cost the statements of 1', async () => {
     const fx = await complaintFixture(quiet);
-    const one = await statementsFor(1, fx);
-    const twenty = await statementsFor(20, fx);
+    const one = await statementsFor(1, fx, 'id number status');
+    const twenty = await statementsFor(20, fx, 'id number status');
     // Per-subscriber checks would add a statement or more for each of the 19 more dashboards;
     // background work (a sequencer or reader wake-up) may add one either way.
     expect(twenty).toBeLessThanOrEqual(one + 2);
   });
+
+  it('executes a document once per event for subscribers who see alike: nested objects cost the statements of 1 dashboard', async () => {
+    const fx = await complaintFixture(quiet);
+    const selection = 'id number customer { name phone } project { name cityCompany { name } } clocks { clock dueAt remaining } timeline { type }';
+    const one = await statementsFor(1, fx, selection);
+    const twenty = await statementsFor(20, fx, selection);
+    expect(one).toBeGreaterThanOrEqual(4); // the nested loads happen …
+    expect(twenty).toBeLessThanOrEqual(one + 2); // … once, not once per dashboard
+  });
+
+  it('does not share an execution that depends on who the subscriber is (assignedToMe under a nested field)', async () => {
+    const fx = await complaintFixture(quiet);
+    const tokenA = await quiet.token('MANAGER', { sub: 'fan-me-a' });
+    const tokenB = await quiet.token('MANAGER', { sub: 'fan-me-b' });
+    const doc = `subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { complaint { id customer { complaints(filter: { assignedToMe: true }) { totalCount } } } } }`;
+    const before = quiet.app.events.size;
+    const [a, b] = [connect2(tokenA), connect2(tokenB)];
+    const subA = a.subscribe(doc, { f: { projectIds: [fx.project.id] } });
+    const subB = b.subscribe(doc, { f: { projectIds: [fx.project.id] } });
+    for (let i = 0; i < 500 && quiet.app.events.size < before + 2; i++) await new Promise((r) => setTimeout(r, 10));
+    // A takes the call: A is its first responder.
+    const r = await quiet.gql(
+      CREATE_COMPLAINT + ' fragment C on Complaint { id }',
+      { input: { customerId: fx.customerId, projectId: fx.project.id, kind: 'COMPLAINT', category: 'SERVICE_ATTITUDE', channel: 'VISIT', description: '前台态度' } },
+      tokenA,
+    );
+    expect(r.errors).toBeUndefined();
+    const [gotA, gotB] = await Promise.all([subA.next(), subB.next()]);
+    expect(gotA.data.complaintCreated.complaint.customer.complaints.totalCount).toBe(1);
+    expect(gotB.data.complaintCreated.complaint.customer.complaints.totalCount).toBe(0);
+  });
+
+  const connect2 = (token: string) => {
+    const c = wsClient(quiet, token);
+    clients.push(c);
+    return c;
+  };
 });
+

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { Access, STREAM_READERS } from '../../auth/access.js';
 import { decodeEventCursor, encodeEventCursor } from '../../events/cursor.js';
+import { deliveries, type Delivery } from '../../events/delivery.js';
 import type { EventStream } from '../../events/hub.js';
 import type { StoredEvent } from '../../events/log.js';
 import type { Context } from '../../graphql/context.js';
@@ -38,38 +39,20 @@ export class SlaAlertStreamEvent {
   alert!: SlaAlert;
 }
 
-type Delivery<R> = { event: StoredEvent; row: R };
-
 /**
  * The events of a stream that the viewer may see and that match its filter, checked one
- * by one when the transport asks for the next (so, at the moment each is sent), against
- * the current rows with a fresh access object and fresh loaders: the same rules as a
- * query, and a complaint that leaves the viewer's sight stops flowing to it.
+ * by one as they are sent, against the current rows with a fresh access object and fresh
+ * loaders: the same rules as a query, and a complaint that leaves the viewer's sight
+ * stops flowing to it. Subscribers who see alike (role, scope, department; the subject
+ * only where the filter refers to it) share each event's check, and the transport shares
+ * the execution of their documents.
  */
-async function* deliverable<R>(
-  ctx: Context,
-  stream: EventStream,
-  filter: unknown,
-  load: (ctx: Context, e: StoredEvent) => Promise<R | null>,
-): AsyncGenerator<Delivery<R>> {
-  // Subscribers who see alike (role, scope, department; the subject only where the
-  // filter refers to it) share each event's check for up to a second.
+function deliverable<R>(ctx: Context, stream: EventStream, filter: unknown, load: (ctx: Context, e: StoredEvent) => Promise<R | null>) {
   const v = ctx.viewer;
   const f = (filter ?? {}) as { assignedToMe?: boolean | null };
   const alike = JSON.stringify([v?.role, v?.scope, v?.department, f.assignedToMe ? v?.id : null, filter ?? null]);
-  try {
-    for await (const event of stream) {
-      ctx.access = new Access(ctx.viewer, ctx.db);
-      ctx.loaders = createLoaders(ctx.db);
-      const row = await ctx.events.shared(`${event.seq}:${alike}`, () => load(ctx, event));
-      if (row) {
-        ctx.transport?.onDeliver(event);
-        yield { event, row };
-      }
-    }
-  } finally {
-    await stream.return();
-  }
+  const fresh = (): Context => ({ ...ctx, access: new Access(ctx.viewer, ctx.db), loaders: createLoaders(ctx.db) });
+  return deliveries(ctx.events, stream, alike, (e) => load(fresh(), e), (e) => ctx.transport?.onDeliver(e));
 }
 
 /** Opens a stream for a subscription field, after the viewer and cursor are checked. */

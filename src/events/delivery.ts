@@ -1,0 +1,59 @@
+import type { EventHub, EventStream } from './hub.js';
+import type { StoredEvent } from './log.js';
+
+/**
+ * One event a subscriber may see: the event, what its check read, and `shareKey`, under
+ * which subscribers who see alike share the check and the execution of their documents
+ * (the transport's shared execution reads it).
+ */
+export type Delivery<R> = { event: StoredEvent; row: R; shareKey: string };
+
+/**
+ * The events of `stream` that pass `check`, checked when the transport asks for the next
+ * one, so at the moment each is sent. Subscribers with the same `alike` key (the same
+ * sight and filter) share each event's check through {@link EventHub.shared}.
+ *
+ * Not an async generator on purpose: a generator waiting for its next event cannot be
+ * returned until that event comes, so a quiet stream whose subscriber left would stay
+ * open. `return()` here ends the stream at once.
+ */
+export function deliveries<R>(
+  hub: EventHub,
+  stream: EventStream,
+  alike: string,
+  check: (e: StoredEvent) => Promise<R | null>,
+  onDeliver?: (e: StoredEvent) => void,
+): AsyncIterableIterator<Delivery<R>> {
+  let done = false;
+  const finished = (): IteratorResult<Delivery<R>> => ({ value: undefined, done: true });
+  const it: AsyncIterableIterator<Delivery<R>> = {
+    async next() {
+      while (!done) {
+        const r = await stream.next();
+        if (r.done || done) break;
+        const event = r.value;
+        const shareKey = `${event.seq}:${alike}`;
+        const row = await hub.shared(`check:${shareKey}`, () => check(event));
+        if (row && !done) {
+          onDeliver?.(event);
+          return { value: { event, row, shareKey }, done: false };
+        }
+      }
+      return finished();
+    },
+    async return() {
+      done = true;
+      await stream.return();
+      return finished();
+    },
+    async throw(err: unknown) {
+      done = true;
+      await stream.return();
+      throw err;
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}
