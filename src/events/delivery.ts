@@ -8,10 +8,16 @@ import type { StoredEvent } from './log.js';
  */
 export type Delivery<R> = { event: StoredEvent; row: R; shareKey: string };
 
+/** Events checked together when a subscriber has a backlog: one statement for up to this many. */
+export const CHECK_BATCH = 100;
+
 /**
  * The events of `stream` that pass `check`, checked when the transport asks for the next
- * one, so at the moment each is sent. Subscribers with the same `alike` key (the same
- * sight and filter) share each event's check through {@link EventHub.shared}.
+ * one, so at the moment each is sent (the answer is at most a second old). Subscribers with
+ * the same `alike` key (the same sight and filter) share each event's check through
+ * {@link EventHub.shared}. A subscriber with a backlog checks the events it holds in one
+ * batch (`check` answers for many events in one statement), so a burst costs one round
+ * trip, not one per event, and its events leave together.
  *
  * Not an async generator on purpose: a generator waiting for its next event cannot be
  * returned until that event comes, so a quiet stream whose subscriber left would stay
@@ -21,9 +27,11 @@ export function deliveries<R>(
   hub: EventHub,
   stream: EventStream,
   alike: string,
-  check: (e: StoredEvent) => Promise<R | null>,
+  check: (events: readonly StoredEvent[]) => Promise<readonly (R | null)[]>,
   onDeliver?: (e: StoredEvent) => void,
 ): AsyncIterableIterator<Delivery<R>> {
+  const sight = hub.intern(alike);
+  const keyOf = (e: StoredEvent) => `c${e.seq}:${sight}`;
   let done = false;
   const finished = (): IteratorResult<Delivery<R>> => ({ value: undefined, done: true });
   const it: AsyncIterableIterator<Delivery<R>> = {
@@ -32,8 +40,12 @@ export function deliveries<R>(
         const r = await stream.next();
         if (r.done || done) break;
         const event = r.value;
-        const shareKey = `${event.seq}:${alike}`;
-        const row = await hub.shared(`check:${shareKey}`, () => check(event));
+        const shareKey = `${event.seq}:${sight}`;
+        if (!hub.isShared(keyOf(event))) {
+          const batch = [event, ...stream.peek(CHECK_BATCH - 1)].filter((e) => !hub.isShared(keyOf(e)));
+          hub.sharedMany(batch.map(keyOf), () => check(batch));
+        }
+        const row = await hub.shared(keyOf(event), async () => (await check([event]))[0] ?? null);
         if (row && !done) {
           onDeliver?.(event);
           return { value: { event, row, shareKey }, done: false };

@@ -133,6 +133,11 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
     return this;
   }
 
+  /** Up to `n` of the events waiting to be read, without taking them (look-ahead). */
+  peek(n: number): readonly StoredEvent[] {
+    return this.buffer.slice(0, n);
+  }
+
   /** Events waiting to be read (metrics, tests). */
   get buffered(): number {
     return this.buffer.length + this.pending.length;
@@ -170,6 +175,8 @@ export class EventHub {
   private started = false;
   private startPromise: Promise<void> | null = null;
   private readonly memo = new Map<string, { at: number; value: Promise<unknown> }>();
+  private readonly interned = new Map<string, string>();
+  private internedNext = 0;
 
   constructor(
     private readonly database: Database,
@@ -243,17 +250,53 @@ export class EventHub {
    * again, so a check is never older than that when its event is sent.
    */
   shared<T>(key: string, load: () => Promise<T>, maxAgeMs = 1_000): Promise<T> {
-    const now = Date.now();
+    const hit = this.fresh(key, maxAgeMs);
+    if (hit) return hit as Promise<T>;
+    const value = load();
+    this.remember(key, value);
+    return value;
+  }
+
+  /** Like {@link shared}, for many keys answered by one load (a batch of checks in one statement). */
+  sharedMany<T>(keys: readonly string[], load: () => Promise<readonly T[]>): void {
+    const all = load();
+    keys.forEach((key, i) => this.remember(key, all.then((values) => values[i]!)));
+  }
+
+  /**
+   * A short, stable name for a long sharing key (a viewer's sight and filter, a document):
+   * the memo's keys stay a few characters long however long what they stand for.
+   */
+  intern(long: string): string {
+    let short = this.interned.get(long);
+    if (short === undefined) {
+      if (this.interned.size >= 100_000) this.interned.clear();
+      short = (this.internedNext++).toString(36);
+      this.interned.set(long, short);
+    }
+    return short;
+  }
+
+  /** Whether `key` has an answer of at most `maxAgeMs`. */
+  isShared(key: string, maxAgeMs = 1_000): boolean {
+    return this.fresh(key, maxAgeMs) !== null;
+  }
+
+  private fresh(key: string, maxAgeMs: number): Promise<unknown> | null {
     const hit = this.memo.get(key);
-    if (hit && now - hit.at <= maxAgeMs) return hit.value as Promise<T>;
+    return hit && Date.now() - hit.at <= maxAgeMs ? hit.value : null;
+  }
+
+  private remember(key: string, value: Promise<unknown>): void {
+    const now = Date.now();
     if (this.memo.size >= 10_000) {
-      for (const [k, v] of this.memo) if (now - v.at > maxAgeMs) this.memo.delete(k);
+      for (const [k, v] of this.memo) if (now - v.at > 1_000) this.memo.delete(k);
       if (this.memo.size >= 10_000) this.memo.clear();
     }
-    const value = load();
     this.memo.set(key, { at: now, value });
-    value.catch(() => this.memo.delete(key));
-    return value;
+    value.catch(() => {
+      if (this.memo.get(key)?.value === value) this.memo.delete(key);
+    });
   }
 
   /** Wakes the sequencer (coalesced). */

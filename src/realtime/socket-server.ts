@@ -1,6 +1,4 @@
 import { createSourceEventStream, execute, getOperationAST, GraphQLError, parse, specifiedRules, validate, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import client from 'prom-client';
@@ -13,6 +11,7 @@ import { createContext, type AppDeps, type Context } from '../graphql/context.js
 import { AppError, formatError } from '../graphql/errors.js';
 import { findBadTextInVariables } from '../graphql/hygiene.js';
 import { checkDocument, depthLimit, operationCost } from '../graphql/limits.js';
+import { serveGraphqlWs } from './ws-transport.js';
 
 /**
  * Close codes of the WebSocket endpoint, beyond those of graphql-ws itself (4400 bad
@@ -107,7 +106,14 @@ export function createSocketServer(opts: {
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason);
   };
 
-  /** Per operation: a digest of its document, operation name and variables. */
+  const deliveredByType = new Map<string, client.Counter.Internal>();
+  const deliveredOf = (type: string) => {
+    let c = deliveredByType.get(type);
+    if (!c) deliveredByType.set(type, (c = metrics.delivered.labels({ type })));
+    return c;
+  };
+
+  /** Per operation: a short name for its document, operation name and variables. */
   const documentKeys = new WeakMap<object, string>();
 
   /** Executes a document for one event with a fresh context; tells whether it read who the viewer is. */
@@ -133,9 +139,12 @@ export function createSocketServer(opts: {
     const documentKey = documentKeys.get(args.contextValue as object);
     if (typeof shareKey !== 'string' || !documentKey) return (await executeFresh(args, payload)).result;
     let mine = false;
-    const shared = await deps.events.shared(`execute:${documentKey}:${shareKey}`, () => {
+    const shared = await deps.events.shared(`x${documentKey}:${shareKey}`, async () => {
       mine = true;
-      return executeFresh(args, payload);
+      const run = await executeFresh(args, payload);
+      // graphql-js builds `data` of prototype-less objects, which JSON.stringify walks slowly;
+      // a result sent to many subscribers is copied once into plain objects.
+      return run.result.data ? { ...run, result: { ...run.result, data: JSON.parse(JSON.stringify(run.result.data)) } } : run;
     });
     if (mine || !shared.personal) return shared.result;
     return (await executeFresh(args, payload)).result;
@@ -165,7 +174,7 @@ export function createSocketServer(opts: {
     return mapped;
   }
 
-  const cleanup = useServer<Record<string, unknown>, Extra>(
+  const cleanup = serveGraphqlWs<Extra>(
     {
       subscribe,
       onConnect: async (ctx) => {
@@ -223,11 +232,11 @@ export function createSocketServer(opts: {
           return [new AppError('QUERY_TOO_COMPLEX', `Estimated query cost exceeds the maximum of ${config.maxQueryCost}`, { cost, maxCost: config.maxQueryCost })];
         }
         const contextValue = createContext(deps, viewer, `ws:${id}`);
-        documentKeys.set(contextValue, createHash('sha256').update(JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null])).digest('base64url'));
+        documentKeys.set(contextValue, deps.events.intern(JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null])));
         contextValue.transport = {
           onOverflow: () => shutClose(ctx.extra.socket, CLOSE.TOO_SLOW, 'Subscriber too slow: reconnect and resume with `after` from your last cursor'),
           onDeliver: (e: StoredEvent) => {
-            metrics.delivered.inc({ type: e.type });
+            deliveredOf(e.type).inc();
             metrics.lag.observe(Math.max(Date.now() - e.at.getTime(), 0) / 1000);
           },
         };
@@ -249,6 +258,7 @@ export function createSocketServer(opts: {
     },
     wss,
     config.wsKeepAliveMs,
+    logger,
   );
 
   wss.on('error', (err) => logger.warn({ err }, 'WebSocket server error'));

@@ -140,16 +140,16 @@ export class ComplaintService {
   }
 
   /**
-   * The complaint if the viewer may see it and it matches the filter now, else null: the
-   * check each subscription event passes at the moment it is sent (one statement).
+   * Of these complaints, those the viewer may see that match the filter now, by id: the
+   * check subscription events pass as they are sent (one statement for a batch of events).
    */
-  async visibleMatching(id: number, filter: ComplaintFilter | null | undefined): Promise<ComplaintRow | null> {
-    const [row] = await this.ctx.db
+  async visibleMatching(ids: number[], filter: ComplaintFilter | null | undefined): Promise<Map<number, ComplaintRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.ctx.db
       .select()
       .from(complaints)
-      .where(and(eq(complaints.id, id), await this.access.complaintCondition(), ...this.filterConditions(filter ?? {})))
-      .limit(1);
-    return row ?? null;
+      .where(and(inArray(complaints.id, ids), await this.access.complaintCondition(), ...this.filterConditions(filter ?? {})));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** `totalCount` of a nested `complaints` connection for many parents, in one statement. */

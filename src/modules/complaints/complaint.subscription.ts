@@ -47,12 +47,16 @@ export class SlaAlertStreamEvent {
  * only where the filter refers to it) share each event's check, and the transport shares
  * the execution of their documents.
  */
-function deliverable<R>(ctx: Context, stream: EventStream, filter: unknown, load: (ctx: Context, e: StoredEvent) => Promise<R | null>) {
+function deliverable<R>(ctx: Context, stream: EventStream, filter: unknown, load: (ctx: Context, ids: number[]) => Promise<Map<number, R>>) {
   const v = ctx.viewer;
   const f = (filter ?? {}) as { assignedToMe?: boolean | null };
   const alike = JSON.stringify([v?.role, v?.scope, v?.department, f.assignedToMe ? v?.id : null, filter ?? null]);
   const fresh = (): Context => ({ ...ctx, access: new Access(ctx.viewer, ctx.db), loaders: createLoaders(ctx.db) });
-  return deliveries(ctx.events, stream, alike, (e) => load(fresh(), e), (e) => ctx.transport?.onDeliver(e));
+  const check = async (events: readonly StoredEvent[]) => {
+    const found = await load(fresh(), [...new Set(events.map((e) => e.aggregateId))]);
+    return events.map((e) => found.get(e.aggregateId) ?? null);
+  };
+  return deliveries(ctx.events, stream, alike, check, (e) => ctx.transport?.onDeliver(e));
 }
 
 /** Opens a stream for a subscription field, after the viewer and cursor are checked. */
@@ -62,8 +66,8 @@ async function open(ctx: Context, types: string[], after: string | null | undefi
   return ctx.events.open({ types, afterSeq, field: 'after', onOverflow: () => ctx.transport?.onOverflow() });
 }
 
-const complaintOf = (filter: ComplaintFilter | null | undefined) => (ctx: Context, e: StoredEvent) =>
-  new ComplaintService(ctx).visibleMatching(e.aggregateId, filter);
+const complaintOf = (filter: ComplaintFilter | null | undefined) => (ctx: Context, ids: number[]) =>
+  new ComplaintService(ctx).visibleMatching(ids, filter);
 
 @Resolver()
 export class ComplaintSubscriptionResolver {
@@ -111,7 +115,7 @@ export class ComplaintSubscriptionResolver {
       const ctx = context as Context;
       const stream = await open(ctx, ['SlaAlertFired'], args.after as string | null);
       const filter = args.filter as SlaAlertFilter | null;
-      return deliverable(ctx, stream, filter, (c, e) => new SlaService(c).visibleAlert(e.aggregateId, filter));
+      return deliverable(ctx, stream, filter, (c, ids) => new SlaService(c).visibleAlerts(ids, filter));
     },
   })
   slaAlert(

@@ -101,14 +101,14 @@ export class SlaService {
     ];
   }
 
-  /** The alert if the viewer may see it and it matches the filter now (subscriptions); else null. */
-  async visibleAlert(id: number, filter: SlaAlertFilter | null | undefined): Promise<AlertRow | null> {
-    const [row] = await this.ctx.db
+  /** Of these alerts, those the viewer may see that match the filter now, by id (subscriptions; one statement). */
+  async visibleAlerts(ids: number[], filter: SlaAlertFilter | null | undefined): Promise<Map<number, AlertRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.ctx.db
       .select()
       .from(slaAlerts)
-      .where(and(eq(slaAlerts.id, id), ...(await this.alertConditions(filter))))
-      .limit(1);
-    return row ?? null;
+      .where(and(inArray(slaAlerts.id, ids), ...(await this.alertConditions(filter))));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   async listAlerts(filter: SlaAlertFilter | null | undefined, args: PageArgs) {

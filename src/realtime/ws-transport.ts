@@ -1,0 +1,110 @@
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import type http from 'node:http';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { WebSocket, WebSocketServer } from 'ws';
+
+/** What graphql-ws hands our hooks about a connection. */
+export type SocketExtra = { readonly socket: WebSocket; readonly request: http.IncomingMessage };
+
+/**
+ * Bytes a connection may have queued for the network before a send waits for them to be
+ * written. Below it, sends return at once and the messages of one turn of the event loop
+ * leave in one system call; above it, the subscription waits, its event buffer fills, and
+ * a client that does not read is closed (4413) with bounded memory.
+ */
+export const SEND_HIGH_WATER = 256 * 1024;
+
+/**
+ * graphql-ws on a `ws` server, as `graphql-ws/use/ws` does it (subprotocol check,
+ * keep-alive pings, errors closing with 4500), with one difference that matters at
+ * fan-out scale: sends are coalesced. The first send of a turn corks the TCP socket and the
+ * next tick uncorks it, so the events a subscriber has waiting go out in one `writev`
+ * instead of one system call each, and a send only waits for the network above
+ * {@link SEND_HIGH_WATER}.
+ */
+export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
+  options: ServerOptions<Record<string, unknown> | undefined, SocketExtra & Partial<E>>,
+  wss: WebSocketServer,
+  keepAliveMs: number,
+  logger: Logger,
+) {
+  const server = makeServer(options);
+  wss.options.handleProtocols = handleProtocols;
+
+  wss.on('connection', (socket, request) => {
+    const internalError = (err: unknown, what: string) => {
+      logger.error({ err }, what);
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    };
+    socket.once('error', (err) => internalError(err, 'WebSocket error'));
+
+    // Keep-alive: a ping every keepAliveMs; no pong within as long closes the socket.
+    let pongWait: NodeJS.Timeout | null = null;
+    const pingInterval =
+      keepAliveMs > 0 && Number.isFinite(keepAliveMs)
+        ? setInterval(() => {
+            if (socket.readyState !== socket.OPEN) return;
+            pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+            socket.once('pong', () => {
+              if (pongWait) clearTimeout(pongWait);
+              pongWait = null;
+            });
+            socket.ping();
+          }, keepAliveMs)
+        : null;
+
+    // `_socket` is ws's TCP socket; if a ws version ever hides it, sends stay correct, only uncoalesced.
+    const tcp = (socket as unknown as { _socket?: Socket })._socket;
+    let corked = false;
+    const cork = () => {
+      if (corked || !tcp || typeof tcp.cork !== 'function') return;
+      corked = true;
+      tcp.cork();
+      process.nextTick(() => {
+        corked = false;
+        tcp.uncork();
+      });
+    };
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => {
+          if (socket.readyState !== socket.OPEN) return Promise.resolve();
+          cork();
+          if (socket.bufferedAmount < SEND_HIGH_WATER) {
+            // A failed write closes the socket, which ends its subscriptions.
+            socket.send(data, () => {});
+            return Promise.resolve();
+          }
+          return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', async (data) => {
+            try {
+              await cb(String(data));
+            } catch (err) {
+              internalError(err, 'error handling a WebSocket message');
+            }
+          }),
+      },
+      { socket, request } as SocketExtra & Partial<E>,
+    );
+
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      if (pingInterval) clearInterval(pingInterval);
+      void closed(code, String(reason));
+    });
+  });
+
+  return {
+    async dispose(): Promise<void> {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
