@@ -249,8 +249,16 @@ describe('connections', () => {
     const before = t.app.events.size;
     const sub = connect(token).subscribe(CREATED, { filter: { projectIds: [fx.project.id] } });
     await untilLive(before);
+    // A field that fails fails in the event, as in a query (graphql-ws formats it like HTTP):
+    // the rest of the event comes.
+    const nested = connect(token).subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { complaint { id customer { complaints(first: -1) { totalCount } } } } }`, { f: { projectIds: [fx.project.id] } });
+    await untilLive(before, 2);
     const c = await newComplaint(fx);
     expect((await sub.next()).data.complaintCreated.complaint.id).toBe(c.id);
+    const partial = await nested.next();
+    expect(partial.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    expect(JSON.stringify(partial.errors)).not.toMatch(/stack|at .*\.js/);
+    expect(partial.data?.complaintCreated.complaint.id).toBe(c.id);
   });
 
   it('refuses a subscription sent over HTTP as a client error pointing at the WebSocket', async () => {
