@@ -84,6 +84,8 @@ export class Access {
   constructor(
     readonly viewer: Viewer | null,
     private readonly db: Db,
+    /** Where the scope comes from when not resolved by this object (a subscription shares it among its checks). */
+    private readonly resolve: (viewer: Viewer) => Promise<ProjectScope> = (viewer) => resolveScope(db, viewer),
   ) {}
 
   /** The viewer, or UNAUTHENTICATED. */
@@ -107,7 +109,7 @@ export class Access {
 
   /** The viewer's scope, resolved once per request. */
   scope(): Promise<ProjectScope> {
-    this.scopePromise ??= resolveScope(this.db, this.requireViewer());
+    this.scopePromise ??= this.resolve(this.requireViewer());
     return this.scopePromise;
   }
 

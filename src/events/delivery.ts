@@ -33,6 +33,11 @@ export function deliveries<R>(
   const sight = hub.intern(alike);
   const keyOf = (e: StoredEvent) => `c${e.seq}:${sight}`;
   let done = false;
+  // How many waiting events to check together: doubled while batches are used up in time,
+  // halved when a batch's answers grew stale (older than the sharing window) before use, so
+  // a slow reader does not fetch a hundred events again for each one it sends.
+  let ahead = 8;
+  let lastBatchEnd = -1;
   const finished = (): IteratorResult<Delivery<R>> => ({ value: undefined, done: true });
   const it: AsyncIterableIterator<Delivery<R>> = {
     async next() {
@@ -42,7 +47,9 @@ export function deliveries<R>(
         const event = r.value;
         const shareKey = `${event.seq}:${sight}`;
         if (!hub.isShared(keyOf(event))) {
-          const batch = [event, ...stream.peek(CHECK_BATCH - 1)].filter((e) => !hub.isShared(keyOf(e)));
+          ahead = event.seq <= lastBatchEnd ? Math.max(1, ahead >> 1) : Math.min(CHECK_BATCH, ahead << 1);
+          const batch = [event, ...stream.peek(ahead - 1)].filter((e) => !hub.isShared(keyOf(e)));
+          lastBatchEnd = batch[batch.length - 1]!.seq;
           hub.sharedMany(batch.map(keyOf), () => check(batch));
         }
         const row = await hub.shared(keyOf(event), async () => (await check([event]))[0] ?? null);

@@ -401,6 +401,39 @@ describe('fan-out cost', () => {
     expect(twenty).toBeLessThanOrEqual(one + 2); // … once, not once per dashboard
   });
 
+  it('resolves a scope claim once for subscribers who hold it, whatever their filters', async () => {
+    const fx = await complaintFixture(quiet);
+    const categories = ['SERVICE_ATTITUDE', 'OTHER', 'DESIGN', 'SALES_PROMISE', 'PROPERTY_MANAGEMENT', 'ENGINEERING_QUALITY'];
+    /** Statements from one complaint until `n` AGENTs scoped to the project, each with a filter of its own, have it. */
+    async function scopedFor(n: number): Promise<number> {
+      const before = quiet.app.events.size;
+      const subs = [];
+      for (let i = 0; i < n; i++) {
+        // Different filters (so different checks), all matching the complaint below.
+        const filter = { projectIds: [fx.project.id], categories: ['SERVICE_ATTITUDE', ...categories.slice(1, 1 + (i % 6))], ...(i >= 6 ? { kinds: ['COMPLAINT'] } : {}) };
+        subs.push(connect2(await quiet.token('AGENT', { sub: `scoped-${n}-${i}`, scope: [fx.project.id] })).subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { complaint { id } } }`, { f: filter }));
+      }
+      for (let i = 0; i < 500 && quiet.app.events.size < before + n; i++) await new Promise((r) => setTimeout(r, 10));
+      const start = quiet.database.stats.queries;
+      const r = await quiet.gql(
+        CREATE_COMPLAINT + ' fragment C on Complaint { id }',
+        { input: { customerId: fx.customerId, projectId: fx.project.id, kind: 'COMPLAINT', category: 'SERVICE_ATTITUDE', channel: 'VISIT', description: '前台态度' } },
+        'ADMIN',
+      );
+      expect(r.errors).toBeUndefined();
+      const got = await Promise.all(subs.map((s) => s.next()));
+      expect(got.every((g) => g.data.complaintCreated.complaint.id === r.data.createComplaint.complaint.id)).toBe(true);
+      const statements = quiet.database.stats.queries - start;
+      await Promise.all(subs.map((s) => s.stop()));
+      for (let i = 0; i < 500 && quiet.app.events.size > before; i++) await new Promise((r) => setTimeout(r, 10));
+      return statements;
+    }
+    const one = await scopedFor(1);
+    const eleven = await scopedFor(11);
+    // About one check more per further filter (ten); resolving the scope again for each would add ten more.
+    expect(eleven).toBeLessThanOrEqual(one + 14);
+  });
+
   it('does not share an execution that depends on who the subscriber is (assignedToMe under a nested field)', async () => {
     const fx = await complaintFixture(quiet);
     const tokenA = await quiet.token('MANAGER', { sub: 'fan-me-a' });

@@ -1,5 +1,6 @@
 import { Arg, Ctx, Field, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
-import { Access, STREAM_READERS } from '../../auth/access.js';
+import { Access, resolveScope, STREAM_READERS } from '../../auth/access.js';
+import type { Viewer } from '../../auth/token.js';
 import { decodeEventCursor, encodeEventCursor } from '../../events/cursor.js';
 import { deliveries, type Delivery } from '../../events/delivery.js';
 import type { EventStream } from '../../events/hub.js';
@@ -51,7 +52,10 @@ function deliverable<R>(ctx: Context, stream: EventStream, filter: unknown, load
   const v = ctx.viewer;
   const f = (filter ?? {}) as { assignedToMe?: boolean | null };
   const alike = JSON.stringify([v?.role, v?.scope, v?.department, f.assignedToMe ? v?.id : null, filter ?? null]);
-  const fresh = (): Context => ({ ...ctx, access: new Access(ctx.viewer, ctx.db), loaders: createLoaders(ctx.db) });
+  // The scope claim's projects, resolved at most once a second for all who hold the same claim.
+  const scopeKey = `s${ctx.events.intern(JSON.stringify(v?.scope ?? null))}`;
+  const sharedScope = (viewer: Viewer) => ctx.events.shared(scopeKey, () => resolveScope(ctx.db, viewer));
+  const fresh = (): Context => ({ ...ctx, access: new Access(ctx.viewer, ctx.db, sharedScope), loaders: createLoaders(ctx.db) });
   const check = async (events: readonly StoredEvent[]) => {
     const found = await load(fresh(), [...new Set(events.map((e) => e.aggregateId))]);
     return events.map((e) => found.get(e.aggregateId) ?? null);
