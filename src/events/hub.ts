@@ -176,6 +176,7 @@ export class EventHub {
   private startPromise: Promise<void> | null = null;
   private readonly memo = new Map<string, { at: number; value: Promise<unknown> }>();
   private readonly interned = new Map<string, string>();
+  private readonly readers = new Map<string, number>();
   private internedNext = 0;
 
   constructor(
@@ -275,6 +276,22 @@ export class EventHub {
       this.interned.set(long, short);
     }
     return short;
+  }
+
+  /** Readers of each interned sight (see src/events/delivery.ts): how many share its answers. */
+  join(sight: string): { readers: () => number; leave: () => void } {
+    this.readers.set(sight, (this.readers.get(sight) ?? 0) + 1);
+    let left = false;
+    return {
+      readers: () => this.readers.get(sight) ?? 0,
+      leave: () => {
+        if (left) return;
+        left = true;
+        const n = (this.readers.get(sight) ?? 1) - 1;
+        if (n > 0) this.readers.set(sight, n);
+        else this.readers.delete(sight);
+      },
+    };
   }
 
   /** Whether `key` has an answer of at most `maxAgeMs`. */
