@@ -355,16 +355,13 @@ describe('fan-out cost', () => {
   });
   afterAll(() => quiet?.close());
 
-  /** SQL statements from creating one complaint until `n` alike subscribers of `selection` have it. */
-  async function statementsFor(n: number, fx: Awaited<ReturnType<typeof complaintFixture>>, selection: string): Promise<number> {
-    const subs = [];
+  type Subscriber = { token: string; selection: string; filter: Record<string, unknown> };
+
+  /** SQL statements from creating one complaint until every subscriber (each over a connection of its own) has it. */
+  async function statementsFor(fx: Awaited<ReturnType<typeof complaintFixture>>, subscribers: Subscriber[]): Promise<number> {
     const before = quiet.app.events.size;
-    for (let i = 0; i < n; i++) {
-      const c = wsClient(quiet, await quiet.token('MANAGER', { sub: `fan-${n}-${i}-${selection.length}` }));
-      clients.push(c);
-      subs.push(c.subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { cursor complaint { ${selection} } } }`, { f: { projectIds: [fx.project.id] } }));
-    }
-    for (let i = 0; i < 500 && quiet.app.events.size < before + n; i++) await new Promise((r) => setTimeout(r, 10));
+    const subs = subscribers.map((s) => connect2(s.token).subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { cursor complaint { ${s.selection} } } }`, { f: s.filter }));
+    for (let i = 0; i < 500 && quiet.app.events.size < before + subs.length; i++) await new Promise((r) => setTimeout(r, 10));
     const start = quiet.database.stats.queries;
     const r = await quiet.gql(
       CREATE_COMPLAINT + ' fragment C on Complaint { id }',
@@ -383,10 +380,16 @@ describe('fan-out cost', () => {
     return statements;
   }
 
+  /** `n` MANAGERs of the whole group (they see alike) selecting `selection` of the fixture's project. */
+  async function alike(n: number, fx: Awaited<ReturnType<typeof complaintFixture>>, selection: string): Promise<Subscriber[]> {
+    const tokens = await Promise.all(Array.from({ length: n }, (_, i) => quiet.token('MANAGER', { sub: `fan-${n}-${i}-${selection.length}` })));
+    return tokens.map((token) => ({ token, selection, filter: { projectIds: [fx.project.id] } }));
+  }
+
   it('checks an event once for subscribers who see alike: 20 dashboards cost the statements of 1', async () => {
     const fx = await complaintFixture(quiet);
-    const one = await statementsFor(1, fx, 'id number status');
-    const twenty = await statementsFor(20, fx, 'id number status');
+    const one = await statementsFor(fx, await alike(1, fx, 'id number status'));
+    const twenty = await statementsFor(fx, await alike(20, fx, 'id number status'));
     // Per-subscriber checks would add a statement or more for each of the 19 more dashboards;
     // background work (a sequencer or reader wake-up) may add one either way.
     expect(twenty).toBeLessThanOrEqual(one + 2);
@@ -395,8 +398,8 @@ describe('fan-out cost', () => {
   it('executes a document once per event for subscribers who see alike: nested objects cost the statements of 1 dashboard', async () => {
     const fx = await complaintFixture(quiet);
     const selection = 'id number customer { name phone } project { name cityCompany { name } } clocks { clock dueAt remaining } timeline { type }';
-    const one = await statementsFor(1, fx, selection);
-    const twenty = await statementsFor(20, fx, selection);
+    const one = await statementsFor(fx, await alike(1, fx, selection));
+    const twenty = await statementsFor(fx, await alike(20, fx, selection));
     expect(one).toBeGreaterThanOrEqual(4); // the nested loads happen …
     expect(twenty).toBeLessThanOrEqual(one + 2); // … once, not once per dashboard
   });
@@ -404,32 +407,17 @@ describe('fan-out cost', () => {
   it('resolves a scope claim once for subscribers who hold it, whatever their filters', async () => {
     const fx = await complaintFixture(quiet);
     const categories = ['SERVICE_ATTITUDE', 'OTHER', 'DESIGN', 'SALES_PROMISE', 'PROPERTY_MANAGEMENT', 'ENGINEERING_QUALITY'];
-    /** Statements from one complaint until `n` AGENTs scoped to the project, each with a filter of its own, have it. */
-    async function scopedFor(n: number): Promise<number> {
-      const before = quiet.app.events.size;
-      const subs = [];
-      for (let i = 0; i < n; i++) {
-        // Different filters (so different checks), all matching the complaint below.
-        const filter = { projectIds: [fx.project.id], categories: ['SERVICE_ATTITUDE', ...categories.slice(1, 1 + (i % 6))], ...(i >= 6 ? { kinds: ['COMPLAINT'] } : {}) };
-        subs.push(connect2(await quiet.token('AGENT', { sub: `scoped-${n}-${i}`, scope: [fx.project.id] })).subscribe(`subscription($f: ComplaintFilter) { complaintCreated(filter: $f) { complaint { id } } }`, { f: filter }));
-      }
-      for (let i = 0; i < 500 && quiet.app.events.size < before + n; i++) await new Promise((r) => setTimeout(r, 10));
-      const start = quiet.database.stats.queries;
-      const r = await quiet.gql(
-        CREATE_COMPLAINT + ' fragment C on Complaint { id }',
-        { input: { customerId: fx.customerId, projectId: fx.project.id, kind: 'COMPLAINT', category: 'SERVICE_ATTITUDE', channel: 'VISIT', description: '前台态度' } },
-        'ADMIN',
+    /** `n` AGENTs scoped to the project, each with a filter of its own (so a check of its own), all matching the complaint. */
+    const scoped = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, async (_, i) => ({
+          token: await quiet.token('AGENT', { sub: `scoped-${n}-${i}`, scope: [fx.project.id] }),
+          selection: 'id',
+          filter: { projectIds: [fx.project.id], categories: ['SERVICE_ATTITUDE', ...categories.slice(1, 1 + (i % 6))], ...(i >= 6 ? { kinds: ['COMPLAINT'] } : {}) },
+        })),
       );
-      expect(r.errors).toBeUndefined();
-      const got = await Promise.all(subs.map((s) => s.next()));
-      expect(got.every((g) => g.data.complaintCreated.complaint.id === r.data.createComplaint.complaint.id)).toBe(true);
-      const statements = quiet.database.stats.queries - start;
-      await Promise.all(subs.map((s) => s.stop()));
-      for (let i = 0; i < 500 && quiet.app.events.size > before; i++) await new Promise((r) => setTimeout(r, 10));
-      return statements;
-    }
-    const one = await scopedFor(1);
-    const eleven = await scopedFor(11);
+    const one = await statementsFor(fx, await scoped(1));
+    const eleven = await statementsFor(fx, await scoped(11));
     // About one check more per further filter (ten); resolving the scope again for each would add ten more.
     expect(eleven).toBeLessThanOrEqual(one + 14);
   });
