@@ -168,10 +168,14 @@ export class EventHub {
   private readonly streams = new Set<EventStream>();
   private unlisten: (() => Promise<void>)[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private pumping: Promise<void> | null = null;
-  private pumpAgain = false;
-  private sequencing: Promise<void> | null = null;
-  private sequenceAgain = false;
+  private readonly sequencer = coalesced(
+    () => this.runSequencer(),
+    (err) => this.opts.logger.warn({ err }, 'event sequencer failed; the poll retries'),
+  );
+  private readonly reader = coalesced(
+    () => this.readNew(),
+    (err) => this.opts.logger.warn({ err }, 'event reader failed; the poll retries'),
+  );
   private started = false;
   private startPromise: Promise<void> | null = null;
   private readonly memo = new Map<string, { at: number; value: Promise<unknown> }>();
@@ -204,8 +208,8 @@ export class EventHub {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const u of this.unlisten.splice(0)) await u().catch(() => {});
-    await this.pumping?.catch(() => {});
-    await this.sequencing?.catch(() => {});
+    await this.reader.settled();
+    await this.sequencer.settled();
     for (const s of [...this.streams]) void s.return();
   }
 
@@ -318,19 +322,7 @@ export class EventHub {
 
   /** Wakes the sequencer (coalesced). */
   sequence(): void {
-    if (this.sequencing) {
-      this.sequenceAgain = true;
-      return;
-    }
-    this.sequencing = detached(() => this.runSequencer())
-      .catch((err) => this.opts.logger.warn({ err }, 'event sequencer failed; the poll retries'))
-      .finally(() => {
-        this.sequencing = null;
-        if (this.sequenceAgain) {
-          this.sequenceAgain = false;
-          this.sequence();
-        }
-      });
+    this.sequencer.run();
   }
 
   private async runSequencer(): Promise<void> {
@@ -342,20 +334,7 @@ export class EventHub {
 
   /** Reads new events and offers them to the streams (coalesced). */
   pump(): void {
-    if (!this.started) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    this.pumping = detached(() => this.readNew())
-      .catch((err) => this.opts.logger.warn({ err }, 'event reader failed; the poll retries'))
-      .finally(() => {
-        this.pumping = null;
-        if (this.pumpAgain) {
-          this.pumpAgain = false;
-          this.pump();
-        }
-      });
+    if (this.started) this.reader.run();
   }
 
   private async readNew(): Promise<void> {
@@ -379,4 +358,29 @@ export class EventHub {
     }, this.opts.pollMs);
     this.timer.unref();
   }
+}
+
+/**
+ * A background job run one at a time, outside any request's budget: a call while it runs
+ * asks for exactly one more run after it (wake-ups during a run are not lost, nor stacked).
+ */
+function coalesced(job: () => Promise<void>, onError: (err: unknown) => void) {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = detached(job)
+      .catch(onError)
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  };
+  return { run, settled: async () => void (await running) };
 }
