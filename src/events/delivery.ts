@@ -51,14 +51,15 @@ export function deliveries<R>(
           if (r.done || done) break;
           const event = r.value;
           const shareKey = `${event.seq}:${sight}`;
-          if (!hub.isShared(keyOf(event))) {
+          const key = keyOf(event);
+          if (!hub.isShared(key)) {
             if (membership.readers() > 1) ahead = CHECK_BATCH;
             else ahead = event.seq <= lastBatchEnd ? Math.max(1, ahead >> 1) : Math.min(CHECK_BATCH, ahead << 1);
             const batch = [event, ...stream.peek(ahead - 1)].filter((e) => !hub.isShared(keyOf(e)));
             lastBatchEnd = batch[batch.length - 1]!.seq;
             hub.sharedMany(batch.map(keyOf), () => check(batch));
           }
-          const row = await hub.shared(keyOf(event), async () => (await check([event]))[0] ?? null);
+          const row = await hub.shared(key, async () => (await check([event]))[0] ?? null);
           if (row && !done) {
             onDeliver?.(event);
             return { value: { event, row, shareKey }, done: false };
