@@ -1,6 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
 import type { Context } from '../graphql/context.js';
@@ -78,7 +78,10 @@ export async function createApollo(schema: GraphQLSchema, config: Config, metric
     csrfPrevention: false,
     validationRules: [depthLimit(config.maxQueryDepth)],
     parseOptions: { maxTokens: config.documentLimits.maxTokens },
-    plugins: [ApolloServerPluginLandingPageDisabled(), errorPlugin(metrics), costPlugin(config)],
+    // No cache hints are used: the cache-control plugin would only wrap every field resolver
+    // (about 1 µs per field, 5 % of the complaint desk) to compute `no-store`, which the
+    // handler sets itself (src/http/graphql-handler.ts).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), errorPlugin(metrics), costPlugin(config)],
   });
   await apollo.start();
   return apollo;

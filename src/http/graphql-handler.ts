@@ -106,6 +106,8 @@ export function createGraphqlHandler(opts: { config: Config; deps: AppDeps; apol
         context: async () => createContext(deps, viewer, requestId),
       }),
     );
+    // Answers depend on the token: never stored by a shared or browser cache.
+    res.setHeader('cache-control', 'no-store');
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.statusCode = result.status ?? 200;
     // GraphQL over HTTP: with the legacy `application/json` media type a well-formed request

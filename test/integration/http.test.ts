@@ -54,6 +54,19 @@ describe('operational HTTP', () => {
     expect(((await r.json()) as any).data.viewer.role).toBe('ANALYST');
   });
 
+  it('marks every GraphQL answer no-store: answers depend on the token', async () => {
+    const token = await t.token('ANALYST');
+    const get = await t.fetch(`/graphql?query=${encodeURIComponent('{ viewer { role } }')}`, { headers: { authorization: `Bearer ${token}` } });
+    const post = await t.fetch('/graphql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ nope }' }),
+    });
+    expect([get.status, post.status]).toEqual([200, 200]);
+    expect(get.headers.get('cache-control')).toBe('no-store');
+    expect(post.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('refuses mutations over GET', async () => {
     const token = await t.token('ADMIN');
     const q = encodeURIComponent('mutation { updateProject(input: { id: "x" }) { project { id } } }');
