@@ -187,11 +187,13 @@ export class Access {
     return this.viewer?.role === 'ADMIN' || this.viewer?.role === 'MANAGER';
   }
 
-  /** Whether a customer row is visible: confidentiality, then origin or ownership project in scope. */
-  async canSeeCustomer(c: { confidentiality: Confidentiality; originProjectId: number }, ownedProjectIds: number[]): Promise<boolean> {
+  /** Whether a customer row is visible: confidentiality, then origin or ownership project in scope (the ownerships are read only when the rest does not decide). */
+  async canSeeCustomer(c: { confidentiality: Confidentiality; originProjectId: number }, ownedProjectIds: () => Promise<number[]>): Promise<boolean> {
     if (c.confidentiality !== 'NORMAL' && !this.seesConfidential()) return false;
     const s = await this.scope();
-    return s.all || s.projectIds.includes(c.originProjectId) || ownedProjectIds.some((p) => s.projectIds.includes(p));
+    if (s.all || s.projectIds.includes(c.originProjectId)) return true;
+    // Only now can the units decide: whole-group viewers never pay for the lookup.
+    return (await ownedProjectIds()).some((p) => s.projectIds.includes(p));
   }
 
   /**

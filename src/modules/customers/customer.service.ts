@@ -104,14 +104,14 @@ export class CustomerService {
 
   /** Whether the viewer may see this customer at all. */
   async isVisible(row: CustomerRow): Promise<boolean> {
-    const owned = await this.ctx.loaders.ownershipsByCustomer.load(row.id);
-    return this.access.canSeeCustomer(row, owned.map((o) => o.projectId));
+    return this.access.canSeeCustomer(row, async () => (await this.ctx.loaders.ownershipsByCustomer.load(row.id)).map((o) => o.projectId));
   }
 
   /** Visibility check that reads inside a transaction (loaders would query outside it). */
   private async isVisibleIn(tx: Tx, row: CustomerRow): Promise<boolean> {
-    const owned = await tx.select({ projectId: unitOwnerships.projectId }).from(unitOwnerships).where(eq(unitOwnerships.customerId, row.id));
-    return this.access.canSeeCustomer(row, owned.map((o) => o.projectId));
+    return this.access.canSeeCustomer(row, async () =>
+      (await tx.select({ projectId: unitOwnerships.projectId }).from(unitOwnerships).where(eq(unitOwnerships.customerId, row.id))).map((o) => o.projectId),
+    );
   }
 
   /** The customer's ownerships in projects the viewer may see. */

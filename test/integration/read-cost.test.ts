@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREATE_COMPLAINT, complaintFixture } from '../helpers/complaints.js';
+import { createCustomer } from '../helpers/factories.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+// The two hot read shapes of the performance work (bench/read.mjs, workloads A and B): what
+// each costs in SQL statements must not grow with the page, and must not creep up unseen.
+
+/** A. The complaint desk: open complaints by receipt time with customer, project and clocks. */
+const DESK = `query A($first: Int!) {
+  complaints(first: $first, filter: { statuses: [RECEIVED, ACCEPTED, IN_PROGRESS, REOPENED] }, orderBy: { field: RECEIVED_AT, direction: DESC }) {
+    edges { node { id number kind category severity status receivedAt nextDueAt description
+      customer { id name phone } project { id name } clocks { clock state dueAt breached } } }
+    pageInfo { hasNextPage }
+  }
+}`;
+
+/** B. The customer 360: one customer, their units, and their complaints with timelines. */
+const CUSTOMER_360 = `query B($id: ID!, $first: Int!) {
+  customer(id: $id) {
+    id name phone segment
+    units { unit { label } signedAt deliveredAt }
+    complaints(first: $first) { edges { node { id number status receivedAt description timeline { type at fromStatus toStatus note } } } }
+  }
+}`;
+
+let t: TestApp;
+let projectId: string;
+let regular: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const f = await complaintFixture(t);
+  projectId = f.project.id;
+  regular = f.customerId;
+  const others = await Promise.all(Array.from({ length: 5 }, () => createCustomer(t, projectId)));
+  // 20 complaints of one customer (B), and 50 open complaints of six customers (A).
+  for (let i = 0; i < 50; i++) {
+    const customerId = i < 20 ? regular : others[i % others.length]!;
+    const input = { customerId, projectId, kind: 'REPAIR', category: 'ENGINEERING_QUALITY', channel: 'PHONE', description: `漏水 ${i}`, ...(i < 20 ? { unitId: f.unitId } : {}) };
+    const r = await t.gql(CREATE_COMPLAINT.replace('...C', 'id'), { input }, 'AGENT');
+    expect(r.errors).toBeUndefined();
+  }
+  await t.settle();
+});
+afterAll(() => t?.close());
+
+async function statements(query: string, variables: Record<string, unknown>, auth: string): Promise<{ n: number; data: any }> {
+  const before = t.requestStatements();
+  const r = await t.gql(query, variables, auth);
+  expect(r.errors).toBeUndefined();
+  return { n: t.requestStatements() - before, data: r.data };
+}
+
+describe('statements per request of the hot read shapes', () => {
+  it('A: the complaint desk costs 4 statements for ADMIN, for 5 or 50 complaints', async () => {
+    const admin = await t.token('ADMIN');
+    const small = await statements(DESK, { first: 5 }, admin);
+    const large = await statements(DESK, { first: 50 }, admin);
+    expect(small.data.complaints.edges).toHaveLength(5);
+    expect(large.data.complaints.edges).toHaveLength(50);
+    expect(large.data.complaints.edges.every((e: any) => e.node.customer && e.node.clocks.length > 0)).toBe(true);
+    // Page; customers and projects (batched); clocks. No unit-ownership lookup: a whole-group
+    // viewer sees every customer whatever units they hold.
+    expect([small.n, large.n]).toEqual([4, 4]);
+  });
+
+  it('A: a scoped MANAGER pays the same for 5 or 50 complaints', async () => {
+    const manager = await t.token('MANAGER', { scope: [projectId] });
+    const small = await statements(DESK, { first: 5 }, manager);
+    const large = await statements(DESK, { first: 50 }, manager);
+    expect(large.data.complaints.edges).toHaveLength(50);
+    expect(large.n).toBe(small.n);
+    // The above, plus resolving the scope claim (each customer's origin project is in scope,
+    // so no unit-ownership lookup either).
+    expect(large.n).toBe(5);
+  });
+
+  it('B: the customer 360 costs the same for 3 or 20 complaints with timelines', async () => {
+    const admin = await t.token('ADMIN');
+    const small = await statements(CUSTOMER_360, { id: regular, first: 3 }, admin);
+    const large = await statements(CUSTOMER_360, { id: regular, first: 20 }, admin);
+    expect(small.data.customer.complaints.edges).toHaveLength(3);
+    expect(large.data.customer.complaints.edges).toHaveLength(20);
+    expect(large.data.customer.complaints.edges.every((e: any) => e.node.timeline.length > 0)).toBe(true);
+    expect(large.data.customer.units).toHaveLength(1);
+    expect(large.n).toBe(small.n);
+    // Customer; segment; ownerships and their units; the complaint page; timelines.
+    expect(large.n).toBe(5);
+  });
+});
