@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
-import type { PageInfoData } from './pagination.js';
+import { lazyEdge, pageInfoOf, type EdgeData, type PageInfoData } from './pagination.js';
 
 /** Sort direction shared by every `orderBy` input. */
 export enum OrderDirection {
@@ -30,7 +30,7 @@ export class PageInfo implements PageInfoData {
 
 /** Runtime shape of every connection object. */
 export type ConnectionData<T> = {
-  edges: { cursor: string; node: T }[];
+  edges: EdgeData<T>[];
   pageInfo: PageInfoData;
   /** Lazily counts all matching items; only runs when `totalCount` is selected. */
   count: () => Promise<number>;
@@ -67,9 +67,11 @@ export function Connection<T extends object>(nodeClass: ClassType<T>, name: stri
 
     /** The GraphQL connection of a page of rows, each mapped to its node type. */
     static of<R>(page: ConnectionData<R>, toNode: (row: R) => T): ConnectionType {
+      // Cursors stay lazy: each is made only if the client selects it.
+      const edges = page.edges.map((e) => lazyEdge(toNode(e.node), () => e.cursor));
       return Object.assign(new ConnectionType(), {
-        edges: page.edges.map((e) => ({ cursor: e.cursor, node: toNode(e.node) })),
-        pageInfo: page.pageInfo,
+        edges,
+        pageInfo: pageInfoOf(edges, page.pageInfo.hasNextPage, page.pageInfo.hasPreviousPage),
         count: page.count,
       });
     }

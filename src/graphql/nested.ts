@@ -1,10 +1,10 @@
 import DataLoader from 'dataloader';
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Context } from './context.js';
-import { keyset, pageOf, type PageInfoData, type PageRequest, type SortSpec } from './pagination.js';
+import { keyset, pageOf, type EdgeData, type PageInfoData, type PageRequest, type SortSpec } from './pagination.js';
 
 /** One parent's page of a nested connection. */
-export type NestedPage<R> = { edges: { cursor: string; node: R }[]; pageInfo: PageInfoData };
+export type NestedPage<R> = { edges: EdgeData<R>[]; pageInfo: PageInfoData };
 
 /**
  * The DataLoader for one nested connection field with one set of arguments, created

@@ -119,18 +119,43 @@ export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, de
 /** Relay page info. */
 export type PageInfoData = { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 
+/** An edge of a connection page. */
+export type EdgeData<T> = { readonly node: T; readonly cursor: string };
+
+/**
+ * An edge whose cursor is made (HMAC + AES-GCM, see {@link Cursors}) on first read: a
+ * page whose client selects no cursor pays nothing for them. Reads are repeatable.
+ */
+export function lazyEdge<T>(node: T, makeCursor: () => string): EdgeData<T> {
+  let cursor: string | undefined;
+  return {
+    node,
+    get cursor() {
+      return (cursor ??= makeCursor());
+    },
+  };
+}
+
+/** Page info over `edges`, whose start and end cursors are read from the edges when selected. */
+export function pageInfoOf(edges: readonly EdgeData<unknown>[], hasNextPage: boolean, hasPreviousPage: boolean): PageInfoData {
+  return {
+    hasNextPage,
+    hasPreviousPage,
+    get startCursor() {
+      return edges[0]?.cursor ?? null;
+    },
+    get endCursor() {
+      return edges[edges.length - 1]?.cursor ?? null;
+    },
+  };
+}
+
 /** Turns `limit + 1` fetched rows into edges and page info. */
 export function pageOf<T>(rows: T[], req: PageRequest, cursorOf: (row: T) => string) {
   const more = rows.length > req.limit;
   const page = rows.slice(0, req.limit);
   if (req.backward) page.reverse();
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
-  const pageInfo: PageInfoData = {
-    hasNextPage: req.backward ? req.hasCursor : more,
-    hasPreviousPage: req.backward ? more : req.hasCursor,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges[edges.length - 1]?.cursor ?? null,
-  };
+  const edges = page.map((node) => lazyEdge(node, () => cursorOf(node)));
+  const pageInfo = pageInfoOf(edges, req.backward ? req.hasCursor : more, req.backward ? more : req.hasCursor);
   return { edges, pageInfo };
 }
-

@@ -227,3 +227,26 @@ describe('Cursors: keyed by the server secret', () => {
     expect(pageRequest({ after: again.encode('NAME', 'x', 1) }, 'NAME').cursor).toEqual({ k: 'NAME', v: 'x', id: 1 });
   });
 });
+
+describe('pageOf: cursors only when read', () => {
+  it('makes no cursor until one is read, then each edge’s once, and page info reads the edges’', () => {
+    const made: number[] = [];
+    const rows = [{ id: 1 }, { id: 2 }, { id: 3 }];
+    const page = pageOf(rows, { backward: false, limit: 2, cursor: null, hasCursor: false }, (r) => {
+      made.push(r.id);
+      return `c${r.id}`;
+    });
+    expect(page.edges.map((e) => e.node.id)).toEqual([1, 2]);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    expect(made).toEqual([]);
+    expect(page.pageInfo.endCursor).toBe('c2');
+    expect(page.edges[1]!.cursor).toBe('c2');
+    expect(page.pageInfo.startCursor).toBe('c1');
+    expect(made).toEqual([2, 1]);
+  });
+
+  it('has null start and end cursors on an empty page', () => {
+    const page = pageOf([], { backward: false, limit: 2, cursor: null, hasCursor: false }, () => 'never');
+    expect([page.pageInfo.startCursor, page.pageInfo.endCursor]).toEqual([null, null]);
+  });
+});
