@@ -92,8 +92,13 @@ export async function seedOrg(conn, { tag, projects = 20, customers = 50_000, li
  * `n` open complaints over the customers of `seedOrg(tag)` with their clocks (and the alerts of
  * the moments already past). `now` is the reference instant; nothing is pending before
  * `now + quietMinutes`.
+ *
+ * Complaints are spread evenly over the customers (about n / customers each), except that with
+ * `repeaters: { customers: H, each: P }` the first H × P complaints go to the first H customers,
+ * P each (a customer-360 view needs customers with a history). Returns `idAfter`: the complaints
+ * of this call are those with a larger id (for seedLifecycle).
  */
-export async function seedComplaints(conn, { tag, n, now = new Date(), quietMinutes = 120, maxAgeHours = 130, alerts = true }) {
+export async function seedComplaints(conn, { tag, n, now = new Date(), quietMinutes = 120, maxAgeHours = 130, alerts = true, repeaters = null }) {
   if (quietMinutes > 144) throw new Error('quietMinutes must be ≤ 144 (the forbidden windows must not overlap)');
   const run = runner(conn);
   const times = {};
@@ -127,8 +132,9 @@ export async function seedComplaints(conn, { tag, n, now = new Date(), quietMinu
      cross join lateral (select date_trunc('milliseconds', $6::timestamptz - y.age * interval '1 millisecond') as received_at) r
      join (select id, clocks, name from sla_policies) pol on pol.name = case when x.kind = 'REPAIR' then '报修时限 Repairs' else '默认时限 Default' end
      join (select substr(c.member_no, length('BN' || $7 || '-') + 1)::int - 1 as k, c.id as customer_id, c.origin_project_id as project_id, o.unit_id
-           from customers c join unit_ownerships o on o.customer_id = c.id where c.member_no like 'BN' || $7 || '-%') cu on cu.k = (g::bigint * 7919) % $8::int`,
-    [year, base, n, maxAgeHours * H, quietMs, nowIso, tag, nc],
+           from customers c join unit_ownerships o on o.customer_id = c.id where c.member_no like 'BN' || $7 || '-%') cu
+       on cu.k = case when g <= $9::int * $10::int then (g - 1) % greatest($9::int, 1) else (g::bigint * 7919) % $8::int end`,
+    [year, base, n, maxAgeHours * H, quietMs, nowIso, tag, nc, Math.min(repeaters?.customers ?? 0, nc), repeaters?.each ?? 0],
   );
   times.complaints = nowMs() - t;
   await run(
@@ -182,7 +188,166 @@ export async function seedComplaints(conn, { tag, n, now = new Date(), quietMinu
             (select count(*) from sla_clocks where next_check_at < $3::timestamptz + interval '24 hours')::int as pending_24h`,
     [maxc, maxk, nowIso],
   );
-  return { times, counts: { ...counts, first_pending: counts.first_pending ? new Date(counts.first_pending).toISOString() : null } };
+  return { times, idAfter: Number(maxc), counts: { ...counts, first_pending: counts.first_pending ? new Date(counts.first_pending).toISOString() : null } };
+}
+
+/**
+ * Moves the complaints with id > `after` (all RECEIVED, as seedComplaints leaves them) along
+ * their lifecycle and writes their timelines, all in SQL: a read benchmark needs the mix a desk
+ * sees, not 100 % fresh intake. By a hash of the id: 34 % RECEIVED, 20 % ACCEPTED, 26 %
+ * IN_PROGRESS, 6 % REOPENED (open: 86 %), 6 % RESOLVED, 2 % RETURN_VISITED, 4 % CLOSED,
+ * 2 % REJECTED. Each step happens at a fixed share of the complaint's age (accepted at 20 %,
+ * started 40 %, note 50 %, resolved 60 %, return visit 70 %, closed/reopened 80 %, rejected
+ * 30 %), so every instant lies between receipt and `now`. Clocks follow CLOCK_EFFECTS
+ * (src/modules/complaints/complaint.rules.ts): ACCEPTANCE stops at acceptance or rejection,
+ * RESOLUTION at resolution (it runs again, shifted, when REOPENED), RETURN_VISIT (P3D, taken as
+ * 72 h calendar time) starts at resolution; alerts for moments after a clock stopped are
+ * removed, and next_due_at is recomputed. None of the new moments falls within the quiet period
+ * of seedComplaints (RETURN_VISIT warns ≥ 5.6 h and RESOLUTION ≥ 33 h after `now`).
+ * Timelines: RECEIVED, CLOCK_STARTED ×2, then one row per transition, clock stop/start, a NOTE
+ * for a third of the worked ones and ALERT_FIRED for the alerts kept — 3 to 14 rows each.
+ */
+export async function seedLifecycle(conn, { after = 0, now = new Date() } = {}) {
+  const run = runner(conn);
+  const nowIso = now.toISOString();
+  const times = {};
+  let t = nowMs();
+  await run(`drop table if exists bench_lifecycle`);
+  await run(
+    `create temp table bench_lifecycle as
+     select c.id, c.received_at as r, c.first_responder_id as agent, 'handler.bench.' || (c.id % 25) as handler, c.channel,
+            (array['ENGINEERING','CUSTOMER_SERVICE','MARKETING','DESIGN','PROPERTY','CUSTOMER_SERVICE'])[array_position(array['ENGINEERING_QUALITY','SERVICE_ATTITUDE','SALES_PROMISE','DESIGN','PROPERTY_MANAGEMENT','OTHER'], c.category)] as department,
+            s.status,
+            s.status not in ('RECEIVED', 'REJECTED') as accepted,
+            s.status in ('IN_PROGRESS', 'RESOLVED', 'RETURN_VISITED', 'CLOSED', 'REOPENED') as started,
+            s.status in ('RESOLVED', 'RETURN_VISITED', 'CLOSED', 'REOPENED') as resolved,
+            s.status in ('RETURN_VISITED', 'CLOSED') as visited,
+            date_trunc('milliseconds', c.received_at + 0.2 * a.age) as t_accept,
+            date_trunc('milliseconds', c.received_at + 0.3 * a.age) as t_reject,
+            date_trunc('milliseconds', c.received_at + 0.4 * a.age) as t_start,
+            date_trunc('milliseconds', c.received_at + 0.5 * a.age) as t_note,
+            date_trunc('milliseconds', c.received_at + 0.6 * a.age) as t_resolve,
+            date_trunc('milliseconds', c.received_at + 0.7 * a.age) as t_visit,
+            date_trunc('milliseconds', c.received_at + 0.8 * a.age) as t_end
+     from complaints c
+     cross join lateral (select $2::timestamptz - c.received_at as age, ((c.id * 2654435761) % 4294967296) % 100 as h) a
+     cross join lateral (select case when a.h < 34 then 'RECEIVED' when a.h < 54 then 'ACCEPTED' when a.h < 80 then 'IN_PROGRESS' when a.h < 86 then 'REOPENED'
+                                     when a.h < 92 then 'RESOLVED' when a.h < 94 then 'RETURN_VISITED' when a.h < 98 then 'CLOSED' else 'REJECTED' end as status) s
+     where c.id > $1::bigint`,
+    [after, nowIso],
+  );
+  // The instant each clock stopped (null: still running).
+  await run(`alter table bench_lifecycle add column acceptance_stop timestamptz, add column resolution_stop timestamptz, add column visit_stop timestamptz, add column last_at timestamptz`);
+  await run(
+    `update bench_lifecycle set
+       acceptance_stop = case when accepted then t_accept when status = 'REJECTED' then t_reject end,
+       resolution_stop = case when status in ('RESOLVED', 'RETURN_VISITED', 'CLOSED') then t_resolve when status = 'REJECTED' then t_reject end,
+       visit_stop = case when status in ('RETURN_VISITED', 'CLOSED') then t_visit when status = 'REOPENED' then t_end end,
+       last_at = case status when 'RECEIVED' then r when 'ACCEPTED' then t_accept when 'IN_PROGRESS' then t_start when 'RESOLVED' then t_resolve
+                             when 'RETURN_VISITED' then t_visit when 'REJECTED' then t_reject else t_end end`,
+  );
+  await run(
+    `update complaints c set
+       status = l.status,
+       department = case when l.accepted then l.department end,
+       handler_id = case when l.accepted then l.handler end,
+       accepted_at = case when l.accepted then l.t_accept end,
+       resolved_at = case when l.resolved then l.t_resolve end,
+       resolution = case when l.resolved then '已重做防水层，闭水试验 48 小时无渗漏 (bench)' end,
+       return_visited_at = case when l.visited then l.t_visit end,
+       return_visit_score = case when l.visited then 4 + (c.id % 2)::int end,
+       closed_at = case when l.status = 'CLOSED' then l.t_end end,
+       reject_reason = case when l.status = 'REJECTED' then '不属于交付质量范围，已告知业主联系物业 (bench)' end,
+       reopen_count = case when l.status = 'REOPENED' then 1 else 0 end,
+       updated_at = l.last_at
+     from bench_lifecycle l where c.id = l.id`,
+  );
+  times.complaints = nowMs() - t;
+
+  t = nowMs();
+  // Stopped ACCEPTANCE / RESOLUTION clocks keep only the alerts of moments before they stopped.
+  await run(
+    `update sla_clocks k set
+       state = 'STOPPED', running_since = null, next_check_at = null, stopped_at = x.stop,
+       consumed_ms = (extract(epoch from x.stop - k.started_at) * 1000)::bigint,
+       warned_at = case when k.warned_at <= x.stop then k.warned_at end,
+       breached_at = case when k.breached_at <= x.stop then k.breached_at end
+     from (select id, 'ACCEPTANCE' as clock, acceptance_stop as stop from bench_lifecycle where acceptance_stop is not null
+           union all select id, 'RESOLUTION', resolution_stop from bench_lifecycle where resolution_stop is not null) x
+     where k.complaint_id = x.id and k.clock = x.clock`,
+  );
+  // RESOLUTION continues after a reopening: the time between resolution and reopening moves its deadlines.
+  await run(
+    `update sla_clocks k set running_since = l.t_end, consumed_ms = (extract(epoch from l.t_resolve - k.started_at) * 1000)::bigint,
+       due_at = k.due_at + (l.t_end - l.t_resolve), warn_due_at = k.warn_due_at + (l.t_end - l.t_resolve), next_check_at = k.warn_due_at + (l.t_end - l.t_resolve)
+     from bench_lifecycle l where k.complaint_id = l.id and k.clock = 'RESOLUTION' and l.status = 'REOPENED'`,
+  );
+  await run(
+    `insert into sla_clocks (complaint_id, clock, state, target, target_ms, working_time, warn_at, started_at, running_since,
+                             due_at, warn_due_at, consumed_ms, next_check_at, stopped_at)
+     select l.id, 'RETURN_VISIT', case when l.visit_stop is null then 'RUNNING' else 'STOPPED' end, 'P3D', 97200000, true, 0.8, l.t_resolve,
+            case when l.visit_stop is null then l.t_resolve end,
+            l.t_resolve + interval '72 hours', l.t_resolve + interval '57 hours 36 minutes',
+            coalesce((extract(epoch from l.visit_stop - l.t_resolve) * 1000)::bigint, 0),
+            case when l.visit_stop is null then l.t_resolve + interval '57 hours 36 minutes' end, l.visit_stop
+     from bench_lifecycle l where l.resolved order by l.id`,
+  );
+  await run(
+    `delete from sla_alerts a using sla_clocks k
+     where a.clock_id = k.id and k.complaint_id > $1::bigint
+       and ((a.level = 'WARNING' and k.warned_at is null) or (a.level = 'BREACHED' and k.breached_at is null))`,
+    [after],
+  );
+  await run(
+    `update complaints c set next_due_at = (select min(k.due_at) from sla_clocks k where k.complaint_id = c.id and k.state = 'RUNNING') where c.id > $1::bigint`,
+    [after],
+  );
+  times.clocks = nowMs() - t;
+
+  t = nowMs();
+  // Inserted in timeline order, so ties on `at` (receipt and its clock starts) keep this order by id.
+  await run(
+    `insert into complaint_events (complaint_id, type, from_status, to_status, actor_id, note, data, at)
+     select id, type, from_status, to_status, actor, note, data, at from (
+       select l.id, e.*
+       from bench_lifecycle l
+       cross join lateral (values
+         (1, 'RECEIVED', null, 'RECEIVED', l.agent, null, jsonb_build_object('channel', l.channel, 'severity', 'NORMAL'), l.r),
+         (2, 'CLOCK_STARTED', null, null, l.agent, null, jsonb '{"clock": "ACCEPTANCE", "cycle": 0, "target": "P1D", "workingTime": true}', l.r),
+         (3, 'CLOCK_STARTED', null, null, l.agent, null, jsonb '{"clock": "RESOLUTION", "cycle": 0, "target": "P7D", "workingTime": false}', l.r),
+         (4, 'ACCEPTED', 'RECEIVED', 'ACCEPTED', l.agent, null, jsonb_build_object('department', l.department, 'handlerId', l.handler), case when l.accepted then l.t_accept end),
+         (5, 'REJECTED', 'RECEIVED', 'REJECTED', l.agent, '不属于交付质量范围，已告知业主联系物业 (bench)', null, case when l.status = 'REJECTED' then l.t_reject end),
+         (6, 'CLOCK_STOPPED', null, null, l.agent, null, jsonb '{"clock": "ACCEPTANCE", "cycle": 0}', l.acceptance_stop),
+         (7, 'IN_PROGRESS', 'ACCEPTED', 'IN_PROGRESS', l.handler, null, null, case when l.started then l.t_start end),
+         (8, 'NOTE', null, null, l.handler, '已联系业主，约定上门查看 (bench)', null, case when l.started and l.id % 3 = 0 then l.t_note end),
+         (9, 'RESOLVED', 'IN_PROGRESS', 'RESOLVED', l.handler, null, null, case when l.resolved then l.t_resolve end),
+         (10, 'CLOCK_STOPPED', null, null, l.handler, null, jsonb '{"clock": "RESOLUTION", "cycle": 0}', coalesce(l.resolution_stop, case when l.resolved then l.t_resolve end)),
+         (11, 'CLOCK_STARTED', null, null, l.handler, null, jsonb '{"clock": "RETURN_VISIT", "cycle": 0, "target": "P3D", "workingTime": true}', case when l.resolved then l.t_resolve end),
+         (12, 'RETURN_VISITED', 'RESOLVED', 'RETURN_VISITED', l.agent, null, jsonb_build_object('score', 4 + l.id % 2), case when l.visited then l.t_visit end),
+         (13, 'REOPENED', 'RESOLVED', 'REOPENED', l.agent, '业主反映雨后仍有渗水 (bench)', null, case when l.status = 'REOPENED' then l.t_end end),
+         (14, 'CLOCK_STOPPED', null, null, l.agent, null, jsonb '{"clock": "RETURN_VISIT", "cycle": 0}', l.visit_stop),
+         (15, 'CLOSED', 'RETURN_VISITED', 'CLOSED', l.agent, null, null, case when l.status = 'CLOSED' then l.t_end end)
+       ) e(ord, type, from_status, to_status, actor, note, data, at)
+       where e.at is not null
+       union all
+       select a.complaint_id, 0, 'ALERT_FIRED', null, null, null, null,
+              jsonb_build_object('level', a.level, 'clock', a.clock, 'late', a.late), a.fired_at
+       from sla_alerts a where a.complaint_id > $1::bigint
+     ) x
+     order by id, at, ord`,
+    [after],
+  );
+  times.timeline = nowMs() - t;
+  await run(`drop table bench_lifecycle`);
+  t = nowMs();
+  for (const table of ['complaints', 'sla_clocks', 'sla_alerts', 'complaint_events']) await run(`vacuum (analyze) ${table}`);
+  times.vacuumAnalyze = nowMs() - t;
+  const rows = await run(
+    `select status, count(*)::int as n from complaints where id > $1::bigint group by 1 order by 2 desc`,
+    [after],
+  );
+  const [ev] = await run(`select count(*)::int as events from complaint_events e where e.complaint_id > $1::bigint`, [after]);
+  return { times, statuses: Object.fromEntries(rows.map((r) => [r.status, r.n])), events: ev.events };
 }
 
 /** seedOrg + seedComplaints with timings; `conn` is a Database from openMigrated (PGlite) or { sql } for a single connection. */

@@ -1,7 +1,8 @@
 // Shared helpers of the benchmarks. They run against the compiled output (dist/), because
 // the code needs tsc's decorator metadata: run `npx tsc -p .` (or `npm run build`) first.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,7 +187,8 @@ export async function traceStatements(database, fn) {
 
 const CLK_TCK = 100; // USER_HZ of /proc/*/stat on Linux
 
-function procJiffies(pid) {
+/** CPU time (utime + stime, in jiffies) a process has used so far, or null when it is gone. */
+export function procJiffies(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -196,13 +198,37 @@ function procJiffies(pid) {
   }
 }
 
+/** Milliseconds of CPU in `jiffies`. */
+export const jiffiesMs = (jiffies) => (jiffies * 1000) / CLK_TCK;
+
+/** `pid` and its descendants (from the parent ids in /proc/<pid>/stat), e.g. a server and the workers it forked. */
+export function processTree(pid) {
+  const children = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+    } catch {}
+  }
+  const out = [];
+  for (const queue = [pid]; queue.length; ) {
+    const p = queue.pop();
+    out.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
 function machineJiffies() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { busy: f.reduce((x, y) => x + y, 0) - f[3] - f[4], total: f.reduce((x, y) => x + y, 0) };
 }
 
 /** PostgreSQL server processes working for `database`: its backends and the shared auxiliary processes. */
-async function pgPids(database) {
+export async function pgPids(database) {
   if (database?.kind !== 'postgres') return [];
   const rows = await database.sql`select pid from pg_stat_activity where datname = current_database() or datname is null`;
   return rows.map((r) => Number(r.pid));
@@ -212,9 +238,16 @@ async function pgPids(database) {
  * Starts measuring where the machine's CPU time goes: this process (server + load worker),
  * the PostgreSQL processes serving `database`, and everything else ("other": work on the
  * machine that is not part of the benchmark). `stop()` returns shares of all CPUs.
+ *
+ * `processes` ({ name: pid }) are further processes of the benchmark (servers, load
+ * generators started as processes of their own), each counted with its descendants: `stop()`
+ * then also returns `processes` ({ name: share }) and `ms` (CPU milliseconds of self, postgres
+ * and each named process), and "other" excludes them.
  */
-export async function cpuMeter(database) {
+export async function cpuMeter(database, { processes = {} } = {}) {
   try {
+    const treeJiffies = (pid) => processTree(pid).reduce((x, p) => x + (procJiffies(p) ?? 0), 0);
+    const named0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, treeJiffies(pid)]));
     const m0 = machineJiffies();
     const self0 = process.cpuUsage();
     const pids0 = await pgPids(database);
@@ -223,6 +256,7 @@ export async function cpuMeter(database) {
       const pids = await pgPids(database);
       const m = machineJiffies();
       const self = process.cpuUsage(self0);
+      const named = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, treeJiffies(pid) - named0[k]]));
       let pg = 0;
       for (const p of new Set([...pids0, ...pids])) {
         const j = procJiffies(p);
@@ -230,9 +264,17 @@ export async function cpuMeter(database) {
       }
       const total = m.total - m0.total;
       const busy = (m.busy - m0.busy) / total;
-      const selfShare = ((self.user + self.system) / 1e6) * CLK_TCK / total;
+      const selfJiffies = ((self.user + self.system) / 1e6) * CLK_TCK;
+      const selfShare = selfJiffies / total;
       const pgShare = pg / total;
-      return { busy, self: selfShare, postgres: pgShare, other: Math.max(0, busy - selfShare - pgShare) };
+      const namedJiffies = Object.values(named).reduce((x, y) => x + y, 0);
+      const out = { busy, self: selfShare, postgres: pgShare, other: Math.max(0, busy - selfShare - pgShare - namedJiffies / total) };
+      if (Object.keys(processes).length) {
+        out.processes = Object.fromEntries(Object.entries(named).map(([k, j]) => [k, j / total]));
+        out.ms = { self: jiffiesMs(selfJiffies), postgres: jiffiesMs(pg), ...Object.fromEntries(Object.entries(named).map(([k, j]) => [k, jiffiesMs(j)])) };
+        out.wallMs = jiffiesMs(total) / (os.availableParallelism?.() ?? os.cpus().length);
+      }
+      return out;
     };
   } catch {
     return async () => null;
@@ -267,4 +309,147 @@ export async function measured(label, database, fn, attempts = 3) {
     console.log(`  ${label}: other work took ${Math.round(cpu.other * 100)} % of the CPUs meanwhile; measuring again`);
     await waitQuiet({ maxMs: 120_000 });
   }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a server process (`command` `argv`, environment `env` only, plus PATH and HOME) and
+ * waits until it is ready: until `ready()` resolves true (polled every 100 ms) or, without
+ * `ready`, until a line of its output matches `readyLine`. Keeps the first 200 output lines for
+ * error messages and counts warnings (JSON log lines of level ≥ 40 and non-JSON lines).
+ * Returns { pid, child, log, warnings(), exited(), stop() }; stop() sends SIGTERM and, after 20 s, SIGKILL.
+ */
+export async function startProcess(label, command, argv, { env = {}, cwd = root, ready = null, readyLine = /listening/, timeoutMs = 120_000 } = {}) {
+  const child = spawn(command, argv, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const inst = { label, pid: child.pid, child, log: [], warnCount: 0, exit: null, sawReady: false };
+  const take = (buf) => {
+    for (const line of buf.toString('utf8').split('\n').filter(Boolean)) {
+      let level = null;
+      try {
+        level = JSON.parse(line).level;
+      } catch {}
+      if (!ready && readyLine.test(line)) inst.sawReady = true;
+      else if (level === null || level >= 40) inst.warnCount++;
+      if (inst.log.length < 200) inst.log.push(line.slice(0, 600));
+    }
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((inst.exit = { code, signal }))));
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (inst.exit) throw new Error(`${label} exited (${JSON.stringify(inst.exit)}) before it was ready:\n${inst.log.join('\n')}`);
+    if (ready ? await ready().catch(() => false) : inst.sawReady) break;
+    if (Date.now() > until) {
+      child.kill('SIGKILL');
+      throw new Error(`${label} not ready after ${timeoutMs / 1000} s:\n${inst.log.join('\n')}`);
+    }
+    await sleep(100);
+  }
+  return {
+    label,
+    pid: child.pid,
+    child,
+    log: inst.log,
+    warnings: () => inst.warnCount,
+    /** How it exited ({ code, signal }), or null while it runs. */
+    exited: () => inst.exit,
+    async stop() {
+      if (inst.exit) return inst.exit;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const r = await exited;
+      clearTimeout(timer);
+      return r;
+    },
+  };
+}
+
+/**
+ * A TCP proxy in front of a PostgreSQL server that counts the frontend messages passing
+ * through it, by type: 'Q' simple query, 'P' Parse (a statement being prepared), 'B' Bind,
+ * 'E' Execute, 'S' Sync… Put it between a server under test and PostgreSQL (its DATABASE_URL
+ * through `urlFor(url)`) to count the statements each request costs, whatever the driver,
+ * without pg_stat_statements. Startup, SSL and cancel requests (no type byte) are skipped.
+ * `counts()` returns the counts since the last `reset()`.
+ */
+export async function countingProxy(targetUrl) {
+  const target = new URL(targetUrl);
+  const host = target.hostname;
+  const port = Number(target.port || 5432);
+  let counts = {};
+  const sockets = new Set();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, host);
+    sockets.add(client).add(upstream);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    let typed = false; // the first messages (SSLRequest, GSSENCRequest, the startup message) have no type byte
+    let pending = Buffer.alloc(0);
+    client.on('data', (chunk) => {
+      upstream.write(chunk);
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let at = 0;
+      for (;;) {
+        if (!typed) {
+          if (pending.length - at < 8) break;
+          const len = pending.readInt32BE(at);
+          if (pending.length - at < len) break;
+          const code = pending.readInt32BE(at + 4);
+          at += len;
+          if (code !== 80877103 && code !== 80877104) typed = true; // not SSL/GSS negotiation: startup done
+          continue;
+        }
+        if (pending.length - at < 5) break;
+        const len = pending.readInt32BE(at + 1);
+        if (pending.length - at < 1 + len) break;
+        const type = String.fromCharCode(pending[at]);
+        counts[type] = (counts[type] ?? 0) + 1;
+        at += 1 + len;
+      }
+      pending = at === pending.length ? Buffer.alloc(0) : pending.subarray(at);
+    });
+    upstream.pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    for (const s of [client, upstream]) {
+      s.on('error', close);
+      s.on('close', close);
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxyPort = server.address().port;
+  return {
+    port: proxyPort,
+    /** `url` (a database URL of the proxied server) routed through the proxy. */
+    urlFor(url) {
+      const u = new URL(url);
+      u.hostname = '127.0.0.1';
+      u.port = String(proxyPort);
+      return u.toString();
+    },
+    counts: () => ({ ...counts }),
+    reset() {
+      counts = {};
+    },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
