@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { projectRoot } from '../paths.js';
 import { checkDeadline } from './deadline.js';
+import { registerArrayRunner } from './rows.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -44,16 +45,22 @@ const MIGRATION_LOCK = 7_310_001;
 
 function counter() {
   const stats = { queries: 0 };
-  return {
-    stats,
-    logger: {
-      logQuery: () => {
-        checkDeadline();
-        stats.queries++;
-      },
-    },
+  const note = () => {
+    checkDeadline();
+    stats.queries++;
   };
+  return { stats, note, logger: { logQuery: note } };
 }
+
+/** Date and time values stay text for drizzle's column decoders, as drizzle's PGlite driver asks. */
+const pgliteAsText = (value: string) => value;
+const PGLITE_ARRAY_MODE = {
+  rowMode: 'array' as const,
+  parsers: Object.fromEntries(
+    // timestamp, timestamptz, interval, date, and their arrays; numeric[]
+    [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1115, 1185, 1187, 1182, 1231].map((t) => [t, pgliteAsText]),
+  ),
+};
 
 /** Opens the embedded PGlite, in `dataDir` (a folder), or in memory, or from a dumped data dir. */
 export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob }): Promise<Database> {
@@ -62,8 +69,9 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob })
 }
 
 export function wrapPglite(client: PGlite): Database {
-  const { stats, logger } = counter();
+  const { stats, note, logger } = counter();
   const db = drizzlePglite(client, { schema, logger }) as unknown as Db;
+  registerArrayRunner(db, async (text, params) => (await client.query<unknown[]>(text, params, PGLITE_ARRAY_MODE)).rows, note);
   return {
     db,
     kind: 'pglite',
@@ -107,8 +115,10 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
   if (opts.statementTimeoutMs) connection.statement_timeout = opts.statementTimeoutMs;
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connection });
   let pinger: postgres.Sql | null = null;
-  const { stats, logger } = counter();
+  const { stats, note, logger } = counter();
   const db = drizzlePostgres(client, { schema, logger }) as unknown as Db;
+  // drizzle set the client's date parsers to pass text through: rows match drizzle's own.
+  registerArrayRunner(db, (text, params) => client.unsafe(text, params as postgres.ParameterOrJSON<never>[]).values() as Promise<unknown[][]>, note);
   return {
     db,
     kind: 'postgres',

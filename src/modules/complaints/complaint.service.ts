@@ -1,3 +1,4 @@
+import { selectRows } from '../../db/rows.js';
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { randomUUID } from 'node:crypto';
@@ -107,12 +108,7 @@ export class ComplaintService {
       fixed.projectId ? eq(complaints.projectId, fixed.projectId) : undefined,
     );
     const ks = keyset(req, sort, complaints.id, descending);
-    const rows = await this.ctx.db
-      .select()
-      .from(complaints)
-      .where(and(base, ks.where))
-      .orderBy(...ks.orderBy)
-      .limit(ks.limit);
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(complaints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
     for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
     return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
@@ -133,7 +129,7 @@ export class ComplaintService {
       .from(complaints)
       .where(and(base, where))
       .as('page');
-    const rows = await this.ctx.db.select().from(page).where(lte(page._rn, limit));
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(page).where(lte(page._rn, limit)));
     for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
     return pagesByParent<ComplaintRow>(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id));

@@ -1,3 +1,4 @@
+import { selectRows } from '../../db/rows.js';
 import { and, count, eq, getTableColumns, ilike, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -189,7 +190,7 @@ export class CustomerService {
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const base = and(...(await this.conditions(filter)));
     const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
-    const rows = await this.ctx.db.select().from(customers).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(customers).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
     for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
     return { ...pageOf(rows, req, this.cursorOf(sort.key)), count: () => this.ctx.db.$count(customers, base) };
   }
@@ -221,7 +222,7 @@ export class CustomerService {
       .innerJoin(links, eq(links.cid, customers.id))
       .where(and(...(await this.conditions(filter)), where))
       .as('page');
-    const rows = await this.ctx.db.select().from(page).where(lte(page._rn, limit));
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(page).where(lte(page._rn, limit)));
     for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
     return pagesByParent<CustomerRow>(rows, req, this.cursorOf(sort.key));
   }

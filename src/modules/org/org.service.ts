@@ -1,3 +1,4 @@
+import { selectRows } from '../../db/rows.js';
 import { and, eq, ilike, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { ORG_ADMINS, STAFF_WRITERS } from '../../auth/access.js';
@@ -157,7 +158,7 @@ export class OrgService {
     const sort = REGION_SORTS[order?.field ?? 'NAME']!;
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const ks = keyset(req, sort, regions.id, order?.direction === 'DESC');
-    const rows = await this.ctx.db.select().from(regions).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(regions).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
     for (const r of rows) this.ctx.loaders.region.prime(r.id, r);
     return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, orgSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(regions, base) };
   }
@@ -177,7 +178,7 @@ export class OrgService {
     const sort = COMPANY_SORTS[order?.field ?? 'NAME']!;
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const ks = keyset(req, sort, cityCompanies.id, order?.direction === 'DESC');
-    const rows = await this.ctx.db.select().from(cityCompanies).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(cityCompanies).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
     for (const r of rows) this.ctx.loaders.cityCompany.prime(r.id, r);
     return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, orgSortValue(r, sort.key), r.id)), count: () => this.ctx.db.$count(cityCompanies, base) };
   }

@@ -1,3 +1,4 @@
+import { selectRows } from '../../db/rows.js';
 import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { PROJECT_WRITERS } from '../../auth/access.js';
@@ -78,7 +79,7 @@ export class ProjectService {
     }
     const base = and(...conds);
     const ks = keyset(req, sort, projects.id, descending);
-    const rows = await this.ctx.db.select().from(projects).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit);
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(projects).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
     for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
     return {
       ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, sortValue(r, sort.key), r.id)),

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asc, eq, sql } from 'drizzle-orm';
+import { registerArrayRunner, selectRows } from '../../src/db/rows.js';
+import { complaintEvents, complaints, customers, slaClocks } from '../../src/db/schema/index.js';
+import { CREATE_COMPLAINT, complaintFixture } from '../helpers/complaints.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+// The fast row path (src/db/rows.ts) must return exactly what drizzle returns, value types
+// included (Date, number, JSON, arrays, nulls), on PGlite and on PostgreSQL alike.
+
+let t: TestApp;
+let customerDbId: number;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const f = await complaintFixture(t);
+  customerDbId = Number(Buffer.from(f.customerId, 'base64url').toString().split(':')[1]);
+  await t.database.db.update(customers).set({ birthday: '1990-02-03', email: 'a@example.com' }).where(eq(customers.id, customerDbId));
+  const input = { customerId: f.customerId, projectId: f.project.id, unitId: f.unitId, kind: 'REPAIR', category: 'ENGINEERING_QUALITY', channel: 'PHONE', description: '漏水', attachments: ['https://example.com/a.jpg'] };
+  const r = await t.gql(CREATE_COMPLAINT.replace('...C', 'id'), { input }, 'AGENT');
+  expect(r.errors).toBeUndefined();
+});
+afterAll(() => t?.close());
+
+describe('selectRows', () => {
+  it('returns what drizzle returns for whole-table selections with every kind of column', async () => {
+    const db = t.database.db;
+    const queries = [
+      () => db.select().from(complaints).orderBy(asc(complaints.id)),
+      () => db.select().from(customers).where(eq(customers.id, customerDbId)),
+      () => db.select().from(slaClocks).orderBy(asc(slaClocks.id)),
+      () => db.select().from(complaintEvents).orderBy(asc(complaintEvents.id)),
+    ];
+    for (const q of queries) {
+      const viaDrizzle = await q();
+      const fast = await selectRows(db, q());
+      expect(viaDrizzle.length).toBeGreaterThan(0);
+      expect(fast).toEqual(viaDrizzle);
+    }
+    const [c] = await selectRows(db, db.select().from(complaints));
+    expect(c!.receivedAt).toBeInstanceOf(Date);
+    expect(typeof c!.id).toBe('number');
+    expect(c!.attachments).toEqual(['https://example.com/a.jpg']);
+    const [customer] = await selectRows(db, db.select().from(customers).where(eq(customers.id, customerDbId)));
+    expect(customer!.birthday).toBe('1990-02-03');
+  });
+
+  it('decodes aliased SQL expressions and subquery columns like drizzle', async () => {
+    const db = t.database.db;
+    const sub = db.select({ id: complaints.id, at: complaints.receivedAt, n: sql<number>`1`.mapWith(Number).as('n') }).from(complaints).as('sub');
+    const q = () => db.select().from(sub);
+    expect(await selectRows(db, q())).toEqual(await q());
+  });
+
+  it('runs registered databases on the array runner, decoding timestamps, and others through drizzle', async () => {
+    const db = t.database.db;
+    const query = db.select().from(slaClocks).where(eq(slaClocks.id, -1));
+    const fake = {};
+    const seen: string[] = [];
+    let notes = 0;
+    registerArrayRunner(
+      fake,
+      async (text) => {
+        seen.push(text);
+        // One row in the selected column order: id, complaint_id, clock, … (values as the driver gives them).
+        return [Object.keys(query._.selectedFields).map((k) => (k === 'startedAt' ? '2026-01-02 03:04:05.678+00' : k === 'id' ? 7 : null))];
+      },
+      () => notes++,
+    );
+    const [row] = await selectRows(fake, query);
+    expect(seen).toEqual([query.toSQL().sql]);
+    expect(notes).toBe(1);
+    expect(row!.id).toBe(7);
+    expect(row!.startedAt).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+    expect(row!.dueAt).toBeNull();
+    // A database never registered (e.g. a transaction) is served by drizzle itself.
+    expect(await selectRows({}, db.select().from(slaClocks).where(eq(slaClocks.id, -1)))).toEqual([]);
+  });
+
+  it('counts its statements like drizzle does', async () => {
+    const db = t.database.db;
+    const before = t.database.stats.queries;
+    await selectRows(db, db.select().from(customers).where(eq(customers.id, customerDbId)));
+    expect(t.database.stats.queries - before).toBe(1);
+  });
+});
