@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import type { complaintEvents, complaints, slaAlerts, slaClocks } from '../../db/schema/index.js';
+import { getTableColumns } from 'drizzle-orm';
+import { complaintEvents, complaints, type slaAlerts, slaClocks } from '../../db/schema/index.js';
 import type {
   AlertLevel,
   Channel,
@@ -27,7 +28,7 @@ import {
   SlaClockStateEnum,
 } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
-import { Node } from '../../graphql/node.js';
+import { Node, readsRow } from '../../graphql/node.js';
 
 export type ComplaintRow = typeof complaints.$inferSelect;
 export type ComplaintEventRow = typeof complaintEvents.$inferSelect;
@@ -123,10 +124,19 @@ export class Complaint extends Node {
   @Field({ description: 'Whether it repeats an earlier complaint (same customer, unit, category within 30 days).' })
   isRepeat!: boolean;
 
+  /** The row the columns are read from (see {@link readsRow}). */
+  row!: ComplaintRow;
+
   static from(row: ComplaintRow): Complaint {
-    return Object.assign(new Complaint(), { ...row, dbId: row.id, id: toGlobalId('Complaint', row.id), isRepeat: row.repeatOfId !== null });
+    const c = new Complaint();
+    c.row = row;
+    c.dbId = row.id;
+    c.id = toGlobalId('Complaint', row.id);
+    c.isRepeat = row.repeatOfId !== null;
+    return c;
   }
 }
+readsRow(Complaint, Object.keys(getTableColumns(complaints)), ['id', 'isRepeat']);
 
 export const ComplaintConnection = Connection(Complaint, 'Complaint');
 
@@ -156,10 +166,17 @@ export class ComplaintEvent {
   @Field({ description: 'When.' })
   at!: Date;
 
+  /** The row the columns are read from (see {@link readsRow}). */
+  row!: ComplaintEventRow;
+
   static from(r: ComplaintEventRow): ComplaintEvent {
-    return Object.assign(new ComplaintEvent(), { ...r, id: String(r.id) });
+    const e = new ComplaintEvent();
+    e.row = r;
+    e.id = String(r.id);
+    return e;
   }
 }
+readsRow(ComplaintEvent, Object.keys(getTableColumns(complaintEvents)), ['id']);
 
 @ObjectType({ description: 'An SLA clock of a complaint (时限).' })
 export class SlaClock {
@@ -202,10 +219,18 @@ export class SlaClock {
   @Field(() => Date, { nullable: true, description: 'When the BREACHED alert fired.' })
   breachedAt!: Date | null;
 
+  /** The row the columns are read from (see {@link readsRow}). */
+  row!: ClockRow;
+
   static from(r: ClockRow): SlaClock {
-    return Object.assign(new SlaClock(), { ...r, dbId: r.id, warnShare: r.warnAt });
+    const c = new SlaClock();
+    c.row = r;
+    c.dbId = r.id;
+    c.warnShare = r.warnAt;
+    return c;
   }
 }
+readsRow(SlaClock, Object.keys(getTableColumns(slaClocks)), ['id']);
 
 @ObjectType({ implements: Node, description: 'An SLA alert (预警): stored, listable, acknowledgeable and replayable.' })
 export class SlaAlert extends Node {

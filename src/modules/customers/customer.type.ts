@@ -4,7 +4,11 @@ import { Connection } from '../../graphql/connection.js';
 import { ChannelEnum, ConfidentialityEnum, CustomerClassEnum, GenderEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow, UnitRow } from '../../graphql/loaders.js';
-import { Node } from '../../graphql/node.js';
+import { Node, readsRow } from '../../graphql/node.js';
+import { getTableColumns } from 'drizzle-orm';
+import { customers } from '../../db/schema/index.js';
+
+const PERSONAL_COLUMNS = ['name', 'phone', 'idNumber', 'email', 'birthday'];
 
 /**
  * 客户. Personal fields (`name`, `phone`, `idNumber`, `email`, `birthday`) are resolved
@@ -47,20 +51,24 @@ export class Customer extends Node {
   @Field({ description: 'When the customer was last changed.' })
   updatedAt!: Date;
 
+  /** The row the non-personal columns are read from (see {@link readsRow}). */
+  row!: CustomerRow;
+
   static from(row: CustomerRow): Customer {
-    const { name, phone, idNumber, email, birthday, ...rest } = row;
-    return Object.assign(new Customer(), {
-      ...rest,
-      dbId: row.id,
-      id: toGlobalId('Customer', row.id),
-      rawName: name,
-      rawPhone: phone,
-      rawIdNumber: idNumber,
-      rawEmail: email,
-      rawBirthday: birthday,
-    });
+    const c = new Customer();
+    c.row = row;
+    c.dbId = row.id;
+    c.id = toGlobalId('Customer', row.id);
+    c.rawName = row.name;
+    c.rawPhone = row.phone;
+    c.rawIdNumber = row.idNumber;
+    c.rawEmail = row.email;
+    c.rawBirthday = row.birthday;
+    return c;
   }
 }
+// Personal columns get no getter: only their masking resolvers read them, from the raw* fields.
+readsRow(Customer, Object.keys(getTableColumns(customers)), ['id', ...PERSONAL_COLUMNS]);
 
 @ObjectType({ implements: Node, description: '房屋 — a unit of a project (building / unit / room).' })
 export class Unit extends Node {

@@ -4,7 +4,9 @@ import { Connection } from '../../graphql/connection.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { ProjectRow } from '../../graphql/loaders.js';
-import { Node } from '../../graphql/node.js';
+import { Node, readsRow } from '../../graphql/node.js';
+import { getTableColumns } from 'drizzle-orm';
+import { projects } from '../../db/schema/index.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
 
 @ObjectType({ description: 'Warranty term (保修期) for one building component.' })
@@ -57,9 +59,17 @@ export class Project extends Node {
   @Field({ description: 'When the project was last changed.' })
   updatedAt!: Date;
 
+  /** The row the columns are read from (see {@link readsRow}). */
+  row!: ProjectRow;
+
   static from(row: ProjectRow): Project {
-    return Object.assign(new Project(), { ...row, dbId: row.id, id: toGlobalId('Project', row.id) });
+    const p = new Project();
+    p.row = row;
+    p.dbId = row.id;
+    p.id = toGlobalId('Project', row.id);
+    return p;
   }
 }
+readsRow(Project, Object.keys(getTableColumns(projects)), ['id']);
 
 export const ProjectConnection = Connection(Project, 'Project');
