@@ -1,4 +1,5 @@
-import { Column, SQL, is } from 'drizzle-orm';
+import { Column, SQL, is, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 
 /**
  * Rows of hot reads without drizzle's generic row mapping.
@@ -86,4 +87,13 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>): Promise<
   const out = new Array<T>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = mapper(rows[i]!) as T;
   return out;
+}
+
+/**
+ * `column = any($1::type[])`: a batch of keys as one array parameter. Unlike `IN ($1, …, $n)`
+ * the statement text is the same for every batch size, and drizzle prepares one parameter
+ * instead of one per key (its per-parameter typing was 4 % of the complaint desk's CPU).
+ */
+export function anyOf(column: PgColumn, values: readonly (number | string)[]): SQL {
+  return sql`${column} = any(${sql.param(values)}::${sql.raw(column.getSQLType())}[])`;
 }

@@ -1,7 +1,6 @@
 import DataLoader from 'dataloader';
-import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { selectRows } from '../db/rows.js';
+import { anyOf, selectRows } from '../db/rows.js';
 import { asc } from 'drizzle-orm';
 import { cityCompanies, complaintEvents, complaints, customers, projects, regions, slaAlerts, slaClocks, staff, unitOwnerships, units } from '../db/schema/index.js';
 
@@ -42,39 +41,39 @@ function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => 
  */
 export function createLoaders(db: Db) {
   return {
-    project: byId((ids) => selectRows(db, db.select().from(projects).where(inArray(projects.id, ids)))),
-    cityCompany: byId((ids) => selectRows(db, db.select().from(cityCompanies).where(inArray(cityCompanies.id, ids)))),
-    region: byId((ids) => selectRows(db, db.select().from(regions).where(inArray(regions.id, ids)))),
-    customer: byId((ids) => selectRows(db, db.select().from(customers).where(inArray(customers.id, ids)))),
+    project: byId((ids) => selectRows(db, db.select().from(projects).where(anyOf(projects.id, ids)))),
+    cityCompany: byId((ids) => selectRows(db, db.select().from(cityCompanies).where(anyOf(cityCompanies.id, ids)))),
+    region: byId((ids) => selectRows(db, db.select().from(regions).where(anyOf(regions.id, ids)))),
+    customer: byId((ids) => selectRows(db, db.select().from(customers).where(anyOf(customers.id, ids)))),
     /** Staff directory entries by login (token subject); null for subjects without one. */
     staff: new DataLoader<string, StaffRow | null>(async (logins) => {
-      const found = new Map((await selectRows(db, db.select().from(staff).where(inArray(staff.id, [...logins])))).map((r) => [r.id, r]));
+      const found = new Map((await selectRows(db, db.select().from(staff).where(anyOf(staff.id, [...logins])))).map((r) => [r.id, r]));
       return logins.map((l) => found.get(l) ?? null);
     }),
-    unit: byId((ids) => selectRows(db, db.select().from(units).where(inArray(units.id, ids)))),
-    ownership: byId((ids) => selectRows(db, db.select().from(unitOwnerships).where(inArray(unitOwnerships.id, ids)))),
+    unit: byId((ids) => selectRows(db, db.select().from(units).where(anyOf(units.id, ids)))),
+    ownership: byId((ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.id, ids)))),
     ownershipsByCustomer: groupedBy(
       (r: OwnershipRow) => r.customerId,
-      (ids) => selectRows(db, db.select().from(unitOwnerships).where(inArray(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id)),
+      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id)),
     ),
     ownershipsByUnit: groupedBy(
       (r: OwnershipRow) => r.unitId,
-      (ids) => selectRows(db, db.select().from(unitOwnerships).where(inArray(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id)),
+      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id)),
     ),
-    complaint: byId((ids) => selectRows(db, db.select().from(complaints).where(inArray(complaints.id, ids)))),
+    complaint: byId((ids) => selectRows(db, db.select().from(complaints).where(anyOf(complaints.id, ids)))),
     clocksByComplaint: groupedBy(
       (r: typeof slaClocks.$inferSelect) => r.complaintId,
-      (ids) => selectRows(db, db.select().from(slaClocks).where(inArray(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id))),
+      (ids) => selectRows(db, db.select().from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id))),
     ),
     alertsByComplaint: groupedBy(
       (r: typeof slaAlerts.$inferSelect) => r.complaintId!,
-      (ids) => selectRows(db, db.select().from(slaAlerts).where(inArray(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id))),
+      (ids) => selectRows(db, db.select().from(slaAlerts).where(anyOf(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id))),
     ),
     /** Per-field, per-arguments loaders of nested connections (see graphql/nested.ts). */
     nested: new Map<string, DataLoader<number, unknown>>(),
     eventsByComplaint: groupedBy(
       (r: typeof complaintEvents.$inferSelect) => r.complaintId,
-      (ids) => selectRows(db, db.select().from(complaintEvents).where(inArray(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id))),
+      (ids) => selectRows(db, db.select().from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id))),
     ),
   };
 }
