@@ -118,7 +118,11 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
   const { stats, note, logger } = counter();
   const db = drizzlePostgres(client, { schema, logger }) as unknown as Db;
   // drizzle set the client's date parsers to pass text through: rows match drizzle's own.
-  registerArrayRunner(db, (text, params) => client.unsafe(text, params as postgres.ParameterOrJSON<never>[]).values() as Promise<unknown[][]>, note);
+  registerArrayRunner(
+    db,
+    (text, params, prepare) => client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare }).values() as Promise<unknown[][]>,
+    note,
+  );
   return {
     db,
     kind: 'postgres',

@@ -17,8 +17,12 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
  * drizzle as before. The result is the same objects drizzle would return.
  */
 
-/** Runs one statement in array mode on the driver underneath a drizzle database. */
-export type ArrayRunner = (text: string, params: unknown[]) => Promise<unknown[][]>;
+/**
+ * Runs one statement in array mode on the driver underneath a drizzle database; `prepare`
+ * asks for a named prepared statement (kept per connection; PGlite has one session and
+ * ignores it).
+ */
+export type ArrayRunner = (text: string, params: unknown[], prepare: boolean) => Promise<unknown[][]>;
 
 type Fast = { run: ArrayRunner; note: () => void };
 const drivers = new WeakMap<object, Fast>();
@@ -70,8 +74,16 @@ const MAX_MAPPERS = 1_000;
 /** A drizzle select query, as far as this module reads it. */
 export type SelectQuery<T> = PromiseLike<T[]> & { toSQL(): { sql: string; params: unknown[] }; _: { selectedFields: unknown } };
 
-/** Runs a drizzle select on the fast path where it can (see above), else through drizzle. */
-export async function selectRows<T>(db: object, query: SelectQuery<T>): Promise<T[]> {
+/**
+ * Runs a drizzle select on the fast path where it can (see above), else through drizzle.
+ *
+ * `prepared`: run it as a named prepared statement (PostgreSQL parses and plans it once per
+ * connection). Only for statements whose text comes from a fixed set, such as the loaders':
+ * every distinct text stays prepared on each connection until it is recycled (postgres.js
+ * `max_lifetime`, 30–60 min), so texts that vary with client input (filter combinations)
+ * would let a client fill the server's memory with plans.
+ */
+export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { prepared?: boolean } = {}): Promise<T[]> {
   const fast = drivers.get(db);
   if (!fast) return query;
   const { sql, params } = query.toSQL();
@@ -83,7 +95,7 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>): Promise<
   }
   if (!mapper) return query;
   fast.note();
-  const rows = await fast.run(sql, params);
+  const rows = await fast.run(sql, params, opts.prepared === true);
   const out = new Array<T>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = mapper(rows[i]!) as T;
   return out;

@@ -13,6 +13,9 @@ export type UnitRow = Row<typeof units>;
 export type OwnershipRow = Row<typeof unitOwnerships>;
 export type StaffRow = Row<typeof staff>;
 
+/** Loader statements come from this fixed set of texts: prepared once per connection (see selectRows). */
+const PREPARED = { prepared: true };
+
 /** A loader of rows by primary key: one `WHERE id IN (…)` per batch. */
 function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) {
   return new DataLoader<number, R | null>(async (ids) => {
@@ -41,39 +44,39 @@ function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => 
  */
 export function createLoaders(db: Db) {
   return {
-    project: byId((ids) => selectRows(db, db.select().from(projects).where(anyOf(projects.id, ids)))),
-    cityCompany: byId((ids) => selectRows(db, db.select().from(cityCompanies).where(anyOf(cityCompanies.id, ids)))),
-    region: byId((ids) => selectRows(db, db.select().from(regions).where(anyOf(regions.id, ids)))),
-    customer: byId((ids) => selectRows(db, db.select().from(customers).where(anyOf(customers.id, ids)))),
+    project: byId((ids) => selectRows(db, db.select().from(projects).where(anyOf(projects.id, ids)), PREPARED)),
+    cityCompany: byId((ids) => selectRows(db, db.select().from(cityCompanies).where(anyOf(cityCompanies.id, ids)), PREPARED)),
+    region: byId((ids) => selectRows(db, db.select().from(regions).where(anyOf(regions.id, ids)), PREPARED)),
+    customer: byId((ids) => selectRows(db, db.select().from(customers).where(anyOf(customers.id, ids)), PREPARED)),
     /** Staff directory entries by login (token subject); null for subjects without one. */
     staff: new DataLoader<string, StaffRow | null>(async (logins) => {
-      const found = new Map((await selectRows(db, db.select().from(staff).where(anyOf(staff.id, [...logins])))).map((r) => [r.id, r]));
+      const found = new Map((await selectRows(db, db.select().from(staff).where(anyOf(staff.id, [...logins])), PREPARED)).map((r) => [r.id, r]));
       return logins.map((l) => found.get(l) ?? null);
     }),
-    unit: byId((ids) => selectRows(db, db.select().from(units).where(anyOf(units.id, ids)))),
-    ownership: byId((ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.id, ids)))),
+    unit: byId((ids) => selectRows(db, db.select().from(units).where(anyOf(units.id, ids)), PREPARED)),
+    ownership: byId((ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.id, ids)), PREPARED)),
     ownershipsByCustomer: groupedBy(
       (r: OwnershipRow) => r.customerId,
-      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id)),
+      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id), PREPARED),
     ),
     ownershipsByUnit: groupedBy(
       (r: OwnershipRow) => r.unitId,
-      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id)),
+      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id), PREPARED),
     ),
-    complaint: byId((ids) => selectRows(db, db.select().from(complaints).where(anyOf(complaints.id, ids)))),
+    complaint: byId((ids) => selectRows(db, db.select().from(complaints).where(anyOf(complaints.id, ids)), PREPARED)),
     clocksByComplaint: groupedBy(
       (r: typeof slaClocks.$inferSelect) => r.complaintId,
-      (ids) => selectRows(db, db.select().from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id))),
+      (ids) => selectRows(db, db.select().from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)), PREPARED),
     ),
     alertsByComplaint: groupedBy(
       (r: typeof slaAlerts.$inferSelect) => r.complaintId!,
-      (ids) => selectRows(db, db.select().from(slaAlerts).where(anyOf(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id))),
+      (ids) => selectRows(db, db.select().from(slaAlerts).where(anyOf(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id)), PREPARED),
     ),
     /** Per-field, per-arguments loaders of nested connections (see graphql/nested.ts). */
     nested: new Map<string, DataLoader<number, unknown>>(),
     eventsByComplaint: groupedBy(
       (r: typeof complaintEvents.$inferSelect) => r.complaintId,
-      (ids) => selectRows(db, db.select().from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id))),
+      (ids) => selectRows(db, db.select().from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)), PREPARED),
     ),
   };
 }

@@ -57,11 +57,13 @@ describe('selectRows', () => {
     const query = db.select().from(slaClocks).where(eq(slaClocks.id, -1));
     const fake = {};
     const seen: string[] = [];
+    const prepared: boolean[] = [];
     let notes = 0;
     registerArrayRunner(
       fake,
-      async (text) => {
+      async (text, _params, prepare) => {
         seen.push(text);
+        prepared.push(prepare);
         // One row in the selected column order: id, complaint_id, clock, … (values as the driver gives them).
         return [Object.keys(query._.selectedFields).map((k) => (k === 'startedAt' ? '2026-01-02 03:04:05.678+00' : k === 'id' ? 7 : null))];
       },
@@ -70,6 +72,9 @@ describe('selectRows', () => {
     const [row] = await selectRows(fake, query);
     expect(seen).toEqual([query.toSQL().sql]);
     expect(notes).toBe(1);
+    // Named prepared statements only on request (fixed statement texts, such as the loaders').
+    await selectRows(fake, query, { prepared: true });
+    expect(prepared).toEqual([false, true]);
     expect(row!.id).toBe(7);
     expect(row!.startedAt).toEqual(new Date('2026-01-02T03:04:05.678Z'));
     expect(row!.dueAt).toBeNull();
@@ -79,8 +84,9 @@ describe('selectRows', () => {
 
   it('counts its statements like drizzle does', async () => {
     const db = t.database.db;
-    const before = t.database.stats.queries;
+    await t.settle();
+    const before = t.requestStatements();
     await selectRows(db, db.select().from(customers).where(eq(customers.id, customerDbId)));
-    expect(t.database.stats.queries - before).toBe(1);
+    expect(t.requestStatements() - before).toBe(1);
   });
 });
