@@ -79,9 +79,10 @@ async function work({ url, bodies, concurrency, headers }) {
  * requests answered within the window), errors, firstError, warmupRequests }. A response is an
  * error when its status is not 200 or its body contains `"errors"`.
  */
-export function runTimedLoad({ url, bodies, headers = {}, connections, warmupMs, durationMs, onTimed = async () => {}, onEnd = async () => {} }) {
+export function runTimedLoad({ url, bodies, headers = {}, connections, warmupMs, durationMs, onTimed = async () => {}, onEnd = async () => {}, signal }) {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--timed-load'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // `signal` (an AbortSignal) kills the load process, e.g. when the bench is interrupted.
+    const child = fork(fileURLToPath(import.meta.url), ['--timed-load'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], signal });
     let done = false;
     child.on('message', async (m) => {
       try {
@@ -244,6 +245,7 @@ async function timedLoad({ url, bodies, headers, connections, warmupMs, duration
 }
 
 if (process.argv[2] === '--timed-load' && process.send) {
+  process.once('disconnect', () => process.exit(0)); // the bench is gone: stop loading its servers
   process.once('message', (spec) =>
     timedLoad(spec).then(
       (result) => {

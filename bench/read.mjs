@@ -104,6 +104,8 @@ const REPEATERS = intArg(a.repeaters, 150);
 const COUNT = intArg(a.count, 50);
 const ATTEMPTS = intArg(a.attempts, 2);
 const VERIFY_B = 10;
+/** Aborted when the bench is interrupted: kills the load process, and the errors that follow are not reported. */
+const loads = new AbortController();
 const KEEP = !!a.keep || keepDatabases;
 for (const w of WORKLOADS) if (!READ_QUERIES[w]) throw new Error(`unknown workload ${w} (A, B or C)`);
 for (const s of String(a.only ?? '').split(',').filter(Boolean)) if (!['ours', 'v4', 'v5', 'floor'].includes(s.trim())) throw new Error(`unknown server ${s} (ours, v4, v5, floor)`);
@@ -232,12 +234,24 @@ async function main() {
   const mainJs = path.join(root, 'dist', 'src', 'main.js');
 
   let created = null;
+  let database = null;
+  // Interrupted (Ctrl-C, SIGTERM): stop the servers, drop the database, then exit (a signal skips `finally`).
+  const live = new Set();
+  const interrupted = async (signal) => {
+    console.log(`\n${signal}: stopping ${live.size} server(s)${created && !KEEP ? ` and dropping ${created.name}` : ''}`);
+    loads.abort();
+    await Promise.all([...live].map((p) => p.stop().catch(() => {})));
+    await database?.close().catch(() => {});
+    if (created && !a.keep) await created.drop().catch(() => {});
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   let url = a.url;
   if (!url) {
     created = await createDatabase('read');
     url = created.url;
   }
-  let database = null;
   const res = { backgroundCpuBusy: background, params: { WORKLOADS, SERVERS, CONNECTIONS, DURATION_S, WARMUP_S, CUSTOMERS, COMPLAINTS, REPEATERS, COUNT, ATTEMPTS, maxOther }, workloads: {} };
   try {
     database = await openMigrated('postgres', url, 2);
@@ -275,7 +289,14 @@ async function main() {
     const gid = (type, id) => Buffer.from(`${type}:${id}`).toString('base64url');
     res.params.oursEnv = { ...oursEnv, JWT_SECRET: '(random)' };
 
-    /** How each server starts, what it is sent, and with which headers. */
+    /** How each server starts (tracked in `live` until stopped), what it is sent, and with which headers. */
+    const tracked = async (started) => {
+      const p = await started;
+      live.add(p);
+      const stop = p.stop;
+      p.stop = () => stop().finally(() => live.delete(p));
+      return p;
+    };
     const servers = {
       ours: {
         headers: { authorization: `Bearer ${adminToken}` },
@@ -321,7 +342,7 @@ async function main() {
         let proc = null;
         try {
           const port = await freePort();
-          proc = await s.start(proxy.urlFor(url), port, true);
+          proc = await tracked(s.start(proxy.urlFor(url), port, true));
           const endpoint = `http://127.0.0.1:${port}/graphql`;
           const answers = [];
           for (const b of sample) answers.push(await post(endpoint, s.headers, b));
@@ -359,7 +380,7 @@ async function main() {
             if (proc?.exited()) console.log(`  ${name} exited (${JSON.stringify(proc.exited())}) meanwhile; starting it again`);
             if (!proc || proc.exited()) {
               const port = await freePort();
-              proc = await s.start(url, port, false);
+              proc = await tracked(s.start(url, port, false));
               endpoint = `http://127.0.0.1:${port}/graphql`;
             }
             let meter = null;
@@ -371,6 +392,7 @@ async function main() {
               connections: CONNECTIONS,
               warmupMs: WARMUP_S * 1000,
               durationMs: DURATION_S * 1000,
+              signal: loads.signal,
               onTimed: async (loadPid) => {
                 meter = await cpuMeter(database, { processes: { server: proc.pid, load: loadPid } });
               },
@@ -472,6 +494,7 @@ function table(res) {
 }
 
 main().catch((err) => {
+  if (loads.signal.aborted) return; // interrupted: the signal handler cleans up and exits
   console.error(err);
   process.exitCode = 1;
 });
