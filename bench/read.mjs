@@ -6,7 +6,8 @@
 //        [--count 50] [--attempts 2] [--url postgres://…/cx_bench_read_xxx] [--keep] [--no-wait]
 //
 // Servers (each a process of its own, started for one workload at a time, never two at once):
-// - ours: the production build, `node dist/src/main.js` with NODE_ENV=production, a random
+// - ours: the production build, started as `npm start` does (`node <its Node options>
+//   dist/src/main.js`, options read from package.json) with NODE_ENV=production, a random
 //   JWT_SECRET, RATE_LIMIT_PER_MINUTE=0 (one token sends everything), SEED_DEMO_DATA=never,
 //   LOG_LEVEL=warn and SLA_SCHEDULER=off (a read benchmark: the scheduler would otherwise fire
 //   the alerts falling due in a reused database and write while we read; its cost is what
@@ -62,7 +63,7 @@
 // Prints a table and saves bench/results/read-*.json.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { READ_QUERIES } from './read-floor.mjs';
@@ -149,6 +150,16 @@ create or replace function units_label(u units) returns text language sql immuta
   select u.building || '-' || u.unit_no || '-' || u.room
 $$;`;
 
+/**
+ * The Node options `npm start` runs our server with (package.json's start script, e.g.
+ * `--max-semi-space-size=64`), so that ours is measured as it is deployed.
+ */
+function startFlags() {
+  const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js\b/.exec(script);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
 const PEERS = {
   v4: { dir: path.join(benchDir, 'peers', 'postgraphile-v4'), node: () => process.execPath },
   v5: { dir: path.join(benchDir, 'peers', 'postgraphile-v5'), node: () => path.join(benchDir, 'peers', 'postgraphile-v5', 'node_modules', '.bin', 'node') },
@@ -232,6 +243,7 @@ async function main() {
   const { loadConfig } = await dist('config.js');
   const { signToken } = await dist('auth/token.js');
   const mainJs = path.join(root, 'dist', 'src', 'main.js');
+  const oursFlags = startFlags();
 
   let created = null;
   let database = null;
@@ -288,6 +300,8 @@ async function main() {
     const adminToken = await signToken(config, { sub: 'admin.bench', role: 'ADMIN', scope: null }, '24h');
     const gid = (type, id) => Buffer.from(`${type}:${id}`).toString('base64url');
     res.params.oursEnv = { ...oursEnv, JWT_SECRET: '(random)' };
+    res.params.oursNodeFlags = oursFlags;
+    console.log(`ours: node ${[...oursFlags, 'dist/src/main.js'].join(' ')} (as npm start), ${Object.entries(oursEnv).map(([k, v]) => `${k}=${k === 'JWT_SECRET' ? '(random)' : v}`).join(' ')}`);
 
     /** How each server starts (tracked in `live` until stopped), what it is sent, and with which headers. */
     const tracked = async (started) => {
@@ -302,7 +316,7 @@ async function main() {
         headers: { authorization: `Bearer ${adminToken}` },
         bodies: (w) => (w === 'B' ? ids.map((id) => ({ query: READ_QUERIES.B, variables: { id: gid('Customer', id) } })) : [{ query: READ_QUERIES[w] }]),
         start: (dbUrl, port, counting) =>
-          startProcess('ours', process.execPath, [mainJs], {
+          startProcess('ours', process.execPath, [...oursFlags, mainJs], {
             env: { ...oursEnv, DATABASE_URL: dbUrl, PORT: String(port), ...(counting ? { EVENTS_POLL_MS: '3600000' } : {}) },
             ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200,
           }),
