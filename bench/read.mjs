@@ -18,7 +18,8 @@
 //   on the Node 22 binary of that package's `node` dev dependency (v5 needs Node >= 22).
 // - floor: bench/read-floor.mjs, node:http + postgres.js + JSON.stringify, one statement per
 //   request, answering with JSON identical to ours.
-// The peers install on first use (`npm ci --prefix bench/peers/<name>`); they are not
+// Every Node server (ours, both peers, the floor) runs with ours' Node options, so a GC setting
+// is not counted as ours alone. The peers install on first use (`npm ci --prefix bench/peers/<name>`); they are not
 // dependencies of the root package. PostGraphile runs without authentication or row-level
 // security (none is defined): it returns every row, as ours does for ADMIN.
 //
@@ -152,7 +153,8 @@ $$;`;
 
 /**
  * The Node options `npm start` runs our server with (package.json's start script, e.g.
- * `--max-semi-space-size=64`), so that ours is measured as it is deployed.
+ * `--max-semi-space-size=64`), so that ours is measured as it is deployed. The peers and the
+ * floor get the same options: a GC setting any Node server could use is not ours alone.
  */
 function startFlags() {
   const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
@@ -300,7 +302,7 @@ async function main() {
     const adminToken = await signToken(config, { sub: 'admin.bench', role: 'ADMIN', scope: null }, '24h');
     const gid = (type, id) => Buffer.from(`${type}:${id}`).toString('base64url');
     res.params.oursEnv = { ...oursEnv, JWT_SECRET: '(random)' };
-    res.params.oursNodeFlags = oursFlags;
+    res.params.nodeFlags = oursFlags;
     console.log(`ours: node ${[...oursFlags, 'dist/src/main.js'].join(' ')} (as npm start), ${Object.entries(oursEnv).map(([k, v]) => `${k}=${k === 'JWT_SECRET' ? '(random)' : v}`).join(' ')}`);
 
     /** How each server starts (tracked in `live` until stopped), what it is sent, and with which headers. */
@@ -324,18 +326,18 @@ async function main() {
       v4: {
         headers: {},
         bodies: (w) => (w === 'B' ? ids.map((id) => ({ query: PEER_QUERIES.v4.B, variables: { id } })) : [{ query: PEER_QUERIES.v4[w] }]),
-        start: (dbUrl, port) => startProcess('PostGraphile v4', PEERS.v4.node(), ['server.mjs'], { cwd: PEERS.v4.dir, env: { NODE_ENV: 'production', DATABASE_URL: dbUrl, PORT: String(port) } }),
+        start: (dbUrl, port) => startProcess('PostGraphile v4', PEERS.v4.node(), [...oursFlags, 'server.mjs'], { cwd: PEERS.v4.dir, env: { NODE_ENV: 'production', DATABASE_URL: dbUrl, PORT: String(port) } }),
       },
       v5: {
         headers: {},
         bodies: (w) => (w === 'B' ? ids.map((id) => ({ query: PEER_QUERIES.v5.B, variables: { id } })) : [{ query: PEER_QUERIES.v5[w] }]),
         start: (dbUrl, port) =>
-          startProcess('PostGraphile v5', PEERS.v5.node(), ['server.mjs'], { cwd: PEERS.v5.dir, env: { NODE_ENV: 'production', GRAPHILE_ENV: 'production', DATABASE_URL: dbUrl, PORT: String(port) } }),
+          startProcess('PostGraphile v5', PEERS.v5.node(), [...oursFlags, 'server.mjs'], { cwd: PEERS.v5.dir, env: { NODE_ENV: 'production', GRAPHILE_ENV: 'production', DATABASE_URL: dbUrl, PORT: String(port) } }),
       },
       floor: {
         headers: {},
         bodies: (w) => servers.ours.bodies(w),
-        start: (dbUrl, port) => startProcess('floor', process.execPath, [path.join(benchDir, 'read-floor.mjs')], { env: { DATABASE_URL: dbUrl, PORT: String(port) } }),
+        start: (dbUrl, port) => startProcess('floor', process.execPath, [...oursFlags, path.join(benchDir, 'read-floor.mjs')], { env: { DATABASE_URL: dbUrl, PORT: String(port) } }),
       },
     };
     res.queries = { ours: READ_QUERIES, v4: PEER_QUERIES.v4, v5: PEER_QUERIES.v5, floor: '(same documents as ours)' };
