@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
-import { lazyEdge, pageInfoOf, type EdgeData, type PageInfoData } from './pagination.js';
+import { lazyEdge, type EdgeData, type PageInfoData } from './pagination.js';
 
 /** Sort direction shared by every `orderBy` input. */
 export enum OrderDirection {
@@ -67,11 +67,11 @@ export function Connection<T extends object>(nodeClass: ClassType<T>, name: stri
 
     /** The GraphQL connection of a page of rows, each mapped to its node type. */
     static of<R>(page: ConnectionData<R>, toNode: (row: R) => T): ConnectionType {
-      // Cursors stay lazy: each is made only if the client selects it.
-      const edges = page.edges.map((e) => lazyEdge(toNode(e.node), () => e.cursor));
+      // Cursors stay lazy: each is made only if the client selects it (the page info's
+      // start and end cursors read the page's edges).
       return Object.assign(new ConnectionType(), {
-        edges,
-        pageInfo: pageInfoOf(edges, page.pageInfo.hasNextPage, page.pageInfo.hasPreviousPage),
+        edges: page.edges.map((e) => lazyEdge(toNode(e.node), () => e.cursor)),
+        pageInfo: page.pageInfo,
         count: page.count,
       });
     }

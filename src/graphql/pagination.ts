@@ -137,7 +137,7 @@ export function lazyEdge<T>(node: T, makeCursor: () => string): EdgeData<T> {
 }
 
 /** Page info over `edges`, whose start and end cursors are read from the edges when selected. */
-export function pageInfoOf(edges: readonly EdgeData<unknown>[], hasNextPage: boolean, hasPreviousPage: boolean): PageInfoData {
+function pageInfoOf(edges: readonly EdgeData<unknown>[], hasNextPage: boolean, hasPreviousPage: boolean): PageInfoData {
   return {
     hasNextPage,
     hasPreviousPage,

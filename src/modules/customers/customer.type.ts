@@ -1,12 +1,12 @@
+import { getTableColumns } from 'drizzle-orm';
 import { Field, ObjectType } from 'type-graphql';
+import { customers } from '../../db/schema/index.js';
 import type { Channel, Confidentiality, CustomerClass, Gender } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
 import { ChannelEnum, ConfidentialityEnum, CustomerClassEnum, GenderEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow, UnitRow } from '../../graphql/loaders.js';
 import { Node, readsRow } from '../../graphql/node.js';
-import { getTableColumns } from 'drizzle-orm';
-import { customers } from '../../db/schema/index.js';
 
 const PERSONAL_COLUMNS = ['name', 'phone', 'idNumber', 'email', 'birthday'];
 

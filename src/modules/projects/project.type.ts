@@ -1,12 +1,12 @@
+import { getTableColumns } from 'drizzle-orm';
 import { Field, Int, ObjectType } from 'type-graphql';
+import { projects } from '../../db/schema/index.js';
 import type { ProjectStage } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { ProjectRow } from '../../graphql/loaders.js';
 import { Node, readsRow } from '../../graphql/node.js';
-import { getTableColumns } from 'drizzle-orm';
-import { projects } from '../../db/schema/index.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
 
 @ObjectType({ description: 'Warranty term (保修期) for one building component.' })
