@@ -24,7 +24,7 @@
 //       audit or checks.
 // Rounds alternate API and SQL `--rounds` times; the table reports the median round.
 import postgres from 'postgres';
-import { args, cpuBusy, measured, waitQuiet, createDatabase, dist, fmt, intArg, machine, median, nowMs, openMigrated, q, saveResult, sleep, summary, traceStatements } from './lib.mjs';
+import { args, measured, startOfRun, createDatabase, dist, fmt, intArg, machine, median, nowMs, openMigrated, q, saveResult, sleep, summary, traceStatements } from './lib.mjs';
 import { runLoad } from './http-load.mjs';
 import { seedConnection, seedComplaints, seedOrg } from './bulk-seed.mjs';
 
@@ -87,10 +87,7 @@ const bodyOf = (x) =>
 
 async function main() {
   const started = Date.now();
-  const background = a['no-wait'] ? await cpuBusy() : await waitQuiet();
-  console.log(`machine CPU busy before start (other work): ${background === null ? '?' : Math.round(background * 100) + ' %'}`);
-  const code = (await machine(null)).atStart;
-  console.log(`code: commit ${code.commit}${code.modifiedFiles ? ` + ${code.modifiedFiles} modified files` : ''}, dist built ${code.distBuiltAt}`);
+  const background = await startOfRun({ noWait: a['no-wait'] });
   const created = KIND === 'postgres' ? await createDatabase('create') : null;
   let database = null;
   let app = null;

@@ -292,6 +292,22 @@ export async function waitQuiet({ threshold = 0.15, maxMs = 300_000 } = {}) {
   return busy;
 }
 
+/**
+ * The start of every benchmark run: waits for a quiet machine (or, with `noWait`, only reads how
+ * busy it is), then prints that reading, the load average and the code under test (commit,
+ * modified files, when dist/ was built). Returns the reading (share of the CPUs busy with
+ * other work, or null where /proc cannot tell), which each result records.
+ */
+export async function startOfRun({ noWait = false } = {}) {
+  const background = noWait ? await cpuBusy() : await waitQuiet();
+  console.log(
+    `machine CPU busy before start (other work): ${background === null ? '?' : Math.round(background * 100) + ' %'}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  const code = (await machine(null)).atStart;
+  console.log(`code: commit ${code.commit}${code.modifiedFiles ? ` + ${code.modifiedFiles} modified files` : ''}, dist built ${code.distBuiltAt}`);
+  return background;
+}
+
 /** Largest share of the CPUs that other work may take during a measurement before it is repeated. */
 export const maxOther = Number(process.env.BENCH_MAX_OTHER ?? 0.1);
 

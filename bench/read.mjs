@@ -74,7 +74,6 @@ import {
   args,
   benchDir,
   countingProxy,
-  cpuBusy,
   cpuMeter,
   createDatabase,
   dist,
@@ -88,6 +87,7 @@ import {
   root,
   saveResult,
   sleep,
+  startOfRun,
   startProcess,
   summary,
   waitQuiet,
@@ -232,10 +232,7 @@ async function post(url, headers, body) {
 
 async function main() {
   const started = Date.now();
-  const background = a['no-wait'] ? await cpuBusy() : await waitQuiet();
-  console.log(`machine CPU busy before start (other work): ${background === null ? '?' : Math.round(background * 100) + ' %'}`);
-  const code = (await machine(null)).atStart;
-  console.log(`code: commit ${code.commit}${code.modifiedFiles ? ` + ${code.modifiedFiles} modified files` : ''}, dist built ${code.distBuiltAt}`);
+  const background = await startOfRun({ noWait: a['no-wait'] });
   for (const s of SERVERS) if (PEERS[s]) ensurePeer(s);
   if (SERVERS.includes('v5')) {
     const v = execFileSync(PEERS.v5.node(), ['--version'], { encoding: 'utf8' }).trim();

@@ -22,7 +22,7 @@
 //     transaction) with `--explain-due` clocks due at once, as after downtime; then also the
 //     owners query of a batch and, for comparison, the due query as it was before 34a489e.
 import { and, asc, eq, inArray, isNotNull, lte, min } from 'drizzle-orm';
-import { args, cpuBusy, measured, waitQuiet, createDatabase, dist, fmt, intArg, machine, median, nowMs, openMigrated, q, saveResult, sleep, summary } from './lib.mjs';
+import { args, measured, startOfRun, createDatabase, dist, fmt, intArg, machine, median, nowMs, openMigrated, q, saveResult, sleep, summary } from './lib.mjs';
 import { bulkSeed, seedConnection } from './bulk-seed.mjs';
 
 const a = args();
@@ -286,10 +286,7 @@ async function main() {
   const started = Date.now();
   console.log(`SLA scheduler benchmark: ${N.toLocaleString('en')} open complaints vs ${BASELINE.toLocaleString('en')} (baseline), same run`);
   const dbs = [];
-  const background = a['no-wait'] ? await cpuBusy() : await waitQuiet();
-  console.log(`machine CPU busy before start (other work): ${background === null ? '?' : Math.round(background * 100) + ' %'}`);
-  const code = (await machine(null)).atStart;
-  console.log(`code: commit ${code.commit}${code.modifiedFiles ? ` + ${code.modifiedFiles} modified files` : ''}, dist built ${code.distBuiltAt}`);
+  const background = await startOfRun({ noWait: a['no-wait'] });
   try {
     dbs.push(await prepare('big', N));
     dbs.push(await prepare('small', BASELINE));

@@ -64,10 +64,9 @@
 //   result file.
 // A scenario in which other work took more than BENCH_MAX_OTHER (10 %) of the CPUs is run again
 // after a quiet moment, up to `--attempts` times in all.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -255,7 +254,7 @@ async function clientWorker() {
 // ───────────────────────── orchestrator ─────────────────────────
 
 async function main(lib) {
-  const { args, cpuBusy, waitQuiet, createDatabase, dist, fmt, intArg, machine, openMigrated, percentile, saveResult, sleep, summary, maxOther, root, benchDir } = lib;
+  const { args, waitQuiet, startOfRun, startProcess, freePort, createDatabase, dist, fmt, intArg, machine, openMigrated, percentile, saveResult, sleep, summary, maxOther, root, benchDir } = lib;
   const { seedConnection, seedOrg } = await import('./bulk-seed.mjs');
   const postgres = (await import('postgres')).default;
   const a = args();
@@ -305,16 +304,6 @@ async function main(lib) {
     const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
     return { busy: f.reduce((x, y) => x + y, 0) - f[3] - f[4], total: f.reduce((x, y) => x + y, 0) };
   };
-  const freePort = () =>
-    new Promise((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
-      });
-    });
-
   // ── HTTP (keep-alive) ──
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const request = (url, { method = 'GET', headers = {}, body } = {}) =>
@@ -449,45 +438,16 @@ async function main(lib) {
   async function startServer(k, env) {
     const port = await freePort();
     const profDir = CPU_PROF ? path.join(benchDir, 'results', `cpuprof-${new Date().toISOString().replace(/[:.]/g, '-')}-${k}`) : null;
-    const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), mainJs], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const base = `http://127.0.0.1:${port}`;
+    const proc = await startProcess(`server ${k}`, process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), mainJs], {
+      env: { ...env, PORT: String(port) },
+      ready: async () => (await request(`${base}/readyz`)).status === 200,
+      timeoutMs: 60_000,
     });
-    const inst = { profDir, k, port, base: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/graphql`, child, pid: child.pid, log: [], warnings: 0, exit: null };
-    const take = (buf) => {
-      for (const line of buf.toString('utf8').split('\n').filter(Boolean)) {
-        let level = null;
-        try {
-          level = JSON.parse(line).level;
-        } catch {}
-        if (level === null || level >= 40) inst.warnings++;
-        if (inst.log.length < 200) inst.log.push(line.slice(0, 600));
-      }
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('exit', (code, signal) => {
-      inst.exit = { code, signal };
-      inst.exitWall = wall();
-    });
-    const until = Date.now() + 60_000;
-    for (;;) {
-      if (inst.exit) throw new Error(`server ${k} exited (${JSON.stringify(inst.exit)}) before it was ready:\n${inst.log.join('\n')}`);
-      try {
-        if ((await request(`${inst.base}/readyz`)).status === 200) break;
-      } catch {}
-      if (Date.now() > until) throw new Error(`server ${k} not ready after 60 s:\n${inst.log.join('\n')}`);
-      await sleep(100);
-    }
+    const inst = { ...proc, profDir, k, port, base, ws: `ws://127.0.0.1:${port}/graphql`, exitWall: null };
+    // When it exited, on the wall clock: the CPU profile's time window ends there.
+    proc.child.once('exit', () => (inst.exitWall = wall()));
     return inst;
-  }
-  async function stopServer(inst) {
-    if (inst.exit) return;
-    inst.child.kill('SIGTERM');
-    const until = Date.now() + 20_000;
-    while (!inst.exit && Date.now() < until) await sleep(50);
-    if (!inst.exit) inst.child.kill('SIGKILL');
   }
 
   // ── subscriber processes ──
@@ -636,10 +596,7 @@ async function main(lib) {
   // ───────── the run ─────────
   const started = Date.now();
   console.log(`Subscription fan-out benchmark: ${SUBSCRIBERS} complaintCreated subscribers (${VIEWERS}), ${RATE} complaints/s for ${SECONDS} s, instances ${INSTANCES.join(' and ')}`);
-  const background = a['no-wait'] ? await cpuBusy() : await waitQuiet();
-  console.log(`machine CPU busy before start (other work): ${background === null ? '?' : Math.round(background * 100) + ' %'}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  const code = (await machine(null)).atStart;
-  console.log(`code: commit ${code.commit}${code.modifiedFiles ? ` + ${code.modifiedFiles} modified files` : ''}, dist built ${code.distBuiltAt}`);
+  const background = await startOfRun({ noWait: a['no-wait'] });
 
   const created = await createDatabase('subs');
   let database = null;
@@ -997,7 +954,7 @@ async function main(lib) {
             peakProc: Math.max(...timeline.map((x) => x.serverRss[i] ?? 0)),
           },
           heapUsedEnd: metric(a1, 'nodejs_heap_size_used_bytes'),
-          warnings: s.warnings,
+          warnings: s.warnings(),
           logSample: s.log.slice(0, 8),
         };
       });
@@ -1022,7 +979,7 @@ async function main(lib) {
         } finally {
           await Promise.all(procs.map((p) => p.ask('close').catch(() => {})));
           await Promise.all(procs.map((p) => new Promise((r) => (p.child.exitCode !== null ? r() : p.child.once('exit', r)))));
-          for (const s of servers) await stopServer(s);
+          for (const s of servers) await s.stop();
           if (out) for (const s of servers) out.servers[s.k - 1].logSample = s.log.slice(0, 8);
           if (out && CPU_PROF) {
             for (const s of servers) {
@@ -1070,7 +1027,7 @@ async function main(lib) {
     console.log(`\nresults: ${saveResult('subscriptions', res)} (${fmt(res.totalSeconds, 0)} s)`);
   } finally {
     await Promise.all(procs.map((p) => (p.child.exitCode === null ? p.child.kill() : null)));
-    for (const s of servers) await stopServer(s).catch(() => {});
+    for (const s of servers) await s.stop().catch(() => {});
     agent.destroy();
     await admin?.end({ timeout: 5 }).catch(() => {});
     await writerSql?.end({ timeout: 5 }).catch(() => {});
