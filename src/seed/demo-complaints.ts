@@ -783,6 +783,7 @@ export async function seedComplaints(tx: Tx, rng: Rng, input: ComplaintSeedInput
     const engineOf = (actor: string) => engines.get(actor) ?? engines.set(actor, new SlaEngine(tx, cal, actor)).get(actor)!;
     const created: Snap = { severity: d.initialSeverity, escalationReportedAt: null, repairAppointmentAt: null, slaPaused: false };
     await start(engineOf(d.firstResponderId), created, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], d.receivedAt);
+    await engineOf(d.firstResponderId).flush();
     for (const s of d.steps) {
       const engine = engineOf(s.actor);
       const effects: { start: SlaClockKind[]; stop: SlaClockKind[] } | null =
@@ -799,6 +800,8 @@ export async function seedComplaints(tx: Tx, rng: Rng, input: ComplaintSeedInput
       if (s.action === 'escalate') await engine.escalateBreached(as(s.snap), s.at);
       if (s.action === 'pause') await engine.pauseAll(row.id, s.at);
       if (s.action === 'resume') await engine.resumeAll(as(s.snap), s.at);
+      // Each engine keeps its timeline entries until flushed: write them in step order.
+      await engine.flush();
     }
     // One next-due refresh per complaint, after its whole history.
     await engineOf(d.firstResponderId).finish(row.id);

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql, type WithSubquery } from 'drizzle-orm';
 import type { Tx } from '../db/client.js';
 import { complaintEvents, complaints, slaClocks } from '../db/schema/index.js';
 import type { SlaClockKind } from '../domain/enums.js';
@@ -9,6 +9,8 @@ import { parseSlaDuration } from './duration.js';
 
 type ComplaintRow = typeof complaints.$inferSelect;
 type ClockRow = typeof slaClocks.$inferSelect;
+/** A timeline entry of the complaint the engine works on. */
+export type TimelineEntry = typeof complaintEvents.$inferInsert;
 
 /** Clocks that continue where they stopped when started again; the others open a new window (cycle). */
 const CONTINUING: SlaClockKind[] = ['RESOLUTION'];
@@ -35,6 +37,8 @@ function schedule(c: Pick<ClockRow, 'targetMs' | 'workingTime' | 'warnAt' | 'war
  */
 export class SlaEngine {
   private owner: ClockOwner | null = null;
+  /** Timeline entries not written yet: one INSERT for all of them, before anything else writes to the timeline. */
+  private pending: TimelineEntry[] = [];
 
   constructor(
     private readonly tx: Tx,
@@ -48,17 +52,25 @@ export class SlaEngine {
    * A clock already running is left alone; a stopped RESOLUTION clock continues; any
    * other stopped clock opens a new window (a new return visit, a new appointment).
    */
-  async start(complaint: ComplaintRow, kinds: SlaClockKind[], at: Date): Promise<void> {
-    for (const kind of kinds) {
-      const target = complaint.slaTargets.find((t) => t.clock === kind);
-      if (!target || !applies(complaint, kind)) continue;
-      const begin = kind === 'REPAIR_VISIT' && complaint.repairAppointmentAt && complaint.repairAppointmentAt > at ? complaint.repairAppointmentAt : at;
-      const [latest] = await this.tx
-        .select()
+  async start(complaint: ComplaintRow, kinds: SlaClockKind[], at: Date, opts: { fresh?: boolean } = {}): Promise<void> {
+    const wanted = [...new Set(kinds)].filter((kind) => applies(complaint, kind) && complaint.slaTargets.some((t) => t.clock === kind));
+    if (!wanted.length) return;
+    // The latest cycle of each wanted clock, in one statement; a complaint created in this
+    // transaction (`fresh`) has none.
+    const latestOf = new Map<SlaClockKind, ClockRow>();
+    if (!opts.fresh) {
+      const rows = await this.tx
+        .selectDistinctOn([slaClocks.clock])
         .from(slaClocks)
-        .where(and(eq(slaClocks.complaintId, complaint.id), eq(slaClocks.clock, kind)))
-        .orderBy(desc(slaClocks.cycle))
-        .limit(1);
+        .where(and(eq(slaClocks.complaintId, complaint.id), inArray(slaClocks.clock, wanted)))
+        .orderBy(slaClocks.clock, desc(slaClocks.cycle));
+      for (const r of rows) latestOf.set(r.clock, r);
+    }
+    const created: (typeof slaClocks.$inferInsert)[] = [];
+    for (const kind of wanted) {
+      const target = complaint.slaTargets.find((t) => t.clock === kind)!;
+      const begin = kind === 'REPAIR_VISIT' && complaint.repairAppointmentAt && complaint.repairAppointmentAt > at ? complaint.repairAppointmentAt : at;
+      const latest = latestOf.get(kind);
       if (latest && latest.state !== 'STOPPED') continue;
       const paused = complaint.slaPaused;
       if (latest && CONTINUING.includes(kind)) {
@@ -73,14 +85,14 @@ export class SlaEngine {
             ...(paused ? { dueAt: null, warnDueAt: null, nextCheckAt: null } : schedule(latest, run, this.cal)),
           })
           .where(eq(slaClocks.id, latest.id));
-        await this.event(complaint.id, 'CLOCK_RESTARTED', at, { clock: kind, cycle: latest.cycle });
+        this.event(complaint.id, 'CLOCK_RESTARTED', at, { clock: kind, cycle: latest.cycle });
         continue;
       }
       const targetMs = targetMsOf(parseSlaDuration(target.target), target.workingTime, this.cal);
       const run: ClockRun = { consumedMs: 0, runningSince: paused ? null : begin };
       const base = { targetMs, workingTime: target.workingTime, warnAt: target.warnAt, warnedAt: null, breachedAt: null };
       const cycle = latest ? latest.cycle + 1 : 0;
-      await this.tx.insert(slaClocks).values({
+      created.push({
         complaintId: complaint.id,
         clock: kind,
         cycle,
@@ -94,8 +106,18 @@ export class SlaEngine {
         pausedAt: paused ? at : null,
         ...(paused ? { dueAt: null, warnDueAt: null, nextCheckAt: null } : schedule(base, run, this.cal)),
       });
-      await this.event(complaint.id, 'CLOCK_STARTED', at, { clock: kind, cycle, target: target.target, workingTime: target.workingTime });
+      this.event(complaint.id, 'CLOCK_STARTED', at, { clock: kind, cycle, target: target.target, workingTime: target.workingTime });
     }
+    if (created.length) await this.tx.insert(slaClocks).values(created);
+  }
+
+  /**
+   * Adds an entry to the complaint's timeline. Entries are written together, in the order
+   * they were added, before the engine fires an alert (whose entry must follow them) and in
+   * `finish()`.
+   */
+  record(entry: TimelineEntry): void {
+    this.pending.push(entry);
   }
 
   /** Stops the given clocks (their goal happened or the case ended), first firing alerts already due. */
@@ -113,7 +135,7 @@ export class SlaEngine {
         .update(slaClocks)
         .set({ ...stamps, state: 'STOPPED', consumedMs: run.consumedMs, runningSince: null, stoppedAt: at, nextCheckAt: null })
         .where(eq(slaClocks.id, c.id));
-      await this.event(complaintId, 'CLOCK_STOPPED', at, { clock: c.clock, cycle: c.cycle, breached: run.consumedMs >= c.targetMs });
+      this.event(complaintId, 'CLOCK_STOPPED', at, { clock: c.clock, cycle: c.cycle, breached: run.consumedMs >= c.targetMs });
     }
   }
 
@@ -161,6 +183,7 @@ export class SlaEngine {
       .where(and(eq(slaClocks.complaintId, complaint.id), inArray(slaClocks.state, ['RUNNING', 'PAUSED'])));
     for (const c of breached) {
       if (!c.breachedAt) continue;
+      await this.flush();
       await insertAlerts(this.tx, c, await this.ownerOf(c.complaintId), [{ level: 'ESCALATED', moment: at }], at, this.lateAfterMs);
     }
   }
@@ -173,6 +196,7 @@ export class SlaEngine {
   private async settle(c: ClockRow, at: Date) {
     const dueNow = (!c.warnedAt && c.warnDueAt && c.warnDueAt <= at) || (!c.breachedAt && c.dueAt && c.dueAt <= at);
     if (!dueNow) return {};
+    await this.flush();
     const { stamps } = await fireDueAlerts(this.tx, c, await this.ownerOf(c.complaintId), at, this.lateAfterMs);
     return { warnedAt: stamps.warnedAt, breachedAt: stamps.breachedAt };
   }
@@ -183,15 +207,18 @@ export class SlaEngine {
   }
 
   /**
-   * Ends a batch of clock changes: one UPDATE sets the complaint's `next_due_at` (earliest
-   * running deadline) together with any other columns, and returns the row. Call it once
-   * after the clock operations of a mutation.
+   * Ends a batch of clock changes: writes the pending timeline entries, then one UPDATE sets
+   * the complaint's `next_due_at` (earliest running deadline) together with any other
+   * columns, and returns the row. Call it once after the clock operations of a mutation.
+   * `set` may hold SQL, e.g. a number taken from a counter in the same statement (`withs`).
    */
-  async finish(complaintId: number, set: Partial<ComplaintRow> = {}): Promise<ComplaintRow> {
+  async finish(complaintId: number, set: Partial<Record<keyof ComplaintRow, unknown>> = {}, withs: WithSubquery[] = []): Promise<ComplaintRow> {
+    await this.flush();
     const [row] = await this.tx
+      .with(...withs)
       .update(complaints)
       .set({
-        ...set,
+        ...(set as Partial<ComplaintRow>),
         nextDueAt: sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${complaintId} and ${slaClocks.state} = 'RUNNING')`,
       })
       .where(eq(complaints.id, complaintId))
@@ -199,8 +226,16 @@ export class SlaEngine {
     return row!;
   }
 
-  private async event(complaintId: number, type: string, at: Date, data: Record<string, unknown>) {
-    await this.tx.insert(complaintEvents).values({ complaintId, type, actorId: this.actorId, at, data });
+  private event(complaintId: number, type: string, at: Date, data: Record<string, unknown>) {
+    this.record({ complaintId, type, actorId: this.actorId, at, data });
+  }
+
+  /** Writes the pending timeline entries now (`finish()` does it too). */
+  async flush(): Promise<void> {
+    if (!this.pending.length) return;
+    const entries = this.pending;
+    this.pending = [];
+    await this.tx.insert(complaintEvents).values(entries);
   }
 }
 

@@ -7,7 +7,6 @@ import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Tx } from '../../db/client.js';
 import { idempotent } from '../../db/idempotency.js';
 import {
-  complaintEvents,
   complaintNumberCounters,
   complaints,
   domainEvents,
@@ -193,29 +192,44 @@ export class ComplaintService {
     const now = this.ctx.now();
     const receivedAt = data.receivedAt ?? now;
     assertNotFuture('input.receivedAt', receivedAt, now);
+    const customerId = parseId(data.customerId, 'Customer', 'input.customerId');
+    // The customer, their holdings and the active policies are read in one round trip; the
+    // holdings and policies only matter once the customer proves visible.
+    const ownedLoad = this.ctx.loaders.ownershipsByCustomer.load(customerId);
+    const policiesLoad = this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true)).execute();
+    const calendarLoad = this.ctx.sla.calendars.get(this.ctx.db);
+    for (const p of [ownedLoad, policiesLoad, calendarLoad]) p.catch(() => {});
     const customer = await new CustomerService(this.ctx).get(data.customerId, 'input.customerId');
     const projectId = parseId(data.projectId, 'Project', 'input.projectId');
-    if (!(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', data.projectId);
+    const owned = await ownedLoad;
+    // A customer's origin project and the projects of their holdings exist (foreign keys): the
+    // project is read only when the link is missing, to tell NOT_FOUND from BAD_USER_INPUT.
+    const linked = customer.originProjectId === projectId || owned.some((o) => o.projectId === projectId);
+    if (!linked && !(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', data.projectId);
     await this.access.assertProjectInScope(projectId, 'Project', data.projectId);
-    const owned = await this.ctx.loaders.ownershipsByCustomer.load(customer.id);
-    if (customer.originProjectId !== projectId && !owned.some((o) => o.projectId === projectId)) {
-      throw AppError.badInput('input.projectId', 'the customer is not linked to this project (neither came in through it nor holds a unit there)');
-    }
+    if (!linked) throw AppError.badInput('input.projectId', 'the customer is not linked to this project (neither came in through it nor holds a unit there)');
     let unitId: number | null = null;
     if (data.unitId) {
       unitId = parseId(data.unitId, 'Unit', 'input.unitId');
-      const unit = await this.ctx.loaders.unit.load(unitId);
-      if (!unit) throw AppError.notFound('Unit', data.unitId);
-      if (unit.projectId !== projectId) throw AppError.badInput('input.unitId', 'the unit is not in the given project');
-      if (!owned.some((o) => o.unitId === unitId)) throw AppError.badInput('input.unitId', 'the customer does not hold this unit');
+      // A holding names its unit's project (denormalised from the unit): the unit is read only
+      // when the customer holds no such unit in this project, to say what is wrong.
+      const held = owned.find((o) => o.unitId === unitId);
+      if (held?.projectId !== projectId) {
+        const unit = await this.ctx.loaders.unit.load(unitId);
+        if (!unit) throw AppError.notFound('Unit', data.unitId);
+        if (unit.projectId !== projectId) throw AppError.badInput('input.unitId', 'the unit is not in the given project');
+        throw AppError.badInput('input.unitId', 'the customer does not hold this unit');
+      }
     }
     assertNotPast('input.repairAppointmentAt', data.repairAppointmentAt, now);
     const severity = data.severity ?? 'NORMAL';
-    const policies = await this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true));
-    const policy = choosePolicy(policies, { kind: data.kind, category: data.category, severity });
-    const cal = await this.ctx.sla.calendars.get(this.ctx.db);
+    const policy = choosePolicy(await policiesLoad, { kind: data.kind, category: data.category, severity });
+    const cal = await calendarLoad;
+    let saved: ComplaintRow | null = null;
     const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey, input: data }, async (tx) => {
-      const [repeat] = await tx
+      // The latest earlier complaint of the same customer, unit and category within the
+      // window (not rejected) makes this one a repeat: read by the INSERT itself.
+      const repeatOf = tx
         .select({ id: complaints.id })
         .from(complaints)
         .where(
@@ -247,7 +261,7 @@ export class ComplaintService {
           severity,
           majorReason: data.majorReason ?? null,
           firstResponderId: viewer.id,
-          repeatOfId: repeat?.id ?? null,
+          repeatOfId: sql`(${repeatOf})`,
           slaPolicyId: policy?.id ?? null,
           slaTargets: policy?.clocks ?? [],
           receivedAt,
@@ -256,7 +270,8 @@ export class ComplaintService {
         })
         .returning();
       const c = row!;
-      await tx.insert(complaintEvents).values({
+      const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
+      engine.record({
         complaintId: c.id,
         type: 'RECEIVED',
         toStatus: 'RECEIVED',
@@ -264,29 +279,24 @@ export class ComplaintService {
         at: receivedAt,
         data: { channel: c.channel, severity, policy: policy?.name ?? null },
       });
-      if (repeat) {
-        await tx.insert(complaintEvents).values({
-          complaintId: c.id,
-          type: 'REPEAT_FLAGGED',
-          actorId: null,
-          at: receivedAt,
-          data: { repeatOf: toGlobalId('Complaint', repeat.id) },
-        });
+      if (c.repeatOfId !== null) {
+        engine.record({ complaintId: c.id, type: 'REPEAT_FLAGGED', actorId: null, at: receivedAt, data: { repeatOf: toGlobalId('Complaint', c.repeatOfId) } });
       }
-      const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
-      await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt);
+      await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
       // The yearly counter row is locked until commit, which serialises concurrent intakes:
-      // take it last, so it is held only for the few statements that follow.
-      const number = await nextNumber(tx, receivedAt, this.ctx.config.businessTimeZone);
-      const saved = await engine.finish(c.id, { number });
-      await this.emit(tx, 'ComplaintCreated', saved);
-      await recordAudit(tx, this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number, kind: c.kind, category: c.category, severity } });
+      // it is taken last, in the statement that writes the number.
+      const counter = numberCounter(tx, receivedAt, this.ctx.config.businessTimeZone);
+      const s = await engine.finish(c.id, { number: counter.number }, [counter.cte]);
+      await this.emit(tx, 'ComplaintCreated', s);
+      await recordAudit(tx, this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: s.number, kind: c.kind, category: c.category, severity } });
+      saved = s;
       return c.id;
     });
     this.ctx.sla.wake();
-    const row = await this.reload(id);
-    // A replay returns the complaint only while the viewer may still see it.
+    // A replay returns the complaint as it is now, and only while the viewer may still see it.
+    const row = replayed || !saved ? await this.reload(id) : saved;
     if (replayed && !(await this.canSee(row))) throw AppError.notFound('Complaint');
+    this.ctx.loaders.complaint.clear(id).prime(id, row);
     return row;
   }
 
@@ -338,9 +348,10 @@ export class ComplaintService {
         });
       }
       const set = { ...((await opts.change?.(c, at)) ?? {}), ...(to ? { status: to } : {}), updatedAt: at };
-      const [updated] = await tx.update(complaints).set(set).where(eq(complaints.id, c.id)).returning();
-      const u = updated!;
-      await tx.insert(complaintEvents).values({
+      // The row as it will be; written by the engine's closing UPDATE together with next_due_at.
+      const u: ComplaintRow = { ...c, ...set };
+      const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
+      engine.record({
         complaintId: c.id,
         type: opts.type ?? (to ?? opts.action.toUpperCase()),
         fromStatus: to ? c.status : null,
@@ -350,7 +361,6 @@ export class ComplaintService {
         data: opts.data ?? null,
         at,
       });
-      const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
       const effects = lifecycle ? CLOCK_EFFECTS[lifecycle.action] : opts.action in CLOCK_EFFECTS ? CLOCK_EFFECTS[opts.action as keyof typeof CLOCK_EFFECTS] : null;
       if (effects) {
         await engine.stop(c.id, effects.stop, at);
@@ -364,7 +374,7 @@ export class ComplaintService {
       if (opts.action === 'escalate') await engine.escalateBreached(u, at);
       if (opts.action === 'pause') await engine.pauseAll(c.id, at);
       if (opts.action === 'resume') await engine.resumeAll(u, at);
-      const saved = await engine.finish(c.id);
+      const saved = await engine.finish(c.id, set);
       await this.emit(tx, 'ComplaintUpdated', saved, { action: opts.action, from: c.status });
       await recordAudit(tx, this.ctx, {
         action: opts.doing,
@@ -568,14 +578,21 @@ function isLifecycle(a: string): a is ComplaintAction {
   return a in TRANSITIONS;
 }
 
-/** The next number of the receipt year (in the business time zone), from a row-locked counter: unique under concurrency. */
-async function nextNumber(tx: Tx, at: Date, timeZone: string): Promise<string> {
+/**
+ * The next number of the receipt year (in the business time zone), from a row-locked
+ * counter: unique and gapless under concurrency. `cte` upserts the counter; `number` reads
+ * it, for the statement that writes the number.
+ */
+function numberCounter(tx: Tx, at: Date, timeZone: string) {
   const year = Number(new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(at));
-  const [row] = await tx
-    .insert(complaintNumberCounters)
-    .values({ year, last: 1 })
-    .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
-    .returning({ last: complaintNumberCounters.last });
-  return `TS-${year}-${String(row!.last).padStart(6, '0')}`;
+  const cte = tx.$with('counter').as(
+    tx
+      .insert(complaintNumberCounters)
+      .values({ year, last: 1 })
+      .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
+      .returning({ last: complaintNumberCounters.last }),
+  );
+  // TS-2026-000042: six digits at least, never cut.
+  const number = sql<string>`(select ${`TS-${year}-`} || lpad(${cte.last}::text, greatest(6, length(${cte.last}::text)), '0') from ${cte})`;
+  return { cte, number };
 }
-
