@@ -56,9 +56,9 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
   });
   const sla: SlaRuntime = {
     calendars: new CalendarStore({ timeZone: config.businessTimeZone, hours: config.workingHours }),
-    wake() {
-      scheduler.wake();
-      scheduler.notifyOthers().catch((err) => logger.warn({ err }, 'SLA wake-up NOTIFY failed'));
+    wake(earliest) {
+      scheduler.wake(earliest);
+      scheduler.notifyOthers(earliest).catch((err) => logger.warn({ err }, 'SLA wake-up NOTIFY failed'));
     },
   };
   const events = new EventHub(database, {

@@ -39,6 +39,8 @@ export class SlaEngine {
   private owner: ClockOwner | null = null;
   /** Timeline entries not written yet: one INSERT for all of them, before anything else writes to the timeline. */
   private pending: TimelineEntry[] = [];
+  /** The earliest moment to check among the clock cycles this engine created (new rows), for the scheduler's wake-up. */
+  earliestCheck: Date | null = null;
 
   constructor(
     private readonly tx: Tx,
@@ -108,6 +110,7 @@ export class SlaEngine {
       });
       this.event(complaint.id, 'CLOCK_STARTED', at, { clock: kind, cycle, target: target.target, workingTime: target.workingTime });
     }
+    for (const c of created) if (c.nextCheckAt && (!this.earliestCheck || c.nextCheckAt < this.earliestCheck)) this.earliestCheck = c.nextCheckAt;
     if (created.length) await this.tx.insert(slaClocks).values(created);
   }
 

@@ -35,6 +35,8 @@ const RECHECK_LOCKED_MS = 100;
  */
 export class SlaScheduler {
   private timer: NodeJS.Timeout | null = null;
+  /** When the current sleep ends (on the scheduler's clock). */
+  private plannedAt = 0;
   private running: Promise<void> | null = null;
   private again = false;
   private lastTickClocks = 0;
@@ -57,7 +59,8 @@ export class SlaScheduler {
     this.stopped = false;
     if (this.database.sql) {
       const sub = await this.database.sql.listen(WAKE_CHANNEL, (payload) => {
-        if (payload !== this.instanceId) this.wake();
+        const [origin, moment] = payload.split('|');
+        if (origin !== this.instanceId) this.wake(moment ? new Date(Number(moment)) : null);
       });
       this.unlisten = () => sub.unlisten();
     }
@@ -73,9 +76,15 @@ export class SlaScheduler {
     this.unlisten = null;
   }
 
-  /** Re-plans now: runs due work and sleeps until the next pending moment. */
-  wake(): void {
+  /**
+   * Re-plans now: runs due work and sleeps until the next pending moment. `earliest`, when
+   * known, is the earliest moment to check among the clocks that changed: when the sleep
+   * already ends at or before it, the next cycle sees those clocks anyway and nothing is
+   * re-planned (no tick).
+   */
+  wake(earliest?: Date | null): void {
     if (this.stopped) return;
+    if (earliest && !this.running && this.timer && this.plannedAt > this.opts.now().getTime() && this.plannedAt <= earliest.getTime()) return;
     if (this.running) {
       this.again = true;
       return;
@@ -91,9 +100,9 @@ export class SlaScheduler {
     });
   }
 
-  /** Tells every instance (through NOTIFY on PostgreSQL) that clocks changed. */
-  async notifyOthers(): Promise<void> {
-    if (this.database.sql) await this.database.sql.notify(WAKE_CHANNEL, this.instanceId);
+  /** Tells every instance (through NOTIFY on PostgreSQL) that clocks changed, and from when they need checking if known. */
+  async notifyOthers(earliest?: Date | null): Promise<void> {
+    if (this.database.sql) await this.database.sql.notify(WAKE_CHANNEL, earliest ? `${this.instanceId}|${earliest.getTime()}` : this.instanceId);
   }
 
   private async cycle(): Promise<void> {
@@ -111,6 +120,7 @@ export class SlaScheduler {
       // that fell due just after the tick looked — timers may fire a millisecond early — is
       // taken right away.)
       if (next !== null && next <= this.lastTickAt && this.lastTickClocks === 0) delay = RECHECK_LOCKED_MS;
+      this.plannedAt = this.opts.now().getTime() + delay;
       this.timer = setTimeout(() => this.wake(), delay);
       this.timer.unref?.();
     } catch (err) {

@@ -337,6 +337,36 @@ describe('live scheduler', () => {
     }
   });
 
+  it('wakes the scheduler for a new complaint only when its clocks fall due before the next planned cycle', async () => {
+    const live = await startTestApp({ env: { SLA_POLL_MAX_MS: '60000' } });
+    try {
+      const lfx = await complaintFixture(live);
+      await live.gql(
+        `mutation($input: UpsertSlaPolicyInput!) { upsertSlaPolicy(input: $input) { policy { id } } }`,
+        { input: { name: 'fast', match: { categories: ['OTHER'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT2S', warnAt: 0.5 }] } },
+        'ADMIN',
+      );
+      await live.settle();
+      const intake = async (category: string) => {
+        const r = await live.gql(CREATE_COMPLAINT + COMPLAINT_FIELDS, {
+          input: { customerId: lfx.customerId, projectId: lfx.project.id, kind: 'INQUIRY', category, channel: 'WECHAT', description: '咨询' },
+        }, 'AGENT');
+        expect(r.errors).toBeUndefined();
+        await live.settle();
+      };
+      // The default policy's clocks fall due in hours, after the sleep planned (at most a
+      // minute): the scheduler does not re-plan for them.
+      const ticks = live.app.scheduler.stats.ticks;
+      await intake('DESIGN');
+      expect(live.app.scheduler.stats.ticks).toBe(ticks);
+      // A warning due in a second comes before it: the scheduler re-plans at once.
+      await intake('OTHER');
+      expect(live.app.scheduler.stats.ticks).toBeGreaterThan(ticks);
+    } finally {
+      await live.close();
+    }
+  });
+
   it('keeps firing after the time budget of the request that woke it has run out', async () => {
     // Regression: the scheduler woken by createComplaint ran its later cycles inside that
     // request's 1 s budget, so every alert due after it failed with TIMEOUT.

@@ -6,23 +6,29 @@ import { keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagina
 
 export type AuditRow = typeof auditLog.$inferSelect;
 
+export type AuditEntry = { action: string; subjectId: string; projectId?: number | null; reason?: string | null; changes?: Record<string, unknown> | SQL | null };
+
 /** Writes one audit entry in the caller's transaction, so the write and its record commit together. */
-export async function recordAudit(
-  tx: DbOrTx,
-  ctx: Context,
-  entry: { action: string; subjectId: string; projectId?: number | null; reason?: string | null; changes?: Record<string, unknown> | null },
-): Promise<void> {
+export async function recordAudit(tx: DbOrTx, ctx: Context, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLog).values(auditRow(ctx, entry));
+}
+
+/**
+ * The row of an audit entry, for a caller that writes it inside a larger statement (`changes`
+ * may then be SQL computed there).
+ */
+export function auditRow(ctx: Context, entry: AuditEntry): typeof auditLog.$inferInsert {
   const viewer = ctx.access.requireViewer();
-  await tx.insert(auditLog).values({
+  return {
     actorId: viewer.id,
     actorRole: viewer.role,
     action: entry.action,
     subjectId: entry.subjectId,
     projectId: entry.projectId ?? null,
     reason: entry.reason ?? null,
-    changes: entry.changes ?? null,
+    changes: (entry.changes ?? null) as Record<string, unknown> | null,
     requestId: ctx.requestId,
-  });
+  };
 }
 
 /** Field-by-field difference between a row before and after an update, for the audit trail. */

@@ -7,6 +7,7 @@ import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Tx } from '../../db/client.js';
 import { idempotent } from '../../db/idempotency.js';
 import {
+  auditLog,
   complaintNumberCounters,
   complaints,
   domainEvents,
@@ -22,7 +23,7 @@ import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../..
 import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { auditRow, recordAudit } from '../audit/audit.service.js';
 import { CustomerService } from '../customers/customer.service.js';
 import { StaffService } from '../org/org.service.js';
 import { likePattern } from '../projects/project.service.js';
@@ -226,6 +227,7 @@ export class ComplaintService {
     const policy = choosePolicy(await policiesLoad, { kind: data.kind, category: data.category, severity });
     const cal = await calendarLoad;
     let saved: ComplaintRow | null = null;
+    let earliestCheck: Date | null = null;
     const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey, input: data }, async (tx) => {
       // The latest earlier complaint of the same customer, unit and category within the
       // window (not rejected) makes this one a repeat: read by the INSERT itself.
@@ -285,14 +287,24 @@ export class ComplaintService {
       await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
       // The yearly counter row is locked until commit, which serialises concurrent intakes:
       // it is taken last, in the statement that writes the number.
+      // The domain event and the audit entry, which carry the number, are written by that
+      // statement too: the counter is held for one round trip before COMMIT.
       const counter = numberCounter(tx, receivedAt, this.ctx.config.businessTimeZone);
-      const s = await engine.finish(c.id, { number: counter.number }, [counter.cte]);
-      await this.emit(tx, 'ComplaintCreated', s);
-      await recordAudit(tx, this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: s.number, kind: c.kind, category: c.category, severity } });
+      const numbered = (json: Record<string, unknown>) => sql`jsonb_set(${JSON.stringify(json)}::jsonb, '{number}', to_jsonb(${counter.number}))`;
+      const event = tx.$with('event').as(tx.insert(domainEvents).values({ ...eventRow('ComplaintCreated', c), payload: numbered(eventRow('ComplaintCreated', c).payload) }));
+      const audit = tx.$with('audit').as(
+        tx.insert(auditLog).values(
+          auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: numbered({ number: null, kind: c.kind, category: c.category, severity }) }),
+        ),
+      );
+      const s = await engine.finish(c.id, { number: counter.number }, [counter.cte, event, audit]);
       saved = s;
+      earliestCheck = engine.earliestCheck;
       return c.id;
     });
-    this.ctx.sla.wake();
+    // Only new clocks changed: the scheduler needs to hear of them only when they fall due
+    // before it next wakes anyway.
+    if (earliestCheck) this.ctx.sla.wake(earliestCheck);
     // A replay returns the complaint as it is now, and only while the viewer may still see it.
     const row = replayed || !saved ? await this.reload(id) : saved;
     if (replayed && !(await this.canSee(row))) throw AppError.notFound('Complaint');
@@ -564,14 +576,19 @@ export class ComplaintService {
 
   /** Appends to the durable domain event log (the subscriptions' source) in the same transaction. */
   private async emit(tx: Tx, type: string, c: ComplaintRow, extra: Record<string, unknown> = {}) {
-    await tx.insert(domainEvents).values({
-      type,
-      aggregateType: 'Complaint',
-      aggregateId: c.id,
-      projectId: c.projectId,
-      payload: { number: c.number, status: c.status, kind: c.kind, category: c.category, severity: c.severity, ...extra },
-    });
+    await tx.insert(domainEvents).values(eventRow(type, c, extra));
   }
+}
+
+/** The domain event of a complaint change. */
+function eventRow(type: string, c: ComplaintRow, extra: Record<string, unknown> = {}) {
+  return {
+    type,
+    aggregateType: 'Complaint',
+    aggregateId: c.id,
+    projectId: c.projectId,
+    payload: { number: c.number, status: c.status, kind: c.kind, category: c.category, severity: c.severity, ...extra } as Record<string, unknown>,
+  };
 }
 
 function isLifecycle(a: string): a is ComplaintAction {
