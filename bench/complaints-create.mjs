@@ -144,7 +144,7 @@ function statementSplit(database) {
     attach(app) {
       app.server.prependListener('request', () => inRequest.enterWith(true));
       const wake = app.scheduler.wake.bind(app.scheduler);
-      app.scheduler.wake = () => inRequest.exit(wake);
+      app.scheduler.wake = (...wakeArgs) => inRequest.exit(() => wake(...wakeArgs));
     },
     async trace(fn) {
       const logger = database.db.session?.logger;

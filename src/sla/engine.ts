@@ -39,6 +39,8 @@ export class SlaEngine {
   private owner: ClockOwner | null = null;
   /** Timeline entries not written yet: one INSERT for all of them, before anything else writes to the timeline. */
   private pending: TimelineEntry[] = [];
+  /** New clock cycles not written yet: written by `finish()`'s statement, or before the engine next reads clocks. */
+  private pendingClocks: (typeof slaClocks.$inferInsert)[] = [];
   /** The earliest moment to check among the clock cycles this engine created (new rows), for the scheduler's wake-up. */
   earliestCheck: Date | null = null;
 
@@ -61,6 +63,7 @@ export class SlaEngine {
     // transaction (`fresh`) has none.
     const latestOf = new Map<SlaClockKind, ClockRow>();
     if (!opts.fresh) {
+      await this.writeClocks();
       const rows = await this.tx
         .selectDistinctOn([slaClocks.clock])
         .from(slaClocks)
@@ -111,7 +114,7 @@ export class SlaEngine {
       this.event(complaint.id, 'CLOCK_STARTED', at, { clock: kind, cycle, target: target.target, workingTime: target.workingTime });
     }
     for (const c of created) if (c.nextCheckAt && (!this.earliestCheck || c.nextCheckAt < this.earliestCheck)) this.earliestCheck = c.nextCheckAt;
-    if (created.length) await this.tx.insert(slaClocks).values(created);
+    this.pendingClocks.push(...created);
   }
 
   /**
@@ -126,6 +129,7 @@ export class SlaEngine {
   /** Stops the given clocks (their goal happened or the case ended), first firing alerts already due. */
   async stop(complaintId: number, kinds: SlaClockKind[], at: Date): Promise<void> {
     if (!kinds.length) return;
+    await this.writeClocks();
     const open = await this.tx
       .select()
       .from(slaClocks)
@@ -144,6 +148,7 @@ export class SlaEngine {
 
   /** Pauses every running clock (waiting on the customer), first firing alerts already due. */
   async pauseAll(complaintId: number, at: Date): Promise<number> {
+    await this.writeClocks();
     const running = await this.tx
       .select()
       .from(slaClocks)
@@ -162,6 +167,7 @@ export class SlaEngine {
 
   /** Resumes every paused clock; deadlines move by the time spent paused. A repair visit never resumes before its appointment. */
   async resumeAll(complaint: ComplaintRow, at: Date): Promise<number> {
+    await this.writeClocks();
     const paused = await this.tx
       .select()
       .from(slaClocks)
@@ -180,6 +186,7 @@ export class SlaEngine {
 
   /** On an upgrade to MAJOR: clocks already breached and still open escalate now. */
   async escalateBreached(complaint: ComplaintRow, at: Date): Promise<void> {
+    await this.writeClocks();
     const breached = await this.tx
       .select()
       .from(slaClocks)
@@ -210,19 +217,32 @@ export class SlaEngine {
   }
 
   /**
-   * Ends a batch of clock changes: writes the pending timeline entries, then one UPDATE sets
-   * the complaint's `next_due_at` (earliest running deadline) together with any other
-   * columns, and returns the row. Call it once after the clock operations of a mutation.
-   * `set` may hold SQL, e.g. a number taken from a counter in the same statement (`withs`).
+   * Ends a batch of clock changes with one statement: it writes the pending clock cycles and
+   * timeline entries (as CTEs, with the caller's `withs`), and an UPDATE sets the complaint's
+   * `next_due_at` (earliest running deadline) together with any other columns, returning the
+   * row. Call it once after the clock operations of a mutation. `set` may hold SQL, e.g. a
+   * number taken from a counter in `withs`.
    */
   async finish(complaintId: number, set: Partial<Record<keyof ComplaintRow, unknown>> = {}, withs: WithSubquery[] = []): Promise<ComplaintRow> {
-    await this.flush();
+    const clocks = this.pendingClocks;
+    const entries = this.pending;
+    this.pendingClocks = [];
+    this.pending = [];
+    const ctes = [
+      ...(clocks.length ? [this.tx.$with('new_clocks').as(this.tx.insert(slaClocks).values(clocks))] : []),
+      ...(entries.length ? [this.tx.$with('new_events').as(this.tx.insert(complaintEvents).values(entries))] : []),
+      ...withs,
+    ];
+    // The statement's subquery does not see the clocks its own CTE inserts: their earliest
+    // running deadline is added here (least() skips nulls).
+    const newDue = clocks.reduce<Date | null>((m, c) => (c.state === 'RUNNING' && c.dueAt && (!m || c.dueAt < m) ? c.dueAt : m), null);
+    const existingDue = sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${complaintId} and ${slaClocks.state} = 'RUNNING')`;
     const [row] = await this.tx
-      .with(...withs)
+      .with(...ctes)
       .update(complaints)
       .set({
         ...(set as Partial<ComplaintRow>),
-        nextDueAt: sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${complaintId} and ${slaClocks.state} = 'RUNNING')`,
+        nextDueAt: newDue ? sql`least(${existingDue}, ${newDue.toISOString()}::timestamptz)` : existingDue,
       })
       .where(eq(complaints.id, complaintId))
       .returning();
@@ -233,12 +253,20 @@ export class SlaEngine {
     this.record({ complaintId, type, actorId: this.actorId, at, data });
   }
 
-  /** Writes the pending timeline entries now (`finish()` does it too). */
+  /** Writes the pending clock cycles and timeline entries now (`finish()` does it too). */
   async flush(): Promise<void> {
+    await this.writeClocks();
     if (!this.pending.length) return;
     const entries = this.pending;
     this.pending = [];
     await this.tx.insert(complaintEvents).values(entries);
+  }
+
+  private async writeClocks(): Promise<void> {
+    if (!this.pendingClocks.length) return;
+    const clocks = this.pendingClocks;
+    this.pendingClocks = [];
+    await this.tx.insert(slaClocks).values(clocks);
   }
 }
 

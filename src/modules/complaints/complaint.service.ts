@@ -23,7 +23,7 @@ import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../..
 import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
-import { auditRow, recordAudit } from '../audit/audit.service.js';
+import { auditRow } from '../audit/audit.service.js';
 import { CustomerService } from '../customers/customer.service.js';
 import { StaffService } from '../org/org.service.js';
 import { likePattern } from '../projects/project.service.js';
@@ -386,15 +386,20 @@ export class ComplaintService {
       if (opts.action === 'escalate') await engine.escalateBreached(u, at);
       if (opts.action === 'pause') await engine.pauseAll(c.id, at);
       if (opts.action === 'resume') await engine.resumeAll(u, at);
-      const saved = await engine.finish(c.id, set);
-      await this.emit(tx, 'ComplaintUpdated', saved, { action: opts.action, from: c.status });
-      await recordAudit(tx, this.ctx, {
-        action: opts.doing,
-        subjectId: toGlobalId('Complaint', c.id),
-        projectId: c.projectId,
-        reason: opts.note ?? null,
-        changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
-      });
+      // The domain event and the audit entry are written by the engine's closing statement.
+      const event = tx.$with('event').as(tx.insert(domainEvents).values(eventRow('ComplaintUpdated', u, { action: opts.action, from: c.status })));
+      const audit = tx.$with('audit').as(
+        tx.insert(auditLog).values(
+          auditRow(this.ctx, {
+            action: opts.doing,
+            subjectId: toGlobalId('Complaint', c.id),
+            projectId: c.projectId,
+            reason: opts.note ?? null,
+            changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
+          }),
+        ),
+      );
+      const saved = await engine.finish(c.id, set, [event, audit]);
       return saved;
     });
     // Notes change no clock; everything else may have.
@@ -573,14 +578,9 @@ export class ComplaintService {
     this.ctx.loaders.complaint.clear(id).prime(id, row!);
     return row!;
   }
-
-  /** Appends to the durable domain event log (the subscriptions' source) in the same transaction. */
-  private async emit(tx: Tx, type: string, c: ComplaintRow, extra: Record<string, unknown> = {}) {
-    await tx.insert(domainEvents).values(eventRow(type, c, extra));
-  }
 }
 
-/** The domain event of a complaint change. */
+/** The domain event of a complaint change, for the durable event log (the subscriptions' source), written in the change's transaction. */
 function eventRow(type: string, c: ComplaintRow, extra: Record<string, unknown> = {}) {
   return {
     type,
@@ -595,13 +595,21 @@ function isLifecycle(a: string): a is ComplaintAction {
   return a in TRANSITIONS;
 }
 
+const yearFormats = new Map<string, Intl.DateTimeFormat>();
+/** A year formatter per time zone: building one costs about a millisecond. */
+function yearFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = yearFormats.get(timeZone);
+  if (!f) yearFormats.set(timeZone, (f = new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' })));
+  return f;
+}
+
 /**
  * The next number of the receipt year (in the business time zone), from a row-locked
  * counter: unique and gapless under concurrency. `cte` upserts the counter; `number` reads
  * it, for the statement that writes the number.
  */
 function numberCounter(tx: Tx, at: Date, timeZone: string) {
-  const year = Number(new Intl.DateTimeFormat('en', { timeZone, year: 'numeric' }).format(at));
+  const year = Number(yearFormat(timeZone).format(at));
   const cte = tx.$with('counter').as(
     tx
       .insert(complaintNumberCounters)
