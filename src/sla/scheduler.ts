@@ -38,7 +38,8 @@ export class SlaScheduler {
   /** When the current sleep ends (on the scheduler's clock). */
   private plannedAt = 0;
   private running: Promise<void> | null = null;
-  private again = false;
+  /** Wake-ups that came while a cycle ran: whether one had no hint, and the earliest hint. */
+  private again: { unhinted: boolean; earliest: number } | null = null;
   private lastTickClocks = 0;
   /** The time the last tick looked at: due clocks it could not take were locked elsewhere. */
   private lastTickAt = 0;
@@ -84,19 +85,21 @@ export class SlaScheduler {
    */
   wake(earliest?: Date | null): void {
     if (this.stopped) return;
-    if (earliest && !this.running && this.timer && this.plannedAt > this.opts.now().getTime() && this.plannedAt <= earliest.getTime()) return;
     if (this.running) {
-      this.again = true;
+      // Decided when the running cycle has planned its sleep.
+      const again = (this.again ??= { unhinted: false, earliest: Infinity });
+      if (earliest) again.earliest = Math.min(again.earliest, earliest.getTime());
+      else again.unhinted = true;
       return;
     }
+    if (earliest && this.timer && this.plannedAt > this.opts.now().getTime() && this.plannedAt <= earliest.getTime()) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = detached(() => this.cycle()).finally(() => {
       this.running = null;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
+      const again = this.again;
+      this.again = null;
+      if (again) this.wake(again.unhinted ? null : new Date(again.earliest));
     });
   }
 
@@ -126,6 +129,7 @@ export class SlaScheduler {
     } catch (err) {
       this.opts.logger.error({ err }, 'SLA scheduler cycle failed; retrying');
       if (!this.stopped) {
+        this.plannedAt = this.opts.now().getTime() + 1000;
         this.timer = setTimeout(() => this.wake(), 1000);
         this.timer.unref?.();
       }
