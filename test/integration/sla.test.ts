@@ -367,6 +367,28 @@ describe('live scheduler', () => {
     }
   });
 
+  it('decides a wake-up that arrives during a cycle by the sleep that cycle plans', async () => {
+    // A database of its own: no other test's clocks fall due and shorten the planned sleep.
+    const own = await startTestApp({ env: { SLA_SCHEDULER: 'off' } });
+    const s = scheduler(own.database);
+    const idle = async () => {
+      for (let i = 0; i < 100 && (s as unknown as { running: unknown }).running; i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    try {
+      await s.start(); // a cycle is running now
+      s.wake(new Date(time.now().getTime() + 3_600_000)); // clocks due in an hour: after the planned sleep (≤ 1 min)
+      await idle();
+      expect(s.stats.ticks).toBe(1);
+      s.wake(time.now()); // idle, and due before the sleep ends: re-plans
+      s.wake(); // during that cycle, without a hint: one more cycle
+      await idle();
+      expect(s.stats.ticks).toBe(3);
+    } finally {
+      await s.stop();
+      await own.close();
+    }
+  });
+
   it('keeps firing after the time budget of the request that woke it has run out', async () => {
     // Regression: the scheduler woken by createComplaint ran its later cycles inside that
     // request's 1 s budget, so every alert due after it failed with TIMEOUT.
