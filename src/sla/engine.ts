@@ -211,6 +211,11 @@ export class SlaEngine {
     return { warnedAt: stamps.warnedAt, breachedAt: stamps.breachedAt };
   }
 
+  /**
+   * The alert owner as the database has it. A step's own column changes are written only by
+   * `finish()`, so an alert fired before then sees the severity from before the step: no step
+   * today both changes severity and stops or pauses clocks (escalate starts one).
+   */
   private async ownerOf(complaintId: number): Promise<ClockOwner> {
     if (this.owner?.complaintId !== complaintId) this.owner = (await loadOwners(this.tx, [complaintId])).get(complaintId)!;
     return this.owner;

@@ -35,7 +35,7 @@ const RECHECK_LOCKED_MS = 100;
  */
 export class SlaScheduler {
   private timer: NodeJS.Timeout | null = null;
-  /** When the current sleep ends (on the scheduler's clock). */
+  /** When the current sleep ends, on the monotonic clock the timer counts (performance.now()). */
   private plannedAt = 0;
   private running: Promise<void> | null = null;
   /** Wake-ups that came while a cycle ran: whether one had no hint, and the earliest hint. */
@@ -92,7 +92,10 @@ export class SlaScheduler {
       else again.unhinted = true;
       return;
     }
-    if (earliest && this.timer && this.plannedAt > this.opts.now().getTime() && this.plannedAt <= earliest.getTime()) return;
+    // The sleep's rest is compared with the time until `earliest` on the app's clock, so a clock
+    // set apart from real time (tests, a jump of the wall clock) cannot defer the wake-up.
+    const rest = this.plannedAt - performance.now();
+    if (earliest && this.timer && rest > 0 && rest <= earliest.getTime() - this.opts.now().getTime()) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.running = detached(() => this.cycle()).finally(() => {
@@ -123,13 +126,13 @@ export class SlaScheduler {
       // that fell due just after the tick looked — timers may fire a millisecond early — is
       // taken right away.)
       if (next !== null && next <= this.lastTickAt && this.lastTickClocks === 0) delay = RECHECK_LOCKED_MS;
-      this.plannedAt = this.opts.now().getTime() + delay;
+      this.plannedAt = performance.now() + delay;
       this.timer = setTimeout(() => this.wake(), delay);
       this.timer.unref?.();
     } catch (err) {
       this.opts.logger.error({ err }, 'SLA scheduler cycle failed; retrying');
       if (!this.stopped) {
-        this.plannedAt = this.opts.now().getTime() + 1000;
+        this.plannedAt = performance.now() + 1000;
         this.timer = setTimeout(() => this.wake(), 1000);
         this.timer.unref?.();
       }

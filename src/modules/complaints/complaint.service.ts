@@ -288,7 +288,8 @@ export class ComplaintService {
       // The yearly counter row is locked until commit, which serialises concurrent intakes:
       // it is taken last, in the statement that writes the number.
       // The domain event and the audit entry, which carry the number, are written by that
-      // statement too: the counter is held for one round trip before COMMIT.
+      // statement too: the counter is held for one round trip before COMMIT (two with an
+      // idempotency key, whose row follows).
       const counter = numberCounter(tx, receivedAt, this.ctx.config.businessTimeZone);
       const numbered = (json: Record<string, unknown>) => sql`jsonb_set(${JSON.stringify(json)}::jsonb, '{number}', to_jsonb(${counter.number}))`;
       const event = tx.$with('event').as(tx.insert(domainEvents).values({ ...eventRow('ComplaintCreated', c), payload: numbered(eventRow('ComplaintCreated', c).payload) }));
