@@ -292,7 +292,8 @@ export class ComplaintService {
       // idempotency key, whose row follows).
       const counter = numberCounter(tx, receivedAt, this.ctx.config.businessTimeZone);
       const numbered = (json: Record<string, unknown>) => sql`jsonb_set(${JSON.stringify(json)}::jsonb, '{number}', to_jsonb(${counter.number}))`;
-      const event = tx.$with('event').as(tx.insert(domainEvents).values({ ...eventRow('ComplaintCreated', c), payload: numbered(eventRow('ComplaintCreated', c).payload) }));
+      const created = eventRow('ComplaintCreated', c);
+      const event = tx.$with('event').as(tx.insert(domainEvents).values({ ...created, payload: numbered(created.payload) }));
       const audit = tx.$with('audit').as(
         tx.insert(auditLog).values(
           auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: numbered({ number: null, kind: c.kind, category: c.category, severity }) }),
@@ -307,9 +308,8 @@ export class ComplaintService {
     // before it next wakes anyway.
     if (earliestCheck) this.ctx.sla.wake(earliestCheck);
     // A replay returns the complaint as it is now, and only while the viewer may still see it.
-    const row = replayed || !saved ? await this.reload(id) : saved;
+    const row = replayed || !saved ? await this.reload(id) : this.primed(saved);
     if (replayed && !(await this.canSee(row))) throw AppError.notFound('Complaint');
-    this.ctx.loaders.complaint.clear(id).prime(id, row);
     return row;
   }
 
@@ -400,13 +400,11 @@ export class ComplaintService {
           }),
         ),
       );
-      const saved = await engine.finish(c.id, set, [event, audit]);
-      return saved;
+      return engine.finish(c.id, set, [event, audit]);
     });
     // Notes change no clock; everything else may have.
     if (opts.action !== 'note') this.ctx.sla.wake();
-    this.ctx.loaders.complaint.clear(saved.id).prime(saved.id, saved);
-    return saved;
+    return this.primed(saved);
   }
 
   async accept(input: { complaintId: string; department: string; handlerId?: string | null; repairAppointmentAt?: Date | null; note?: string | null }) {
@@ -576,8 +574,13 @@ export class ComplaintService {
 
   private async reload(id: number): Promise<ComplaintRow> {
     const [row] = await this.ctx.db.select().from(complaints).where(eq(complaints.id, id));
-    this.ctx.loaders.complaint.clear(id).prime(id, row!);
-    return row!;
+    return this.primed(row!);
+  }
+
+  /** The row, as the complaint loader now answers for it (after a write). */
+  private primed(row: ComplaintRow): ComplaintRow {
+    this.ctx.loaders.complaint.clear(row.id).prime(row.id, row);
+    return row;
   }
 }
 
