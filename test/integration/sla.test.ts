@@ -307,20 +307,25 @@ describe('business calendar', () => {
 });
 
 describe('live scheduler', () => {
+  /** Saves a policy whose ACCEPTANCE clock for OTHER complaints runs `target` (warning at half). */
+  const fastPolicy = async (app: TestApp, name: string, target: string) => {
+    const p = await app.gql(
+      `mutation($input: UpsertSlaPolicyInput!) { upsertSlaPolicy(input: $input) { policy { id } } }`,
+      { input: { name, match: { categories: ['OTHER'] }, clocks: [{ clock: 'ACCEPTANCE', target, warnAt: 0.5 }] } },
+      'ADMIN',
+    );
+    expect(p.errors).toBeUndefined();
+  };
+  /** An inquiry of the fixture's customer, received by an AGENT. */
+  const inquiry = (app: TestApp, lfx: Awaited<ReturnType<typeof complaintFixture>>, category = 'OTHER') =>
+    app.gql(`${CREATE_COMPLAINT} ${COMPLAINT_FIELDS}`, { input: { customerId: lfx.customerId, projectId: lfx.project.id, kind: 'INQUIRY', category, channel: 'WECHAT', description: '咨询' } }, 'AGENT');
+
   it('fires an alert on its own, without a manual tick', async () => {
     const live = await startTestApp();
     try {
       const lfx = await complaintFixture(live);
-      await live.gql(
-        `mutation($input: UpsertSlaPolicyInput!) { upsertSlaPolicy(input: $input) { policy { id } } }`,
-        { input: { name: 'fast', match: { categories: ['OTHER'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT1S', warnAt: 0.5 }] } },
-        'ADMIN',
-      );
-      const r = await live.gql(
-        `${CREATE_COMPLAINT} ${COMPLAINT_FIELDS}`,
-        { input: { customerId: lfx.customerId, projectId: lfx.project.id, kind: 'INQUIRY', category: 'OTHER', channel: 'WECHAT', description: '咨询' } },
-        'AGENT',
-      );
+      await fastPolicy(live, 'fast', 'PT1S');
+      const r = await inquiry(live, lfx);
       const id = r.data.createComplaint.complaint.id;
       let levels: string[] = [];
       for (let i = 0; i < 100 && levels.length < 2; i++) {
@@ -341,16 +346,10 @@ describe('live scheduler', () => {
     const live = await startTestApp({ env: { SLA_POLL_MAX_MS: '60000' } });
     try {
       const lfx = await complaintFixture(live);
-      await live.gql(
-        `mutation($input: UpsertSlaPolicyInput!) { upsertSlaPolicy(input: $input) { policy { id } } }`,
-        { input: { name: 'fast', match: { categories: ['OTHER'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT2S', warnAt: 0.5 }] } },
-        'ADMIN',
-      );
+      await fastPolicy(live, 'fast', 'PT2S');
       await live.settle();
       const intake = async (category: string) => {
-        const r = await live.gql(CREATE_COMPLAINT + COMPLAINT_FIELDS, {
-          input: { customerId: lfx.customerId, projectId: lfx.project.id, kind: 'INQUIRY', category, channel: 'WECHAT', description: '咨询' },
-        }, 'AGENT');
+        const r = await inquiry(live, lfx, category);
         expect(r.errors).toBeUndefined();
         await live.settle();
       };
@@ -395,17 +394,8 @@ describe('live scheduler', () => {
     const live = await startTestApp({ env: { REQUEST_TIMEOUT_MS: '1000' } });
     try {
       const lfx = await complaintFixture(live);
-      const p = await live.gql(
-        `mutation($input: UpsertSlaPolicyInput!) { upsertSlaPolicy(input: $input) { policy { id } } }`,
-        { input: { name: 'three seconds', match: { categories: ['OTHER'] }, clocks: [{ clock: 'ACCEPTANCE', target: 'PT3S', warnAt: 0.5 }] } },
-        'ADMIN',
-      );
-      expect(p.errors).toBeUndefined();
-      const r = await live.gql(
-        `${CREATE_COMPLAINT} ${COMPLAINT_FIELDS}`,
-        { input: { customerId: lfx.customerId, projectId: lfx.project.id, kind: 'INQUIRY', category: 'OTHER', channel: 'WECHAT', description: '咨询' } },
-        'AGENT',
-      );
+      await fastPolicy(live, 'three seconds', 'PT3S');
+      const r = await inquiry(live, lfx);
       expect(r.errors).toBeUndefined();
       const id = r.data.createComplaint.complaint.id;
       let levels: string[] = [];
