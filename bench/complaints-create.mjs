@@ -369,64 +369,58 @@ async function main() {
     };
     const complaintCount = async () => (await q(database, `select count(*)::int as n from complaints`))[0].n;
 
-    const apiRound = async (label, concurrency = CONCURRENCY, requests = REQUESTS) => {
+    /**
+     * One timed round of createComplaint requests to `target` (the API or the floor), with what
+     * both rounds measure around it: the app's statement counters and scheduler ticks (per
+     * request), its event loop, the lock waits of backends named `appName`, and the checks
+     * that every request succeeded and created its complaint.
+     */
+    const timedRound = async (label, target, appName, concurrency, requests) => {
       const rows = take(requests);
       const q0 = database.stats.queries;
       const s0 = { ...split.counts };
       const t0 = app.scheduler.stats.ticks;
       const c0 = await complaintCount();
       const elu0 = performance.eventLoopUtilization();
-      const waits = sampleWaits('cx-graphql-api');
-      const r = await runLoad({ url, bodies: rows.map(bodyOf), concurrency, headers });
+      const waits = sampleWaits(appName);
+      const r = await runLoad({ url: target, bodies: rows.map(bodyOf), concurrency, headers });
       const elu = performance.eventLoopUtilization(elu0).utilization;
       const locks = await waits.stop();
-      await sleep(300); // let the last wake-ups finish before counting
+      await sleep(300); // let the last wake-ups and the event sequencer's work for these rows finish before counting
       const c1 = await complaintCount();
-      const queries = database.stats.queries - q0; // (the raw counts above do not go through drizzle)
       if (r.errors) throw new Error(`${label}: ${r.errors} failed requests, first: ${r.firstError}`);
       if (c1 - c0 !== requests) throw new Error(`${label}: ${c1 - c0} complaints created, expected ${requests}`);
-      const ticks = app.scheduler.stats.ticks - t0;
-      const queriesPerRequest = queries / requests;
-      const ticksPerRequest = ticks / requests;
+      return {
+        round: { label, concurrency, rps: (requests * 1000) / r.elapsedMs, elapsedMs: r.elapsedMs, latency: summary(r.latenciesMs), serverEventLoopUtilization: elu, locks },
+        // (the raw counts above do not go through drizzle)
+        app: {
+          queries: (database.stats.queries - q0) / requests,
+          own: (split.counts.own - s0.own) / requests,
+          background: (split.counts.background - s0.background) / requests,
+          ticks: (app.scheduler.stats.ticks - t0) / requests,
+        },
+      };
+    };
+    const apiRound = async (label, concurrency = CONCURRENCY, requests = REQUESTS) => {
+      const { round, app: per } = await timedRound(label, url, 'cx-graphql-api', concurrency, requests);
       // Round trips not seen by drizzle's logger: BEGIN/COMMIT of the mutation's transaction and
       // of every scheduler tick, and the wake-up NOTIFY (PostgreSQL only).
-      const roundTrips = queriesPerRequest + 2 + 2 * ticksPerRequest + (KIND === 'postgres' ? 1 : 0);
-      const ownPerRequest = (split.counts.own - s0.own) / requests;
-      const backgroundPerRequest = (split.counts.background - s0.background) / requests;
-      return { label, concurrency, rps: (requests * 1000) / r.elapsedMs, elapsedMs: r.elapsedMs, latency: summary(r.latenciesMs), queriesPerRequest, ownPerRequest, backgroundPerRequest, ticksPerRequest, roundTrips, serverEventLoopUtilization: elu, locks };
+      const roundTrips = per.queries + 2 + 2 * per.ticks + (KIND === 'postgres' ? 1 : 0);
+      return { ...round, queriesPerRequest: per.queries, ownPerRequest: per.own, backgroundPerRequest: per.background, ticksPerRequest: per.ticks, roundTrips };
     };
     const floorRound = async (label) => {
-      const rows = take(REQUESTS);
       const s0 = { ...floor.stats };
-      const q0 = database.stats.queries;
-      const a0 = { ...split.counts };
-      const t0 = app.scheduler.stats.ticks;
-      const c0 = await complaintCount();
-      const elu0 = performance.eventLoopUtilization();
-      const waits = sampleWaits('cx-bench-intake-floor');
-      const r = await runLoad({ url: floor.url, bodies: rows.map(bodyOf), concurrency: CONCURRENCY, headers });
-      const elu = performance.eventLoopUtilization(elu0).utilization;
-      const locks = await waits.stop();
-      await sleep(300); // as the API round (the app's event sequencer stamps the floor's events too)
-      const c1 = await complaintCount();
-      if (r.errors) throw new Error(`${label}: ${r.errors} failed requests, first: ${r.firstError}`);
-      if (c1 - c0 !== REQUESTS) throw new Error(`${label}: ${c1 - c0} complaints created, expected ${REQUESTS}`);
-      const per = (k) => (floor.stats[k] - s0[k]) / REQUESTS;
+      const { round, app: per } = await timedRound(label, floor.url, 'cx-bench-intake-floor', CONCURRENCY, REQUESTS);
+      const floorPer = (k) => (floor.stats[k] - s0[k]) / REQUESTS;
       return {
-        label,
-        concurrency: CONCURRENCY,
-        rps: (REQUESTS * 1000) / r.elapsedMs,
-        elapsedMs: r.elapsedMs,
-        latency: summary(r.latenciesMs),
-        statementsPerRequest: per('statements'),
-        transactionControlPerRequest: per('transactionControl'),
-        roundTripsPerRequest: per('roundTrips'),
-        appQueriesPerRequest: (database.stats.queries - q0) / REQUESTS,
-        appOwnPerRequest: (split.counts.own - a0.own) / REQUESTS, // 0: no request reaches the app
-        appBackgroundPerRequest: (split.counts.background - a0.background) / REQUESTS,
-        appTicksPerRequest: (app.scheduler.stats.ticks - t0) / REQUESTS,
-        serverEventLoopUtilization: elu,
-        locks,
+        ...round,
+        statementsPerRequest: floorPer('statements'),
+        transactionControlPerRequest: floorPer('transactionControl'),
+        roundTripsPerRequest: floorPer('roundTrips'),
+        appQueriesPerRequest: per.queries,
+        appOwnPerRequest: per.own, // 0: no request reaches the app
+        appBackgroundPerRequest: per.background,
+        appTicksPerRequest: per.ticks,
       };
     };
     const sqlRound = async (label) => {

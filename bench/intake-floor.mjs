@@ -228,6 +228,12 @@ function countedDriver(database, url, poolSize, stats, trace) {
     stats.statements++;
     if (trace.on) trace.seen.push(text);
   };
+  /** A transaction through `run`, counted: BEGIN and COMMIT (or ROLLBACK). */
+  const counted = (run) => (fn) => {
+    stats.transactionControl += 2;
+    if (trace.on) trace.seen.push('BEGIN … COMMIT');
+    return run(fn);
+  };
   if (database.kind === 'pglite') {
     const pg = database.pglite;
     const wrap = (c) => ({
@@ -239,11 +245,7 @@ function countedDriver(database, url, poolSize, stats, trace) {
     return {
       ...wrap(pg),
       pipelined: false,
-      begin: (fn) => {
-        stats.transactionControl += 2;
-        if (trace.on) trace.seen.push('BEGIN … COMMIT');
-        return pg.transaction((tx) => fn(wrap(tx)));
-      },
+      begin: counted((fn) => pg.transaction((tx) => fn(wrap(tx)))),
       end: async () => {},
     };
   }
@@ -257,11 +259,7 @@ function countedDriver(database, url, poolSize, stats, trace) {
   return {
     ...wrap(sql),
     pipelined: true,
-    begin: (fn) => {
-      stats.transactionControl += 2;
-      if (trace.on) trace.seen.push('BEGIN … COMMIT');
-      return sql.begin((tx) => fn(wrap(tx)));
-    },
+    begin: counted((fn) => sql.begin((tx) => fn(wrap(tx)))),
     end: () => sql.end({ timeout: 5 }),
   };
 }
