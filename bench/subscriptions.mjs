@@ -5,7 +5,7 @@
 //   npm run build && node bench/subscriptions.mjs [--subscribers 1000] [--rate 100] [--seconds 30]
 //        [--instances 1,2] [--client-procs 2] [--floor-seconds <seconds>] [--drain 60]
 //        [--warmup 10] [--calibrate 100] [--pool 10] [--attempts 2] [--viewers alike|scoped] [--cpu-prof] [--no-wait]
-//        [--writer api|sql]
+//        [--writer api|sql] [--coalesce <ms>]
 //
 // --writer api (default): complaints are created through createComplaint on instance 1, so the
 //   instance also pays for intake (5 statements + BEGIN/COMMIT since 2026-11-30; 20 before).
@@ -30,6 +30,7 @@
 //   DATABASE_URL (the bench database), HOST=127.0.0.1, PORT, a random JWT_SECRET,
 //   RATE_LIMIT_PER_MINUTE=0 (one writer token sends `--rate`/s), SEED_DEMO_DATA=never,
 //   LOG_LEVEL=warn; everything else at its default (DATABASE_POOL_SIZE 10 unless --pool,
+//   EVENT_COALESCE_MS as configured unless --coalesce,
 //   EVENT_STREAM_BUFFER 1000, the SLA scheduler on). They share the database.
 // - calibration: `--calibrate` createComplaint at `--rate`/s with no subscriber: SQL statements
 //   per createComplaint (/metrics db_statements_total) and the write latency without fan-out.
@@ -269,6 +270,7 @@ async function main(lib) {
   const CALIBRATE = intArg(a.calibrate, 100);
   const PREWARM = 30;
   const POOL = a.pool === undefined ? undefined : String(intArg(a.pool, 10));
+  const COALESCE = a.coalesce === undefined ? undefined : String(intArg(a.coalesce, 0));
   const ATTEMPTS = intArg(a.attempts, 2);
   const VIEWERS = a.viewers === 'scoped' ? 'scoped' : 'alike';
   const CPU_PROF = !!a['cpu-prof'];
@@ -628,7 +630,7 @@ async function main(lib) {
     if (WRITER === 'sql') writerSql = postgres(created.url, { max: 10, onnotice: () => {}, connection: { application_name: 'cx-bench-writer' } });
 
     const jwtSecret = randomBytes(32).toString('hex');
-    const serverEnv = { NODE_ENV: 'production', DATABASE_URL: created.url, HOST: '127.0.0.1', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', SEED_DEMO_DATA: 'never', ...(POOL ? { DATABASE_POOL_SIZE: POOL } : {}) };
+    const serverEnv = { NODE_ENV: 'production', DATABASE_URL: created.url, HOST: '127.0.0.1', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', SEED_DEMO_DATA: 'never', ...(POOL ? { DATABASE_POOL_SIZE: POOL } : {}), ...(COALESCE ? { EVENT_COALESCE_MS: COALESCE } : {}) };
     const config = loadConfig({ ...serverEnv, PORT: '4000' });
     const writerToken = await signToken(config, { sub: 'agent.bench', role: 'AGENT', scope: null });
     const writerHeaders = { authorization: `Bearer ${writerToken}` };

@@ -112,6 +112,8 @@ const schema = z
     EVENT_RETENTION_DAYS: z.coerce.number().min(0.001).default(30),
     /** Events one subscription may have waiting before its connection counts as stuck (closed with 4413). */
     EVENT_STREAM_BUFFER: z.coerce.number().int().min(1).default(1_000),
+    /** Least milliseconds between two sends to a cohort of alike subscribers: under steady load, events arriving sooner leave together. */
+    EVENT_COALESCE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
     /** Subscriptions one WebSocket connection may hold. */
     WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
     /** WebSocket connections one token subject may hold on one instance. */
@@ -181,6 +183,8 @@ export type Config = {
   eventsPollMs: number;
   eventRetentionMs: number;
   eventStreamBuffer: number;
+  /** Least time between two sends of one cohort of alike subscribers: events arriving sooner leave together. */
+  eventCoalesceMs: number;
   wsMaxSubscriptionsPerConnection: number;
   wsMaxConnectionsPerSubject: number;
   wsKeepAliveMs: number;
@@ -249,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventsPollMs: e.EVENTS_POLL_MS,
     eventRetentionMs: Math.round(e.EVENT_RETENTION_DAYS * 86_400_000),
     eventStreamBuffer: e.EVENT_STREAM_BUFFER,
+    eventCoalesceMs: e.EVENT_COALESCE_MS,
     wsMaxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     wsMaxConnectionsPerSubject: e.WS_MAX_CONNECTIONS_PER_SUBJECT,
     wsKeepAliveMs: e.WS_KEEPALIVE_MS,

@@ -65,6 +65,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
     logger: logger.child({ component: 'events' }),
     pollMs: config.eventsPollMs,
     streamCapacity: config.eventStreamBuffer,
+    coalesceMs: config.eventCoalesceMs,
     batchSize: 500,
   });
   const retention = new EventRetention(events.log, { retentionMs: config.eventRetentionMs, logger, now: input.clock ?? (() => new Date()) });

@@ -1,4 +1,4 @@
-import type { EventHub, EventStream } from './hub.js';
+import type { EventHub, EventStream, Lane } from './hub.js';
 import type { StoredEvent } from './log.js';
 
 /**
@@ -7,6 +7,16 @@ import type { StoredEvent } from './log.js';
  * (the transport's shared execution reads it).
  */
 export type Delivery<R> = { event: StoredEvent; row: R; shareKey: string };
+
+/**
+ * What a transport offers a subscription beyond sending: how it counts a delivery, and a
+ * shared path ({@link Lane}) for the subscribers of one `sight`, given how to find the
+ * delivery of an event (checked, shared with the sight's other readers) or null.
+ */
+export type DeliveryTransport = {
+  onDeliver?(e: StoredEvent): void;
+  lane?(sight: string, deliveryOf: (e: StoredEvent, upcoming: readonly StoredEvent[]) => Promise<Delivery<unknown> | null>): Lane | null;
+};
 
 /** Events checked together when a subscriber has a backlog: one statement for up to this many. */
 export const CHECK_BATCH = 100;
@@ -28,7 +38,7 @@ export function deliveries<R>(
   stream: EventStream,
   alike: string,
   check: (events: readonly StoredEvent[]) => Promise<readonly (R | null)[]>,
-  onDeliver?: (e: StoredEvent) => void,
+  transport?: DeliveryTransport,
 ): AsyncIterableIterator<Delivery<R>> {
   const sight = hub.intern(alike);
   const keyOf = (e: StoredEvent) => `c${e.seq}:${sight}`;
@@ -43,6 +53,19 @@ export function deliveries<R>(
   let ahead = CHECK_BATCH;
   let lastBatchEnd = -1;
   const finished = (): IteratorResult<Delivery<R>> => ({ value: undefined, done: true });
+  /** Checks `batch` in one statement, shared, unless already checked. */
+  const checkAhead = (batch: readonly StoredEvent[]) => {
+    const todo = batch.filter((e) => !hub.isShared(keyOf(e)));
+    if (todo.length) hub.sharedMany(todo.map(keyOf), () => check(todo));
+    return todo;
+  };
+  const rowOf = async (event: StoredEvent) => hub.shared(keyOf(event), async () => (await check([event]))[0] ?? null);
+  stream.lane =
+    transport?.lane?.(sight, async (event, upcoming) => {
+      if (!hub.isShared(keyOf(event))) checkAhead(upcoming.slice(0, CHECK_BATCH));
+      const row = await rowOf(event);
+      return row ? { event, row, shareKey: `${event.seq}:${sight}` } : null;
+    }) ?? null;
   const it: AsyncIterableIterator<Delivery<R>> = {
     async next() {
       try {
@@ -50,19 +73,16 @@ export function deliveries<R>(
           const r = await stream.next();
           if (r.done || done) break;
           const event = r.value;
-          const shareKey = `${event.seq}:${sight}`;
-          const key = keyOf(event);
-          if (!hub.isShared(key)) {
+          if (!hub.isShared(keyOf(event))) {
             if (membership.readers() > 1) ahead = CHECK_BATCH;
             else ahead = event.seq <= lastBatchEnd ? Math.max(1, ahead >> 1) : Math.min(CHECK_BATCH, ahead << 1);
-            const batch = [event, ...stream.peek(ahead - 1)].filter((e) => !hub.isShared(keyOf(e)));
+            const batch = checkAhead([event, ...stream.peek(ahead - 1)]);
             lastBatchEnd = batch[batch.length - 1]!.seq;
-            hub.sharedMany(batch.map(keyOf), () => check(batch));
           }
-          const row = await hub.shared(key, async () => (await check([event]))[0] ?? null);
+          const row = await rowOf(event);
           if (row && !done) {
-            onDeliver?.(event);
-            return { value: { event, row, shareKey }, done: false };
+            transport?.onDeliver?.(event);
+            return { value: { event, row, shareKey: `${event.seq}:${sight}` }, done: false };
           }
         }
       } catch (err) {

@@ -4,6 +4,28 @@ import { detached } from '../db/deadline.js';
 import { AppError } from '../graphql/errors.js';
 import { EventLog, NEW_EVENTS_CHANNEL, SEQUENCED_CHANNEL, type StoredEvent } from './log.js';
 
+/**
+ * What a cohort makes of one event, once for all its members: nothing to send (`skip`: not
+ * in their sight or filter), one `message` for each, or `slow`: each member takes this event
+ * by its own path (an execution that failed or carries errors). `personal`: the result
+ * depends on who the subscriber is, so no event of this lane may be shared.
+ */
+export type Prepared<M> = { kind: 'skip' } | { kind: 'send'; message: M } | { kind: 'slow' } | { kind: 'personal' };
+
+/**
+ * A subscriber's shared path (see {@link Cohort}): subscribers whose lanes have the same
+ * `key` see alike and receive the same message for every event.
+ */
+export type Lane<M = unknown> = {
+  key: string;
+  /** Once per event for the whole cohort; `upcoming` (the event first) are the events queued behind it, to check ahead. */
+  prepare(e: StoredEvent, upcoming: readonly StoredEvent[]): Promise<Prepared<M>>;
+  /** Sends this member its message, synchronously; false when it cannot now (its socket is backed up): it leaves the cohort. */
+  send(message: M, e: StoredEvent): boolean;
+  /** Once per event and cohort, after sending it to `count` members (metrics). */
+  delivered(e: StoredEvent, count: number): void;
+};
+
 /** Why a stream was ended by the server. */
 export class StreamOverflow extends Error {
   constructor() {
@@ -27,11 +49,15 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
   private failer: ((e: unknown) => void) | null = null;
   private closed = false;
   private error: unknown = null;
+  /** This subscriber's shared path, if its transport offers one. */
+  lane: Lane | null = null;
+  /** The cohort that delivers to this stream while it is in one (its reader is idle). */
+  cohort: Cohort | null = null;
 
   constructor(
     /** The last `seq` this stream has passed on (or skipped as not its type). */
     public position: number,
-    private readonly types: ReadonlySet<string>,
+    readonly types: ReadonlySet<string>,
     private readonly capacity: number,
     private readonly onClose: (s: EventStream) => void,
     /** Called when the buffer overflows (the transport closes the connection). */
@@ -90,6 +116,23 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
     }
   }
 
+  /**
+   * Whether the reader is waiting for its next event with nothing buffered or replaying:
+   * everything offered so far has been passed on, and nothing of this subscriber is in flight.
+   */
+  get idle(): boolean {
+    return !this.closed && this.waiter !== null && this.buffer.length === 0 && !this.replaying;
+  }
+
+  /** Back from a cohort to its own path, with the events the cohort has not delivered to it, in order. */
+  leaveCohort(events: readonly StoredEvent[]): void {
+    this.cohort = null;
+    for (const e of events) {
+      if (this.closed) return;
+      this.accept(e);
+    }
+  }
+
   fail(e: unknown): void {
     if (this.closed) return;
     this.error = e;
@@ -104,6 +147,8 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.cohort?.remove(this);
+    this.cohort = null;
     this.onClose(this);
     if (this.waiter) {
       const w = this.waiter;
@@ -144,6 +189,129 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
   }
 }
 
+/**
+ * Subscribers who see alike and read the same document (one lane key), whose readers are
+ * idle: each event is checked, executed and serialised once for all of them, then sent to
+ * each in one synchronous loop, with no promise per subscriber. The cohort keeps one queue
+ * for all; each member keeps its own position (one that joined later skips what it already
+ * had). A member whose socket is backed up, or an event that cannot be shared, sends the
+ * member back to its own path with the events it has not had, in order: the cohort is
+ * only a faster way to the same messages, never a different one.
+ */
+export class Cohort {
+  readonly members = new Set<EventStream>();
+  private readonly queue: StoredEvent[] = [];
+  private running = false;
+  private lastFlush = -Infinity;
+
+  constructor(
+    readonly lane: Lane,
+    private readonly types: ReadonlySet<string>,
+    private readonly capacity: number,
+    /** Least time between two flushes: events arriving sooner wait and leave together (0: each at once). */
+    private readonly coalesceMs: number,
+    private readonly onEmpty: (c: Cohort) => void,
+    private readonly onPersonal: (c: Cohort) => void,
+  ) {}
+
+  add(s: EventStream): void {
+    this.members.add(s);
+    s.cohort = this;
+  }
+
+  remove(s: EventStream): void {
+    if (!this.members.delete(s)) return;
+    if (this.members.size === 0) this.empty();
+  }
+
+  private empty(): void {
+    this.queue.length = 0;
+    this.onEmpty(this);
+  }
+
+  /** From the hub: the next event of the log. */
+  offer(e: StoredEvent): void {
+    if (!this.types.has(e.type)) return;
+    this.queue.push(e);
+    // Preparing does not keep up (the database is slow): every member goes back to its own
+    // path, whose bounded buffer decides, as for any subscriber.
+    if (this.queue.length > this.capacity) return this.disband();
+    if (!this.running) void this.run();
+  }
+
+  /** Sends every member back to its own path with the events it has not had. */
+  disband(from: readonly StoredEvent[] = this.queue): void {
+    const rest = [...from];
+    this.queue.length = 0;
+    for (const m of [...this.members]) {
+      this.members.delete(m);
+      m.leaveCohort(rest);
+    }
+    this.empty();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length && this.members.size) {
+        // Under steady load, events that arrive within `coalesceMs` of the last flush leave
+        // together: one write per subscriber for all of them instead of one each.
+        const wait = this.lastFlush + this.coalesceMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const ready: { e: StoredEvent; p: Prepared<unknown> }[] = [];
+        let stop: 'slow' | 'personal' | null = null;
+        while (ready.length < this.queue.length && ready.length < this.capacity) {
+          const e = this.queue[ready.length]!;
+          let p: Prepared<unknown>;
+          try {
+            p = await this.lane.prepare(e, this.queue.slice(ready.length));
+          } catch {
+            p = { kind: 'slow' }; // each member meets the failure on its own path, as its own error
+          }
+          if (this.queue[ready.length] !== e) return; // disbanded meanwhile
+          if (p.kind === 'slow' || p.kind === 'personal') {
+            stop = p.kind;
+            break;
+          }
+          ready.push({ e, p });
+        }
+        this.flush(ready);
+        this.lastFlush = performance.now();
+        if (stop) {
+          this.disband();
+          if (stop === 'personal') this.onPersonal(this);
+          return;
+        }
+        if (this.members.size === 0) this.empty();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Sends the prepared events at the head of the queue to every member, in one synchronous pass, and takes them off the queue. */
+  private flush(ready: readonly { e: StoredEvent; p: Prepared<unknown> }[]): void {
+    const sent = new Array<number>(ready.length).fill(0);
+    for (const m of this.members) {
+      for (let i = 0; i < ready.length; i++) {
+        const { e, p } = ready[i]!;
+        if (m.position >= e.seq) continue; // joined after having it
+        if (p.kind === 'send') {
+          if (!m.lane!.send(p.message, e)) {
+            this.members.delete(m);
+            m.leaveCohort(this.queue.slice(i));
+            break;
+          }
+          sent[i]!++;
+        }
+        m.position = e.seq;
+      }
+    }
+    this.queue.splice(0, ready.length);
+    ready.forEach(({ e }, i) => sent[i] && this.lane.delivered(e, sent[i]!));
+  }
+}
+
 export type EventHubOptions = {
   logger: Logger;
   /** Longest time between looks at the log when no notification arrives. */
@@ -152,6 +320,8 @@ export type EventHubOptions = {
   streamCapacity: number;
   /** Events read from the log per statement. */
   batchSize: number;
+  /** Least time between two sends of a cohort of alike subscribers (see {@link Cohort}). */
+  coalesceMs?: number;
   /** Called for each event read from the log (metrics: lag). */
   onEvent?: (e: StoredEvent) => void;
 };
@@ -166,6 +336,9 @@ export class EventHub {
   readonly log: EventLog;
   private position = 0;
   private readonly streams = new Set<EventStream>();
+  /** Cohorts by lane key, and the lane keys whose results depend on the subscriber (never shared). */
+  private readonly cohorts = new Map<string, Cohort>();
+  private readonly personalLanes = new Set<string>();
   private unlisten: (() => Promise<void>)[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly sequencer = coalesced(
@@ -343,10 +516,37 @@ export class EventHub {
       for (const e of page) {
         this.position = e.seq;
         this.opts.onEvent?.(e);
-        for (const s of this.streams) s.offer(e);
+        for (const s of this.streams) {
+          if (s.cohort) continue;
+          // An idle reader has had everything before `e`: it joins its cohort, which sends it `e` on.
+          if (s.lane && s.idle && !this.personalLanes.has(s.lane.key)) this.cohortOf(s.lane, s).add(s);
+          else s.offer(e);
+        }
+        for (const c of this.cohorts.values()) c.offer(e);
       }
       if (page.length < this.opts.batchSize) return;
     }
+  }
+
+  private cohortOf(lane: Lane, s: EventStream): Cohort {
+    let c = this.cohorts.get(lane.key);
+    if (!c) {
+      c = new Cohort(
+        lane,
+        s.types,
+        this.opts.streamCapacity,
+        this.opts.coalesceMs ?? 0,
+        (gone) => {
+          if (this.cohorts.get(gone.lane.key) === gone) this.cohorts.delete(gone.lane.key);
+        },
+        (gone) => {
+          if (this.personalLanes.size >= 10_000) this.personalLanes.clear();
+          this.personalLanes.add(gone.lane.key);
+        },
+      );
+      this.cohorts.set(lane.key, c);
+    }
+    return c;
   }
 
   private schedulePoll(): void {

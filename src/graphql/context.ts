@@ -7,7 +7,7 @@ import type { Database, Db } from '../db/client.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Cursors } from './pagination.js';
 import type { EventHub } from '../events/hub.js';
-import type { StoredEvent } from '../events/log.js';
+import type { DeliveryTransport } from '../events/delivery.js';
 import type { SlaRuntime } from '../sla/runtime.js';
 
 /** What every resolver receives, for HTTP and WebSocket alike. */
@@ -30,8 +30,8 @@ export type Context = {
   cursors: Cursors;
   /** This instance's fan-out of the event log (subscriptions). */
   events: EventHub;
-  /** For WebSocket operations: what the transport does when a subscriber cannot keep up. */
-  transport?: { onOverflow(): void; onDeliver(e: StoredEvent): void };
+  /** For WebSocket operations: what the transport does when a subscriber cannot keep up, how it counts deliveries, and its shared path. */
+  transport?: DeliveryTransport & { onOverflow(): void };
 };
 
 /** Long-lived dependencies a context is built from. */

@@ -6,12 +6,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { STREAM_READERS } from '../auth/access.js';
 import { bearerToken, verifyToken, type Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
+import type { Delivery, DeliveryTransport } from '../events/delivery.js';
+import type { Prepared } from '../events/hub.js';
 import type { StoredEvent } from '../events/log.js';
 import { createContext, type AppDeps, type Context } from '../graphql/context.js';
 import { AppError, formatError } from '../graphql/errors.js';
 import { findBadTextInVariables } from '../graphql/hygiene.js';
 import { checkDocument, depthLimit, operationCost } from '../graphql/limits.js';
-import { serveGraphqlWs } from './ws-transport.js';
+import { sendNow, serveGraphqlWs } from './ws-transport.js';
 
 /**
  * Close codes of the WebSocket endpoint, beyond those of graphql-ws itself (4400 bad
@@ -57,6 +59,11 @@ function socketMetrics(registry: client.Registry, live: Set<{ subscriptions: Rec
       name: 'event_delivery_lag_seconds',
       help: 'Time from an event being written to it being sent to a subscriber',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30, 300],
+      registers: [registry],
+    }),
+    sharedDelivered: new client.Counter({
+      name: 'events_delivered_shared_total',
+      help: 'Of events_delivered_total, those sent by a cohort of alike subscribers: checked, executed and serialised once for all of them',
       registers: [registry],
     }),
     closed: new client.Counter({ name: 'ws_closed_total', help: 'WebSocket connections closed, by code', labelNames: ['code'] as const, registers: [registry] }),
@@ -138,16 +145,50 @@ export function createSocketServer(opts: {
     const shareKey = (payload as { shareKey?: unknown } | null)?.shareKey;
     const documentKey = documentKeys.get(args.contextValue as object);
     if (typeof shareKey !== 'string' || !documentKey) return (await executeFresh(args, payload)).result;
+    const shared = await sharedRun(args, documentKey, payload as Delivery<unknown>);
+    if (shared.mine || !shared.personal) return shared.result;
+    return (await executeFresh(args, payload)).result;
+  }
+
+  /** The execution of `documentKey` for a delivery, shared among the subscribers of its `shareKey` within a second. */
+  async function sharedRun(args: ExecutionArgs, documentKey: string, delivery: Delivery<unknown>) {
     let mine = false;
-    const shared = await deps.events.shared(`x${documentKey}:${shareKey}`, async () => {
+    const shared = await deps.events.shared(`x${documentKey}:${delivery.shareKey}`, async () => {
       mine = true;
-      const run = await executeFresh(args, payload);
+      const run = await executeFresh(args, delivery);
       // graphql-js builds `data` of prototype-less objects, which JSON.stringify walks slowly;
       // a result sent to many subscribers is copied once into plain objects.
       return run.result.data ? { ...run, result: { ...run.result, data: JSON.parse(JSON.stringify(run.result.data)) } } : run;
     });
-    if (mine || !shared.personal) return shared.result;
-    return (await executeFresh(args, payload)).result;
+    return { ...shared, mine };
+  }
+
+  /**
+   * The shared path of one subscription (see Cohort in src/events/hub.ts): its key is the
+   * document and the sight, its message is prepared once per event for the whole cohort
+   * (the shared check and execution, serialised once), and each member's send is one
+   * synchronous write of `next` with its own id, the same bytes graphql-ws would send.
+   */
+  function laneFor(args: ExecutionArgs, documentKey: string, id: string, socket: WebSocket): NonNullable<DeliveryTransport['lane']> {
+    const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    return (sight, deliveryOf) => ({
+      key: `${documentKey}|${sight}`,
+      prepare: async (e, upcoming): Promise<Prepared<string>> => {
+        const delivery = await deliveryOf(e, upcoming);
+        if (!delivery) return { kind: 'skip' };
+        const run = await sharedRun(args, documentKey, delivery);
+        if (run.personal) return { kind: 'personal' };
+        if (run.result.errors) return { kind: 'slow' };
+        return { kind: 'send', message: JSON.stringify(run.result) };
+      },
+      send: (message) => socket.readyState !== socket.OPEN || sendNow(socket, `${head}${message as string}}`), // closing: its subscriptions end
+      delivered: (e, count) => {
+        deliveredOf(e.type).inc(count);
+        metrics.sharedDelivered.inc(count);
+        const lag = Math.max(Date.now() - e.at.getTime(), 0) / 1000;
+        for (let i = 0; i < count; i++) metrics.lag.observe(lag);
+      },
+    });
   }
 
   /** graphql-js `subscribe`, with each event's execution shared where it may be. */
@@ -232,15 +273,19 @@ export function createSocketServer(opts: {
           return [new AppError('QUERY_TOO_COMPLEX', `Estimated query cost exceeds the maximum of ${config.maxQueryCost}`, { cost, maxCost: config.maxQueryCost })];
         }
         const contextValue = createContext(deps, viewer, `ws:${id}`);
-        documentKeys.set(contextValue, deps.events.intern(JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null])));
+        const documentKey = deps.events.intern(JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]));
+        documentKeys.set(contextValue, documentKey);
+        const args = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue } satisfies ExecutionArgs;
+        const onDeliver = (e: StoredEvent) => {
+          deliveredOf(e.type).inc();
+          metrics.lag.observe(Math.max(Date.now() - e.at.getTime(), 0) / 1000);
+        };
         contextValue.transport = {
           onOverflow: () => shutClose(ctx.extra.socket, CLOSE.TOO_SLOW, 'Subscriber too slow: reconnect and resume with `after` from your last cursor'),
-          onDeliver: (e: StoredEvent) => {
-            deliveredOf(e.type).inc();
-            metrics.lag.observe(Math.max(Date.now() - e.at.getTime(), 0) / 1000);
-          },
+          onDeliver,
+          lane: laneFor(args, documentKey, id, ctx.extra.socket),
         };
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue } satisfies ExecutionArgs;
+        return args;
       },
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) =>

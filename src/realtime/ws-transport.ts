@@ -15,6 +15,33 @@ export type SocketExtra = { readonly socket: WebSocket; readonly request: http.I
  */
 export const SEND_HIGH_WATER = 256 * 1024;
 
+const corked = new WeakSet<WebSocket>();
+
+/**
+ * Sends `data` on an open socket at once, coalesced with the other sends of this turn of the
+ * event loop (the first corks the TCP socket, the next tick uncorks it: one `writev`), unless
+ * more than {@link SEND_HIGH_WATER} is already queued: then it sends nothing and returns
+ * false, and the caller waits or hands over. A failed write closes the socket, which ends its
+ * subscriptions.
+ */
+export function sendNow(socket: WebSocket, data: string): boolean {
+  if (socket.bufferedAmount >= SEND_HIGH_WATER) return false;
+  // `_socket` is ws's TCP socket; if a ws version ever hides it, sends stay correct, only uncoalesced.
+  const tcp = (socket as unknown as { _socket?: Socket })._socket;
+  if (tcp && typeof tcp.cork === 'function' && !corked.has(socket)) {
+    corked.add(socket);
+    tcp.cork();
+    process.nextTick(() => {
+      corked.delete(socket);
+      tcp.uncork();
+    });
+  }
+  socket.send(data, ignore);
+  return true;
+}
+
+const ignore = () => {};
+
 /**
  * graphql-ws on a `ws` server, as `graphql-ws/use/ws` does it (subprotocol check,
  * keep-alive pings, errors closing with 4500), with one difference that matters at
@@ -54,30 +81,11 @@ export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
           }, keepAliveMs)
         : null;
 
-    // `_socket` is ws's TCP socket; if a ws version ever hides it, sends stay correct, only uncoalesced.
-    const tcp = (socket as unknown as { _socket?: Socket })._socket;
-    let corked = false;
-    const cork = () => {
-      if (corked || !tcp || typeof tcp.cork !== 'function') return;
-      corked = true;
-      tcp.cork();
-      process.nextTick(() => {
-        corked = false;
-        tcp.uncork();
-      });
-    };
-
     const closed = server.opened(
       {
         protocol: socket.protocol,
         send: (data) => {
-          if (socket.readyState !== socket.OPEN) return Promise.resolve();
-          cork();
-          if (socket.bufferedAmount < SEND_HIGH_WATER) {
-            // A failed write closes the socket, which ends its subscriptions.
-            socket.send(data, () => {});
-            return Promise.resolve();
-          }
+          if (socket.readyState !== socket.OPEN || sendNow(socket, data)) return Promise.resolve();
           return new Promise<void>((resolve, reject) => socket.send(data, (err) => (err ? reject(err) : resolve())));
         },
         close: (code, reason) => socket.close(code, reason),

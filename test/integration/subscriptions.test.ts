@@ -404,6 +404,15 @@ describe('fan-out cost', () => {
     expect(twenty).toBeLessThanOrEqual(one + 2); // … once, not once per dashboard
   });
 
+  it('sends an event to alike subscribers who wait for it in one pass of their cohort, not through each one’s own chain', async () => {
+    const fx = await complaintFixture(quiet);
+    const shared = async () => Number((await (await quiet.fetch('/metrics')).text()).match(/^events_delivered_shared_total (\d+)$/m)?.[1]);
+    const before = await shared();
+    expect(before).toBeGreaterThanOrEqual(0);
+    await statementsFor(fx, await alike(5, fx, 'id number status'));
+    expect((await shared()) - before).toBe(5);
+  });
+
   it('resolves a scope claim once for subscribers who hold it, whatever their filters', async () => {
     const fx = await complaintFixture(quiet);
     const categories = ['SERVICE_ATTITUDE', 'OTHER', 'DESIGN', 'SALES_PROMISE', 'PROPERTY_MANAGEMENT', 'ENGINEERING_QUALITY'];

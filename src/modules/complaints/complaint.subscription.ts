@@ -60,7 +60,7 @@ function deliverable<R>(ctx: Context, stream: EventStream, filter: unknown, load
     const found = await load(fresh(), [...new Set(events.map((e) => e.aggregateId))]);
     return events.map((e) => found.get(e.aggregateId) ?? null);
   };
-  return deliveries(ctx.events, stream, alike, check, (e) => ctx.transport?.onDeliver(e));
+  return deliveries(ctx.events, stream, alike, check, ctx.transport);
 }
 
 /** Opens a stream for a subscription field, after the viewer and cursor are checked. */

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { Cohort, EventStream, StreamOverflow, type Lane, type Prepared } from '../../src/events/hub.js';
+import type { StoredEvent } from '../../src/events/log.js';
+
+/**
+ * The shared path of alike subscribers (src/events/hub.ts, Cohort): one preparation per event
+ * for all members, one synchronous pass of sends, and a way back to each member's own path
+ * that loses nothing and repeats nothing.
+ */
+const TYPES = new Set(['ComplaintCreated']);
+const ev = (seq: number): StoredEvent => ({ seq, type: 'ComplaintCreated', aggregateType: 'Complaint', aggregateId: seq, projectId: 1, payload: {}, at: new Date(0) });
+
+type World = {
+  /** Every send, as `member:seq`, in the order made. */
+  sends: string[];
+  prepared: number[];
+  delivered: [number, number][];
+  /** What `prepare` answers for an event (default: send). */
+  answer: (seq: number) => Prepared<string> | Promise<Prepared<string>>;
+  /** Member and event whose send fails (its socket is backed up). */
+  backedUp: Set<string>;
+};
+
+function world(): World {
+  return { sends: [], prepared: [], delivered: [], answer: (seq) => ({ kind: 'send', message: `m${seq}` }), backedUp: new Set() };
+}
+
+/** A subscriber at `position` whose reader waits for its next event (idle), with a lane into `w`. */
+function member(w: World, name: string, position: number, capacity = 10) {
+  let overflowed = 0;
+  const stream = new EventStream(position, TYPES, capacity, () => {}, () => overflowed++);
+  const lane: Lane<string> = {
+    key: 'doc|sight',
+    prepare: async (e) => {
+      w.prepared.push(e.seq);
+      return w.answer(e.seq);
+    },
+    send: (message, e) => {
+      if (w.backedUp.has(`${name}:${e.seq}`)) return false;
+      expect(message).toBe(`m${e.seq}`);
+      w.sends.push(`${name}:${e.seq}`);
+      return true;
+    },
+    delivered: (e, n) => void w.delivered.push([e.seq, n]),
+  };
+  stream.lane = lane as Lane;
+  const waiting = stream.next();
+  expect(stream.idle).toBe(true);
+  return { stream, waiting, overflowed: () => overflowed };
+}
+
+function cohortOf(first: ReturnType<typeof member>, opts: { capacity?: number; coalesceMs?: number } = {}) {
+  const calls = { empty: 0, personal: 0 };
+  const c = new Cohort(first.stream.lane!, TYPES, opts.capacity ?? 100, opts.coalesceMs ?? 0, () => calls.empty++, () => calls.personal++);
+  return { c, calls };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+/** Whether a promise is still pending. */
+const pending = async (p: Promise<unknown>) => (await Promise.race([p.then(() => 'settled'), settle().then(() => 'pending')])) === 'pending';
+
+describe('Cohort', () => {
+  it('prepares each event once for all members and sends it to each in order, leaving their readers waiting', async () => {
+    const w = world();
+    const [a, b, c] = [member(w, 'a', 0), member(w, 'b', 0), member(w, 'c', 0)];
+    const { c: cohort } = cohortOf(a);
+    for (const m of [a, b, c]) cohort.add(m.stream);
+    for (const q of [1, 2, 3]) cohort.offer(ev(q));
+    await settle();
+    expect(w.prepared).toEqual([1, 2, 3]);
+    for (const name of ['a', 'b', 'c']) expect(w.sends.filter((s) => s.startsWith(name))).toEqual([`${name}:1`, `${name}:2`, `${name}:3`]);
+    expect(w.delivered).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
+    expect(a.stream.position).toBe(3);
+    expect(await pending(a.waiting)).toBe(true); // nothing went through the member's own path
+  });
+
+  it('skips for a member what it had before it joined', async () => {
+    const w = world();
+    const [a, b] = [member(w, 'a', 0), member(w, 'b', 2)];
+    const { c: cohort } = cohortOf(a);
+    cohort.add(a.stream);
+    cohort.add(b.stream);
+    for (const q of [1, 2, 3]) cohort.offer(ev(q));
+    await settle();
+    expect(w.sends.filter((s) => s.startsWith('b'))).toEqual(['b:3']);
+    expect(w.sends.filter((s) => s.startsWith('a'))).toEqual(['a:1', 'a:2', 'a:3']);
+  });
+
+  it('sends nothing of an event no member may see, and moves past it', async () => {
+    const w = world();
+    w.answer = (seq) => (seq === 2 ? { kind: 'skip' } : { kind: 'send', message: `m${seq}` });
+    const a = member(w, 'a', 0);
+    const { c: cohort } = cohortOf(a);
+    cohort.add(a.stream);
+    for (const q of [1, 2, 3]) cohort.offer(ev(q));
+    await settle();
+    expect(w.sends).toEqual(['a:1', 'a:3']);
+    expect(a.stream.position).toBe(3);
+  });
+
+  it('sends a member whose socket is backed up back to its own path with what it has not had, in order, once', async () => {
+    const w = world();
+    w.backedUp.add('b:2');
+    const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
+    const { c: cohort } = cohortOf(a);
+    cohort.add(a.stream);
+    cohort.add(b.stream);
+    for (const q of [1, 2, 3]) cohort.offer(ev(q));
+    await settle();
+    expect(w.sends).toEqual(['a:1', 'a:2', 'a:3', 'b:1']); // member by member: one write each for all waiting events
+    expect(cohort.members.has(b.stream)).toBe(false);
+    expect(b.stream.cohort).toBeNull();
+    expect((await b.waiting).value?.seq).toBe(2);
+    expect((await b.stream.next()).value?.seq).toBe(3);
+    cohort.offer(ev(4)); // the cohort goes on without it
+    await settle();
+    expect(w.sends.at(-1)).toBe('a:4');
+    expect(await pending(b.stream.next())).toBe(true);
+  });
+
+  it('hands an event it cannot share to each member’s own path, with the rest; a personal one also marks the lane', async () => {
+    for (const kind of ['slow', 'personal'] as const) {
+      const w = world();
+      w.answer = (seq) => (seq === 2 ? { kind } : { kind: 'send', message: `m${seq}` });
+      const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
+      const { c: cohort, calls } = cohortOf(a);
+      cohort.add(a.stream);
+      cohort.add(b.stream);
+      for (const q of [1, 2, 3]) cohort.offer(ev(q));
+      await settle();
+      expect(w.sends).toEqual(['a:1', 'b:1']);
+      for (const m of [a, b]) {
+        expect((await m.waiting).value?.seq).toBe(2);
+        expect((await m.stream.next()).value?.seq).toBe(3);
+      }
+      expect(cohort.members.size).toBe(0);
+      expect(calls.empty).toBe(1);
+      expect(calls.personal).toBe(kind === 'personal' ? 1 : 0);
+    }
+  });
+
+  it('treats a failed preparation like an event it cannot share: each member meets it on its own path', async () => {
+    const w = world();
+    w.answer = () => Promise.reject(new Error('database gone'));
+    const a = member(w, 'a', 0);
+    const { c: cohort } = cohortOf(a);
+    cohort.add(a.stream);
+    cohort.offer(ev(1));
+    await settle();
+    expect((await a.waiting).value?.seq).toBe(1);
+    expect(w.sends).toEqual([]);
+  });
+
+  it('sends events that arrive within the coalescing window in one pass: one write per member for all of them', async () => {
+    const w = world();
+    const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
+    const { c: cohort } = cohortOf(a, { coalesceMs: 60 });
+    cohort.add(a.stream);
+    cohort.add(b.stream);
+    cohort.offer(ev(1)); // after a quiet time: at once
+    await settle();
+    expect(w.sends).toEqual(['a:1', 'b:1']);
+    cohort.offer(ev(2));
+    cohort.offer(ev(3));
+    await settle();
+    expect(w.sends).toHaveLength(2); // waiting for the window
+    await new Promise((r) => setTimeout(r, 80));
+    expect(w.sends.slice(2)).toEqual(['a:2', 'a:3', 'b:2', 'b:3']);
+  });
+
+  it('gives up when preparing falls behind: every member goes back to its own bounded buffer, which overflows as any would', async () => {
+    const w = world();
+    w.answer = () => new Promise(() => {}); // the database does not answer
+    const [a, b] = [member(w, 'a', 0, 3), member(w, 'b', 0, 3)];
+    const { c: cohort, calls } = cohortOf(a, { capacity: 4 });
+    cohort.add(a.stream);
+    cohort.add(b.stream);
+    for (let q = 1; q <= 5; q++) cohort.offer(ev(q));
+    expect(cohort.members.size).toBe(0);
+    expect(calls.empty).toBe(1);
+    for (const m of [a, b]) {
+      expect(m.overflowed()).toBe(1);
+      expect((await m.waiting).value?.seq).toBe(1);
+      await expect(async () => {
+        for (;;) await m.stream.next();
+      }).rejects.toBeInstanceOf(StreamOverflow);
+    }
+  });
+
+  it('lets a member leave when its subscription completes; the last one leaving ends the cohort', async () => {
+    const w = world();
+    const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
+    const { c: cohort, calls } = cohortOf(a);
+    cohort.add(a.stream);
+    cohort.add(b.stream);
+    await a.stream.return();
+    expect(await a.waiting).toEqual({ value: undefined, done: true });
+    expect(cohort.members.size).toBe(1);
+    cohort.offer(ev(1));
+    await settle();
+    expect(w.sends).toEqual(['b:1']);
+    await b.stream.return();
+    expect(calls.empty).toBe(1);
+  });
+});
