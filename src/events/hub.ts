@@ -18,7 +18,7 @@ export type Prepared<M> = { kind: 'skip' } | { kind: 'send'; message: M } | { ki
  */
 export type Lane<M = unknown> = {
   key: string;
-  /** Once per event for the whole cohort; `upcoming` (the event first) are the events queued behind it, to check ahead. */
+  /** Once per event for the whole cohort; `upcoming` (the event first) are the events of this round, sent with it: check them ahead. */
   prepare(e: StoredEvent, upcoming: readonly StoredEvent[]): Promise<Prepared<M>>;
   /** Sends this member its message, synchronously; false when it cannot now (its socket is backed up): it leaves the cohort. */
   send(message: M, e: StoredEvent): boolean;
@@ -198,6 +198,11 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
  * member back to its own path with the events it has not had, in order: the cohort is
  * only a faster way to the same messages, never a different one.
  */
+/** Events a cohort prepares in one round before sending them (its look-ahead: all are sent in the round). */
+const PREPARE_BATCH = 100;
+/** Longest a cohort prepares before sending what is ready. */
+const PREPARE_MS = 250;
+
 export class Cohort {
   readonly members = new Set<EventStream>();
   private readonly queue: StoredEvent[] = [];
@@ -258,13 +263,17 @@ export class Cohort {
         // together: one write per subscriber for all of them instead of one each.
         const wait = this.lastFlush + this.coalesceMs - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        // One round: the events queued now, at most PREPARE_BATCH of them and for at most
+        // PREPARE_MS, so that a check is sent well within the second it may be shared for.
         const ready: { e: StoredEvent; p: Prepared<unknown> }[] = [];
+        const end = Math.min(this.queue.length, PREPARE_BATCH);
+        const started = performance.now();
         let stop: 'slow' | 'personal' | null = null;
-        while (ready.length < this.queue.length && ready.length < this.capacity) {
+        while (ready.length < end && performance.now() - started < PREPARE_MS) {
           const e = this.queue[ready.length]!;
           let p: Prepared<unknown>;
           try {
-            p = await this.lane.prepare(e, this.queue.slice(ready.length));
+            p = await this.lane.prepare(e, this.queue.slice(ready.length, end));
           } catch {
             p = { kind: 'slow' }; // each member meets the failure on its own path, as its own error
           }
@@ -325,6 +334,9 @@ export type EventHubOptions = {
   /** Called for each event read from the log (metrics: lag). */
   onEvent?: (e: StoredEvent) => void;
 };
+
+/** Answers (checks, executions) the sharing memo holds before it drops the oldest. */
+const MEMO_ENTRIES = 50_000;
 
 /**
  * This instance's fan-out from the event log to its subscribers. One listening
@@ -483,9 +495,14 @@ export class EventHub {
 
   private remember(key: string, value: Promise<unknown>): void {
     const now = Date.now();
-    if (this.memo.size >= 10_000) {
-      for (const [k, v] of this.memo) if (now - v.at > 1_000) this.memo.delete(k);
-      if (this.memo.size >= 10_000) this.memo.clear();
+    if (this.memo.size >= MEMO_ENTRIES) {
+      // Oldest first (a Map iterates in insertion order): expired answers, then, if many
+      // subscribers of different sights still fill it, the oldest tenth. Never all at once:
+      // that would drop the look-ahead answers just fetched and fetch them again, in a loop.
+      for (const [k, v] of this.memo) {
+        if (now - v.at <= 1_000 && this.memo.size < MEMO_ENTRIES * 0.9) break;
+        this.memo.delete(k);
+      }
     }
     this.memo.set(key, { at: now, value });
     value.catch(() => {

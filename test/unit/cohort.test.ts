@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Cohort, EventStream, StreamOverflow, type Lane, type Prepared } from '../../src/events/hub.js';
+import type { Database } from '../../src/db/client.js';
+import { Cohort, EventHub, EventStream, StreamOverflow, type Lane, type Prepared } from '../../src/events/hub.js';
 import type { StoredEvent } from '../../src/events/log.js';
 
 /**
@@ -14,6 +15,8 @@ type World = {
   /** Every send, as `member:seq`, in the order made. */
   sends: string[];
   prepared: number[];
+  /** Preparations (`p<seq>/<look-ahead>`) and sends (`s<seq>`) in order. */
+  log: string[];
   delivered: [number, number][];
   /** What `prepare` answers for an event (default: send). */
   answer: (seq: number) => Prepared<string> | Promise<Prepared<string>>;
@@ -22,7 +25,7 @@ type World = {
 };
 
 function world(): World {
-  return { sends: [], prepared: [], delivered: [], answer: (seq) => ({ kind: 'send', message: `m${seq}` }), backedUp: new Set() };
+  return { sends: [], prepared: [], log: [], delivered: [], answer: (seq) => ({ kind: 'send', message: `m${seq}` }), backedUp: new Set() };
 }
 
 /** A subscriber at `position` whose reader waits for its next event (idle), with a lane into `w`. */
@@ -31,14 +34,16 @@ function member(w: World, name: string, position: number, capacity = 10) {
   const stream = new EventStream(position, TYPES, capacity, () => {}, () => overflowed++);
   const lane: Lane<string> = {
     key: 'doc|sight',
-    prepare: async (e) => {
+    prepare: async (e, upcoming) => {
       w.prepared.push(e.seq);
+      w.log.push(`p${e.seq}/${upcoming.length}`);
       return w.answer(e.seq);
     },
     send: (message, e) => {
       if (w.backedUp.has(`${name}:${e.seq}`)) return false;
       expect(message).toBe(`m${e.seq}`);
       w.sends.push(`${name}:${e.seq}`);
+      w.log.push(`s${e.seq}`);
       return true;
     },
     delivered: (e, n) => void w.delivered.push([e.seq, n]),
@@ -111,7 +116,7 @@ describe('Cohort', () => {
     cohort.add(b.stream);
     for (const q of [1, 2, 3]) cohort.offer(ev(q));
     await settle();
-    expect(w.sends).toEqual(['a:1', 'a:2', 'a:3', 'b:1']); // member by member: one write each for all waiting events
+    expect(w.sends).toEqual(['a:1', 'b:1', 'a:2', 'a:3']); // round 1: event 1 (at once); round 2: events 2 and 3
     expect(cohort.members.has(b.stream)).toBe(false);
     expect(b.stream.cohort).toBeNull();
     expect((await b.waiting).value?.seq).toBe(2);
@@ -172,6 +177,20 @@ describe('Cohort', () => {
     expect(w.sends.slice(2)).toEqual(['a:2', 'a:3', 'b:2', 'b:3']);
   });
 
+  it('prepares a backlog in rounds of at most 100, sending each round before preparing the next', async () => {
+    const w = world();
+    const a = member(w, 'a', 0);
+    const { c: cohort } = cohortOf(a, { capacity: 1_000 });
+    cohort.add(a.stream);
+    for (let q = 1; q <= 150; q++) cohort.offer(ev(q));
+    await settle();
+    expect(w.sends).toHaveLength(150);
+    // Round 1 is event 1 alone (it started at once); round 2 the next 100, looking ahead over them only.
+    expect(w.log.slice(0, 3)).toEqual(['p1/1', 's1', 'p2/100']);
+    expect(w.log.indexOf('s101')).toBeLessThan(w.log.indexOf('p102/49'));
+    expect(Math.max(...w.log.filter((l) => l.startsWith('p')).map((l) => Number(l.split('/')[1])))).toBe(100);
+  });
+
   it('gives up when preparing falls behind: every member goes back to its own bounded buffer, which overflows as any would', async () => {
     const w = world();
     w.answer = () => new Promise(() => {}); // the database does not answer
@@ -205,5 +224,15 @@ describe('Cohort', () => {
     expect(w.sends).toEqual(['b:1']);
     await b.stream.return();
     expect(calls.empty).toBe(1);
+  });
+});
+
+describe('EventHub sharing memo', () => {
+  it('drops its oldest answers when full, never the ones just fetched', async () => {
+    const hub = new EventHub({ db: {} } as unknown as Database, { logger: {} as never, pollMs: 1_000, streamCapacity: 10, batchSize: 10 });
+    for (let i = 0; i <= 50_000; i++) void hub.shared(`k${i}`, () => Promise.resolve(i));
+    expect(hub.isShared('k0')).toBe(false);
+    for (const i of [49_999, 50_000, 10_000]) expect(hub.isShared(`k${i}`)).toBe(true);
+    expect(await hub.shared('k50000', () => Promise.resolve(-1))).toBe(50_000);
   });
 });
