@@ -19,20 +19,21 @@
 //      linked to the project (origin project or a holding there; else whether the project
 //      exists), the unit held by the customer in that project, and the active SLA policy
 //      chosen as choosePolicy chooses it (most specific, then priority, then latest saved).
-//   2. BEGIN
-//   3. INSERT complaints … RETURNING id, repeat_of_id: repeat_of_id is a subquery (latest
+//   2. INSERT … ON CONFLICT DO UPDATE … RETURNING (autocommit): the next number of the receipt
+//      year from its counter row, locked only while this statement runs, as in the app.
+//   3. BEGIN
+//   4. INSERT complaints … RETURNING id, repeat_of_id: repeat_of_id is a subquery (latest
 //      complaint of the same customer, unit and category in the 30 days before, not REJECTED);
 //      next_due_at is computed in JavaScript (earliest due of the clocks started, all running
-//      at intake); the number is a unique placeholder until step 5, as in the app.
-//   4. INSERT complaint_events: RECEIVED, REPEAT_FLAGGED (when a repeat), one CLOCK_STARTED per
+//      at intake).
+//   5. INSERT complaint_events: RECEIVED, REPEAT_FLAGGED (when a repeat), one CLOCK_STARTED per
 //      clock, one multi-row statement.
-//   5. INSERT sla_clocks: one multi-row statement (due_at, warn_due_at, next_check_at, target_ms
+//   6. INSERT sla_clocks: one multi-row statement (due_at, warn_due_at, next_check_at, target_ms
 //      from the app's functions).
-//   6. WITH counter AS (INSERT … ON CONFLICT DO UPDATE … RETURNING last), c AS (UPDATE complaints
-//      SET number … RETURNING …), INSERT domain_events (ComplaintCreated), INSERT audit_log
-//      (createComplaint): the counter row, which serialises concurrent intakes, is taken last.
-//   7. COMMIT
-// On PostgreSQL 4–6 are pipelined (sent together, one wait): 5 round trips per intake; on PGlite
+//   7. WITH c AS (the complaint), INSERT domain_events (ComplaintCreated), INSERT audit_log
+//      (createComplaint).
+//   8. COMMIT
+// On PostgreSQL 5–7 are pipelined (sent together, one wait): 6 round trips per intake; on PGlite
 // each statement waits for the one before. The SLA scheduler is not woken (the app's
 // ctx.sla.wake(): a NOTIFY and a re-plan): nothing of a fresh intake is due within minutes.
 // Only whole-group tokens (no `scope` claim) are served; idempotencyKey is refused.
@@ -114,16 +115,15 @@ const insertClocks = byCount(
        return `($1, $${p}, 0, 'RUNNING', $${p + 1}, $${p + 2}::bigint, $${p + 3}::boolean, $${p + 4}::real, $${p + 5}::timestamptz, $${p + 5}::timestamptz, $${p + 6}::timestamptz, $${p + 7}::timestamptz, $${p + 8}::timestamptz)`;
      }).join(', ')}`,
 );
-// $1 complaint, $2 year, $3 'TS-<year>-', $4 actor, $5 role, $6 subject global ID, $7 request id.
-const NUMBER_EVENT_AUDIT = `
-  with counter as (
-    insert into complaint_number_counters (year, last) values ($2, 1)
-    on conflict (year) do update set last = complaint_number_counters.last + 1
-    returning last
-  ), c as (
-    update complaints set number = (select $3::text || lpad(last::text, greatest(6, length(last::text)), '0') from counter)
-    where id = $1
-    returning id, number, status, kind, category, severity, project_id
+// $1 year, $2 'TS-<year>-': the next number of the year, in a statement of its own before the transaction.
+const TAKE_NUMBER = `
+  insert into complaint_number_counters (year, last) values ($1, 1)
+  on conflict (year) do update set last = complaint_number_counters.last + 1
+  returning $2::text || lpad(last::text, greatest(6, length(last::text)), '0') as number`;
+// $1 complaint, $2 actor, $3 role, $4 subject global ID, $5 request id.
+const EVENT_AUDIT = `
+  with c as (
+    select id, number, status, kind, category, severity, project_id from complaints where id = $1
   ), e as (
     insert into domain_events (type, aggregate_type, aggregate_id, project_id, payload)
     select 'ComplaintCreated', 'Complaint', id, project_id,
@@ -131,7 +131,7 @@ const NUMBER_EVENT_AUDIT = `
     from c
   ), a as (
     insert into audit_log (actor_id, actor_role, action, subject_id, project_id, changes, request_id)
-    select $4, $5, 'createComplaint', $6, project_id, jsonb_build_object('number', number, 'kind', kind, 'category', category, 'severity', severity), $7
+    select $2, $3, 'createComplaint', $4, project_id, jsonb_build_object('number', number, 'kind', kind, 'category', category, 'severity', severity), $5
     from c
   )
   select number, status from c`;
@@ -295,11 +295,13 @@ export async function startIntakeFloor({ database, config, url = null, poolSize 
     const at = x.receivedAt.toISOString();
     const year = yearOf(x.receivedAt, config.businessTimeZone);
     const requestId = randomUUID();
+    stats.roundTrips++;
+    const [{ number }] = await db.query(TAKE_NUMBER, [year, `TS-${year}-`]);
     stats.roundTrips += 2; // BEGIN, COMMIT
     return db.begin(async (tx) => {
       stats.roundTrips++;
       const [c] = await tx.query(INSERT_COMPLAINT[x.unitId !== null], [
-        `TS-PENDING-${randomUUID()}`, x.customerId, x.projectId, x.unitId, x.kind, x.category, x.defectLocation, x.channel, x.description,
+        number, x.customerId, x.projectId, x.unitId, x.kind, x.category, x.defectLocation, x.channel, x.description,
         JSON.stringify(x.attachments), x.severity, x.majorReason, viewer.id, v.policy_id, JSON.stringify(targets), iso(nextDueAt), at,
         x.severity === 'MAJOR' ? at : null, new Date(x.receivedAt.getTime() - REPEAT_WINDOW_MS).toISOString(), iso(x.repairAppointmentAt),
       ]);
@@ -312,7 +314,7 @@ export async function startIntakeFloor({ database, config, url = null, poolSize 
         ...(clocks.length
           ? [[insertClocks(clocks.length), [id, ...clocks.flatMap((k) => [k.clock, k.target, k.targetMs, k.workingTime, k.warnAt, iso(k.begin), iso(k.dueAt), iso(k.warnDueAt), iso(k.nextCheckAt)])]]]
           : []),
-        [NUMBER_EVENT_AUDIT, [id, year, `TS-${year}-`, viewer.id, viewer.role, toGlobalId('Complaint', id), requestId]],
+        [EVENT_AUDIT, [id, viewer.id, viewer.role, toGlobalId('Complaint', id), requestId]],
       ];
       let results;
       if (db.pipelined) {

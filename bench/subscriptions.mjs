@@ -8,7 +8,7 @@
 //        [--writer api|sql] [--coalesce <ms>]
 //
 // --writer api (default): complaints are created through createComplaint on instance 1, so the
-//   instance also pays for intake (5 statements + BEGIN/COMMIT since 2026-11-30; 20 before).
+//   instance also pays for intake (6 statements + BEGIN/COMMIT since 2026-11-30; 20 before).
 // --writer sql: this process writes each complaint and its ComplaintCreated event by hand in one
 //   statement (no clocks, timeline or audit): the servers do only the fan-out.
 //

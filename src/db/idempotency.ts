@@ -30,11 +30,21 @@ export function inputFingerprint(input: Record<string, unknown>): string {
  */
 export async function idempotent(
   db: Db,
-  opts: { actorId: string; operation: string; key: string | null | undefined; input: Record<string, unknown> },
+  opts: {
+    actorId: string;
+    operation: string;
+    key: string | null | undefined;
+    input: Record<string, unknown>;
+    /** Runs before the transaction when the request is not a replay (work that must not hold locks until commit). */
+    first?: () => Promise<unknown>;
+  },
   create: (tx: Tx) => Promise<number>,
 ): Promise<{ id: number; replayed: boolean }> {
   const { actorId, operation, key } = opts;
-  if (!key) return { id: await db.transaction(create), replayed: false };
+  if (!key) {
+    await opts.first?.();
+    return { id: await db.transaction(create), replayed: false };
+  }
   const fingerprint = inputFingerprint(opts.input);
   const lookup = async () => {
     const [hit] = await db
@@ -52,6 +62,7 @@ export async function idempotent(
   };
   const prior = await lookup();
   if (prior !== null) return { id: prior, replayed: true };
+  await opts.first?.();
   try {
     const id = await db.transaction(async (tx) => {
       const created = await create(tx);

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { domainEvents } from '../../src/db/schema/index.js';
 import { toGlobalId, toStaffGlobalId } from '../../src/graphql/global-id.js';
 import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, ownStatements, projectComplaintCount, step, testClock } from '../helpers/complaints.js';
 import { addUnit, createCustomer, createProject, createStaff, unique } from '../helpers/factories.js';
-import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { codeOf, dbKind, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 // Every test starts at Wednesday 2026-11-25 10:00 in Shanghai (reset before each test).
 const time = testClock('2026-11-25T02:00:00.000Z');
@@ -164,6 +165,45 @@ describe('createComplaint', () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => create({ category: 'OTHER', unitId: null })));
     const numbers = results.map((r) => r.data.createComplaint.complaint.number);
     expect(new Set(numbers).size).toBe(12);
+  });
+
+  it.skipIf(dbKind !== 'postgres')('takes the number before its transaction: an intake held up inside its transaction holds up no other', async () => {
+    const sub = `desk-${unique()}`;
+    const token = await t.token('AGENT', { sub });
+    const key = `held-${unique()}`;
+    const other = postgres(t.databaseUrl!, { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let inserted!: () => void;
+    const ready = new Promise<void>((r) => (inserted = r));
+    // Another session writes A's idempotency key and keeps it uncommitted: A's transaction waits on it at its end.
+    const blocker = other
+      .begin(async (q) => {
+        await q`insert into idempotency_keys (actor_id, operation, key, result_id) values (${sub}, 'createComplaint', ${key}, 0)`;
+        inserted();
+        await released;
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    try {
+      await ready;
+      const a = create({ idempotencyKey: key, category: 'DESIGN' }, token);
+      const waiting = async () => Number(((await t.database.db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as { n: number }[])[0]!.n);
+      for (let i = 0; i < 200 && (await waiting()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await waiting()).toBe(1);
+      // With the yearly counter taken inside the transaction, B waited for A's commit.
+      const b = await Promise.race([create({ category: 'OTHER', unitId: null }), new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+      expect(b, 'a second intake finished while the first waited').not.toBeNull();
+      expect(b!.errors).toBeUndefined();
+      release();
+      const ra = await a;
+      expect(ra.errors).toBeUndefined();
+      expect(ra.data.createComplaint.complaint.number).not.toBe(b!.data.createComplaint.complaint.number);
+    } finally {
+      release();
+      await blocker;
+      await other.end();
+    }
   });
 
   it('rolls back the complaint when its clock bookkeeping fails', async () => {
@@ -534,12 +574,13 @@ describe('SQL statements per mutation', () => {
       t.gql(`mutation($input: AcceptComplaintInput!) { acceptComplaint(input: $input) { complaint { id status } } }`, { input: { complaintId: id, department: 'LEGAL' } }, agent),
     );
     // 20 and 11 until 2026-11-30. Intake: customer, holdings and policies (one round trip),
-    // the complaint (repeat check inside), then one statement for its clocks, timeline,
-    // number, next due time, domain event and audit. Accept: complaint, customer, lock, the
+    // the number (its own statement before the transaction, so that the yearly counter is not
+    // locked until commit), the complaint (repeat check inside), then one statement for its
+    // clocks, timeline, next due time, domain event and audit. Accept: complaint, customer, lock, the
     // clocks to stop, their update, then one statement for the timeline, the complaint's
     // columns and next due time, domain event and audit.
-    expect(intake).toBe(5);
-    expect(repeat).toBe(5);
+    expect(intake).toBe(6);
+    expect(repeat).toBe(6);
     expect(accept).toBe(6);
   });
 });

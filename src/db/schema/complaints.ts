@@ -79,7 +79,7 @@ export const complaints = pgTable(
   ],
 );
 
-/** Per-year counter behind complaint numbers; row-locked on increment so numbers are unique and gapless. */
+/** Per-year counter behind complaint numbers: taken in a statement of its own before the intake's transaction, so numbers are unique and increase; a failed write leaves a gap. */
 export const complaintNumberCounters = pgTable('complaint_number_counters', {
   year: integer('year').primaryKey(),
   last: integer('last').notNull(),

@@ -1,10 +1,9 @@
 import { selectRows } from '../../db/rows.js';
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
-import type { Tx } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import { idempotent } from '../../db/idempotency.js';
 import {
   auditLog,
@@ -228,7 +227,17 @@ export class ComplaintService {
     const cal = await calendarLoad;
     let saved: ComplaintRow | null = null;
     let earliestCheck: Date | null = null;
-    const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'createComplaint', key: data.idempotencyKey, input: data }, async (tx) => {
+    let number = '';
+    const { id, replayed } = await idempotent(
+      this.ctx.db,
+      {
+        actorId: viewer.id,
+        operation: 'createComplaint',
+        key: data.idempotencyKey,
+        input: data,
+        first: async () => void (number = await takeNumber(this.ctx.db, receivedAt, this.ctx.config.businessTimeZone)),
+      },
+      async (tx) => {
       // The latest earlier complaint of the same customer, unit and category within the
       // window (not rejected) makes this one a repeat: read by the INSERT itself.
       const repeatOf = tx
@@ -249,8 +258,7 @@ export class ComplaintService {
       const [row] = await tx
         .insert(complaints)
         .values({
-          // The real number is assigned last (see below); the placeholder is unique and never committed.
-          number: `TS-PENDING-${randomUUID()}`,
+          number,
           customerId: customer.id,
           projectId,
           unitId,
@@ -285,21 +293,14 @@ export class ComplaintService {
         engine.record({ complaintId: c.id, type: 'REPEAT_FLAGGED', actorId: null, at: receivedAt, data: { repeatOf: toGlobalId('Complaint', c.repeatOfId) } });
       }
       await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
-      // The yearly counter row is locked until commit, which serialises concurrent intakes:
-      // it is taken last, in the statement that writes the number.
-      // The domain event and the audit entry, which carry the number, are written by that
-      // statement too: the counter is held for one round trip before COMMIT (two with an
-      // idempotency key, whose row follows).
-      const counter = numberCounter(tx, receivedAt, this.ctx.config.businessTimeZone);
-      const numbered = (json: Record<string, unknown>) => sql`jsonb_set(${JSON.stringify(json)}::jsonb, '{number}', to_jsonb(${counter.number}))`;
-      const created = eventRow('ComplaintCreated', c);
-      const event = tx.$with('event').as(tx.insert(domainEvents).values({ ...created, payload: numbered(created.payload) }));
+      // The domain event and the audit entry are written by the statement that ends the clocks' batch.
+      const event = tx.$with('event').as(tx.insert(domainEvents).values(eventRow('ComplaintCreated', c)));
       const audit = tx.$with('audit').as(
         tx.insert(auditLog).values(
-          auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: numbered({ number: null, kind: c.kind, category: c.category, severity }) }),
+          auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: c.number, kind: c.kind, category: c.category, severity } }),
         ),
       );
-      const s = await engine.finish(c.id, { number: counter.number }, [counter.cte, event, audit]);
+      const s = await engine.finish(c.id, {}, [event, audit]);
       saved = s;
       earliestCheck = engine.earliestCheck;
       return c.id;
@@ -608,20 +609,20 @@ function yearFormat(timeZone: string): Intl.DateTimeFormat {
 }
 
 /**
- * The next number of the receipt year (in the business time zone), from a row-locked
- * counter: unique and gapless under concurrency. `cte` upserts the counter; `number` reads
- * it, for the statement that writes the number.
+ * The next number of the receipt year (in the business time zone), e.g. TS-2026-000042: six
+ * digits at least, never cut. Taken from the yearly counter in a statement of its own, after
+ * the request is validated and before its transaction: the counter row is locked only while
+ * that statement runs. Taken inside the transaction, it stayed locked until COMMIT, and every
+ * intake on every instance queued behind the one holding it (with a second instance, intake
+ * p50 went from 14 to 54 ms). Numbers are unique and increase; a write that fails after taking
+ * one leaves a gap.
  */
-function numberCounter(tx: Tx, at: Date, timeZone: string) {
+async function takeNumber(db: Db, at: Date, timeZone: string): Promise<string> {
   const year = Number(yearFormat(timeZone).format(at));
-  const cte = tx.$with('counter').as(
-    tx
-      .insert(complaintNumberCounters)
-      .values({ year, last: 1 })
-      .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
-      .returning({ last: complaintNumberCounters.last }),
-  );
-  // TS-2026-000042: six digits at least, never cut.
-  const number = sql<string>`(select ${`TS-${year}-`} || lpad(${cte.last}::text, greatest(6, length(${cte.last}::text)), '0') from ${cte})`;
-  return { cte, number };
+  const [row] = await db
+    .insert(complaintNumberCounters)
+    .values({ year, last: 1 })
+    .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
+    .returning({ last: complaintNumberCounters.last });
+  return `TS-${year}-${String(row!.last).padStart(6, '0')}`;
 }
