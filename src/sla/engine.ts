@@ -1,5 +1,7 @@
-import { and, desc, eq, inArray, sql, type WithSubquery } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../db/client.js';
+import { runShaped, Slots } from '../db/shaped.js';
 import { complaintEvents, complaints, slaClocks } from '../db/schema/index.js';
 import type { SlaClockKind } from '../domain/enums.js';
 import { fireDueAlerts, insertAlerts, loadOwners, nextCheckOf, type ClockOwner } from './alerts.js';
@@ -223,34 +225,42 @@ export class SlaEngine {
 
   /**
    * Ends a batch of clock changes with one statement: it writes the pending clock cycles and
-   * timeline entries (as CTEs, with the caller's `withs`), and an UPDATE sets the complaint's
-   * `next_due_at` (earliest running deadline) together with any other columns, returning the
-   * row. Call it once after the clock operations of a mutation. `set` may hold SQL, e.g. a
-   * number taken from a counter in `withs`.
+   * timeline entries, and the caller's `also` rows (a domain event, an audit entry), as CTEs,
+   * and an UPDATE sets the complaint's `next_due_at` (earliest running deadline) together with
+   * any other columns of `set`, returning the row. Call it once after the clock operations of a
+   * mutation. A value of `set` may be SQL (the statement is then built anew each time).
    */
-  async finish(complaintId: number, set: Partial<Record<keyof ComplaintRow, unknown>> = {}, withs: WithSubquery[] = []): Promise<ComplaintRow> {
+  async finish(complaintId: number, set: Partial<Record<keyof ComplaintRow, unknown>> = {}, also: AlsoInsert[] = []): Promise<ComplaintRow> {
     const clocks = this.pendingClocks;
     const entries = this.pending;
     this.pendingClocks = [];
     this.pending = [];
-    const ctes = [
-      ...(clocks.length ? [this.tx.$with('new_clocks').as(this.tx.insert(slaClocks).values(clocks))] : []),
-      ...(entries.length ? [this.tx.$with('new_events').as(this.tx.insert(complaintEvents).values(entries))] : []),
-      ...withs,
-    ];
+    // Written with placeholders: the statement's SQL text is built once per shape.
+    const slots = new Slots();
+    const clockRows = clocks.map((c, i) => slots.row(`k${i}`, c));
+    const entryRows = entries.map((e, i) => slots.row(`e${i}`, e));
+    const alsoRows = also.map((a) => ({ ...a, row: slots.row(a.name, a.row) }));
+    const setRow = slots.row('set', set as Record<string, unknown>);
     // The statement's subquery does not see the clocks its own CTE inserts: their earliest
     // running deadline is added here (least() skips nulls).
     const newDue = clocks.reduce<Date | null>((m, c) => (c.state === 'RUNNING' && c.dueAt && (!m || c.dueAt < m) ? c.dueAt : m), null);
-    const existingDue = sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${complaintId} and ${slaClocks.state} = 'RUNNING')`;
-    const [row] = await this.tx
-      .with(...ctes)
-      .update(complaints)
-      .set({
-        ...(set as Partial<ComplaintRow>),
-        nextDueAt: newDue ? sql`least(${existingDue}, ${newDue.toISOString()}::timestamptz)` : existingDue,
-      })
-      .where(eq(complaints.id, complaintId))
-      .returning();
+    const due = newDue ? slots.put('due', newDue.toISOString()) : null;
+    const id = slots.put('id', complaintId);
+    slots.note(due ? 'due' : 'no-due');
+    const [row] = await runShaped(this.tx, 'finish', slots, () => {
+      const ctes = [
+        ...(clockRows.length ? [this.tx.$with('new_clocks').as(this.tx.insert(slaClocks).values(clockRows))] : []),
+        ...(entryRows.length ? [this.tx.$with('new_events').as(this.tx.insert(complaintEvents).values(entryRows))] : []),
+        ...alsoRows.map((a) => this.tx.$with(a.name).as(this.tx.insert(a.table).values(a.row))),
+      ];
+      const existingDue = sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${id} and ${slaClocks.state} = 'RUNNING')`;
+      return this.tx
+        .with(...ctes)
+        .update(complaints)
+        .set({ ...(setRow as Partial<ComplaintRow>), nextDueAt: due ? sql`least(${existingDue}, ${due}::timestamptz)` : existingDue })
+        .where(eq(complaints.id, id))
+        .returning();
+    });
     return row!;
   }
 
@@ -274,6 +284,9 @@ export class SlaEngine {
     await this.tx.insert(slaClocks).values(clocks);
   }
 }
+
+/** A row the closing statement of {@link SlaEngine.finish} inserts too, as the CTE `name`. */
+export type AlsoInsert = { name: string; table: PgTable; row: Record<string, unknown> };
 
 /** Whether a clock of the policy applies to this complaint at all. */
 function applies(c: ComplaintRow, kind: SlaClockKind): boolean {

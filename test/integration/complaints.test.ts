@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { domainEvents } from '../../src/db/schema/index.js';
+import { shapedStats } from '../../src/db/shaped.js';
 import { toGlobalId, toStaffGlobalId } from '../../src/graphql/global-id.js';
 import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, ownStatements, projectComplaintCount, step, testClock } from '../helpers/complaints.js';
 import { addUnit, createCustomer, createProject, createStaff, unique } from '../helpers/factories.js';
@@ -165,6 +166,17 @@ describe('createComplaint', () => {
     const results = await Promise.all(Array.from({ length: 12 }, () => create({ category: 'OTHER', unitId: null })));
     const numbers = results.map((r) => r.data.createComplaint.complaint.number);
     expect(new Set(numbers).size).toBe(12);
+  });
+
+  it('builds the SQL of its writes once per shape, not per request', async () => {
+    const later = async () => (time.advance(HOUR), created());
+    await created(); // a first complaint of this customer and unit …
+    await later(); // … and a repeat of it: both shapes are built (or were, earlier in this file)
+    const before = { ...shapedStats };
+    const more = [await later(), await later()];
+    expect(more.map((c) => c.isRepeat)).toEqual([true, true]);
+    expect(shapedStats.built - before.built).toBe(0);
+    expect(shapedStats.reused - before.reused).toBe(4); // the complaint INSERT and the closing statement, twice
   });
 
   it.skipIf(dbKind !== 'postgres')('takes the number before its transaction: an intake held up inside its transaction holds up no other', async () => {

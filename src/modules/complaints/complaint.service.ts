@@ -4,6 +4,7 @@ import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Db } from '../../db/client.js';
+import { runShaped, Slots } from '../../db/shaped.js';
 import { idempotent } from '../../db/idempotency.js';
 import {
   auditLog,
@@ -239,46 +240,50 @@ export class ComplaintService {
       },
       async (tx) => {
       // The latest earlier complaint of the same customer, unit and category within the
-      // window (not rejected) makes this one a repeat: read by the INSERT itself.
+      // window (not rejected) makes this one a repeat: read by the INSERT itself. Written with
+      // placeholders: its SQL text is built once per shape (with or without a unit).
+      const slots = new Slots().note(unitId === null ? 'no-unit' : 'unit');
       const repeatOf = tx
         .select({ id: complaints.id })
         .from(complaints)
         .where(
           and(
-            eq(complaints.customerId, customer.id),
-            unitId === null ? isNull(complaints.unitId) : eq(complaints.unitId, unitId),
-            eq(complaints.category, data.category),
-            ne(complaints.status, 'REJECTED'),
-            gte(complaints.receivedAt, new Date(receivedAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS)),
-            lt(complaints.receivedAt, receivedAt),
+            eq(complaints.customerId, slots.put('repeat.customer', customer.id)),
+            unitId === null ? isNull(complaints.unitId) : eq(complaints.unitId, slots.put('repeat.unit', unitId)),
+            eq(complaints.category, slots.put('repeat.category', data.category)),
+            sql`${complaints.status} <> 'REJECTED'`,
+            gte(complaints.receivedAt, slots.put('repeat.since', new Date(receivedAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS).toISOString())),
+            lt(complaints.receivedAt, slots.put('repeat.until', receivedAt.toISOString())),
           ),
         )
         .orderBy(desc(complaints.receivedAt))
-        .limit(1);
-      const [row] = await tx
-        .insert(complaints)
-        .values({
-          number,
-          customerId: customer.id,
-          projectId,
-          unitId,
-          kind: data.kind,
-          category: data.category,
-          defectLocation: data.defectLocation ?? null,
-          channel: data.channel,
-          description: data.description,
-          attachments: data.attachments ?? [],
-          severity,
-          majorReason: data.majorReason ?? null,
-          firstResponderId: viewer.id,
-          repeatOfId: sql`(${repeatOf})`,
-          slaPolicyId: policy?.id ?? null,
-          slaTargets: policy?.clocks ?? [],
-          receivedAt,
-          escalatedAt: severity === 'MAJOR' ? receivedAt : null,
-          repairAppointmentAt: data.repairAppointmentAt ?? null,
-        })
-        .returning();
+        .limit(slots.put('repeat.limit', 1));
+      const values = slots.row('c', {
+        number,
+        customerId: customer.id,
+        projectId,
+        unitId,
+        kind: data.kind,
+        category: data.category,
+        defectLocation: data.defectLocation ?? null,
+        channel: data.channel,
+        description: data.description,
+        attachments: data.attachments ?? [],
+        severity,
+        majorReason: data.majorReason ?? null,
+        firstResponderId: viewer.id,
+        slaPolicyId: policy?.id ?? null,
+        slaTargets: policy?.clocks ?? [],
+        receivedAt,
+        escalatedAt: severity === 'MAJOR' ? receivedAt : null,
+        repairAppointmentAt: data.repairAppointmentAt ?? null,
+      } satisfies typeof complaints.$inferInsert);
+      const [row] = await runShaped(tx, 'createComplaint', slots, () =>
+        tx
+          .insert(complaints)
+          .values({ ...values, repeatOfId: sql`(${repeatOf})` })
+          .returning(),
+      );
       const c = row!;
       const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
       engine.record({
@@ -294,13 +299,14 @@ export class ComplaintService {
       }
       await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
       // The domain event and the audit entry are written by the statement that ends the clocks' batch.
-      const event = tx.$with('event').as(tx.insert(domainEvents).values(eventRow('ComplaintCreated', c)));
-      const audit = tx.$with('audit').as(
-        tx.insert(auditLog).values(
-          auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: c.number, kind: c.kind, category: c.category, severity } }),
-        ),
-      );
-      const s = await engine.finish(c.id, {}, [event, audit]);
+      const s = await engine.finish(c.id, {}, [
+        { name: 'event', table: domainEvents, row: eventRow('ComplaintCreated', c) },
+        {
+          name: 'audit',
+          table: auditLog,
+          row: auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: c.number, kind: c.kind, category: c.category, severity } }),
+        },
+      ]);
       saved = s;
       earliestCheck = engine.earliestCheck;
       return c.id;
@@ -389,19 +395,20 @@ export class ComplaintService {
       if (opts.action === 'pause') await engine.pauseAll(c.id, at);
       if (opts.action === 'resume') await engine.resumeAll(u, at);
       // The domain event and the audit entry are written by the engine's closing statement.
-      const event = tx.$with('event').as(tx.insert(domainEvents).values(eventRow('ComplaintUpdated', u, { action: opts.action, from: c.status })));
-      const audit = tx.$with('audit').as(
-        tx.insert(auditLog).values(
-          auditRow(this.ctx, {
+      return engine.finish(c.id, set, [
+        { name: 'event', table: domainEvents, row: eventRow('ComplaintUpdated', u, { action: opts.action, from: c.status }) },
+        {
+          name: 'audit',
+          table: auditLog,
+          row: auditRow(this.ctx, {
             action: opts.doing,
             subjectId: toGlobalId('Complaint', c.id),
             projectId: c.projectId,
             reason: opts.note ?? null,
             changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
           }),
-        ),
-      );
-      return engine.finish(c.id, set, [event, audit]);
+        },
+      ]);
     });
     // Notes change no clock; everything else may have.
     if (opts.action !== 'note') this.ctx.sla.wake();

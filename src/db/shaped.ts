@@ -1,0 +1,94 @@
+import { is, Param, Placeholder, SQL, sql, type Query } from 'drizzle-orm';
+import type { Db, Tx } from './client.js';
+
+/**
+ * The values of a statement written with placeholders, and the shape they give it: which
+ * columns are set, which are null, how many rows. Statements of the same shape have the same
+ * SQL text, so it is built once (see {@link runShaped}); only the values change.
+ */
+export class Slots {
+  readonly values: Record<string, unknown> = {};
+  private readonly parts: string[] = [];
+  /** False once a value is SQL: its text is part of the statement, which is then built every time. */
+  reusable = true;
+
+  /** A placeholder named `name` for `value`. Raw values (no column encoder): pass dates as ISO strings. */
+  put(name: string, value: unknown): Placeholder<string> {
+    this.values[name] = value;
+    return sql.placeholder(name);
+  }
+
+  /** Adds `part` to the shape (a choice the statement's text depends on). */
+  note(part: string): this {
+    this.parts.push(part);
+    return this;
+  }
+
+  /**
+   * `row` for an INSERT or UPDATE with each value behind a placeholder named `prefix.key`
+   * (drizzle encodes it with its column), nulls as SQL NULL (an encoder would turn a JSON
+   * null into the JSON value `null`), undefined keys left out (the column's default).
+   */
+  row<T extends Record<string, unknown>>(prefix: string, row: T): T {
+    const out: Record<string, unknown> = {};
+    const keys: string[] = [];
+    for (const [k, v] of Object.entries(row)) {
+      if (v === undefined) continue;
+      if (v === null) {
+        keys.push(`${k}=null`);
+        out[k] = sql`null`;
+      } else if (is(v, SQL) || is(v, Param) || is(v, Placeholder)) {
+        this.reusable = false;
+        keys.push(`${k}=sql`);
+        out[k] = v;
+      } else {
+        keys.push(k);
+        out[k] = this.put(`${prefix}.${k}`, v);
+      }
+    }
+    this.parts.push(`${prefix}(${keys.join(',')})`);
+    return out as T;
+  }
+
+  get shape(): string {
+    return this.parts.join('|');
+  }
+}
+
+type Built = { query: Query; fields: unknown };
+/** A drizzle query builder as far as this module uses it (`config` and `getSQL` are drizzle internals). */
+type Builder<T> = PromiseLike<T> & { getSQL(): SQL; execute(values?: Record<string, unknown>): Promise<T> };
+/** The parts of a drizzle database or transaction this module uses (internals of drizzle-orm 0.45). */
+type Internals = {
+  dialect: { sqlToQuery(s: SQL): Query };
+  session: { prepareQuery(q: Query, fields: unknown, name: undefined, arrayMode: boolean): { execute(values: Record<string, unknown>): Promise<unknown> } };
+};
+
+const built = new Map<string, Built | null>();
+/** Statements served from a text built earlier (tests and metrics). */
+export const shapedStats = { reused: 0, built: 0 };
+
+/**
+ * Runs the statement `build()` makes with `slots`' placeholders, building its SQL text only
+ * the first time its `kind` and shape are seen: building SQL is most of what drizzle costs a
+ * write (about a fifth of an intake's CPU). The text is reused only when every parameter is
+ * a placeholder, so no value of one request can end up in another's statement; otherwise,
+ * or when a value is SQL, it is built every time, as drizzle does.
+ */
+export async function runShaped<T>(db: Db | Tx, kind: string, slots: Slots, build: () => Builder<T>): Promise<T> {
+  const key = `${kind}|${slots.shape}`;
+  let b = slots.reusable ? built.get(key) : null;
+  if (b === undefined) {
+    const builder = build();
+    const query = (db as unknown as Internals).dialect.sqlToQuery(builder.getSQL());
+    const placeholdersOnly = query.params.every((p) => is(p, Placeholder) || (is(p, Param) && is(p.value, Placeholder)));
+    b = placeholdersOnly ? { query, fields: (builder as unknown as { config: { returning?: unknown } }).config.returning } : null;
+    if (built.size >= 1_000) built.clear();
+    built.set(key, b);
+    shapedStats.built++;
+    return builder.execute(slots.values);
+  }
+  if (!b) return build().execute(slots.values);
+  shapedStats.reused++;
+  return (await (db as unknown as Internals).session.prepareQuery(b.query, b.fields, undefined, true).execute(slots.values)) as T;
+}

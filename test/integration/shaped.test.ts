@@ -1,0 +1,74 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/client.js';
+import { auditLog } from '../../src/db/schema/index.js';
+import { runShaped, shapedStats, Slots } from '../../src/db/shaped.js';
+import { rowsOf } from '../../src/events/log.js';
+import { freshDatabase } from '../helpers/test-app.js';
+
+/**
+ * Statements built once per shape (src/db/shaped.ts): the text is reused, the values never
+ * are, and what cannot be reused safely is built every time.
+ */
+let database: Database;
+let drop: () => Promise<void>;
+beforeAll(async () => ({ database, drop } = await freshDatabase()));
+afterAll(() => drop?.());
+
+/** Inserts an audit entry through runShaped, in a transaction as the app does. */
+function insert(row: Partial<typeof auditLog.$inferInsert>) {
+  return database.db.transaction(async (tx) => {
+    const slots = new Slots();
+    const values = slots.row('a', { actorId: 'shaped', actorRole: 'ADMIN', action: 'test', subjectId: 'x', ...row });
+    const [r] = await runShaped(tx, 'shaped.test', slots, () => tx.insert(auditLog).values(values as typeof auditLog.$inferInsert).returning());
+    return r!;
+  });
+}
+
+describe('runShaped', () => {
+  it('builds a shape once and then reuses its text, with each call’s own values', async () => {
+    const before = { ...shapedStats };
+    const a = await insert({ subjectId: 'first', changes: { n: 1 }, reason: 'one' });
+    const b = await insert({ subjectId: 'second', changes: { n: 2 }, reason: 'two' });
+    const c = await insert({ subjectId: 'third', changes: { n: 3 }, reason: 'three' });
+    expect(shapedStats.built - before.built).toBe(1);
+    expect(shapedStats.reused - before.reused).toBe(2);
+    expect([a, b, c].map((r) => [r.subjectId, r.changes, r.reason])).toEqual([
+      ['first', { n: 1 }, 'one'],
+      ['second', { n: 2 }, 'two'],
+      ['third', { n: 3 }, 'three'],
+    ]);
+    expect(c.at).toBeInstanceOf(Date); // rows are mapped as drizzle maps them
+  });
+
+  it('writes a null as SQL NULL (not the JSON value null), in a shape of its own', async () => {
+    const before = { ...shapedStats };
+    const r = await insert({ subjectId: 'nulls', changes: null, reason: null });
+    expect(shapedStats.built - before.built).toBe(1);
+    const [row] = rowsOf<{ gone: boolean; no_reason: boolean }>(
+      await database.db.execute(sql`select changes is null as gone, reason is null as no_reason from audit_log where id = ${r.id}`),
+    );
+    expect(row).toEqual({ gone: true, no_reason: true });
+  });
+
+  it('builds anew every time a value is SQL, or the statement holds a value of its own', async () => {
+    const before = { ...shapedStats };
+    const one = await insert({ subjectId: 'sql', reason: sql`'from sql'` as unknown as string });
+    const two = await insert({ subjectId: 'sql', reason: sql`'other sql'` as unknown as string });
+    expect([one.reason, two.reason]).toEqual(['from sql', 'other sql']);
+    // A statement with a bound value (not a placeholder) is never kept.
+    const run = (subject: string) =>
+      database.db.transaction(async (tx) => {
+        const slots = new Slots();
+        const [r] = await runShaped(tx, 'shaped.bound', slots, () =>
+          tx.insert(auditLog).values({ actorId: 'shaped', actorRole: 'ADMIN', action: 'test', subjectId: subject }).returning(),
+        );
+        return r!;
+      });
+    expect((await run('bound one')).subjectId).toBe('bound one');
+    expect((await run('bound two')).subjectId).toBe('bound two');
+    expect(shapedStats.reused - before.reused).toBe(0);
+    const rows = await database.db.select({ s: auditLog.subjectId }).from(auditLog).where(eq(auditLog.actorId, 'shaped'));
+    expect(rows.map((r) => r.s)).toEqual(expect.arrayContaining(['bound one', 'bound two']));
+  });
+});
