@@ -101,6 +101,37 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { p
   return out;
 }
 
+/** Texts and mappers of fixed statements, by their caller's name (see {@link selectFixed}). */
+const fixedTexts = new Map<string, { sql: string; mapper: Mapper } | null>();
+
+/**
+ * Like {@link selectRows} for a statement whose text never changes and whose only parameters
+ * are `params` (a loader's `column = any($1)`): its SQL is built the first time `name` is
+ * seen and then reused, so a request pays for no SQL building. The text is kept only when the
+ * built statement's parameters are exactly `params`; otherwise it is built every time.
+ * `name` must stand for one text: callers use fixed names.
+ */
+export async function selectFixed<T>(db: object, name: string, params: unknown[], build: () => SelectQuery<T>, opts: { prepared?: boolean } = {}): Promise<T[]> {
+  const fast = drivers.get(db);
+  if (!fast) return build();
+  let fixed = fixedTexts.get(name);
+  if (fixed === undefined) {
+    const query = build();
+    const built = query.toSQL();
+    const mapper = compile(query._.selectedFields as Record<string, unknown>);
+    const same = built.params.length === params.length && built.params.every((p, i) => p === params[i]);
+    fixed = mapper && same ? { sql: built.sql, mapper } : null;
+    fixedTexts.set(name, fixed);
+    return selectRows(db, query, opts);
+  }
+  if (!fixed) return selectRows(db, build(), opts);
+  fast.note();
+  const rows = await fast.run(fixed.sql, params, opts.prepared === true);
+  const out = new Array<T>(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = fixed.mapper(rows[i]!) as T;
+  return out;
+}
+
 /**
  * `column = any($1::type[])`: a batch of keys as one array parameter. Unlike `IN ($1, …, $n)`
  * the statement text is the same for every batch size, and drizzle prepares one parameter

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../db/client.js';
-import { anyOf, selectRows } from '../db/rows.js';
+import { anyOf, selectFixed } from '../db/rows.js';
 import { asc } from 'drizzle-orm';
 import { cityCompanies, complaintEvents, complaints, customers, projects, regions, slaAlerts, slaClocks, staff, unitOwnerships, units } from '../db/schema/index.js';
 
@@ -16,7 +16,7 @@ export type StaffRow = Row<typeof staff>;
 /** Loader statements come from this fixed set of texts: prepared once per connection (see selectRows). */
 const PREPARED = { prepared: true };
 
-/** A loader of rows by primary key: one `WHERE id IN (…)` per batch. */
+/** A loader of rows by primary key: one `WHERE id = any($1)` per batch, its SQL built once per process (selectFixed). */
 function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) {
   return new DataLoader<number, R | null>(async (ids) => {
     const found = new Map((await fetch([...ids])).map((r) => [r.id, r]));
@@ -44,39 +44,40 @@ function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => 
  */
 export function createLoaders(db: Db) {
   return {
-    project: byId((ids) => selectRows(db, db.select().from(projects).where(anyOf(projects.id, ids)), PREPARED)),
-    cityCompany: byId((ids) => selectRows(db, db.select().from(cityCompanies).where(anyOf(cityCompanies.id, ids)), PREPARED)),
-    region: byId((ids) => selectRows(db, db.select().from(regions).where(anyOf(regions.id, ids)), PREPARED)),
-    customer: byId((ids) => selectRows(db, db.select().from(customers).where(anyOf(customers.id, ids)), PREPARED)),
+    project: byId((ids) => selectFixed(db, 'project', [ids], () => db.select().from(projects).where(anyOf(projects.id, ids)), PREPARED)),
+    cityCompany: byId((ids) => selectFixed(db, 'cityCompany', [ids], () => db.select().from(cityCompanies).where(anyOf(cityCompanies.id, ids)), PREPARED)),
+    region: byId((ids) => selectFixed(db, 'region', [ids], () => db.select().from(regions).where(anyOf(regions.id, ids)), PREPARED)),
+    customer: byId((ids) => selectFixed(db, 'customer', [ids], () => db.select().from(customers).where(anyOf(customers.id, ids)), PREPARED)),
     /** Staff directory entries by login (token subject); null for subjects without one. */
     staff: new DataLoader<string, StaffRow | null>(async (logins) => {
-      const found = new Map((await selectRows(db, db.select().from(staff).where(anyOf(staff.id, [...logins])), PREPARED)).map((r) => [r.id, r]));
+      const keys = [...logins];
+      const found = new Map((await selectFixed(db, 'staff', [keys], () => db.select().from(staff).where(anyOf(staff.id, keys)), PREPARED)).map((r) => [r.id, r]));
       return logins.map((l) => found.get(l) ?? null);
     }),
-    unit: byId((ids) => selectRows(db, db.select().from(units).where(anyOf(units.id, ids)), PREPARED)),
-    ownership: byId((ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.id, ids)), PREPARED)),
+    unit: byId((ids) => selectFixed(db, 'unit', [ids], () => db.select().from(units).where(anyOf(units.id, ids)), PREPARED)),
+    ownership: byId((ids) => selectFixed(db, 'ownership', [ids], () => db.select().from(unitOwnerships).where(anyOf(unitOwnerships.id, ids)), PREPARED)),
     ownershipsByCustomer: groupedBy(
       (r: OwnershipRow) => r.customerId,
-      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id), PREPARED),
+      (ids) => selectFixed(db, 'ownershipsByCustomer', [ids], () => db.select().from(unitOwnerships).where(anyOf(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id), PREPARED),
     ),
     ownershipsByUnit: groupedBy(
       (r: OwnershipRow) => r.unitId,
-      (ids) => selectRows(db, db.select().from(unitOwnerships).where(anyOf(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id), PREPARED),
+      (ids) => selectFixed(db, 'ownershipsByUnit', [ids], () => db.select().from(unitOwnerships).where(anyOf(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id), PREPARED),
     ),
-    complaint: byId((ids) => selectRows(db, db.select().from(complaints).where(anyOf(complaints.id, ids)), PREPARED)),
+    complaint: byId((ids) => selectFixed(db, 'complaint', [ids], () => db.select().from(complaints).where(anyOf(complaints.id, ids)), PREPARED)),
     clocksByComplaint: groupedBy(
       (r: typeof slaClocks.$inferSelect) => r.complaintId,
-      (ids) => selectRows(db, db.select().from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)), PREPARED),
+      (ids) => selectFixed(db, 'clocksByComplaint', [ids], () => db.select().from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)), PREPARED),
     ),
     alertsByComplaint: groupedBy(
       (r: typeof slaAlerts.$inferSelect) => r.complaintId!,
-      (ids) => selectRows(db, db.select().from(slaAlerts).where(anyOf(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id)), PREPARED),
+      (ids) => selectFixed(db, 'alertsByComplaint', [ids], () => db.select().from(slaAlerts).where(anyOf(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id)), PREPARED),
     ),
     /** Per-field, per-arguments loaders of nested connections (see graphql/nested.ts). */
     nested: new Map<string, DataLoader<number, unknown>>(),
     eventsByComplaint: groupedBy(
       (r: typeof complaintEvents.$inferSelect) => r.complaintId,
-      (ids) => selectRows(db, db.select().from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)), PREPARED),
+      (ids) => selectFixed(db, 'eventsByComplaint', [ids], () => db.select().from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)), PREPARED),
     ),
   };
 }

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/index.js';
+import { anyOf, selectFixed } from '../../src/db/rows.js';
 import { runShaped, shapedStats, Slots } from '../../src/db/shaped.js';
 import { rowsOf } from '../../src/events/log.js';
 import { freshDatabase } from '../helpers/test-app.js';
@@ -70,5 +71,32 @@ describe('runShaped', () => {
     expect(shapedStats.reused - before.reused).toBe(0);
     const rows = await database.db.select({ s: auditLog.subjectId }).from(auditLog).where(eq(auditLog.actorId, 'shaped'));
     expect(rows.map((r) => r.s)).toEqual(expect.arrayContaining(['bound one', 'bound two']));
+  });
+});
+
+describe('selectFixed', () => {
+  it('builds a fixed statement once, then runs its text with each call’s keys', async () => {
+    const ids = [(await insert({ subjectId: 'fixed 1' })).id, (await insert({ subjectId: 'fixed 2' })).id];
+    let builds = 0;
+    const load = (keys: number[]) =>
+      selectFixed(database.db, 'shaped.test.audit', [keys], () => (builds++, database.db.select().from(auditLog).where(anyOf(auditLog.id, keys))), { prepared: true });
+    const first = await load([ids[0]!]);
+    const second = await load([ids[1]!]);
+    const both = await load(ids.slice(0, 2));
+    expect(builds).toBe(1);
+    expect(first.map((r) => r.id)).toEqual([ids[0]]);
+    expect(second.map((r) => r.id)).toEqual([ids[1]]);
+    expect(both.map((r) => r.id).sort()).toEqual(ids.slice(0, 2).sort());
+    expect(second[0]!.subjectId).toBe('fixed 2');
+    expect(second[0]!.at).toBeInstanceOf(Date);
+  });
+
+  it('builds every time when the statement has parameters other than those given', async () => {
+    let builds = 0;
+    const load = (keys: number[]) =>
+      selectFixed(database.db, 'shaped.test.other', [keys], () => (builds++, database.db.select().from(auditLog).where(anyOf(auditLog.id, [...keys, 0]))));
+    await load([1]);
+    await load([2]);
+    expect(builds).toBe(2);
   });
 });
