@@ -46,7 +46,7 @@ export class Complaint extends Node {
   repeatOfId!: number | null;
   slaPolicyId!: number | null;
 
-  @Field({ description: 'Human-readable number, unique, e.g. TS-2026-000123.' })
+  @Field({ description: 'Human-readable number, unique and increasing within its receipt year (a write that fails after taking one leaves a gap), e.g. TS-2026-000123.' })
   number!: string;
 
   @Field(() => ComplaintStatusEnum, { description: 'Lifecycle status.' })
