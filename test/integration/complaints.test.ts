@@ -176,7 +176,7 @@ describe('createComplaint', () => {
     const more = [await later(), await later()];
     expect(more.map((c) => c.isRepeat)).toEqual([true, true]);
     expect(shapedStats.built - before.built).toBe(0);
-    expect(shapedStats.reused - before.reused).toBe(4); // the complaint INSERT and the closing statement, twice
+    expect(shapedStats.reused - before.reused).toBe(6); // the number, the complaint INSERT and the closing statement, twice
   });
 
   it.skipIf(dbKind !== 'postgres')('takes the number before its transaction: an intake held up inside its transaction holds up no other', async () => {

@@ -1,4 +1,4 @@
-import { selectRows } from '../../db/rows.js';
+import { selectFixed, selectRows } from '../../db/rows.js';
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -197,7 +197,8 @@ export class ComplaintService {
     // The customer, their holdings and the active policies are read in one round trip; the
     // holdings and policies only matter once the customer proves visible.
     const ownedLoad = this.ctx.loaders.ownershipsByCustomer.load(customerId);
-    const policiesLoad = this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true)).execute();
+    const active = true;
+    const policiesLoad = selectFixed(this.ctx.db, 'activeSlaPolicies', [active], () => this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, active)), { prepared: true });
     const calendarLoad = this.ctx.sla.calendars.get(this.ctx.db);
     for (const p of [ownedLoad, policiesLoad, calendarLoad]) p.catch(() => {});
     const customer = await new CustomerService(this.ctx).get(data.customerId, 'input.customerId');
@@ -626,10 +627,14 @@ function yearFormat(timeZone: string): Intl.DateTimeFormat {
  */
 async function takeNumber(db: Db, at: Date, timeZone: string): Promise<string> {
   const year = Number(yearFormat(timeZone).format(at));
-  const [row] = await db
-    .insert(complaintNumberCounters)
-    .values({ year, last: 1 })
-    .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
-    .returning({ last: complaintNumberCounters.last });
+  const slots = new Slots();
+  const values = slots.row('n', { year, last: 1 });
+  const [row] = await runShaped(db, 'takeNumber', slots, () =>
+    db
+      .insert(complaintNumberCounters)
+      .values(values)
+      .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
+      .returning({ last: complaintNumberCounters.last }),
+  );
   return `TS-${year}-${String(row!.last).padStart(6, '0')}`;
 }
