@@ -240,78 +240,79 @@ export class ComplaintService {
         first: async () => void (number = await takeNumber(this.ctx.db, receivedAt, this.ctx.config.businessTimeZone)),
       },
       async (tx) => {
-      // The latest earlier complaint of the same customer, unit and category within the
-      // window (not rejected) makes this one a repeat: read by the INSERT itself. Written with
-      // placeholders: its SQL text is built once per shape (with or without a unit).
-      const slots = new Slots().note(unitId === null ? 'no-unit' : 'unit');
-      const repeatOf = tx
-        .select({ id: complaints.id })
-        .from(complaints)
-        .where(
-          and(
-            eq(complaints.customerId, slots.put('repeat.customer', customer.id)),
-            unitId === null ? isNull(complaints.unitId) : eq(complaints.unitId, slots.put('repeat.unit', unitId)),
-            eq(complaints.category, slots.put('repeat.category', data.category)),
-            sql`${complaints.status} <> 'REJECTED'`,
-            gte(complaints.receivedAt, slots.put('repeat.since', new Date(receivedAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS).toISOString())),
-            lt(complaints.receivedAt, slots.put('repeat.until', receivedAt.toISOString())),
-          ),
-        )
-        .orderBy(desc(complaints.receivedAt))
-        .limit(slots.put('repeat.limit', 1));
-      const values = slots.row('c', {
-        number,
-        customerId: customer.id,
-        projectId,
-        unitId,
-        kind: data.kind,
-        category: data.category,
-        defectLocation: data.defectLocation ?? null,
-        channel: data.channel,
-        description: data.description,
-        attachments: data.attachments ?? [],
-        severity,
-        majorReason: data.majorReason ?? null,
-        firstResponderId: viewer.id,
-        slaPolicyId: policy?.id ?? null,
-        slaTargets: policy?.clocks ?? [],
-        receivedAt,
-        escalatedAt: severity === 'MAJOR' ? receivedAt : null,
-        repairAppointmentAt: data.repairAppointmentAt ?? null,
-      } satisfies typeof complaints.$inferInsert);
-      const [row] = await runShaped(tx, 'createComplaint', slots, () =>
-        tx
-          .insert(complaints)
-          .values({ ...values, repeatOfId: sql`(${repeatOf})` })
-          .returning(),
-      );
-      const c = row!;
-      const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
-      engine.record({
-        complaintId: c.id,
-        type: 'RECEIVED',
-        toStatus: 'RECEIVED',
-        actorId: viewer.id,
-        at: receivedAt,
-        data: { channel: c.channel, severity, policy: policy?.name ?? null },
-      });
-      if (c.repeatOfId !== null) {
-        engine.record({ complaintId: c.id, type: 'REPEAT_FLAGGED', actorId: null, at: receivedAt, data: { repeatOf: toGlobalId('Complaint', c.repeatOfId) } });
-      }
-      await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
-      // The domain event and the audit entry are written by the statement that ends the clocks' batch.
-      const s = await engine.finish(c.id, {}, [
-        { name: 'event', table: domainEvents, row: eventRow('ComplaintCreated', c) },
-        {
-          name: 'audit',
-          table: auditLog,
-          row: auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: c.number, kind: c.kind, category: c.category, severity } }),
-        },
-      ]);
-      saved = s;
-      earliestCheck = engine.earliestCheck;
-      return c.id;
-    });
+        // The latest earlier complaint of the same customer, unit and category within the
+        // window (not rejected) makes this one a repeat: read by the INSERT itself. Written with
+        // placeholders: its SQL text is built once per shape (with or without a unit).
+        const slots = new Slots().note(unitId === null ? 'no-unit' : 'unit');
+        const repeatOf = tx
+          .select({ id: complaints.id })
+          .from(complaints)
+          .where(
+            and(
+              eq(complaints.customerId, slots.put('repeat.customer', customer.id)),
+              unitId === null ? isNull(complaints.unitId) : eq(complaints.unitId, slots.put('repeat.unit', unitId)),
+              eq(complaints.category, slots.put('repeat.category', data.category)),
+              sql`${complaints.status} <> 'REJECTED'`,
+              gte(complaints.receivedAt, slots.put('repeat.since', new Date(receivedAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS).toISOString())),
+              lt(complaints.receivedAt, slots.put('repeat.until', receivedAt.toISOString())),
+            ),
+          )
+          .orderBy(desc(complaints.receivedAt))
+          .limit(slots.put('repeat.limit', 1));
+        const values = slots.row('c', {
+          number,
+          customerId: customer.id,
+          projectId,
+          unitId,
+          kind: data.kind,
+          category: data.category,
+          defectLocation: data.defectLocation ?? null,
+          channel: data.channel,
+          description: data.description,
+          attachments: data.attachments ?? [],
+          severity,
+          majorReason: data.majorReason ?? null,
+          firstResponderId: viewer.id,
+          slaPolicyId: policy?.id ?? null,
+          slaTargets: policy?.clocks ?? [],
+          receivedAt,
+          escalatedAt: severity === 'MAJOR' ? receivedAt : null,
+          repairAppointmentAt: data.repairAppointmentAt ?? null,
+        } satisfies typeof complaints.$inferInsert);
+        const [row] = await runShaped(tx, 'createComplaint', slots, () =>
+          tx
+            .insert(complaints)
+            .values({ ...values, repeatOfId: sql`(${repeatOf})` })
+            .returning(),
+        );
+        const c = row!;
+        const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
+        engine.record({
+          complaintId: c.id,
+          type: 'RECEIVED',
+          toStatus: 'RECEIVED',
+          actorId: viewer.id,
+          at: receivedAt,
+          data: { channel: c.channel, severity, policy: policy?.name ?? null },
+        });
+        if (c.repeatOfId !== null) {
+          engine.record({ complaintId: c.id, type: 'REPEAT_FLAGGED', actorId: null, at: receivedAt, data: { repeatOf: toGlobalId('Complaint', c.repeatOfId) } });
+        }
+        await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
+        // The domain event and the audit entry are written by the statement that ends the clocks' batch.
+        const s = await engine.finish(c.id, {}, [
+          { name: 'event', table: domainEvents, row: eventRow('ComplaintCreated', c) },
+          {
+            name: 'audit',
+            table: auditLog,
+            row: auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: c.number, kind: c.kind, category: c.category, severity } }),
+          },
+        ]);
+        saved = s;
+        earliestCheck = engine.earliestCheck;
+        return c.id;
+      },
+    );
     // Only new clocks changed: the scheduler needs to hear of them only when they fall due
     // before it next wakes anyway.
     if (earliestCheck) this.ctx.sla.wake(earliestCheck);
