@@ -114,14 +114,16 @@ const fixedTexts = new Map<string, { sql: string; mapper: Mapper } | null>();
 export async function selectFixed<T>(db: object, name: string, params: unknown[], build: () => SelectQuery<T>, opts: { prepared?: boolean } = {}): Promise<T[]> {
   const fast = drivers.get(db);
   if (!fast) return build();
-  let fixed = fixedTexts.get(name);
+  // The count is part of the name: a text may depend on how many parameters there are.
+  const key = `${name}|${params.length}`;
+  let fixed = fixedTexts.get(key);
   if (fixed === undefined) {
     const query = build();
     const built = query.toSQL();
     const mapper = compile(query._.selectedFields as Record<string, unknown>);
     const same = built.params.length === params.length && built.params.every((p, i) => p === params[i]);
     fixed = mapper && same ? { sql: built.sql, mapper } : null;
-    fixedTexts.set(name, fixed);
+    fixedTexts.set(key, fixed);
     return selectRows(db, query, opts);
   }
   if (!fixed) return selectRows(db, build(), opts);

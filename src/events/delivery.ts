@@ -6,7 +6,7 @@ import type { StoredEvent } from './log.js';
  * which subscribers who see alike share the check and the execution of their documents
  * (the transport's shared execution reads it).
  */
-export type Delivery<R> = { event: StoredEvent; row: R; shareKey: string };
+export type Delivery<R> = { event: StoredEvent; row: R; shareKey: string; checkedAt?: number };
 
 /**
  * What a transport offers a subscription beyond sending: how it counts a delivery, and a
@@ -64,7 +64,7 @@ export function deliveries<R>(
     transport?.lane?.(sight, async (event, upcoming) => {
       if (!hub.isShared(keyOf(event))) checkAhead(upcoming.slice(0, CHECK_BATCH));
       const row = await rowOf(event);
-      return row ? { event, row, shareKey: `${event.seq}:${sight}` } : null;
+      return row ? { event, row, shareKey: `${event.seq}:${sight}`, checkedAt: hub.askedAt(keyOf(event)) ?? Date.now() } : null;
     }) ?? null;
   const it: AsyncIterableIterator<Delivery<R>> = {
     async next() {
@@ -86,7 +86,11 @@ export function deliveries<R>(
           }
         }
       } catch (err) {
+        // The subscription ends with this error (graphql-ws sends it): its stream goes too, or
+        // it would fill up unread and close the connection's other subscriptions with 4413.
+        done = true;
         membership.leave();
+        await stream.return();
         throw err;
       }
       membership.leave();

@@ -8,9 +8,11 @@ import { EventLog, NEW_EVENTS_CHANNEL, SEQUENCED_CHANNEL, type StoredEvent } fro
  * What a cohort makes of one event, once for all its members: nothing to send (`skip`: not
  * in their sight or filter), one `message` for each, or `slow`: each member takes this event
  * by its own path (an execution that failed or carries errors). `personal`: the result
- * depends on who the subscriber is, so no event of this lane may be shared.
+ * depends on who the subscriber is, so no event of this lane may be shared. `checkedAt`: when
+ * the access check behind a message was read (epoch ms); a message whose check is older than
+ * {@link CHECK_MAX_AGE_MS} when its round is sent is prepared again.
  */
-export type Prepared<M> = { kind: 'skip' } | { kind: 'send'; message: M } | { kind: 'slow' } | { kind: 'personal' };
+export type Prepared<M> = { kind: 'skip' } | { kind: 'send'; message: M; checkedAt?: number } | { kind: 'slow' } | { kind: 'personal' };
 
 /**
  * A subscriber's shared path (see {@link Cohort}): subscribers whose lanes have the same
@@ -202,6 +204,8 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
 const PREPARE_BATCH = 100;
 /** Longest a cohort prepares before sending what is ready. */
 const PREPARE_MS = 250;
+/** Oldest an access check may be when its event is sent (the sharing window). */
+export const CHECK_MAX_AGE_MS = 1_000;
 
 export class Cohort {
   readonly members = new Set<EventStream>();
@@ -284,6 +288,15 @@ export class Cohort {
           }
           ready.push({ e, p });
         }
+        // A slow preparation late in the round must not send an earlier event on a check older
+        // than the sharing window: the round stops before it, and the rest is prepared again
+        // (with a fresh check) in the next.
+        const now = Date.now();
+        const stale = ready.findIndex(({ p }) => p.kind === 'send' && p.checkedAt !== undefined && now - p.checkedAt > CHECK_MAX_AGE_MS);
+        if (stale !== -1) {
+          ready.length = stale;
+          stop = null;
+        }
         this.flush(ready);
         this.lastFlush = performance.now();
         if (stop) {
@@ -306,7 +319,13 @@ export class Cohort {
         const { e, p } = ready[i]!;
         if (m.position >= e.seq) continue; // joined after having it
         if (p.kind === 'send') {
-          if (!m.lane!.send(p.message, e)) {
+          let ok: boolean;
+          try {
+            ok = m.lane!.send(p.message, e);
+          } catch {
+            ok = false; // its own path meets the failure as its own
+          }
+          if (!ok) {
             this.members.delete(m);
             m.leaveCohort(this.queue.slice(i));
             break;
@@ -483,6 +502,11 @@ export class EventHub {
     };
   }
 
+  /** When the answer under `key` was asked for (epoch ms), if there is one. */
+  askedAt(key: string): number | null {
+    return this.memo.get(key)?.at ?? null;
+  }
+
   /** Whether `key` has an answer of at most `maxAgeMs`. */
   isShared(key: string, maxAgeMs = 1_000): boolean {
     return this.fresh(key, maxAgeMs) !== null;
@@ -504,6 +528,7 @@ export class EventHub {
         this.memo.delete(k);
       }
     }
+    this.memo.delete(key); // to the end: eviction goes by insertion order
     this.memo.set(key, { at: now, value });
     value.catch(() => {
       if (this.memo.get(key)?.value === value) this.memo.delete(key);

@@ -179,9 +179,10 @@ export function createSocketServer(opts: {
         const run = await sharedRun(args, documentKey, delivery);
         if (run.personal) return { kind: 'personal' };
         if (run.result.errors) return { kind: 'slow' };
-        return { kind: 'send', message: JSON.stringify(run.result) };
+        return { kind: 'send', message: JSON.stringify(run.result), checkedAt: delivery.checkedAt };
       },
-      send: (message) => socket.readyState !== socket.OPEN || sendNow(socket, `${head}${message as string}}`), // closing: its subscriptions end
+      // A closing socket: the member leaves for its own path, which sends nothing more.
+      send: (message) => socket.readyState === socket.OPEN && sendNow(socket, `${head}${message as string}}`),
       delivered: (e, count) => {
         deliveredOf(e.type).inc(count);
         metrics.sharedDelivered.inc(count);

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableName, inArray, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Tx } from '../db/client.js';
 import { runShaped, Slots } from '../db/shaped.js';
@@ -239,7 +239,7 @@ export class SlaEngine {
     const slots = new Slots();
     const clockRows = clocks.map((c, i) => slots.row(`k${i}`, c));
     const entryRows = entries.map((e, i) => slots.row(`e${i}`, e));
-    const alsoRows = also.map((a) => ({ ...a, row: slots.row(a.name, a.row) }));
+    const alsoRows = also.map((a) => ({ ...a, row: slots.row(`${a.name}:${getTableName(a.table)}`, a.row) }));
     const setRow = slots.row('set', set as Record<string, unknown>);
     // The statement's subquery does not see the clocks its own CTE inserts: their earliest
     // running deadline is added here (least() skips nulls).

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/index.js';
@@ -89,6 +89,14 @@ describe('selectFixed', () => {
     expect(both.map((r) => r.id).sort()).toEqual(ids.slice(0, 2).sort());
     expect(second[0]!.subjectId).toBe('fixed 2');
     expect(second[0]!.at).toBeInstanceOf(Date);
+  });
+
+  it('keeps one text per number of parameters under a name', async () => {
+    const [a, b, c] = [(await insert({ subjectId: 'count 1' })).id, (await insert({ subjectId: 'count 2' })).id, (await insert({ subjectId: 'count 3' })).id];
+    const load = (keys: number[]) => selectFixed(database.db, 'shaped.test.in', keys, () => database.db.select().from(auditLog).where(inArray(auditLog.id, keys)));
+    expect((await load([a, b])).map((r) => r.subjectId).sort()).toEqual(['count 1', 'count 2']);
+    expect((await load([a, b, c])).map((r) => r.subjectId).sort()).toEqual(['count 1', 'count 2', 'count 3']);
+    expect((await load([c])).map((r) => r.subjectId)).toEqual(['count 3']);
   });
 
   it('builds every time when the statement has parameters other than those given', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
+import { deliveries } from '../../src/events/delivery.js';
 import { Cohort, EventHub, EventStream, StreamOverflow, type Lane, type Prepared } from '../../src/events/hub.js';
 import type { StoredEvent } from '../../src/events/log.js';
 
@@ -22,6 +23,8 @@ type World = {
   answer: (seq: number) => Prepared<string> | Promise<Prepared<string>>;
   /** Member and event whose send fails (its socket is backed up). */
   backedUp: Set<string>;
+  /** Member and event whose send throws. */
+  throws?: Set<string>;
 };
 
 function world(): World {
@@ -41,6 +44,7 @@ function member(w: World, name: string, position: number, capacity = 10) {
     },
     send: (message, e) => {
       if (w.backedUp.has(`${name}:${e.seq}`)) return false;
+      if (w.throws?.has(`${name}:${e.seq}`)) throw new Error('socket gone');
       expect(message).toBe(`m${e.seq}`);
       w.sends.push(`${name}:${e.seq}`);
       w.log.push(`s${e.seq}`);
@@ -125,6 +129,36 @@ describe('Cohort', () => {
     await settle();
     expect(w.sends.at(-1)).toBe('a:4');
     expect(await pending(b.stream.next())).toBe(true);
+  });
+
+  it('sends a member whose send throws back to its own path, like a backed-up one', async () => {
+    const w = world();
+    w.throws = new Set(['b:1']);
+    const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
+    const { c: cohort } = cohortOf(a);
+    cohort.add(a.stream);
+    cohort.add(b.stream);
+    cohort.offer(ev(1));
+    await settle();
+    expect(w.sends).toEqual(['a:1']);
+    expect((await b.waiting).value?.seq).toBe(1);
+  });
+
+  it('never sends on a check older than the sharing window: the round stops there and the event is prepared again', async () => {
+    const w = world();
+    let first = true;
+    w.answer = (seq) => {
+      const checkedAt = first ? Date.now() - 5_000 : Date.now();
+      first = false;
+      return { kind: 'send', message: `m${seq}`, checkedAt };
+    };
+    const a = member(w, 'a', 0);
+    const { c: cohort } = cohortOf(a);
+    cohort.add(a.stream);
+    cohort.offer(ev(1));
+    await settle();
+    expect(w.prepared).toEqual([1, 1]);
+    expect(w.sends).toEqual(['a:1']);
   });
 
   it('hands an event it cannot share to each member’s own path, with the rest; a personal one also marks the lane', async () => {
@@ -234,5 +268,19 @@ describe('EventHub sharing memo', () => {
     expect(hub.isShared('k0')).toBe(false);
     for (const i of [49_999, 50_000, 10_000]) expect(hub.isShared(`k${i}`)).toBe(true);
     expect(await hub.shared('k50000', () => Promise.resolve(-1))).toBe(50_000);
+  });
+});
+
+describe('deliveries', () => {
+  it('ends its stream when a check fails, so that it cannot fill up unread and close the connection', async () => {
+    const hub = new EventHub({ db: {} } as unknown as Database, { logger: {} as never, pollMs: 1_000, streamCapacity: 10, batchSize: 10 });
+    let closed = 0;
+    const stream = new EventStream(0, TYPES, 10, () => closed++, () => {});
+    const it = deliveries(hub, stream, 'sight', () => Promise.reject(new Error('database gone')));
+    stream.offer(ev(1));
+    await expect(it.next()).rejects.toThrow('database gone');
+    expect(closed).toBe(1);
+    stream.offer(ev(2));
+    expect(stream.buffered).toBe(0);
   });
 });
