@@ -10,7 +10,7 @@ import { EventLog, NEW_EVENTS_CHANNEL, SEQUENCED_CHANNEL, type StoredEvent } fro
  * by its own path (an execution that failed or carries errors). `personal`: the result
  * depends on who the subscriber is, so no event of this lane may be shared. `checkedAt`: when
  * the access check behind a message was read (epoch ms); a message whose check is older than
- * {@link CHECK_MAX_AGE_MS} when its round is sent is prepared again.
+ * {@link SHARE_WINDOW_MS} when its round is sent is prepared again.
  */
 export type Prepared<M> = { kind: 'skip' } | { kind: 'send'; message: M; checkedAt?: number } | { kind: 'slow' } | { kind: 'personal' };
 
@@ -191,6 +191,16 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
   }
 }
 
+/** Events a cohort prepares in one round before sending them (its look-ahead: all are sent in the round). */
+const PREPARE_BATCH = 100;
+/** Longest a cohort prepares before sending what is ready. */
+const PREPARE_MS = 250;
+/**
+ * The sharing window: how long a check or execution is shared among subscribers, and so the
+ * oldest an access check may be when its event is sent.
+ */
+const SHARE_WINDOW_MS = 1_000;
+
 /**
  * Subscribers who see alike and read the same document (one lane key), whose readers are
  * idle: each event is checked, executed and serialised once for all of them, then sent to
@@ -200,13 +210,6 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
  * member back to its own path with the events it has not had, in order: the cohort is
  * only a faster way to the same messages, never a different one.
  */
-/** Events a cohort prepares in one round before sending them (its look-ahead: all are sent in the round). */
-const PREPARE_BATCH = 100;
-/** Longest a cohort prepares before sending what is ready. */
-const PREPARE_MS = 250;
-/** Oldest an access check may be when its event is sent (the sharing window). */
-export const CHECK_MAX_AGE_MS = 1_000;
-
 export class Cohort {
   readonly members = new Set<EventStream>();
   private readonly queue: StoredEvent[] = [];
@@ -249,8 +252,8 @@ export class Cohort {
   }
 
   /** Sends every member back to its own path with the events it has not had. */
-  disband(from: readonly StoredEvent[] = this.queue): void {
-    const rest = [...from];
+  disband(): void {
+    const rest = [...this.queue];
     this.queue.length = 0;
     for (const m of [...this.members]) {
       this.members.delete(m);
@@ -292,7 +295,7 @@ export class Cohort {
         // than the sharing window: the round stops before it, and the rest is prepared again
         // (with a fresh check) in the next.
         const now = Date.now();
-        const stale = ready.findIndex(({ p }) => p.kind === 'send' && p.checkedAt !== undefined && now - p.checkedAt > CHECK_MAX_AGE_MS);
+        const stale = ready.findIndex(({ p }) => p.kind === 'send' && p.checkedAt !== undefined && now - p.checkedAt > SHARE_WINDOW_MS);
         if (stale !== -1) {
           ready.length = stale;
           stop = null;
@@ -458,7 +461,7 @@ export class EventHub {
    * statement per event instead of a thousand. Entries older than `maxAgeMs` are run
    * again, so a check is never older than that when its event is sent.
    */
-  shared<T>(key: string, load: () => Promise<T>, maxAgeMs = 1_000): Promise<T> {
+  shared<T>(key: string, load: () => Promise<T>, maxAgeMs = SHARE_WINDOW_MS): Promise<T> {
     const hit = this.fresh(key, maxAgeMs);
     if (hit) return hit as Promise<T>;
     const value = load();
@@ -508,7 +511,7 @@ export class EventHub {
   }
 
   /** Whether `key` has an answer of at most `maxAgeMs`. */
-  isShared(key: string, maxAgeMs = 1_000): boolean {
+  isShared(key: string, maxAgeMs = SHARE_WINDOW_MS): boolean {
     return this.fresh(key, maxAgeMs) !== null;
   }
 
@@ -524,7 +527,7 @@ export class EventHub {
       // subscribers of different sights still fill it, the oldest tenth. Never all at once:
       // that would drop the look-ahead answers just fetched and fetch them again, in a loop.
       for (const [k, v] of this.memo) {
-        if (now - v.at <= 1_000 && this.memo.size < MEMO_ENTRIES * 0.9) break;
+        if (now - v.at <= SHARE_WINDOW_MS && this.memo.size < MEMO_ENTRIES * 0.9) break;
         this.memo.delete(k);
       }
     }
