@@ -94,8 +94,13 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { p
     mappers.set(sql, mapper);
   }
   if (!mapper) return query;
+  return runMapped<T>(fast, sql, params, mapper, opts.prepared === true);
+}
+
+/** Runs `sql` on the driver in array mode and maps each row with `mapper`. */
+async function runMapped<T>(fast: Fast, sql: string, params: unknown[], mapper: Mapper, prepared: boolean): Promise<T[]> {
   fast.note();
-  const rows = await fast.run(sql, params, opts.prepared === true);
+  const rows = await fast.run(sql, params, prepared);
   const out = new Array<T>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = mapper(rows[i]!) as T;
   return out;
@@ -127,11 +132,7 @@ export async function selectFixed<T>(db: object, name: string, params: unknown[]
     return selectRows(db, query, opts);
   }
   if (!fixed) return selectRows(db, build(), opts);
-  fast.note();
-  const rows = await fast.run(fixed.sql, params, opts.prepared === true);
-  const out = new Array<T>(rows.length);
-  for (let i = 0; i < rows.length; i++) out[i] = fixed.mapper(rows[i]!) as T;
-  return out;
+  return runMapped<T>(fast, fixed.sql, params, fixed.mapper, opts.prepared === true);
 }
 
 /**

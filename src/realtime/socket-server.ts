@@ -120,6 +120,13 @@ export function createSocketServer(opts: {
     return c;
   };
 
+  /** Counts `count` deliveries of `e` (by type) and their lag, one observation each. */
+  const recordDelivered = (e: StoredEvent, count: number) => {
+    deliveredOf(e.type).inc(count);
+    const lag = Math.max(Date.now() - e.at.getTime(), 0) / 1000;
+    for (let i = 0; i < count; i++) metrics.lag.observe(lag);
+  };
+
   /** Per operation: a short name for its document, operation name and variables. */
   const documentKeys = new WeakMap<object, string>();
 
@@ -184,10 +191,8 @@ export function createSocketServer(opts: {
       // A closing socket: the member leaves for its own path, which sends nothing more.
       send: (message) => socket.readyState === socket.OPEN && sendNow(socket, `${head}${message as string}}`),
       delivered: (e, count) => {
-        deliveredOf(e.type).inc(count);
+        recordDelivered(e, count);
         metrics.sharedDelivered.inc(count);
-        const lag = Math.max(Date.now() - e.at.getTime(), 0) / 1000;
-        for (let i = 0; i < count; i++) metrics.lag.observe(lag);
       },
     });
   }
@@ -277,13 +282,9 @@ export function createSocketServer(opts: {
         const documentKey = deps.events.intern(JSON.stringify([payload.query, payload.operationName ?? null, payload.variables ?? null]));
         documentKeys.set(contextValue, documentKey);
         const args = { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue } satisfies ExecutionArgs;
-        const onDeliver = (e: StoredEvent) => {
-          deliveredOf(e.type).inc();
-          metrics.lag.observe(Math.max(Date.now() - e.at.getTime(), 0) / 1000);
-        };
         contextValue.transport = {
           onOverflow: () => shutClose(ctx.extra.socket, CLOSE.TOO_SLOW, 'Subscriber too slow: reconnect and resume with `after` from your last cursor'),
-          onDeliver,
+          onDeliver: (e: StoredEvent) => recordDelivered(e, 1),
           lane: laneFor(args, documentKey, id, ctx.extra.socket),
         };
         return args;
