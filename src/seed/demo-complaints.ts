@@ -11,7 +11,7 @@ import type {
   SlaClockKind,
 } from '../domain/enums.js';
 import { toGlobalId } from '../graphql/global-id.js';
-import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, nextStatus, type ComplaintAction } from '../modules/complaints/complaint.rules.js';
+import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, complaintNumber, nextStatus, type ComplaintAction } from '../modules/complaints/complaint.rules.js';
 import type { BusinessCalendar } from '../sla/calendar.js';
 import { SlaEngine } from '../sla/engine.js';
 import { choosePolicy } from '../sla/policy.js';
@@ -689,7 +689,7 @@ export async function seedComplaints(tx: Tx, rng: Rng, input: ComplaintSeedInput
     const year = Number(cal.localDate(d.receivedAt).slice(0, 4));
     const last = (counters.get(year) ?? 0) + 1;
     counters.set(year, last);
-    return `TS-${year}-${String(last).padStart(6, '0')}`;
+    return complaintNumber(year, last);
   });
   const policyOf = drafts.map((d) => choosePolicy(policies, { kind: d.kind, category: d.template.category, severity: d.initialSeverity }));
 

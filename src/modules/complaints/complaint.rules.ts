@@ -67,3 +67,8 @@ export const REOPEN_SCORE = 2;
 
 /** Repeat window: same customer, unit and category within this many days is a repeat. */
 export const REPEAT_WINDOW_DAYS = 30;
+
+/** The number of a year's `n`th complaint: TS-2026-000042, six digits at least, never cut. */
+export function complaintNumber(year: number, n: number): string {
+  return `TS-${year}-${String(n).padStart(6, '0')}`;
+}

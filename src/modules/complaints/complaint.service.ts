@@ -21,13 +21,13 @@ import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
 import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
-import { SlaEngine } from '../../sla/engine.js';
+import { SlaEngine, type AlsoInsert } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
-import { auditRow } from '../audit/audit.service.js';
+import { auditRow, type AuditEntry } from '../audit/audit.service.js';
 import { CustomerService } from '../customers/customer.service.js';
 import { StaffService } from '../org/org.service.js';
 import { likePattern } from '../projects/project.service.js';
-import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, TRANSITIONS, allowedMutations, nextStatus, type ComplaintAction } from './complaint.rules.js';
+import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, TRANSITIONS, allowedMutations, complaintNumber, nextStatus, type ComplaintAction } from './complaint.rules.js';
 import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './complaint.input.js';
 import type { ComplaintRow } from './complaint.type.js';
 
@@ -197,8 +197,7 @@ export class ComplaintService {
     // The customer, their holdings and the active policies are read in one round trip; the
     // holdings and policies only matter once the customer proves visible.
     const ownedLoad = this.ctx.loaders.ownershipsByCustomer.load(customerId);
-    const active = true;
-    const policiesLoad = selectFixed(this.ctx.db, 'activeSlaPolicies', [active], () => this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, active)), { prepared: true });
+    const policiesLoad = selectFixed(this.ctx.db, 'activeSlaPolicies', [true], () => this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true)), { prepared: true });
     const calendarLoad = this.ctx.sla.calendars.get(this.ctx.db);
     for (const p of [ownedLoad, policiesLoad, calendarLoad]) p.catch(() => {});
     const customer = await new CustomerService(this.ctx).get(data.customerId, 'input.customerId');
@@ -300,14 +299,16 @@ export class ComplaintService {
         }
         await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
         // The domain event and the audit entry are written by the statement that ends the clocks' batch.
-        const s = await engine.finish(c.id, {}, [
-          { name: 'event', table: domainEvents, row: eventRow('ComplaintCreated', c) },
-          {
-            name: 'audit',
-            table: auditLog,
-            row: auditRow(this.ctx, { action: 'createComplaint', subjectId: toGlobalId('Complaint', c.id), projectId, changes: { number: c.number, kind: c.kind, category: c.category, severity } }),
-          },
-        ]);
+        const s = await engine.finish(
+          c.id,
+          {},
+          eventAndAudit(this.ctx, eventRow('ComplaintCreated', c), {
+            action: 'createComplaint',
+            subjectId: toGlobalId('Complaint', c.id),
+            projectId,
+            changes: { number: c.number, kind: c.kind, category: c.category, severity },
+          }),
+        );
         saved = s;
         earliestCheck = engine.earliestCheck;
         return c.id;
@@ -397,20 +398,17 @@ export class ComplaintService {
       if (opts.action === 'pause') await engine.pauseAll(c.id, at);
       if (opts.action === 'resume') await engine.resumeAll(u, at);
       // The domain event and the audit entry are written by the engine's closing statement.
-      return engine.finish(c.id, set, [
-        { name: 'event', table: domainEvents, row: eventRow('ComplaintUpdated', u, { action: opts.action, from: c.status }) },
-        {
-          name: 'audit',
-          table: auditLog,
-          row: auditRow(this.ctx, {
-            action: opts.doing,
-            subjectId: toGlobalId('Complaint', c.id),
-            projectId: c.projectId,
-            reason: opts.note ?? null,
-            changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
-          }),
-        },
-      ]);
+      return engine.finish(
+        c.id,
+        set,
+        eventAndAudit(this.ctx, eventRow('ComplaintUpdated', u, { action: opts.action, from: c.status }), {
+          action: opts.doing,
+          subjectId: toGlobalId('Complaint', c.id),
+          projectId: c.projectId,
+          reason: opts.note ?? null,
+          changes: { ...(to ? { status: { from: c.status, to } } : {}), ...(opts.data ?? {}) },
+        }),
+      );
     });
     // Notes change no clock; everything else may have.
     if (opts.action !== 'note') this.ctx.sla.wake();
@@ -605,6 +603,14 @@ function eventRow(type: string, c: ComplaintRow, extra: Record<string, unknown> 
   };
 }
 
+/** The domain event and the audit entry of a change, as rows the engine's closing statement inserts too. */
+function eventAndAudit(ctx: Context, event: ReturnType<typeof eventRow>, audit: AuditEntry): AlsoInsert[] {
+  return [
+    { name: 'event', table: domainEvents, row: event },
+    { name: 'audit', table: auditLog, row: auditRow(ctx, audit) },
+  ];
+}
+
 function isLifecycle(a: string): a is ComplaintAction {
   return a in TRANSITIONS;
 }
@@ -618,10 +624,9 @@ function yearFormat(timeZone: string): Intl.DateTimeFormat {
 }
 
 /**
- * The next number of the receipt year (in the business time zone), e.g. TS-2026-000042: six
- * digits at least, never cut. Taken from the yearly counter in a statement of its own, after
- * the request is validated and before its transaction: the counter row is locked only while
- * that statement runs. Taken inside the transaction, it stayed locked until COMMIT, and every
+ * The next number of the receipt year (in the business time zone; see complaintNumber).
+ * Taken from the yearly counter in a statement of its own, after the request is validated and
+ * before its transaction: the counter row is locked only while that statement runs. Taken inside the transaction, it stayed locked until COMMIT, and every
  * intake on every instance queued behind the one holding it (with a second instance, intake
  * p50 went from 14 to 54 ms). Numbers are unique and increase; a write that fails after taking
  * one leaves a gap.
@@ -637,5 +642,5 @@ async function takeNumber(db: Db, at: Date, timeZone: string): Promise<string> {
       .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
       .returning({ last: complaintNumberCounters.last }),
   );
-  return `TS-${year}-${String(row!.last).padStart(6, '0')}`;
+  return complaintNumber(year, row!.last);
 }
