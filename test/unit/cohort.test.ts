@@ -58,9 +58,11 @@ function member(w: World, name: string, position: number, capacity = 10) {
   return { stream, waiting, overflowed: () => overflowed };
 }
 
-function cohortOf(first: ReturnType<typeof member>, opts: { capacity?: number; coalesceMs?: number } = {}) {
+/** A cohort on the first member's lane, with all `members` in it. */
+function cohortOf(members: ReturnType<typeof member>[], opts: { capacity?: number; coalesceMs?: number } = {}) {
   const calls = { empty: 0, personal: 0 };
-  const c = new Cohort(first.stream.lane!, TYPES, opts.capacity ?? 100, opts.coalesceMs ?? 0, () => calls.empty++, () => calls.personal++);
+  const c = new Cohort(members[0]!.stream.lane!, TYPES, opts.capacity ?? 100, opts.coalesceMs ?? 0, () => calls.empty++, () => calls.personal++);
+  for (const m of members) c.add(m.stream);
   return { c, calls };
 }
 
@@ -72,8 +74,7 @@ describe('Cohort', () => {
   it('prepares each event once for all members and sends it to each in order, leaving their readers waiting', async () => {
     const w = world();
     const [a, b, c] = [member(w, 'a', 0), member(w, 'b', 0), member(w, 'c', 0)];
-    const { c: cohort } = cohortOf(a);
-    for (const m of [a, b, c]) cohort.add(m.stream);
+    const { c: cohort } = cohortOf([a, b, c]);
     for (const q of [1, 2, 3]) cohort.offer(ev(q));
     await settle();
     expect(w.prepared).toEqual([1, 2, 3]);
@@ -90,9 +91,7 @@ describe('Cohort', () => {
   it('skips for a member what it had before it joined', async () => {
     const w = world();
     const [a, b] = [member(w, 'a', 0), member(w, 'b', 2)];
-    const { c: cohort } = cohortOf(a);
-    cohort.add(a.stream);
-    cohort.add(b.stream);
+    const { c: cohort } = cohortOf([a, b]);
     for (const q of [1, 2, 3]) cohort.offer(ev(q));
     await settle();
     expect(w.sends.filter((s) => s.startsWith('b'))).toEqual(['b:3']);
@@ -103,8 +102,7 @@ describe('Cohort', () => {
     const w = world();
     w.answer = (seq) => (seq === 2 ? { kind: 'skip' } : { kind: 'send', message: `m${seq}` });
     const a = member(w, 'a', 0);
-    const { c: cohort } = cohortOf(a);
-    cohort.add(a.stream);
+    const { c: cohort } = cohortOf([a]);
     for (const q of [1, 2, 3]) cohort.offer(ev(q));
     await settle();
     expect(w.sends).toEqual(['a:1', 'a:3']);
@@ -115,9 +113,7 @@ describe('Cohort', () => {
     const w = world();
     w.backedUp.add('b:2');
     const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
-    const { c: cohort } = cohortOf(a);
-    cohort.add(a.stream);
-    cohort.add(b.stream);
+    const { c: cohort } = cohortOf([a, b]);
     for (const q of [1, 2, 3]) cohort.offer(ev(q));
     await settle();
     expect(w.sends).toEqual(['a:1', 'b:1', 'a:2', 'a:3']); // round 1: event 1 (at once); round 2: events 2 and 3
@@ -135,9 +131,7 @@ describe('Cohort', () => {
     const w = world();
     w.throws = new Set(['b:1']);
     const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
-    const { c: cohort } = cohortOf(a);
-    cohort.add(a.stream);
-    cohort.add(b.stream);
+    const { c: cohort } = cohortOf([a, b]);
     cohort.offer(ev(1));
     await settle();
     expect(w.sends).toEqual(['a:1']);
@@ -153,8 +147,7 @@ describe('Cohort', () => {
       return { kind: 'send', message: `m${seq}`, checkedAt };
     };
     const a = member(w, 'a', 0);
-    const { c: cohort } = cohortOf(a);
-    cohort.add(a.stream);
+    const { c: cohort } = cohortOf([a]);
     cohort.offer(ev(1));
     await settle();
     expect(w.prepared).toEqual([1, 1]);
@@ -166,9 +159,7 @@ describe('Cohort', () => {
       const w = world();
       w.answer = (seq) => (seq === 2 ? { kind } : { kind: 'send', message: `m${seq}` });
       const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
-      const { c: cohort, calls } = cohortOf(a);
-      cohort.add(a.stream);
-      cohort.add(b.stream);
+      const { c: cohort, calls } = cohortOf([a, b]);
       for (const q of [1, 2, 3]) cohort.offer(ev(q));
       await settle();
       expect(w.sends).toEqual(['a:1', 'b:1']);
@@ -186,8 +177,7 @@ describe('Cohort', () => {
     const w = world();
     w.answer = () => Promise.reject(new Error('database gone'));
     const a = member(w, 'a', 0);
-    const { c: cohort } = cohortOf(a);
-    cohort.add(a.stream);
+    const { c: cohort } = cohortOf([a]);
     cohort.offer(ev(1));
     await settle();
     expect((await a.waiting).value?.seq).toBe(1);
@@ -197,9 +187,7 @@ describe('Cohort', () => {
   it('sends events that arrive within the coalescing window in one pass: one write per member for all of them', async () => {
     const w = world();
     const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
-    const { c: cohort } = cohortOf(a, { coalesceMs: 60 });
-    cohort.add(a.stream);
-    cohort.add(b.stream);
+    const { c: cohort } = cohortOf([a, b], { coalesceMs: 60 });
     cohort.offer(ev(1)); // after a quiet time: at once
     await settle();
     expect(w.sends).toEqual(['a:1', 'b:1']);
@@ -214,8 +202,7 @@ describe('Cohort', () => {
   it('prepares a backlog in rounds of at most 100, sending each round before preparing the next', async () => {
     const w = world();
     const a = member(w, 'a', 0);
-    const { c: cohort } = cohortOf(a, { capacity: 1_000 });
-    cohort.add(a.stream);
+    const { c: cohort } = cohortOf([a], { capacity: 1_000 });
     for (let q = 1; q <= 150; q++) cohort.offer(ev(q));
     await settle();
     expect(w.sends).toHaveLength(150);
@@ -229,9 +216,7 @@ describe('Cohort', () => {
     const w = world();
     w.answer = () => new Promise(() => {}); // the database does not answer
     const [a, b] = [member(w, 'a', 0, 3), member(w, 'b', 0, 3)];
-    const { c: cohort, calls } = cohortOf(a, { capacity: 4 });
-    cohort.add(a.stream);
-    cohort.add(b.stream);
+    const { c: cohort, calls } = cohortOf([a, b], { capacity: 4 });
     for (let q = 1; q <= 5; q++) cohort.offer(ev(q));
     expect(cohort.members.size).toBe(0);
     expect(calls.empty).toBe(1);
@@ -247,9 +232,7 @@ describe('Cohort', () => {
   it('lets a member leave when its subscription completes; the last one leaving ends the cohort', async () => {
     const w = world();
     const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
-    const { c: cohort, calls } = cohortOf(a);
-    cohort.add(a.stream);
-    cohort.add(b.stream);
+    const { c: cohort, calls } = cohortOf([a, b]);
     await a.stream.return();
     expect(await a.waiting).toEqual({ value: undefined, done: true });
     expect(cohort.members.size).toBe(1);
