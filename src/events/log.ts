@@ -40,26 +40,18 @@ export class EventLog {
    * Stamps up to `batch` committed, unsequenced events. Returns the last `seq` after the
    * batch, or null when another instance is stamping right now (it will notify).
    * Notifies {@link SEQUENCED_CHANNEL} on commit when it stamped anything.
+   *
+   * One statement: `cx_sequence_events` (migration 0003) takes the lock on the sequence row,
+   * stamps, bumps and notifies in one transaction, each step with a fresh snapshot taken
+   * after the lock is held. As six round trips, each waited for a turn of an event loop busy
+   * with fan-out, and the sequencer was most of the time between a commit and its delivery.
    */
   async sequence(batch = 1_000): Promise<{ last: number; stamped: number } | null> {
-    return this.db.transaction(async (tx) => {
-      this.stats.statements++;
-      const [state] = await tx.select().from(eventSequence).where(eq(eventSequence.id, 1)).for('update', { skipLocked: true });
-      if (!state) return null;
-      this.stats.statements++;
-      const stamped = await tx.execute<{ seq: number }>(sql`
-        update ${domainEvents} e set seq = ${state.last}::bigint + t.rn
-        from (select id, row_number() over (order by id) as rn from ${domainEvents} where seq is null order by id limit ${batch}) t
-        where e.id = t.id
-        returning e.seq`);
-      const n = rowsOf(stamped).length;
-      if (n === 0) return { last: state.last, stamped: 0 };
-      const last = state.last + n;
-      this.stats.statements += 2;
-      await tx.update(eventSequence).set({ last }).where(eq(eventSequence.id, 1));
-      await tx.execute(sql`select pg_notify(${SEQUENCED_CHANNEL}, ${String(last)})`);
-      return { last, stamped: n };
-    });
+    this.stats.statements++;
+    const [row] = rowsOf<{ new_last: string | number; stamped: number }>(
+      await this.db.execute(sql`select new_last, stamped from cx_sequence_events(${batch}::int)`),
+    );
+    return row ? { last: Number(row.new_last), stamped: Number(row.stamped) } : null;
   }
 
   /** The last `seq` given out and the highest pruned one. */

@@ -5,6 +5,7 @@ import { createStaff } from '../helpers/factories.js';
 import { signToken } from '../../src/auth/token.js';
 import { createApp, type App } from '../../src/server.js';
 import { openPostgres } from '../../src/db/client.js';
+import { EventLog, rowsOf } from '../../src/events/log.js';
 import { createLogger } from '../../src/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { dbKind, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -344,6 +345,53 @@ describe.skipIf(dbKind !== 'postgres')('across two instances on one PostgreSQL',
     expect((await created.next()).data.complaintCreated.complaint.id).toBe(c1.id);
     expect((await created.next()).data.complaintCreated.complaint.id).toBe(c2.id);
     expect((await alerts.next()).data.slaAlert.alert).toMatchObject({ level: 'BREACHED', complaint: { id: c2.id } });
+  });
+
+  it('numbers every event once, contiguously, with sequencers racing on several connections while events commit', async () => {
+    const fx = await complaintFixture(t);
+    const db = t.database.db;
+    const [{ last: start }] = rowsOf<{ last: string }>(await db.execute(sql`select last from event_sequence where id = 1`));
+    const sequencers = Array.from({ length: 4 }, () => openPostgres(t.databaseUrl!, { max: 1 }));
+    const writers = Array.from({ length: 4 }, () => openPostgres(t.databaseUrl!, { max: 1 }));
+    try {
+      let writing = true;
+      const stamped: number[] = [];
+      const race = sequencers.map(async (d) => {
+        const log = new EventLog(d.db);
+        while (writing) {
+          const r = await log.sequence(7); // small batches: many stamping steps interleave with the commits
+          if (r?.stamped) stamped.push(r.stamped);
+        }
+      });
+      await Promise.all(
+        writers.map(async (w, k) => {
+          for (let i = 0; i < 40; i++) {
+            await w.db.execute(
+              sql`insert into domain_events (type, aggregate_type, aggregate_id, project_id, payload) values ('ComplaintUpdated', 'Complaint', ${dbId(fx.project.id)}, ${dbId(fx.project.id)}, ${JSON.stringify({ action: `race-${k}-${i}` })}::jsonb)`,
+            );
+          }
+        }),
+      );
+      writing = false;
+      await Promise.all(race);
+      // Whatever committed last is stamped by one more step.
+      while ((await new EventLog(sequencers[0]!.db).sequence(1_000))?.stamped);
+      const [r] = rowsOf<{ n: string; distinct: string; lo: string; hi: string; unstamped: string; mine: string }>(
+        await db.execute(sql`select count(*) as n, count(distinct seq) as distinct, min(seq) as lo, max(seq) as hi,
+          (select count(*) from domain_events where seq is null) as unstamped,
+          count(*) filter (where payload->>'action' like 'race-%') as mine
+          from domain_events where seq > ${Number(start)}`),
+      );
+      expect(Number(r!.unstamped)).toBe(0);
+      expect(Number(r!.mine)).toBe(160);
+      expect(Number(r!.distinct)).toBe(Number(r!.n));
+      expect([Number(r!.lo), Number(r!.hi)]).toEqual([Number(start) + 1, Number(start) + Number(r!.n)]);
+      expect(stamped.length).toBeGreaterThan(1); // the sequencers did take turns
+      const [{ last }] = rowsOf<{ last: string }>(await db.execute(sql`select last from event_sequence where id = 1`));
+      expect(Number(last)).toBe(Number(r!.hi));
+    } finally {
+      await Promise.all([...sequencers, ...writers].map((d) => d.close()));
+    }
   });
 });
 
