@@ -193,6 +193,8 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
 
 /** Events a cohort prepares in one round before sending them (its look-ahead: all are sent in the round). */
 const PREPARE_BATCH = 100;
+/** Longest a cohort's flush holds the event loop before it lets other work run (see {@link Cohort}). */
+const FLUSH_SLICE_MS = 4;
 /** Longest a cohort prepares before sending what is ready. */
 const PREPARE_MS = 250;
 /**
@@ -300,7 +302,7 @@ export class Cohort {
           ready.length = stale;
           stop = null;
         }
-        this.flush(ready);
+        if (!(await this.flush(ready))) return;
         this.lastFlush = performance.now();
         if (stop) {
           this.disband();
@@ -314,9 +316,22 @@ export class Cohort {
     }
   }
 
-  /** Sends the prepared events at the head of the queue to every member, in one synchronous pass, and takes them off the queue. */
-  private flush(ready: readonly { e: StoredEvent; p: Prepared<unknown> }[]): void {
+  /**
+   * Sends the prepared events at the head of the queue to every member and takes them off the
+   * queue. Members are served in slices of at most {@link FLUSH_SLICE_MS}, each in one
+   * synchronous pass, with a turn of the event loop between slices: a flush to a thousand
+   * sockets would otherwise hold the loop for tens of milliseconds, and every step between a
+   * commit and its delivery (the notification, the sequencer, the read, the check) would wait
+   * behind it. False when the cohort was disbanded meanwhile (its members have the rest).
+   */
+  private async flush(ready: readonly { e: StoredEvent; p: Prepared<unknown> }[]): Promise<boolean> {
     const sent = new Array<number>(ready.length).fill(0);
+    const head = ready[0]?.e;
+    const report = () => ready.forEach(({ e }, i) => sent[i] && this.lane.delivered(e, sent[i]!));
+    let sliceStart = performance.now();
+    let served = 0;
+    // A Set iterates over members added while it waits (they skip what they had, by position)
+    // and skips those removed.
     for (const m of this.members) {
       for (let i = 0; i < ready.length; i++) {
         const { e, p } = ready[i]!;
@@ -337,9 +352,21 @@ export class Cohort {
         }
         m.position = e.seq;
       }
+      if (++served % 16 === 0 && performance.now() - sliceStart > FLUSH_SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        if (this.queue[0] !== head) return report(), false; // disbanded meanwhile
+        // A check may not be sent older than the sharing window: those not served yet take
+        // the rest by their own paths, which check again.
+        if (ready.some(({ p }) => p.kind === 'send' && p.checkedAt !== undefined && Date.now() - p.checkedAt > SHARE_WINDOW_MS)) {
+          this.disband();
+          return report(), false;
+        }
+        sliceStart = performance.now();
+      }
     }
     this.queue.splice(0, ready.length);
-    ready.forEach(({ e }, i) => sent[i] && this.lane.delivered(e, sent[i]!));
+    report();
+    return true;
   }
 }
 
@@ -546,6 +573,8 @@ export class EventHub {
   private async runSequencer(): Promise<void> {
     for (;;) {
       const r = await this.log.sequence(this.opts.batchSize * 2);
+      // What this instance stamped, it reads at once, without waiting for its own notification.
+      if (r?.stamped) this.pump();
       if (!r || r.stamped < this.opts.batchSize * 2) break;
     }
   }

@@ -25,6 +25,10 @@ type World = {
   backedUp: Set<string>;
   /** Member and event whose send throws. */
   throws?: Set<string>;
+  /** Busy milliseconds each send takes (a slow socket write). */
+  sendMs?: number;
+  /** Called after each send, with the member's name and the event. */
+  afterSend?: (name: string, seq: number) => void;
 };
 
 function world(): World {
@@ -48,6 +52,8 @@ function member(w: World, name: string, position: number, capacity = 10) {
       expect(message).toBe(`m${e.seq}`);
       w.sends.push(`${name}:${e.seq}`);
       w.log.push(`s${e.seq}`);
+      if (w.sendMs) for (const end = performance.now() + w.sendMs; performance.now() < end; );
+      w.afterSend?.(name, e.seq);
       return true;
     },
     delivered: (e, n) => void w.delivered.push([e.seq, n]),
@@ -227,6 +233,68 @@ describe('Cohort', () => {
         for (;;) await m.stream.next();
       }).rejects.toBeInstanceOf(StreamOverflow);
     }
+  });
+
+  describe('a long flush', () => {
+    /** 40 members whose sends take 0.5 ms each: a flush of 20 ms, more than one slice. */
+    const slowWorld = (opts: { checkedAt?: () => number } = {}) => {
+      const w = world();
+      w.sendMs = 0.5;
+      if (opts.checkedAt) w.answer = (seq) => ({ kind: 'send', message: `m${seq}`, checkedAt: opts.checkedAt!() });
+      const members = Array.from({ length: 40 }, (_, i) => member(w, `m${i}`, 0));
+      return { w, members, ...cohortOf(members) };
+    };
+    /** Every event each member got, by the cohort or by its own path, in order. */
+    const received = async (w: World, members: ReturnType<typeof member>[]) => {
+      const got = new Map<string, number[]>();
+      for (const [i, m] of members.entries()) {
+        const name = `m${i}`;
+        const seqs = w.sends.filter((x) => x.startsWith(`${name}:`)).map((x) => Number(x.split(':')[1]));
+        if (!(await pending(m.waiting))) {
+          seqs.push((await m.waiting).value!.seq);
+          while (m.stream.buffered) seqs.push((await m.stream.next()).value!.seq);
+        }
+        got.set(name, seqs);
+      }
+      return got;
+    };
+
+    it('lets other work run between its slices, instead of holding the event loop to the end', async () => {
+      const { w, c: cohort } = slowWorld();
+      w.afterSend = (name) => {
+        if (name === 'm0') setImmediate(() => w.log.push('other work'));
+      };
+      cohort.offer(ev(1));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(w.sends).toHaveLength(40);
+      const other = w.log.indexOf('other work');
+      expect(other).toBeGreaterThan(1);
+      expect(other).toBeLessThan(w.log.length - 1); // before the last member's send
+    });
+
+    it('loses and repeats nothing when disbanded between slices: members not yet served take the event by their own path', async () => {
+      const { w, members, c: cohort } = slowWorld();
+      w.afterSend = (name) => {
+        if (name === 'm0') setImmediate(() => cohort.disband());
+      };
+      cohort.offer(ev(1));
+      await new Promise((r) => setTimeout(r, 100));
+      const served = w.sends.length;
+      expect(served).toBeGreaterThan(0);
+      expect(served).toBeLessThan(40);
+      for (const seqs of (await received(w, members)).values()) expect(seqs).toEqual([1]);
+    });
+
+    it('never sends on a check that grew older than the sharing window during the flush: the rest go by their own paths', async () => {
+      // Checked 990 ms ago: fresh when the flush starts, stale after the first slices.
+      const { w, members, c: cohort } = slowWorld({ checkedAt: () => Date.now() - 990 });
+      cohort.offer(ev(1));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(w.sends.length).toBeGreaterThan(0);
+      expect(w.sends.length).toBeLessThan(40);
+      expect(cohort.members.size).toBe(0);
+      for (const seqs of (await received(w, members)).values()) expect(seqs).toEqual([1]);
+    });
   });
 
   it('lets a member leave when its subscription completes; the last one leaving ends the cohort', async () => {
