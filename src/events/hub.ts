@@ -22,8 +22,12 @@ export type Lane<M = unknown> = {
   key: string;
   /** Once per event for the whole cohort; `upcoming` (the event first) are the events of this round, sent with it: check them ahead. */
   prepare(e: StoredEvent, upcoming: readonly StoredEvent[]): Promise<Prepared<M>>;
-  /** Sends this member its message, synchronously; false when it cannot now (its socket is backed up): it leaves the cohort. */
-  send(message: M, e: StoredEvent): boolean;
+  /**
+   * Sends this member its messages of one round (`messages[i]` for `events[i]`), in order,
+   * synchronously and all together; false when it cannot now (its socket is backed up): it
+   * leaves the cohort with all of them.
+   */
+  send(messages: readonly M[], events: readonly StoredEvent[]): boolean;
   /** Once per event and cohort, after sending it to `count` members (metrics). */
   delivered(e: StoredEvent, count: number): void;
 };
@@ -330,28 +334,35 @@ export class Cohort {
     const report = () => ready.forEach(({ e }, i) => sent[i] && this.lane.delivered(e, sent[i]!));
     let sliceStart = performance.now();
     let served = 0;
+    // What a member who had none of these events gets (nearly all of them).
+    const all = { messages: [] as unknown[], events: [] as StoredEvent[], at: [] as number[] };
+    ready.forEach(({ e, p }, i) => p.kind === 'send' && (all.messages.push(p.message), all.events.push(e), all.at.push(i)));
+    const last = ready[ready.length - 1]?.e.seq ?? 0;
     // A Set iterates over members added while it waits (they skip what they had, by position)
     // and skips those removed.
     for (const m of this.members) {
-      for (let i = 0; i < ready.length; i++) {
-        const { e, p } = ready[i]!;
-        if (m.position >= e.seq) continue; // joined after having it
-        if (p.kind === 'send') {
-          let ok: boolean;
-          try {
-            ok = m.lane!.send(p.message, e);
-          } catch {
-            ok = false; // its own path meets the failure as its own
-          }
-          if (!ok) {
-            this.members.delete(m);
-            m.leaveCohort(this.queue.slice(i));
-            break;
-          }
-          sent[i]!++;
+      if (m.position >= last) continue; // joined after having them all
+      // The first event this member has not had, and its part of the round.
+      const from = ready.findIndex(({ e }) => e.seq > m.position);
+      const mine =
+        from === 0
+          ? all
+          : { messages: all.messages.filter((_, k) => all.at[k]! >= from), events: all.events.filter((_, k) => all.at[k]! >= from), at: all.at.filter((i) => i >= from) };
+      if (mine.messages.length) {
+        let ok: boolean;
+        try {
+          ok = m.lane!.send(mine.messages, mine.events);
+        } catch {
+          ok = false; // its own path meets the failure as its own
         }
-        m.position = e.seq;
+        if (!ok) {
+          this.members.delete(m);
+          m.leaveCohort(this.queue.slice(from));
+          continue;
+        }
+        for (const i of mine.at) sent[i]!++;
       }
+      m.position = last;
       if (++served % 16 === 0 && performance.now() - sliceStart > FLUSH_SLICE_MS) {
         await new Promise((r) => setImmediate(r));
         if (this.queue[0] !== head) return report(), false; // disbanded meanwhile

@@ -13,7 +13,7 @@ import { createContext, type AppDeps, type Context } from '../graphql/context.js
 import { AppError, formatError } from '../graphql/errors.js';
 import { findBadTextInVariables } from '../graphql/hygiene.js';
 import { checkDocument, depthLimit, operationCost } from '../graphql/limits.js';
-import { sendNow, serveGraphqlWs } from './ws-transport.js';
+import { sendTextFrames, serveGraphqlWs } from './ws-transport.js';
 
 /**
  * Close codes of the WebSocket endpoint, beyond those of graphql-ws itself (4400 bad
@@ -177,19 +177,19 @@ export function createSocketServer(opts: {
    * synchronous write of `next` with its own id, the same bytes graphql-ws would send.
    */
   function laneFor(args: ExecutionArgs, documentKey: string, id: string, socket: WebSocket): NonNullable<DeliveryTransport['lane']> {
-    const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    const head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
     return (sight, deliveryOf) => ({
       key: `${documentKey}|${sight}`,
-      prepare: async (e, upcoming): Promise<Prepared<string>> => {
+      prepare: async (e, upcoming): Promise<Prepared<Buffer>> => {
         const delivery = await deliveryOf(e, upcoming);
         if (!delivery) return { kind: 'skip' };
         const run = await sharedRun(args, documentKey, delivery);
         if (run.personal) return { kind: 'personal' };
         if (run.result.errors) return { kind: 'slow' };
-        return { kind: 'send', message: JSON.stringify(run.result), checkedAt: delivery.checkedAt };
+        return { kind: 'send', message: Buffer.from(JSON.stringify(run.result)), checkedAt: delivery.checkedAt };
       },
       // A closing socket: the member leaves for its own path, which sends nothing more.
-      send: (message) => socket.readyState === socket.OPEN && sendNow(socket, `${head}${message as string}}`),
+      send: (messages) => socket.readyState === socket.OPEN && sendTextFrames(socket, head, messages as readonly Buffer[]),
       delivered: (e, count) => {
         recordDelivered(e, count);
         metrics.sharedDelivered.inc(count);

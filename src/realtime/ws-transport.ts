@@ -43,6 +43,51 @@ export function sendNow(socket: WebSocket, data: string): boolean {
 const ignore = () => {};
 
 /**
+ * Sends text messages on an open socket in one write: each message is `head`, a payload and
+ * `}` (graphql-ws's `next`, whose payload was serialised once for many subscribers), framed
+ * here as `ws` frames them for a server (FIN, text, unmasked), all into one buffer. The same
+ * bytes as a `socket.send` per message, without its two writes and three allocations each,
+ * which were most of a delivery's cost at a thousand subscribers. False, sending nothing,
+ * above {@link SEND_HIGH_WATER} queued (as {@link sendNow}). Falls back to a `send` per
+ * message when `ws` could be holding a message of its own back (a compression extension, or
+ * its sender queue in use), so order is always kept.
+ */
+export function sendTextFrames(socket: WebSocket, head: Buffer, payloads: readonly Buffer[]): boolean {
+  if (socket.bufferedAmount >= SEND_HIGH_WATER) return false;
+  const inner = socket as unknown as { _socket?: Socket; _sender?: { _state?: number; _queue?: unknown[] } };
+  const tcp = inner._socket;
+  if (!tcp || socket.extensions !== '' || inner._sender?._state !== 0 || inner._sender._queue?.length !== 0) {
+    for (const p of payloads) sendNow(socket, `${head.toString()}${p.toString()}}`);
+    return true;
+  }
+  let total = 0;
+  for (const p of payloads) {
+    const n = head.length + p.length + 1;
+    total += n + (n < 126 ? 2 : n < 65_536 ? 4 : 10);
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const p of payloads) {
+    const n = head.length + p.length + 1;
+    out[at++] = 0x81; // FIN, text
+    if (n < 126) out[at++] = n;
+    else if (n < 65_536) {
+      out[at++] = 126;
+      at = out.writeUInt16BE(n, at);
+    } else {
+      out[at++] = 127;
+      at = out.writeUInt32BE(Math.floor(n / 2 ** 32), at);
+      at = out.writeUInt32BE(n >>> 0, at);
+    }
+    at += head.copy(out, at);
+    at += p.copy(out, at);
+    out[at++] = 0x7d; // }
+  }
+  tcp.write(out);
+  return true;
+}
+
+/**
  * graphql-ws on a `ws` server, as `graphql-ws/use/ws` does it (subprotocol check,
  * keep-alive pings, errors closing with 4500), with one difference that matters at
  * fan-out scale: sends are coalesced. The first send of a turn corks the TCP socket and the

@@ -46,14 +46,18 @@ function member(w: World, name: string, position: number, capacity = 10) {
       w.log.push(`p${e.seq}/${upcoming.length}`);
       return w.answer(e.seq);
     },
-    send: (message, e) => {
-      if (w.backedUp.has(`${name}:${e.seq}`)) return false;
-      if (w.throws?.has(`${name}:${e.seq}`)) throw new Error('socket gone');
-      expect(message).toBe(`m${e.seq}`);
-      w.sends.push(`${name}:${e.seq}`);
-      w.log.push(`s${e.seq}`);
+    // All of a round or nothing, as one socket write.
+    send: (messages, events) => {
+      expect(messages).toHaveLength(events.length);
+      if (events.some((e) => w.backedUp.has(`${name}:${e.seq}`))) return false;
+      if (events.some((e) => w.throws?.has(`${name}:${e.seq}`))) throw new Error('socket gone');
+      events.forEach((e, i) => {
+        expect(messages[i]).toBe(`m${e.seq}`);
+        w.sends.push(`${name}:${e.seq}`);
+        w.log.push(`s${e.seq}`);
+      });
       if (w.sendMs) for (const end = performance.now() + w.sendMs; performance.now() < end; );
-      w.afterSend?.(name, e.seq);
+      w.afterSend?.(name, events[0]!.seq);
       return true;
     },
     delivered: (e, n) => void w.delivered.push([e.seq, n]),
