@@ -439,7 +439,17 @@ export class EventHub {
   start(): Promise<void> {
     this.startPromise ??= (async () => {
       this.unlisten.push(await this.database.listen(NEW_EVENTS_CHANNEL, () => this.sequence()));
-      this.unlisten.push(await this.database.listen(SEQUENCED_CHANNEL, () => this.pump()));
+      // The payload is the sequence's new end (a hint): up to it, this instance may have
+      // passed everything on already (its own sequencer's events), and needs no read. Looked
+      // at after the current turn: the embedded database notifies before the stamping
+      // statement's answer arrives.
+      this.unlisten.push(
+        await this.database.listen(SEQUENCED_CHANNEL, (last) =>
+          setImmediate(() => {
+            if (!(Number(last) <= this.position)) this.pump();
+          }),
+        ),
+      );
       await this.runSequencer();
       this.position = (await this.log.state()).last;
       this.started = true;
@@ -583,10 +593,12 @@ export class EventHub {
 
   private async runSequencer(): Promise<void> {
     for (;;) {
-      const r = await this.log.sequence(this.opts.batchSize * 2);
-      // What this instance stamped, it reads at once, without waiting for its own notification.
-      if (r?.stamped) this.pump();
-      if (!r || r.stamped < this.opts.batchSize * 2) break;
+      const stamped = await this.log.sequence(this.opts.batchSize * 2);
+      // What this instance stamped it passes on at once, when they follow what it has passed
+      // on (it had everything before them), without waiting for its notification or a read.
+      if (stamped.length && this.started && stamped[0]!.seq === this.position + 1) for (const e of stamped) this.deliver(e);
+      else if (stamped.length) this.pump();
+      if (stamped.length < this.opts.batchSize * 2) break;
     }
   }
 
@@ -598,19 +610,23 @@ export class EventHub {
   private async readNew(): Promise<void> {
     for (;;) {
       const page = await this.log.read(this.position, this.opts.batchSize);
-      for (const e of page) {
-        this.position = e.seq;
-        this.opts.onEvent?.(e);
-        for (const s of this.streams) {
-          if (s.cohort) continue;
-          // An idle reader has had everything before `e`: it joins its cohort, which sends it `e` on.
-          if (s.lane && s.idle && !this.personalLanes.has(s.lane.key)) this.cohortOf(s.lane, s).add(s);
-          else s.offer(e);
-        }
-        for (const c of this.cohorts.values()) c.offer(e);
-      }
+      // The sequencer may have passed some of them on while this read was under way.
+      for (const e of page) if (e.seq > this.position) this.deliver(e);
       if (page.length < this.opts.batchSize) return;
     }
+  }
+
+  /** Offers the log's next event (`seq` = position + 1) to every stream and cohort. */
+  private deliver(e: StoredEvent): void {
+    this.position = e.seq;
+    this.opts.onEvent?.(e);
+    for (const s of this.streams) {
+      if (s.cohort) continue;
+      // An idle reader has had everything before `e`: it joins its cohort, which sends it `e` on.
+      if (s.lane && s.idle && !this.personalLanes.has(s.lane.key)) this.cohortOf(s.lane, s).add(s);
+      else s.offer(e);
+    }
+    for (const c of this.cohorts.values()) c.offer(e);
   }
 
   private cohortOf(lane: Lane, s: EventStream): Cohort {

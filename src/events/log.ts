@@ -37,21 +37,28 @@ export class EventLog {
   constructor(private readonly db: Db) {}
 
   /**
-   * Stamps up to `batch` committed, unsequenced events. Returns the last `seq` after the
-   * batch, or null when another instance is stamping right now (it will notify).
-   * Notifies {@link SEQUENCED_CHANNEL} on commit when it stamped anything.
+   * Stamps up to `batch` committed, unsequenced events and returns them, in `seq` order;
+   * empty when there was nothing to stamp or another instance is stamping right now (it will
+   * notify). Notifies {@link SEQUENCED_CHANNEL} on commit when it stamped anything.
    *
    * One statement: `cx_sequence_events` (migration 0003) takes the lock on the sequence row,
    * stamps, bumps and notifies in one transaction, each step with a fresh snapshot taken
    * after the lock is held. As six round trips, each waited for a turn of an event loop busy
    * with fan-out, and the sequencer was most of the time between a commit and its delivery.
    */
-  async sequence(batch = 1_000): Promise<{ last: number; stamped: number } | null> {
+  async sequence(batch = 1_000): Promise<StoredEvent[]> {
     this.stats.statements++;
-    const [row] = rowsOf<{ new_last: string | number; stamped: number }>(
-      await this.db.execute(sql`select new_last, stamped from cx_sequence_events(${batch}::int)`),
-    );
-    return row ? { last: Number(row.new_last), stamped: Number(row.stamped) } : null;
+    type Row = { o_seq: unknown; o_type: string; o_aggregate_type: string; o_aggregate_id: unknown; o_project_id: unknown; o_payload: string; o_at_ms: unknown };
+    const rows = rowsOf<Row>(await this.db.execute(sql`select * from cx_sequence_events(${batch}::int)`));
+    return rows.map((r) => ({
+      seq: Number(r.o_seq),
+      type: r.o_type,
+      aggregateType: r.o_aggregate_type,
+      aggregateId: Number(r.o_aggregate_id),
+      projectId: r.o_project_id === null ? null : Number(r.o_project_id),
+      payload: JSON.parse(r.o_payload) as Record<string, unknown>,
+      at: new Date(Number(r.o_at_ms)),
+    }));
   }
 
   /** The last `seq` given out and the highest pruned one. */

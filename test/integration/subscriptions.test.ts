@@ -4,7 +4,7 @@ import { CREATE_COMPLAINT, complaintFixture, dbId } from '../helpers/complaints.
 import { createStaff } from '../helpers/factories.js';
 import { signToken } from '../../src/auth/token.js';
 import { createApp, type App } from '../../src/server.js';
-import { openPostgres } from '../../src/db/client.js';
+import { openPostgres, type Db } from '../../src/db/client.js';
 import { EventLog, rowsOf } from '../../src/events/log.js';
 import { createLogger } from '../../src/logger.js';
 import { loadConfig } from '../../src/config.js';
@@ -360,8 +360,10 @@ describe.skipIf(dbKind !== 'postgres')('across two instances on one PostgreSQL',
       const race = sequencers.map(async (d) => {
         const log = new EventLog(d.db);
         while (writing) {
-          const r = await log.sequence(7); // small batches: many stamping steps interleave with the commits
-          if (r?.stamped) stamped.push(r.stamped);
+          const got = await log.sequence(7); // small batches: many stamping steps interleave with the commits
+          if (got.length) stamped.push(got.length);
+          // What one step returns is what it stamped: contiguous, in order.
+          expect(got.map((e) => e.seq)).toEqual(got.map((_, i) => got[0]!.seq + i));
         }
       });
       await Promise.all(
@@ -376,7 +378,7 @@ describe.skipIf(dbKind !== 'postgres')('across two instances on one PostgreSQL',
       writing = false;
       await Promise.all(race);
       // Whatever committed last is stamped by one more step.
-      while ((await new EventLog(sequencers[0]!.db).sequence(1_000))?.stamped);
+      while ((await new EventLog(sequencers[0]!.db).sequence(1_000)).length);
       const [r] = rowsOf<{ n: string; distinct: string; lo: string; hi: string; unstamped: string; mine: string }>(
         await db.execute(sql`select count(*) as n, count(distinct seq) as distinct, min(seq) as lo, max(seq) as hi,
           (select count(*) from domain_events where seq is null) as unstamped,
@@ -392,6 +394,28 @@ describe.skipIf(dbKind !== 'postgres')('across two instances on one PostgreSQL',
     } finally {
       await Promise.all([...sequencers, ...writers].map((d) => d.close()));
     }
+  });
+});
+
+describe('the event sequencer', () => {
+  it('returns the events it stamped as a read of the log returns them, so the instance that stamped them can pass them on without a read', async () => {
+    const fx = await complaintFixture(t);
+    const payload = { action: 'sequenced', note: '引号 " and \\ kept', nested: { n: 1.5, list: [1, null, true] } };
+    // Inserted and stamped in one transaction: no other sequencer can see the event before it is stamped.
+    const stamped = await t.database.db.transaction(async (tx) => {
+      await tx.execute(
+        sql`insert into domain_events (type, aggregate_type, aggregate_id, project_id, payload, at) values ('ComplaintUpdated', 'Complaint', 42, ${dbId(fx.project.id)}, ${JSON.stringify(payload)}::jsonb, '2026-03-04T05:06:07.089Z')`,
+      );
+      for (let i = 0; i < 200; i++) {
+        const got = await new EventLog(tx as unknown as Db).sequence(1_000);
+        if (got.length) return got; // else another sequencer held the lock a moment
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('the sequence lock was never free');
+    });
+    const mine = stamped.find((e) => e.payload.action === 'sequenced')!;
+    expect(mine).toEqual({ seq: expect.any(Number), type: 'ComplaintUpdated', aggregateType: 'Complaint', aggregateId: 42, projectId: dbId(fx.project.id), payload, at: new Date('2026-03-04T05:06:07.089Z') });
+    expect(await new EventLog(t.database.db).read(stamped[0]!.seq - 1, stamped.length)).toEqual(stamped);
   });
 });
 
@@ -459,6 +483,18 @@ describe('fan-out cost', () => {
     expect(before).toBeGreaterThanOrEqual(0);
     await statementsFor(fx, await alike(5, fx, 'id number status'));
     expect((await shared()) - before).toBe(5);
+  });
+
+  it('passes on what its own sequencer stamped without reading the log: one sequencing statement from commit to delivery', async () => {
+    const fx = await complaintFixture(quiet);
+    const log = quiet.app.events.log;
+    await statementsFor(fx, await alike(1, fx, 'id')); // the hub is started (its first look at the log)
+    await new Promise((r) => setTimeout(r, 200));
+    const before = log.stats.statements;
+    await statementsFor(fx, await alike(3, fx, 'id'));
+    // Let a late notification do whatever it would.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(log.stats.statements - before).toBe(1);
   });
 
   it('resolves a scope claim once for subscribers who hold it, whatever their filters', async () => {
