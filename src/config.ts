@@ -113,7 +113,7 @@ const schema = z
     /** Events one subscription may have waiting before its connection counts as stuck (closed with 4413). */
     EVENT_STREAM_BUFFER: z.coerce.number().int().min(1).default(1_000),
     /** Least milliseconds between two sends to a cohort of alike subscribers: under steady load, events arriving sooner leave together. */
-    EVENT_COALESCE_MS: z.coerce.number().int().min(0).max(1_000).default(0),
+    EVENT_COALESCE_MS: z.coerce.number().int().min(0).max(1_000).default(25),
     /** Subscriptions one WebSocket connection may hold. */
     WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
     /** WebSocket connections one token subject may hold on one instance. */
