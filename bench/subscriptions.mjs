@@ -47,7 +47,9 @@
 //   unit) through instance 1 only, open loop (sent on schedule, not after the previous answer),
 //   from this process over keep-alive HTTP. A second LISTEN/NOTIFY floor runs meanwhile
 //   ("floor under load"). Then up to `--drain` s for the subscribers to receive everything.
-// - latency of each delivered event = receive time in the subscriber − the event's `at`.
+// - latency of each delivered event = receive time in the subscriber − the event's `at`; also
+//   reported without the events written in the load's first second (the step up from the
+//   warm-up's 10/s), as the steady state.
 //   `at` is domain_events.at = now() of the createComplaint transaction, i.e. its START, on the
 //   database's clock (same machine, same clock as the subscribers): it therefore also contains
 //   the rest of the write transaction up to its commit (the calibration shows how long the
@@ -868,6 +870,9 @@ async function main(lib) {
       out.latencyFromAt = stats(latAt);
       out.latencyFromSend = stats(latSent);
       out.latencyFromAnswer = stats(concat('latAnswered'));
+      // Without the events written in the load's first second (the step from the warm-up's
+      // 10/s to the full rate): the steady state. `at` ≈ receive − latency, relative to t0.
+      out.latencySteady = stats(latAt.filter((l, i) => recvRel[i] - l >= 1000));
       out.latencyFromAtByInstance = servers.map((s) => ({ instance: s.k, ...stats(latAt.filter((_, i) => instOf[i] === s.k)) }));
       let lastRecv = 0;
       for (const x of recvRel) if (x > lastRecv) lastRecv = x;
@@ -965,7 +970,7 @@ async function main(lib) {
       const d = out.delivery;
       console.log(`  writes: ${out.writes.ok}/${out.writes.requested} ok at ${fmt(out.writes.achievedRate, 1)}/s, latency p50 ${fmt(out.writes.latency.p50, 1)} ms p99 ${fmt(out.writes.latency.p99, 1)} ms, max in flight ${out.writes.maxInflight}${out.writes.errors ? `, errors: ${JSON.stringify(out.writes.errorKinds)}` : ''}`);
       console.log(`  delivered ${d.delivered.toLocaleString('en')}/${d.expectedDeliveries.toLocaleString('en')} (${pct(d.share)}), ${fmt(d.deliveredPerSecond, 0)}/s; exactly once in order: ${d.subscribersExactlyOnceInOrder}/${SUBSCRIBERS} subscribers; missing ${d.missingTotal}, duplicates ${d.duplicates}, out of order ${d.outOfOrder}; closed ${d.closedSubscribers} ${JSON.stringify(d.closeCodes)}; drain ${fmt(drainMs / 1000, 1)} s (${out.drainEnd})`);
-      console.log(`  latency (receive − at): p50 ${fmt(out.latencyFromAt.p50, 1)} ms, p99 ${fmt(out.latencyFromAt.p99, 1)} ms, max ${fmt(out.latencyFromAt.max, 1)} ms; (receive − request sent): p50 ${fmt(out.latencyFromSend.p50, 1)}, p99 ${fmt(out.latencyFromSend.p99, 1)} ms; (receive − answer received): p50 ${fmt(out.latencyFromAnswer.p50, 1)}, p99 ${fmt(out.latencyFromAnswer.p99, 1)} ms`);
+      console.log(`  latency (receive − at): p50 ${fmt(out.latencyFromAt.p50, 1)} ms, p99 ${fmt(out.latencyFromAt.p99, 1)} ms, max ${fmt(out.latencyFromAt.max, 1)} ms; (receive − request sent): p50 ${fmt(out.latencyFromSend.p50, 1)}, p99 ${fmt(out.latencyFromSend.p99, 1)} ms; (receive − answer received): p50 ${fmt(out.latencyFromAnswer.p50, 1)}, p99 ${fmt(out.latencyFromAnswer.p99, 1)} ms; after the first second: p50 ${fmt(out.latencySteady.p50, 1)}, p99 ${fmt(out.latencySteady.p99, 1)} ms`);
       if (k > 1) console.log(`  latency (receive − at) by instance: ${out.latencyFromAtByInstance.map((x) => `#${x.instance} p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms`).join('; ')}`);
       console.log(`  LISTEN/NOTIFY floor under load: p50 ${fmt(out.floorUnderLoad.p50, 2)} ms, p99 ${fmt(out.floorUnderLoad.p99, 2)} ms`);
       console.log(`  CPU (share of ${ncpu} CPUs over ${fmt(out.cpu.windowS, 0)} s): servers ${out.cpu.servers.map(pct).join(' + ')}, PostgreSQL ${pct(out.cpu.postgres)}, subscribers ${pct(out.cpu.subscriberProcs)}, load generator ${pct(out.cpu.loadGenerator)}, other ${pct(out.cpu.other)}; load average max ${fmt(out.loadavgDuring.max1, 2)}`);
@@ -1007,6 +1012,7 @@ async function main(lib) {
       `| ${SUBSCRIBERS} subscribers (${VIEWERS === 'scoped' ? 'MANAGER tokens, each with its own project scope' : 'MANAGER tokens without scope: they see alike'}), ${RATE} complaints/s × ${SECONDS} s | ${best.map((s) => `${s.instances} instance${s.instances > 1 ? `s (${SUBSCRIBERS / s.instances} each)` : ''}`).join(' | ')} |`,
       `|---|${best.map(() => '---:').join('|')}|`,
       `| delivery latency p50 / p99 / max (receive − event \`at\`) | ${best.map((s) => `${fmt(s.latencyFromAt.p50, 1)} / **${fmt(s.latencyFromAt.p99, 1)}** / ${fmt(s.latencyFromAt.max, 0)} ms`).join(' | ')} |`,
+      `| … of the events written after the load's first second (steady state), p50 / p99 | ${best.map((s) => `${fmt(s.latencySteady.p50, 1)} / ${fmt(s.latencySteady.p99, 1)} ms`).join(' | ')} |`,
       `| … from the createComplaint request being sent, p50 / p99 | ${best.map((s) => `${fmt(s.latencyFromSend.p50, 1)} / ${fmt(s.latencyFromSend.p99, 1)} ms`).join(' | ')} |`,
       `| … from its answer reaching the writer (a lower bound: commit comes before), p50 / p99 | ${best.map((s) => `${fmt(s.latencyFromAnswer.p50, 1)} / ${fmt(s.latencyFromAnswer.p99, 1)} ms`).join(' | ')} |`,
       `| LISTEN/NOTIFY floor, quiet, p50 / p99 | ${best.map((s) => `${fmt(s.floorQuiet.p50, 2)} / **${fmt(s.floorQuiet.p99, 2)}** ms`).join(' | ')} |`,
