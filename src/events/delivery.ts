@@ -64,7 +64,7 @@ export function deliveries<R>(
     transport?.lane?.(sight, async (event, upcoming) => {
       if (!hub.isShared(keyOf(event))) checkAhead(upcoming.slice(0, CHECK_BATCH));
       const row = await rowOf(event);
-      return row ? { event, row, shareKey: `${event.seq}:${sight}`, checkedAt: hub.askedAt(keyOf(event)) ?? Date.now() } : null;
+      return row ? { event, row, shareKey: `${event.seq}:${sight}`, checkedAt: hub.answeredAt(keyOf(event)) ?? Date.now() } : null;
     }) ?? null;
   const it: AsyncIterableIterator<Delivery<R>> = {
     async next() {

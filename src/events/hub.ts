@@ -9,7 +9,7 @@ import { EventLog, NEW_EVENTS_CHANNEL, SEQUENCED_CHANNEL, type StoredEvent } fro
  * in their sight or filter), one `message` for each, or `slow`: each member takes this event
  * by its own path (an execution that failed or carries errors). `personal`: the result
  * depends on who the subscriber is, so no event of this lane may be shared. `checkedAt`: when
- * the access check behind a message was read (epoch ms); a message whose check is older than
+ * the access check behind a message was answered (epoch ms); a message whose check is older than
  * {@link SHARE_WINDOW_MS} when its round is sent is prepared again.
  */
 export type Prepared<M> = { kind: 'skip' } | { kind: 'send'; message: M; checkedAt?: number } | { kind: 'slow' } | { kind: 'personal' };
@@ -207,6 +207,11 @@ const PREPARE_MS = 250;
  */
 const SHARE_WINDOW_MS = 1_000;
 
+/** Whether a prepared message rests on an access check older than the sharing window at `now`. */
+function staleCheck(p: Prepared<unknown>, now: number): boolean {
+  return p.kind === 'send' && p.checkedAt !== undefined && now - p.checkedAt > SHARE_WINDOW_MS;
+}
+
 /**
  * Subscribers who see alike and read the same document (one lane key), whose readers are
  * idle: each event is checked, executed and serialised once for all of them, then sent to
@@ -299,9 +304,17 @@ export class Cohort {
         }
         // A slow preparation late in the round must not send an earlier event on a check older
         // than the sharing window: the round stops before it, and the rest is prepared again
-        // (with a fresh check) in the next.
+        // (with a fresh check) in the next. If even the first is stale, preparing does not keep
+        // up with the window (checks queue for a connection longer than it): preparing the
+        // round again would age the same way, in a loop (measured: 300 subscribers of
+        // different scopes stalled at 57 deliveries/s). The members then take the events by
+        // their own paths, which check and send one batch at a time, and rejoin when idle.
         const now = Date.now();
-        const stale = ready.findIndex(({ p }) => p.kind === 'send' && p.checkedAt !== undefined && now - p.checkedAt > SHARE_WINDOW_MS);
+        const stale = ready.findIndex(({ p }) => staleCheck(p, now));
+        if (stale === 0) {
+          this.disband();
+          return;
+        }
         if (stale !== -1) {
           ready.length = stale;
           stop = null;
@@ -368,7 +381,8 @@ export class Cohort {
         if (this.queue[0] !== head) return report(), false; // disbanded meanwhile
         // A check may not be sent older than the sharing window: those not served yet take
         // the rest by their own paths, which check again.
-        if (ready.some(({ p }) => p.kind === 'send' && p.checkedAt !== undefined && Date.now() - p.checkedAt > SHARE_WINDOW_MS)) {
+        const now = Date.now();
+        if (ready.some(({ p }) => staleCheck(p, now))) {
           this.disband();
           return report(), false;
         }
@@ -398,6 +412,9 @@ export type EventHubOptions = {
 /** Answers (checks, executions) the sharing memo holds before it drops the oldest. */
 const MEMO_ENTRIES = 50_000;
 
+/** A shared answer: when it was asked (`at`), when it arrived (null while in flight), the answer. */
+type MemoEntry = { at: number; answered: number | null; value: Promise<unknown> };
+
 /**
  * This instance's fan-out from the event log to its subscribers. One listening
  * connection per instance: a notification (or the poll) wakes the sequencer and the
@@ -423,7 +440,7 @@ export class EventHub {
   );
   private started = false;
   private startPromise: Promise<void> | null = null;
-  private readonly memo = new Map<string, { at: number; value: Promise<unknown> }>();
+  private readonly memo = new Map<string, MemoEntry>();
   private readonly interned = new Map<string, string>();
   private readonly readers = new Map<string, number>();
   private internedNext = 0;
@@ -553,9 +570,9 @@ export class EventHub {
     };
   }
 
-  /** When the answer under `key` was asked for (epoch ms), if there is one. */
-  askedAt(key: string): number | null {
-    return this.memo.get(key)?.at ?? null;
+  /** When the answer under `key` arrived (epoch ms), if it has. */
+  answeredAt(key: string): number | null {
+    return this.memo.get(key)?.answered ?? null;
   }
 
   /** Whether `key` has an answer of at most `maxAgeMs`. */
@@ -563,9 +580,20 @@ export class EventHub {
     return this.fresh(key, maxAgeMs) !== null;
   }
 
+  /**
+   * An answer's age counts from its arrival, not from when it was asked: its statement read
+   * the database after it was asked (it may have queued for a connection first). Counted from
+   * the asking, answers that queued for longer than the window under load were stale on
+   * arrival, were asked again, queued again: 300 subscribers of different scopes stalled at
+   * 57 deliveries/s. One in flight is shared (it will be fresh), unless it has been in flight
+   * for ten windows.
+   */
   private fresh(key: string, maxAgeMs: number): Promise<unknown> | null {
     const hit = this.memo.get(key);
-    return hit && Date.now() - hit.at <= maxAgeMs ? hit.value : null;
+    if (!hit) return null;
+    const now = Date.now();
+    const ok = hit.answered === null ? now - hit.at <= 10 * maxAgeMs : now - hit.answered <= maxAgeMs;
+    return ok ? hit.value : null;
   }
 
   private remember(key: string, value: Promise<unknown>): void {
@@ -575,15 +603,19 @@ export class EventHub {
       // subscribers of different sights still fill it, the oldest tenth. Never all at once:
       // that would drop the look-ahead answers just fetched and fetch them again, in a loop.
       for (const [k, v] of this.memo) {
-        if (now - v.at <= SHARE_WINDOW_MS && this.memo.size < MEMO_ENTRIES * 0.9) break;
+        if (now - (v.answered ?? v.at) <= SHARE_WINDOW_MS && this.memo.size < MEMO_ENTRIES * 0.9) break;
         this.memo.delete(k);
       }
     }
     this.memo.delete(key); // to the end: eviction goes by insertion order
-    this.memo.set(key, { at: now, value });
-    value.catch(() => {
-      if (this.memo.get(key)?.value === value) this.memo.delete(key);
-    });
+    const entry: MemoEntry = { at: now, answered: null, value };
+    this.memo.set(key, entry);
+    value.then(
+      () => void (entry.answered = Date.now()),
+      () => {
+        if (this.memo.get(key) === entry) this.memo.delete(key);
+      },
+    );
   }
 
   /** Wakes the sequencer (coalesced). */

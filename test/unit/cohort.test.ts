@@ -148,20 +148,40 @@ describe('Cohort', () => {
     expect((await b.waiting).value?.seq).toBe(1);
   });
 
-  it('never sends on a check older than the sharing window: the round stops there and the event is prepared again', async () => {
+  it('never sends on a check older than the sharing window: the round stops before it, and it is prepared again', async () => {
     const w = world();
-    let first = true;
+    // Event 3's check is stale when its round is sent: event 2 goes, 3 is prepared again.
+    let stale3 = true;
     w.answer = (seq) => {
-      const checkedAt = first ? Date.now() - 5_000 : Date.now();
-      first = false;
-      return { kind: 'send', message: `m${seq}`, checkedAt };
+      const old = seq === 3 && stale3;
+      if (seq === 3) stale3 = false;
+      return { kind: 'send', message: `m${seq}`, checkedAt: old ? Date.now() - 5_000 : Date.now() };
     };
     const a = member(w, 'a', 0);
     const { c: cohort } = cohortOf([a]);
-    cohort.offer(ev(1));
+    cohort.offer(ev(1)); // a round of its own; 2 and 3 queue behind it and share the next
+    cohort.offer(ev(2));
+    cohort.offer(ev(3));
     await settle();
-    expect(w.prepared).toEqual([1, 1]);
-    expect(w.sends).toEqual(['a:1']);
+    expect(w.prepared).toEqual([1, 2, 3, 3]);
+    expect(w.sends).toEqual(['a:1', 'a:2', 'a:3']);
+    expect(cohort.members.has(a.stream)).toBe(true);
+  });
+
+  it('sends its members by their own paths when even the first check of a round is stale: preparing again would age alike, in a loop', async () => {
+    const w = world();
+    w.answer = (seq) => ({ kind: 'send', message: `m${seq}`, checkedAt: Date.now() - 5_000 });
+    const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
+    const { c: cohort } = cohortOf([a, b]);
+    cohort.offer(ev(1));
+    cohort.offer(ev(2));
+    await settle();
+    expect(w.sends).toEqual([]); // nothing on a stale check
+    expect(cohort.members.size).toBe(0);
+    for (const m of [a, b]) {
+      expect((await m.waiting).value?.seq).toBe(1);
+      expect((await m.stream.next()).value?.seq).toBe(2);
+    }
   });
 
   it('hands an event it cannot share to each member’s own path, with the rest; a personal one also marks the lane', async () => {
