@@ -234,10 +234,13 @@ async function nestedComplaints(
   parent: 'customerId' | 'projectId',
   parentId: number,
   args: { page: PageArgsType; filter: ComplaintFilter | null; orderBy: ComplaintOrder | null },
+  info: GraphQLResolveInfo,
 ) {
-  const key = `complaints:${parent}:${JSON.stringify(args)}`;
+  const selected = nodeFields(info);
+  const ahead = { clocks: selected.has('clocks'), timeline: selected.has('timeline') };
+  const key = `complaints:${parent}:${JSON.stringify(args)}:${JSON.stringify(ahead)}`;
   const service = new ComplaintService(ctx);
-  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), emptyPage());
+  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page, ahead), emptyPage());
   const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsFor(parent, ids, args.filter), 0);
   const page = await pages.load(parentId);
   return ComplaintConnection.of({ ...page, count: () => counts.load(parentId) }, Complaint.from);
@@ -252,8 +255,9 @@ export class CustomerComplaintsResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedComplaints(ctx, 'customerId', c.dbId, { page, filter, orderBy });
+    return nestedComplaints(ctx, 'customerId', c.dbId, { page, filter, orderBy }, info);
   }
 }
 
@@ -266,8 +270,9 @@ export class ProjectComplaintsResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedComplaints(ctx, 'projectId', p.dbId, { page, filter, orderBy });
+    return nestedComplaints(ctx, 'projectId', p.dbId, { page, filter, orderBy }, info);
   }
 }
 
