@@ -1,4 +1,4 @@
-import { Column, SQL, getTableColumns, getTableName, is, sql } from 'drizzle-orm';
+import { Column, SQL, getTableColumns, is, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 
 /**
@@ -171,34 +171,24 @@ export function joined<T extends PgTable>(table: T, prefix: string) {
 }
 
 /**
- * The rows of `table` whose `fk` matches an outer row, aggregated into the outer statement as
- * one JSON array (`json_agg` of the whole row, ordered by `orderBy`): `of(outer)` is that
- * column, decoded back into the rows drizzle would return through each column's own decoder
- * (which accept the JSON forms of timestamps and numbers as they accept the driver's text).
- * `outer` names the outer key with its table (drizzle leaves a lone table's columns
- * unqualified, and inside the subquery a bare name would be the inner row's).
+ * Rows of `table` aggregated into another statement as one JSON array per row (`json_agg` of
+ * the whole row, keyed by column names): `decode` turns such an array back into the rows
+ * drizzle would return, through each column's own decoder (which accept the JSON forms of
+ * timestamps and numbers as they accept the driver's text).
  */
-export function jsonRows<T extends PgTable>(table: T, opts: { fk: PgColumn; orderBy: PgColumn[] }) {
+export function jsonRows<T extends PgTable>(table: T) {
   const cols = Object.entries(getTableColumns(table)).map(([key, c]) => ({ key, name: c.name, d: c.mapFromDriverValue === identity ? null : (c as unknown as Decoder) }));
-  const decode = (list: unknown): T['$inferSelect'][] => {
-    if (!Array.isArray(list)) throw new Error(`jsonRows: expected a JSON array, got ${typeof list}`);
-    return list.map((o: Record<string, unknown>) => {
-      const out: Record<string, unknown> = {};
-      for (const { key, name, d } of cols) {
-        const v = o[name];
-        out[key] = v === null || v === undefined ? null : d ? d.mapFromDriverValue(v) : v;
-      }
-      return out as T['$inferSelect'];
-    });
-  };
-  const order = sql.join(
-    opts.orderBy.map((c) => sql`r.${sql.identifier(c.name)}`),
-    sql`, `,
-  );
-  const from = sql`${sql.identifier(getTableName(table))} r where r.${sql.identifier(opts.fk.name)}`;
   return {
-    decode,
-    of: (outer: { table: string; column: string }) =>
-      sql<T['$inferSelect'][]>`coalesce((select json_agg(r order by ${order}) from ${from} = ${sql.identifier(outer.table)}.${sql.identifier(outer.column)}), '[]')`.mapWith(decode),
+    decode(list: unknown): T['$inferSelect'][] {
+      if (!Array.isArray(list)) throw new Error(`jsonRows: expected a JSON array, got ${typeof list}`);
+      return list.map((o: Record<string, unknown>) => {
+        const out: Record<string, unknown> = {};
+        for (const { key, name, d } of cols) {
+          const v = o[name];
+          out[key] = v === null || v === undefined ? null : d ? d.mapFromDriverValue(v) : v;
+        }
+        return out as T['$inferSelect'];
+      });
+    },
   };
 }

@@ -234,13 +234,10 @@ async function nestedComplaints(
   parent: 'customerId' | 'projectId',
   parentId: number,
   args: { page: PageArgsType; filter: ComplaintFilter | null; orderBy: ComplaintOrder | null },
-  info: GraphQLResolveInfo,
 ) {
-  const selected = nodeFields(info);
-  const ahead = { clocks: selected.has('clocks'), timeline: selected.has('timeline') };
-  const key = `complaints:${parent}:${JSON.stringify(args)}:${JSON.stringify(ahead)}`;
+  const key = `complaints:${parent}:${JSON.stringify(args)}`;
   const service = new ComplaintService(ctx);
-  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page, ahead), emptyPage());
+  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), emptyPage());
   const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsFor(parent, ids, args.filter), 0);
   const page = await pages.load(parentId);
   return ComplaintConnection.of({ ...page, count: () => counts.load(parentId) }, Complaint.from);
@@ -255,9 +252,8 @@ export class CustomerComplaintsResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedComplaints(ctx, 'customerId', c.dbId, { page, filter, orderBy }, info);
+    return nestedComplaints(ctx, 'customerId', c.dbId, { page, filter, orderBy });
   }
 }
 
@@ -270,9 +266,8 @@ export class ProjectComplaintsResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedComplaints(ctx, 'projectId', p.dbId, { page, filter, orderBy }, info);
+    return nestedComplaints(ctx, 'projectId', p.dbId, { page, filter, orderBy });
   }
 }
 
