@@ -169,26 +169,3 @@ export function joined<T extends PgTable>(table: T, prefix: string) {
     },
   };
 }
-
-/**
- * Rows of `table` aggregated into another statement as one JSON array per row (`json_agg` of
- * the whole row, keyed by column names): `decode` turns such an array back into the rows
- * drizzle would return, through each column's own decoder (which accept the JSON forms of
- * timestamps and numbers as they accept the driver's text).
- */
-export function jsonRows<T extends PgTable>(table: T) {
-  const cols = Object.entries(getTableColumns(table)).map(([key, c]) => ({ key, name: c.name, d: c.mapFromDriverValue === identity ? null : (c as unknown as Decoder) }));
-  return {
-    decode(list: unknown): T['$inferSelect'][] {
-      if (!Array.isArray(list)) throw new Error(`jsonRows: expected a JSON array, got ${typeof list}`);
-      return list.map((o: Record<string, unknown>) => {
-        const out: Record<string, unknown> = {};
-        for (const { key, name, d } of cols) {
-          const v = o[name];
-          out[key] = v === null || v === undefined ? null : d ? d.mapFromDriverValue(v) : v;
-        }
-        return out as T['$inferSelect'];
-      });
-    },
-  };
-}

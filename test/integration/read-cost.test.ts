@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { customers } from '../../src/db/schema/index.js';
-import { CREATE_COMPLAINT, complaintFixture, dbId, step } from '../helpers/complaints.js';
+import { CREATE_COMPLAINT, complaintFixture, dbId } from '../helpers/complaints.js';
 import { createCustomer, createProject, seedOrg } from '../helpers/factories.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -55,16 +55,16 @@ async function statements(query: string, variables: Record<string, unknown>, aut
 }
 
 describe('statements per request of the hot read shapes', () => {
-  it('A: the complaint desk costs 1 statement for ADMIN, for 5 or 50 complaints', async () => {
+  it('A: the complaint desk costs 2 statements for ADMIN, for 5 or 50 complaints', async () => {
     const admin = await t.token('ADMIN');
     const small = await statements(DESK, { first: 5 }, admin);
     const large = await statements(DESK, { first: 50 }, admin);
     expect(small.data.complaints.edges).toHaveLength(5);
     expect(large.data.complaints.edges).toHaveLength(50);
     expect(large.data.complaints.edges.every((e: any) => e.node.customer && e.node.clocks.length > 0)).toBe(true);
-    // The page with its customers, projects and clocks joined ahead. No unit-ownership lookup:
+    // The page with its customers and projects joined ahead; clocks. No unit-ownership lookup:
     // a whole-group viewer sees every customer whatever units they hold.
-    expect([small.n, large.n]).toEqual([1, 1]);
+    expect([small.n, large.n]).toEqual([2, 2]);
   });
 
   it('A: a scoped MANAGER pays the same for 5 or 50 complaints', async () => {
@@ -75,7 +75,7 @@ describe('statements per request of the hot read shapes', () => {
     expect(large.n).toBe(small.n);
     // The above, plus resolving the scope claim (each customer's origin project is in scope,
     // so no unit-ownership lookup either).
-    expect(large.n).toBe(2);
+    expect(large.n).toBe(3);
   });
 
   it('B: the customer 360 costs the same for 3 or 20 complaints with timelines', async () => {
@@ -102,34 +102,12 @@ describe('statements per request of the hot read shapes', () => {
       admin,
     );
     const without = await statements(`{ complaints(first: 10) { edges { node { id number } } } }`, {}, admin);
-    const clocksOnly = await statements(`{ complaints(first: 10) { edges { node { id clocks { clock } } } } }`, {}, admin);
-    expect(clocksOnly.n).toBe(1);
     expect([direct.n, viaFragments.n, without.n]).toEqual([1, 1, 1]);
     // The same answers as the loaders give when a single complaint is read.
     const first = direct.data.complaints.edges[0].node;
     const one = await t.gql(`query($id: ID!) { complaint(id: $id) { customer { name } project { name } } }`, { id: first.id }, admin);
     expect(one.data.complaint).toEqual({ customer: first.customer, project: first.project });
     expect(viaFragments.data.complaints.edges[0].node).toEqual({ id: first.id, who: first.customer, project: first.project });
-  });
-
-  it('A: clocks aggregated ahead read the same as the clocks of one complaint, field by field', async () => {
-    const admin = await t.token('ADMIN');
-    // Every stored field (`remaining` is computed from them at the moment of reading).
-    const CLOCK = 'clock cycle state target workingTime warnShare startedAt dueAt stoppedAt warnedAt breachedAt breached';
-    // Two complaints accepted: their first clock stopped, the next ones running.
-    const before = await statements(`{ complaints(first: 2, filter: { statuses: [RECEIVED] }) { edges { node { id } } } }`, {}, admin);
-    for (const e of before.data.complaints.edges) {
-      const r = await step(t, 'acceptComplaint', { complaintId: e.node.id, department: 'ENGINEERING' }, await t.token('AGENT'));
-      expect(r.errors).toBeUndefined();
-    }
-    const page = await statements(`{ complaints(first: 50) { edges { node { id clocks { ${CLOCK} } } } } }`, {}, admin);
-    const nodes = page.data.complaints.edges.map((e: any) => e.node);
-    const accepted = nodes.filter((n: any) => n.clocks.some((k: any) => k.state === 'STOPPED'));
-    expect(accepted.length).toBeGreaterThanOrEqual(2);
-    for (const n of [...accepted, ...nodes.slice(0, 4)]) {
-      const one = await t.gql(`query($id: ID!) { complaint(id: $id) { clocks { ${CLOCK} } } }`, { id: n.id }, admin);
-      expect(one.data.complaint.clocks).toEqual(n.clocks);
-    }
   });
 
   it('A: a customer joined ahead is still shown only to who may see them', async () => {

@@ -73,7 +73,7 @@ export class ComplaintResolver {
     @Info() info: GraphQLResolveInfo,
   ) {
     const selected = nodeFields(info);
-    const ahead = { customer: selected.has('customer'), project: selected.has('project'), clocks: selected.has('clocks') };
+    const ahead = { customer: selected.has('customer'), project: selected.has('project') };
     return ComplaintConnection.of(await new ComplaintService(ctx).list(filter, orderBy, page, {}, ahead), Complaint.from);
   }
 

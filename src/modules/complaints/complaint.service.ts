@@ -1,4 +1,4 @@
-import { joined, jsonRows, selectFixed, selectRows } from '../../db/rows.js';
+import { joined, selectFixed, selectRows } from '../../db/rows.js';
 import { alias } from 'drizzle-orm/pg-core';
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
@@ -38,13 +38,7 @@ import type { ComplaintRow } from './complaint.type.js';
 const AHEAD = (() => {
   const customerTable = alias(customers, 'ahead_customer');
   const projectTable = alias(projects, 'ahead_project');
-  const clockRows = jsonRows(slaClocks);
-  // The outer row by its table's name: drizzle writes a column without it when a statement
-  // reads one table, and inside the subquery a bare "id" would be the clock's.
-  const clocks = sql`coalesce((select json_agg(k order by k.started_at, k.id) from sla_clocks k where k.complaint_id = "complaints"."id"), '[]')`.mapWith((v) =>
-    clockRows.decode(v),
-  );
-  return { customerTable, projectTable, complaint: joined(complaints, ''), customer: joined(customerTable, 'customer$'), project: joined(projectTable, 'project$'), clocks };
+  return { customerTable, projectTable, complaint: joined(complaints, ''), customer: joined(customerTable, 'customer$'), project: joined(projectTable, 'project$') };
 })();
 
 const DAY_MS = 86_400_000;
@@ -113,7 +107,7 @@ export class ComplaintService {
     order: ComplaintOrder | null | undefined,
     args: PageArgs,
     fixed: { customerId?: number; projectId?: number } = {},
-    ahead: { customer?: boolean; project?: boolean; clocks?: boolean } = {},
+    ahead: { customer?: boolean; project?: boolean } = {},
   ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const descending = (order?.direction ?? 'DESC') === 'DESC';
@@ -125,16 +119,10 @@ export class ComplaintService {
       fixed.projectId ? eq(complaints.projectId, fixed.projectId) : undefined,
     );
     const ks = keyset(req, sort, complaints.id, descending);
-    // The customer, project and clocks the page's fields will ask for come in the same
-    // statement (inner joins: customer and project are required; the clocks aggregated per
-    // complaint in the loader's order), primed into their loaders: one round trip, not four.
+    // The customer and project the page's fields will ask for come in the same statement
+    // (inner joins: both are required), primed into their loaders: one round trip, not three.
     let q = this.ctx.db
-      .select({
-        ...AHEAD.complaint.columns,
-        ...(ahead.customer ? AHEAD.customer.columns : {}),
-        ...(ahead.project ? AHEAD.project.columns : {}),
-        ...(ahead.clocks ? { clocks$: AHEAD.clocks } : {}),
-      })
+      .select({ ...AHEAD.complaint.columns, ...(ahead.customer ? AHEAD.customer.columns : {}), ...(ahead.project ? AHEAD.project.columns : {}) })
       .from(complaints)
       .$dynamic();
     if (ahead.customer) q = q.innerJoin(AHEAD.customerTable, eq(AHEAD.customerTable.id, complaints.customerId));
@@ -145,7 +133,6 @@ export class ComplaintService {
       this.ctx.loaders.complaint.prime(r.id, r);
       if (ahead.customer) this.ctx.loaders.customer.prime(r.customerId, AHEAD.customer.take(f));
       if (ahead.project) this.ctx.loaders.project.prime(r.projectId, AHEAD.project.take(f));
-      if (ahead.clocks) this.ctx.loaders.clocksByComplaint.prime(r.id, f.clocks$ as (typeof slaClocks.$inferSelect)[]);
       return r;
     });
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
