@@ -1,5 +1,5 @@
-import { Column, SQL, getTableColumns, is, sql } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { Column, SQL, is, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 
 /**
  * Rows of hot reads without drizzle's generic row mapping.
@@ -142,30 +142,4 @@ export async function selectFixed<T>(db: object, name: string, params: unknown[]
  */
 export function anyOf(column: PgColumn, values: readonly (number | string)[]): SQL {
   return sql`${column} = any(${sql.param(values)}::${sql.raw(column.getSQLType())}[])`;
-}
-
-/**
- * A table joined into another's statement and selected flat beside it, its columns keyed
- * `prefix + key` (the fast path maps flat selections only): `columns` to spread into the
- * selection, `take(row)` to read a joined row back out of a result row (null when an outer
- * join found none). With an empty prefix, `take` reads the main table's row.
- */
-export function joined<T extends PgTable>(table: T, prefix: string) {
-  const all = getTableColumns(table);
-  const keys = Object.keys(all);
-  const flat = keys.map((k) => prefix + k);
-  const columns = Object.fromEntries(keys.map((k, i) => [flat[i]!, all[k]!])) as Record<string, PgColumn>;
-  return {
-    columns,
-    take(row: Record<string, unknown>): T['$inferSelect'] | null {
-      const out: Record<string, unknown> = {};
-      let any = false;
-      for (let i = 0; i < keys.length; i++) {
-        const v = row[flat[i]!];
-        out[keys[i]!] = v;
-        if (v !== null && v !== undefined) any = true;
-      }
-      return any ? (out as T['$inferSelect']) : null;
-    },
-  };
 }

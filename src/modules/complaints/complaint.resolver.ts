@@ -1,8 +1,6 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, ID } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { PageArgsType } from '../../graphql/connection.js';
-import { nodeFields } from '../../graphql/lookahead.js';
 import { emptyPage, nestedLoader } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
 import { remainingMs } from '../../sla/clock.js';
@@ -70,11 +68,8 @@ export class ComplaintResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Conditions on the complaints.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering; received time descending by default.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
   ) {
-    const selected = nodeFields(info);
-    const ahead = { customer: selected.has('customer'), project: selected.has('project') };
-    return ComplaintConnection.of(await new ComplaintService(ctx).list(filter, orderBy, page, {}, ahead), Complaint.from);
+    return ComplaintConnection.of(await new ComplaintService(ctx).list(filter, orderBy, page), Complaint.from);
   }
 
   @Authorized(READERS)

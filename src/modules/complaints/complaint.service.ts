@@ -1,5 +1,4 @@
-import { joined, selectFixed, selectRows } from '../../db/rows.js';
-import { alias } from 'drizzle-orm/pg-core';
+import { selectFixed, selectRows } from '../../db/rows.js';
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -11,9 +10,7 @@ import {
   auditLog,
   complaintNumberCounters,
   complaints,
-  customers,
   domainEvents,
-  projects,
   slaClocks,
   slaPolicies,
   unitOwnerships,
@@ -33,13 +30,6 @@ import { likePattern } from '../projects/project.service.js';
 import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, TRANSITIONS, allowedMutations, complaintNumber, nextStatus, type ComplaintAction } from './complaint.rules.js';
 import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './complaint.input.js';
 import type { ComplaintRow } from './complaint.type.js';
-
-/** Tables a complaint page joins ahead (see ComplaintService.list), under their own names. */
-const AHEAD = (() => {
-  const customerTable = alias(customers, 'ahead_customer');
-  const projectTable = alias(projects, 'ahead_project');
-  return { customerTable, projectTable, complaint: joined(complaints, ''), customer: joined(customerTable, 'customer$'), project: joined(projectTable, 'project$') };
-})();
 
 const DAY_MS = 86_400_000;
 
@@ -107,7 +97,6 @@ export class ComplaintService {
     order: ComplaintOrder | null | undefined,
     args: PageArgs,
     fixed: { customerId?: number; projectId?: number } = {},
-    ahead: { customer?: boolean; project?: boolean } = {},
   ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const descending = (order?.direction ?? 'DESC') === 'DESC';
@@ -119,22 +108,8 @@ export class ComplaintService {
       fixed.projectId ? eq(complaints.projectId, fixed.projectId) : undefined,
     );
     const ks = keyset(req, sort, complaints.id, descending);
-    // The customer and project the page's fields will ask for come in the same statement
-    // (inner joins: both are required), primed into their loaders: one round trip, not three.
-    let q = this.ctx.db
-      .select({ ...AHEAD.complaint.columns, ...(ahead.customer ? AHEAD.customer.columns : {}), ...(ahead.project ? AHEAD.project.columns : {}) })
-      .from(complaints)
-      .$dynamic();
-    if (ahead.customer) q = q.innerJoin(AHEAD.customerTable, eq(AHEAD.customerTable.id, complaints.customerId));
-    if (ahead.project) q = q.innerJoin(AHEAD.projectTable, eq(AHEAD.projectTable.id, complaints.projectId));
-    const flat = await selectRows(this.ctx.db, q.where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
-    const rows = flat.map((f) => {
-      const r = AHEAD.complaint.take(f)!;
-      this.ctx.loaders.complaint.prime(r.id, r);
-      if (ahead.customer) this.ctx.loaders.customer.prime(r.customerId, AHEAD.customer.take(f));
-      if (ahead.project) this.ctx.loaders.project.prime(r.projectId, AHEAD.project.take(f));
-      return r;
-    });
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(complaints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
+    for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
     return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
   }

@@ -1,6 +1,4 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLResolveInfo } from 'graphql';
-import { nodeFields } from '../../graphql/lookahead.js';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../../graphql/connection.js';
 import { READERS } from '../../auth/access.js';
 import type { Context } from '../../graphql/context.js';
@@ -30,10 +28,8 @@ export class ProjectResolver {
     @Arg('filter', () => ProjectFilter, { nullable: true, description: 'Conditions on the projects.' }) filter: ProjectFilter | null,
     @Arg('orderBy', () => ProjectOrder, { nullable: true, description: 'Ordering; by name ascending by default.' }) orderBy: ProjectOrder | null,
     @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
   ) {
-    const ahead = { cityCompany: nodeFields(info).has('cityCompany') };
-    return ProjectConnection.of(await new ProjectService(ctx).list(filter, orderBy, page, ahead), Project.from);
+    return ProjectConnection.of(await new ProjectService(ctx).list(filter, orderBy, page), Project.from);
   }
 
   @Authorized(READERS)

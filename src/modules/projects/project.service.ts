@@ -1,5 +1,4 @@
-import { joined, selectRows } from '../../db/rows.js';
-import { alias } from 'drizzle-orm/pg-core';
+import { selectRows } from '../../db/rows.js';
 import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { PROJECT_WRITERS } from '../../auth/access.js';
@@ -21,12 +20,6 @@ const SORTS: Record<string, SortSpec> = {
   CODE: { key: 'CODE', column: projects.code, cast: 'text' },
   CREATED_AT: { key: 'CREATED_AT', column: projects.createdAt, cast: 'timestamptz' },
 };
-
-/** Tables a project page joins ahead (see ProjectService.list), under their own names. */
-const AHEAD = (() => {
-  const cityCompanyTable = alias(cityCompanies, 'ahead_city_company');
-  return { cityCompanyTable, project: joined(projects, ''), cityCompany: joined(cityCompanyTable, 'cityCompany$') };
-})();
 
 const sortValue = (r: ProjectRow, key: string) => (key === 'NAME' ? r.name : key === 'CODE' ? r.code : r.createdAt);
 
@@ -63,7 +56,7 @@ export class ProjectService {
     return row;
   }
 
-  async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs, ahead: { cityCompany?: boolean } = {}) {
+  async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs) {
     const sort = SORTS[order?.field ?? 'NAME']!;
     const descending = order?.direction === 'DESC';
     const req = pageRequest(this.ctx.cursors, args, sort.key);
@@ -86,20 +79,8 @@ export class ProjectService {
     }
     const base = and(...conds);
     const ks = keyset(req, sort, projects.id, descending);
-    // The city company the page's fields will ask for comes in the same statement, primed
-    // into its loader (a required reference: an inner join).
-    let q = this.ctx.db
-      .select({ ...AHEAD.project.columns, ...(ahead.cityCompany ? AHEAD.cityCompany.columns : {}) })
-      .from(projects)
-      .$dynamic();
-    if (ahead.cityCompany) q = q.innerJoin(AHEAD.cityCompanyTable, eq(AHEAD.cityCompanyTable.id, projects.cityCompanyId));
-    const flat = await selectRows(this.ctx.db, q.where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
-    const rows = flat.map((f) => {
-      const r = AHEAD.project.take(f)!;
-      this.ctx.loaders.project.prime(r.id, r);
-      if (ahead.cityCompany) this.ctx.loaders.cityCompany.prime(r.cityCompanyId, AHEAD.cityCompany.take(f));
-      return r;
-    });
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(projects).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
+    for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
     return {
       ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, sortValue(r, sort.key), r.id)),
       count: () => this.ctx.db.$count(projects, base),
