@@ -490,11 +490,13 @@ describe('fan-out cost', () => {
     const log = quiet.app.events.log;
     await statementsFor(fx, await alike(1, fx, 'id')); // the hub is started (its first look at the log)
     await new Promise((r) => setTimeout(r, 200));
-    const before = log.stats.statements;
+    const before = { ...log.stats };
     await statementsFor(fx, await alike(3, fx, 'id'));
     // Let a late notification do whatever it would.
     await new Promise((r) => setTimeout(r, 200));
-    expect(log.stats.statements - before).toBe(1);
+    // One stamping statement and no read: a notification that arrives before the stamping
+    // statement's answer (on PostgreSQL it can) waits for that answer instead of reading.
+    expect({ statements: log.stats.statements - before.statements, reads: log.stats.reads - before.reads }).toEqual({ statements: 1, reads: 0 });
   });
 
   it('resolves a scope claim once for subscribers who hold it, whatever their filters', async () => {
