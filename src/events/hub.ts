@@ -438,6 +438,8 @@ export class EventHub {
     () => this.readNew(),
     (err) => this.opts.logger.warn({ err }, 'event reader failed; the poll retries'),
   );
+  /** This instance's stamping statement while one is under way (see `sequenced`). */
+  private stamping: Promise<StoredEvent[]> | null = null;
   private started = false;
   private startPromise: Promise<void> | null = null;
   private readonly memo = new Map<string, MemoEntry>();
@@ -629,9 +631,6 @@ export class EventHub {
     if (inFlight) await inFlight.catch(() => {});
     if (!(last <= this.position)) this.pump();
   }
-
-  /** This instance's stamping statement while one is under way. */
-  private stamping: Promise<StoredEvent[]> | null = null;
 
   private async runSequencer(): Promise<void> {
     for (;;) {

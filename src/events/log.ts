@@ -31,8 +31,10 @@ export const SEQUENCED_CHANNEL = 'cx_events';
  * skipped, nothing is numbered twice.
  */
 export class EventLog {
-  /** SQL statements this log has sent (background work, told apart from requests' in tests). */
-  /** Statements this log has sent, and of them the reads (`read`, `state`): tests count these. */
+  /**
+   * SQL statements this log has sent, and of them the reads (`read`, `state`): background work,
+   * told apart from requests' in tests.
+   */
   readonly stats = { statements: 0, reads: 0 };
 
   constructor(private readonly db: Db) {}
