@@ -9,6 +9,7 @@ import { nodeResolvers } from './modules/node/node.resolver.js';
 import { orgResolvers } from './modules/org/org.resolver.js';
 import { projectResolvers } from './modules/projects/project.resolver.js';
 import { slaResolvers } from './modules/sla/sla.resolver.js';
+import { touchpointResolvers } from './modules/touchpoints/touchpoint.resolver.js';
 import { viewerResolvers } from './modules/viewer/viewer.resolver.js';
 
 /**
@@ -22,6 +23,7 @@ export const RESOLVERS = [
   ...projectResolvers,
   ...customerResolvers,
   ...auditResolvers,
+  ...touchpointResolvers,
   ...complaintResolvers,
   ...complaintSubscriptionResolvers,
   ...slaResolvers,

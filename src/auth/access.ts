@@ -203,10 +203,7 @@ export class Access {
    */
   async complaintCondition(): Promise<SQL | undefined> {
     const v = this.requireViewer();
-    const conds: (SQL | undefined)[] = [await this.projectCondition(complaints.projectId)];
-    if (!this.seesConfidential()) {
-      conds.push(inArray(complaints.customerId, this.db.select({ id: customers.id }).from(customers).where(eq(customers.confidentiality, 'NORMAL'))));
-    }
+    const conds: (SQL | undefined)[] = [await this.customerRecordCondition(complaints.projectId, complaints.customerId)];
     if (v.role === 'HANDLER') conds.push(v.department ? eq(complaints.department, v.department) : sql`false`);
     const defined = conds.filter((c): c is SQL => c !== undefined);
     return defined.length ? and(...defined) : undefined;
@@ -215,10 +212,29 @@ export class Access {
   /** Row-level twin of {@link complaintCondition}. */
   async canSeeComplaint(c: { projectId: number; department: string | null }, customerConfidentiality: Confidentiality): Promise<boolean> {
     const v = this.requireViewer();
-    if (!(await this.inScope(c.projectId))) return false;
-    if (customerConfidentiality !== 'NORMAL' && !this.seesConfidential()) return false;
+    if (!(await this.canSeeCustomerRecord(c, customerConfidentiality))) return false;
     if (v.role === 'HANDLER') return v.department !== null && c.department === v.department;
     return true;
+  }
+
+  /**
+   * SQL restricting a table of records about a customer in a project (complaints, touchpoints,
+   * planned actions): the project in scope, and no 机密/绝密 customer's records for roles that
+   * may not see such customers. Undefined when unrestricted.
+   */
+  async customerRecordCondition(projectColumn: AnyColumn, customerColumn: AnyColumn): Promise<SQL | undefined> {
+    const conds: (SQL | undefined)[] = [await this.projectCondition(projectColumn)];
+    if (!this.seesConfidential()) {
+      conds.push(inArray(customerColumn, this.db.select({ id: customers.id }).from(customers).where(eq(customers.confidentiality, 'NORMAL'))));
+    }
+    const defined = conds.filter((c): c is SQL => c !== undefined);
+    return defined.length ? and(...defined) : undefined;
+  }
+
+  /** Row-level twin of {@link customerRecordCondition}. */
+  async canSeeCustomerRecord(r: { projectId: number }, customerConfidentiality: Confidentiality): Promise<boolean> {
+    if (!(await this.inScope(r.projectId))) return false;
+    return customerConfidentiality === 'NORMAL' || this.seesConfidential();
   }
 
   /** SQL restricting the `customers` table to what the viewer may see. */

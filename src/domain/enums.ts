@@ -108,6 +108,14 @@ export type SlaClockState = (typeof SLA_CLOCK_STATES)[number];
 export const ALERT_LEVELS = ['WARNING', 'BREACHED', 'ESCALATED', 'LOW_SATISFACTION', 'TOUCHPOINT_OVERDUE'] as const;
 export type AlertLevel = (typeof ALERT_LEVELS)[number];
 
+/** What came of a touchpoint (触点结果). */
+export const TOUCHPOINT_OUTCOMES = ['REACHED', 'NOT_REACHED', 'DECLINED', 'FOLLOW_UP'] as const;
+export type TouchpointOutcome = (typeof TOUCHPOINT_OUTCOMES)[number];
+
+/** Kinds of evidence archived with a touchpoint (seed 003 §6.1: screenshots, photos, documents). */
+export const EVIDENCE_KINDS = ['SCREENSHOT', 'PHOTO', 'DOCUMENT', 'AUDIO', 'VIDEO'] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+
 export const PLANNED_TOUCHPOINT_STATUSES = ['PLANNED', 'DONE', 'SKIPPED', 'CANCELLED'] as const;
 export type PlannedTouchpointStatus = (typeof PLANNED_TOUCHPOINT_STATUSES)[number];
 

@@ -173,3 +173,18 @@ export const MajorReasonEnum = register(
     REFUND_DEMAND: '退房 — refund demand',
   },
 );
+
+export const TouchpointOutcomeEnum = register('TouchpointOutcome', E.TOUCHPOINT_OUTCOMES, 'What came of a touchpoint (触点结果).', {
+  REACHED: '已沟通 — the customer was reached and the purpose achieved',
+  NOT_REACHED: '未联系上 — the customer could not be reached',
+  DECLINED: '客户拒绝 — the customer declined',
+  FOLLOW_UP: '待跟进 — reached, but a follow-up is needed',
+});
+
+export const EvidenceKindEnum = register('EvidenceKind', E.EVIDENCE_KINDS, 'Kind of archived evidence (存档资料, seed 003 §6.1: 截屏、文档、照片、多媒体文件).', {
+  SCREENSHOT: '截屏 — screenshot (e.g. of a sent SMS or WeChat message)',
+  PHOTO: '照片 — photo',
+  DOCUMENT: '文档 — document (letter, form, report)',
+  AUDIO: '录音 — audio recording (multimedia)',
+  VIDEO: '视频 — video (multimedia)',
+});

@@ -12,6 +12,7 @@ export const NODE_TYPES = [
   'Complaint',
   'SlaPolicy',
   'SlaAlert',
+  'Touchpoint',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 

@@ -103,3 +103,15 @@ export function assertNotPast(field: string, at: Date | null | undefined, now: D
 
 /** An idempotency key: 1–200 printable characters. */
 export const idempotencyKey = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+/** An http(s) URL of at most 1000 characters (attachments, evidence). */
+export const httpUrl = z
+  .string()
+  .max(1000, 'must be at most 1000 characters')
+  .refine((u) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(u).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');

@@ -67,6 +67,8 @@ type Fixtures = {
   alertA: string;
   /** The audit entry of customer A's creation. */
   auditA: string;
+  /** A touchpoint of customer A in project A. */
+  touchpointA: string;
   /** Unacknowledged alerts of ENGINEERING complaints in project A: one per acknowledgeSlaAlert call that may acknowledge, one shared by the others. */
   alertPool: string[];
   /** Every fixture of project A's side: none may appear in an out-of-scope answer. */
@@ -196,6 +198,11 @@ beforeAll(async () => {
   if (!alertA || alertPool.length < 6) throw new Error(`too few alerts fired: ${alertA ? 1 : 0} for complaint A, ${alertPool.length} in the pool`);
   const audit = await asAdmin(`query($ids: [String!]) { auditLog(filter: { subjectIds: $ids, actions: ["createCustomer"] }) { edges { node { id } } } }`, { ids: [customerA] });
   const auditA: string = audit.auditLog.edges[0].node.id;
+  const touchpointA: string = (
+    await asAdmin(`mutation($input: RecordTouchpointInput!) { recordTouchpoint(input: $input) { touchpoint { id } } }`, {
+      input: { customerId: customerA, projectId: projectA.id, stage: 'SIGNING', channel: 'SMS', kind: 'SIGNING_CONGRATS_SMS', notes: '恭贺签约短信已发送' },
+    })
+  ).recordTouchpoint.touchpoint.id;
 
   fx = {
     regionA,
@@ -213,8 +220,9 @@ beforeAll(async () => {
     complaintA,
     alertA,
     auditA,
+    touchpointA,
     alertPool,
-    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA],
+    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA, touchpointA],
   };
 });
 afterAll(() => t?.close());
@@ -301,7 +309,7 @@ function complaintMutation(
   };
 }
 
-const NODE_ALIASES = ['region', 'company', 'project', 'customer', 'unit', 'ownership', 'staff', 'complaint', 'alert', 'audit', 'policy'] as const;
+const NODE_ALIASES = ['region', 'company', 'project', 'customer', 'unit', 'ownership', 'staff', 'complaint', 'alert', 'audit', 'policy', 'touchpoint'] as const;
 type NodeAlias = (typeof NODE_ALIASES)[number];
 const nodeIds = (): Record<NodeAlias, string> => ({
   region: fx.regionA.id,
@@ -315,6 +323,7 @@ const nodeIds = (): Record<NodeAlias, string> => ({
   alert: fx.alertA,
   audit: fx.auditA,
   policy: fx.policy.id,
+  touchpoint: fx.touchpointA,
 });
 /** Which of node()'s objects a reader sees: scope hides all but the group-wide policy; department hides complaints and their alerts; the audit trail is ADMIN's. */
 function nodeVisible(k: Kit): Record<NodeAlias, boolean> {
@@ -332,6 +341,7 @@ function nodeVisible(k: Kit): Record<NodeAlias, boolean> {
     alert: inScope && ofDept,
     audit: inScope && k.role === 'ADMIN',
     policy: true,
+    touchpoint: inScope,
   };
 }
 const checkNode = (d: any, k: Kit) => {
@@ -402,6 +412,8 @@ const QUERY_RULES: Record<string, Rule> = {
     build: () => ({ query: `query($id: ID!) { complaint(id: $id) { id number project { id } } }`, variables: { id: fx.complaintA.id } }),
     seen: (d) => expect(d.complaint).toEqual({ id: fx.complaintA.id, number: fx.complaintA.number, project: { id: fx.projectA.id } }),
   },
+  // Touchpoints follow their project's scope (and their customer's confidentiality); every reader.
+  touchpoints: list('touchpoints', '$filter: TouchpointFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.touchpointA),
   // Group-wide configuration: readable by every reader, scope hides nothing (ADMIN writes it).
   slaPolicies: {
     allowed: READERS,
@@ -575,6 +587,22 @@ const MUTATION_RULES: Record<string, Rule> = {
     }),
     seen: (d) => expect(d.addUnitOwnership.ownership.project).toEqual({ id: fx.projectA.id }),
   }),
+  // Recording contacts: the customer desk (AGENT row: "creates … touchpoints … in scope").
+  recordTouchpoint: {
+    allowed: CUSTOMER_EDITORS,
+    scoped: true,
+    hidden: 'NOT_FOUND',
+    build: () => {
+      const marker = `authz-${unique()}`;
+      return {
+        query: `mutation($input: RecordTouchpointInput!) { recordTouchpoint(input: $input) { touchpoint { id project { id } } } }`,
+        variables: { input: { customerId: fx.worker.id, projectId: fx.projectA.id, unitId: fx.worker.unitId, stage: 'DELIVERY', channel: 'VISIT', kind: 'HOME_VISIT', notes: marker } },
+        ids: [fx.worker.id, fx.worker.unitId],
+        state: countState('touchpoints', 'search', 'String', marker),
+      };
+    },
+    seen: (d) => expect(d.recordTouchpoint.touchpoint.project).toEqual({ id: fx.projectA.id }),
+  },
   recordSigning: rule({
     allowed: CUSTOMER_EDITORS,
     scoped: true,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../src/auth/masking.js';
+import { maskContactText, maskEmail, maskIdNumber, maskName, maskPhone } from '../../src/auth/masking.js';
 
 describe('maskName', () => {
   it.each([
@@ -70,5 +70,27 @@ describe('maskEmail', () => {
     ['empty', '', '***'],
   ])('%s: %j → %j', (_what, input, expected) => {
     expect(maskEmail(input)).toBe(expected);
+  });
+});
+
+describe('maskContactText', () => {
+  it.each([
+    ['a mobile number', '客户来电 13812345678 反映', '客户来电 138****5678 反映'],
+    ['a mobile with +86 and spaces', '回拨 +86 138 1234 5678', '回拨 138****5678'],
+    ['a mobile with dashes', '电话138-1234-5678。', '电话138****5678。'],
+    ['a landline', '座机0755-88881234', '座机0755-****1234'],
+    ['a landline in parentheses', '(021)12345678', '021-****5678'],
+    ['an ID number', '身份证11010119900307123x核对', '身份证110***********123X核对'],
+    ['an email', '发邮件到 zhang.san@example.com 了', '发邮件到 z***@example.com 了'],
+    ['another long digit run', '卡号6222021234567890123', '卡号***************0123'],
+    ['short numbers stay', '3栋2单元1201，2026年5月', '3栋2单元1201，2026年5月'],
+    ['nothing personal', '已发送恭贺短信', '已发送恭贺短信'],
+  ])('%s: %j → %j', (_what, input, expected) => {
+    expect(maskContactText(input)).toBe(expected);
+  });
+
+  it('masks the given names wherever they occur, compound surnames kept', () => {
+    expect(maskContactText('欧阳娜娜女士确认，欧阳娜娜的家人在场', ['欧阳娜娜'])).toBe('欧阳**女士确认，欧阳**的家人在场');
+    expect(maskContactText('张三丰来电', ['张三丰', '王'])).toBe('张**来电');
   });
 });

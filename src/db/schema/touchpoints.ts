@@ -1,9 +1,13 @@
-import { bigint, boolean, index, pgTable, real, integer, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { Channel, PlannedTouchpointStatus, ProjectStage, RuleTrigger } from '../../domain/enums.js';
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, index, jsonb, pgTable, real, integer, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Channel, EvidenceKind, PlannedTouchpointStatus, ProjectStage, RuleTrigger, TouchpointOutcome } from '../../domain/enums.js';
 import { customers, units } from './customers.js';
 import { createdAt, id, projects, updatedAt } from './org.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
+
+/** A piece of evidence kept with a touchpoint (seed 003 §6.1 archive rule: screenshots, photos, documents). */
+export type Evidence = { url: string; kind: EvidenceKind; caption: string | null };
 
 /** 客户触点: a recorded contact with a customer. */
 export const touchpoints = pgTable(
@@ -23,7 +27,12 @@ export const touchpoints = pgTable(
     staffId: text('staff_id'),
     occurredAt: ts('occurred_at').notNull(),
     notes: text('notes'),
-    outcome: text('outcome'),
+    /** `notes` with contact data (phones, ID numbers, emails, the customer's name) masked, computed once when written: what masked viewers read and search. */
+    notesMasked: text('notes_masked'),
+    outcome: text('outcome').$type<TouchpointOutcome>(),
+    evidence: jsonb('evidence').$type<Evidence[]>().notNull().default(sql`'[]'::jsonb`),
+    /** Login of who recorded it. */
+    createdBy: text('created_by'),
     createdAt: createdAt(),
   },
   (t) => [

@@ -20,7 +20,7 @@ import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
 import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
-import { assertNotFuture, assertNotPast, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
+import { assertNotFuture, assertNotPast, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine, type AlsoInsert } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
 import { auditRow, type AuditEntry } from '../audit/audit.service.js';
@@ -32,17 +32,6 @@ import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './co
 import type { ComplaintRow } from './complaint.type.js';
 
 const DAY_MS = 86_400_000;
-
-const url = z
-  .string()
-  .max(1000, 'must be at most 1000 characters')
-  .refine((u) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(u).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
 
 const createSchema = z
   .object({
@@ -56,7 +45,7 @@ const createSchema = z
     majorReason: z.enum(MAJOR_REASONS).nullish(),
     channel: z.enum(CHANNELS),
     description: text(4000),
-    attachments: z.array(url).max(20, 'at most 20 attachments').nullish(),
+    attachments: z.array(httpUrl).max(20, 'at most 20 attachments').nullish(),
     repairAppointmentAt: z.date().nullish(),
     receivedAt: z.date().nullish(),
     idempotencyKey: idempotencyKey.nullish(),
@@ -200,28 +189,9 @@ export class ComplaintService {
     const policiesLoad = selectFixed(this.ctx.db, 'activeSlaPolicies', [true], () => this.ctx.db.select().from(slaPolicies).where(eq(slaPolicies.active, true)), { prepared: true });
     const calendarLoad = this.ctx.sla.calendars.get(this.ctx.db);
     for (const p of [ownedLoad, policiesLoad, calendarLoad]) p.catch(() => {});
-    const customer = await new CustomerService(this.ctx).get(data.customerId, 'input.customerId');
-    const projectId = parseId(data.projectId, 'Project', 'input.projectId');
-    const owned = await ownedLoad;
-    // A customer's origin project and the projects of their holdings exist (foreign keys): the
-    // project is read only when the link is missing, to tell NOT_FOUND from BAD_USER_INPUT.
-    const linked = customer.originProjectId === projectId || owned.some((o) => o.projectId === projectId);
-    if (!linked && !(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', data.projectId);
-    await this.access.assertProjectInScope(projectId, 'Project', data.projectId);
-    if (!linked) throw AppError.badInput('input.projectId', 'the customer is not linked to this project (neither came in through it nor holds a unit there)');
-    let unitId: number | null = null;
-    if (data.unitId) {
-      unitId = parseId(data.unitId, 'Unit', 'input.unitId');
-      // A holding names its unit's project (denormalised from the unit): the unit is read only
-      // when the customer holds no such unit in this project, to say what is wrong.
-      const held = owned.find((o) => o.unitId === unitId);
-      if (held?.projectId !== projectId) {
-        const unit = await this.ctx.loaders.unit.load(unitId);
-        if (!unit) throw AppError.notFound('Unit', data.unitId);
-        if (unit.projectId !== projectId) throw AppError.badInput('input.unitId', 'the unit is not in the given project');
-        throw AppError.badInput('input.unitId', 'the customer does not hold this unit');
-      }
-    }
+    const customerService = new CustomerService(this.ctx);
+    const customer = await customerService.get(data.customerId, 'input.customerId');
+    const { projectId, unitId } = await customerService.placeOf(customer, await ownedLoad, data);
     assertNotPast('input.repairAppointmentAt', data.repairAppointmentAt, now);
     const severity = data.severity ?? 'NORMAL';
     const policy = choosePolicy(await policiesLoad, { kind: data.kind, category: data.category, severity });

@@ -132,6 +132,34 @@ export class CustomerService {
     return row;
   }
 
+  /**
+   * The project (and unit) of a record about a visible customer, such as a complaint or a
+   * touchpoint, from input IDs: NOT_FOUND for a project that does not exist or is out of scope,
+   * BAD_USER_INPUT when the customer is not linked to it (neither came in through it nor holds a
+   * unit there) or does not hold the unit there. `owned` are the customer's ownerships.
+   */
+  async placeOf(customer: CustomerRow, owned: readonly OwnershipRow[], input: { projectId: string; unitId?: string | null }): Promise<{ projectId: number; unitId: number | null }> {
+    const projectId = parseId(input.projectId, 'Project', 'input.projectId');
+    // A customer's origin project and the projects of their holdings exist (foreign keys): the
+    // project is read only when the link is missing, to tell NOT_FOUND from BAD_USER_INPUT.
+    const linked = customer.originProjectId === projectId || owned.some((o) => o.projectId === projectId);
+    if (!linked && !(await this.ctx.loaders.project.load(projectId))) throw AppError.notFound('Project', input.projectId);
+    await this.access.assertProjectInScope(projectId, 'Project', input.projectId);
+    if (!linked) throw AppError.badInput('input.projectId', 'the customer is not linked to this project (neither came in through it nor holds a unit there)');
+    if (!input.unitId) return { projectId, unitId: null };
+    const unitId = parseId(input.unitId, 'Unit', 'input.unitId');
+    // A holding names its unit's project (denormalised from the unit): the unit is read only
+    // when the customer holds no such unit in this project, to say what is wrong.
+    const held = owned.find((o) => o.unitId === unitId);
+    if (held?.projectId !== projectId) {
+      const unit = await this.ctx.loaders.unit.load(unitId);
+      if (!unit) throw AppError.notFound('Unit', input.unitId);
+      if (unit.projectId !== projectId) throw AppError.badInput('input.unitId', 'the unit is not in the given project');
+      throw AppError.badInput('input.unitId', 'the customer does not hold this unit');
+    }
+    return { projectId, unitId };
+  }
+
   /** SQL for the derived segment of the `customers` row in scope (same rule as `segmentOf`). */
   segmentSql(): SQL {
     const now = this.ctx.now();

@@ -17,6 +17,8 @@ import { Complaint, SlaAlert } from '../complaints/complaint.type.js';
 import { SlaService } from '../sla/sla.service.js';
 import { SlaPolicy } from '../sla/sla.type.js';
 import { eq } from 'drizzle-orm';
+import { TouchpointService } from '../touchpoints/touchpoint.service.js';
+import { Touchpoint } from '../touchpoints/touchpoint.type.js';
 
 /** NOT_FOUND becomes null, as Relay's `node` expects. */
 async function orNull<T>(p: Promise<T>): Promise<T | null> {
@@ -57,6 +59,8 @@ export class NodeResolver {
         return orNull(new OrgService(ctx).getRegion(id).then(Region.from));
       case 'Complaint':
         return orNull(new ComplaintService(ctx).get(id).then(Complaint.from));
+      case 'Touchpoint':
+        return orNull(new TouchpointService(ctx).get(id).then(Touchpoint.from));
       case 'SlaAlert': {
         const [row] = await new SlaService(ctx).listAlertsByIds([d.id]);
         return row ? SlaAlert.from(row) : null;

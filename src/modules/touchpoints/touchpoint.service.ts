@@ -1,0 +1,192 @@
+import { and, count, eq, getTableColumns, gte, ilike, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { CUSTOMER_WRITERS } from '../../auth/access.js';
+import { maskContactText } from '../../auth/masking.js';
+import { idempotent } from '../../db/idempotency.js';
+import { selectRows } from '../../db/rows.js';
+import { touchpoints } from '../../db/schema/index.js';
+import { CHANNELS, EVIDENCE_KINDS, PROJECT_STAGES, TOUCHPOINT_OUTCOMES } from '../../domain/enums.js';
+import type { Context } from '../../graphql/context.js';
+import { AppError } from '../../graphql/errors.js';
+import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
+import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
+import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { assertNotFuture, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { CustomerService } from '../customers/customer.service.js';
+import { StaffService } from '../org/org.service.js';
+import { likePattern } from '../projects/project.service.js';
+import type { RecordTouchpointInput, TouchpointFilter, TouchpointOrder } from './touchpoint.input.js';
+import type { TouchpointRow } from './touchpoint.type.js';
+
+/** A touchpoint kind: an upper-case code, as standard action rule codes are. */
+export const kindCode = z.string().trim().regex(/^[A-Z][A-Z0-9_]{1,49}$/, 'must be 2–50 characters of A–Z, 0–9 and _, starting with a letter (e.g. FOLLOW_UP_CALL)');
+
+/** Evidence archived with a touchpoint (seed 003 §6.1). */
+export const evidenceList = z
+  .array(z.object({ url: httpUrl, kind: z.enum(EVIDENCE_KINDS), caption: text(200).nullish() }))
+  .max(20, 'at most 20 pieces of evidence');
+
+const recordSchema = z.object({
+  customerId: z.string(),
+  projectId: z.string(),
+  unitId: z.string().nullish(),
+  stage: z.enum(PROJECT_STAGES),
+  channel: z.enum(CHANNELS),
+  kind: kindCode,
+  staffId: z.string().nullish(),
+  occurredAt: z.date().nullish(),
+  notes: text(4000),
+  outcome: z.enum(TOUCHPOINT_OUTCOMES).nullish(),
+  evidence: evidenceList.nullish(),
+  idempotencyKey: idempotencyKey.nullish(),
+});
+
+const SORTS: Record<string, SortSpec> = {
+  OCCURRED_AT: { key: 'OCCURRED_AT', column: touchpoints.occurredAt, cast: 'timestamptz' },
+  CREATED_AT: { key: 'CREATED_AT', column: touchpoints.createdAt, cast: 'timestamptz' },
+};
+
+/** What an insert of a touchpoint needs besides the ids: the rest of the row. */
+export type TouchpointValues = Omit<typeof touchpoints.$inferInsert, 'id' | 'createdAt' | 'notesMasked'>;
+
+/** 客户触点: recording contacts and listing them, scoped and masked. */
+export class TouchpointService {
+  constructor(private readonly ctx: Context) {}
+
+  private get access() {
+    return this.ctx.access;
+  }
+
+  /** A touchpoint the viewer may see, or NOT_FOUND. */
+  async get(gid: string, field = 'id'): Promise<TouchpointRow> {
+    const id = parseId(gid, 'Touchpoint', field);
+    const [row] = await this.ctx.db.select().from(touchpoints).where(eq(touchpoints.id, id));
+    if (!row || !(await this.canSee(row))) throw AppError.notFound('Touchpoint', gid);
+    return row;
+  }
+
+  async canSee(row: { projectId: number; customerId: number }): Promise<boolean> {
+    const customer = await this.ctx.loaders.customer.load(row.customerId);
+    return !!customer && this.access.canSeeCustomerRecord(row, customer.confidentiality);
+  }
+
+  /** Visibility plus the filter's conditions. */
+  private async conditions(f: TouchpointFilter | null | undefined): Promise<(SQL | undefined)[]> {
+    const ids = (list: string[] | undefined, type: 'Project' | 'Customer', name: string) =>
+      list?.length ? list.map((g, i) => parseId(g, type, `filter.${name}.${i}`)) : null;
+    const projectIds = ids(f?.projectIds, 'Project', 'projectIds');
+    const customerIds = ids(f?.customerIds, 'Customer', 'customerIds');
+    const search = searchText(f?.search);
+    if (f?.kinds?.length) f.kinds.forEach((k, i) => parseInput(kindCode, k, `filter.kinds.${i}`));
+    return [
+      await this.access.customerRecordCondition(touchpoints.projectId, touchpoints.customerId),
+      projectIds ? inArray(touchpoints.projectId, projectIds) : undefined,
+      customerIds ? inArray(touchpoints.customerId, customerIds) : undefined,
+      f?.stages?.length ? inArray(touchpoints.stage, f.stages) : undefined,
+      f?.channels?.length ? inArray(touchpoints.channel, f.channels) : undefined,
+      f?.kinds?.length ? inArray(touchpoints.kind, f.kinds) : undefined,
+      f?.outcomes?.length ? inArray(touchpoints.outcome, f.outcomes) : undefined,
+      f?.staffIds?.length ? inArray(touchpoints.staffId, f.staffIds.map((s) => decodeStaffGlobalId(s) ?? s)) : undefined,
+      f?.occurredFrom ? gte(touchpoints.occurredAt, f.occurredFrom) : undefined,
+      f?.occurredTo ? lt(touchpoints.occurredAt, f.occurredTo) : undefined,
+      // Masked viewers search what they read: the notes with contact data masked.
+      search ? ilike(this.access.seesPersonalData() ? touchpoints.notes : touchpoints.notesMasked, likePattern(search)) : undefined,
+    ];
+  }
+
+  private sortOf(order: TouchpointOrder | null | undefined) {
+    const sort = SORTS[order?.field ?? 'OCCURRED_AT']!;
+    const value = (r: TouchpointRow) => (sort.key === 'CREATED_AT' ? r.createdAt : r.occurredAt);
+    return { sort, descending: (order?.direction ?? 'DESC') === 'DESC', cursorOf: (r: TouchpointRow) => this.ctx.cursors.encode(sort.key, value(r), r.id) };
+  }
+
+  async list(filter: TouchpointFilter | null | undefined, order: TouchpointOrder | null | undefined, args: PageArgs) {
+    const { sort, descending, cursorOf } = this.sortOf(order);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
+    const base = and(...(await this.conditions(filter)));
+    const ks = keyset(req, sort, touchpoints.id, descending);
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(touchpoints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
+    return { ...pageOf(rows, req, cursorOf), count: () => this.ctx.db.$count(touchpoints, base) };
+  }
+
+  /** Pages of a nested `touchpoints` connection for many customers or projects in one statement (see graphql/nested.ts). */
+  async pagesFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: TouchpointFilter | null | undefined, order: TouchpointOrder | null | undefined, args: PageArgs) {
+    const { sort, descending, cursorOf } = this.sortOf(order);
+    const req = pageRequest(this.ctx.cursors, args, sort.key);
+    const column = touchpoints[parent];
+    const { rank, where, limit } = partitionedRank(req, sort, touchpoints.id, descending, column);
+    const page = this.ctx.db
+      .select({ ...getTableColumns(touchpoints), _pid: sql<number>`${column}`.as('_pid'), _rn: rank.as('_rn') })
+      .from(touchpoints)
+      .where(and(...(await this.conditions(filter)), inArray(column, parentIds), where))
+      .as('page');
+    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(page).where(lte(page._rn, limit)));
+    return pagesByParent<TouchpointRow>(rows, req, cursorOf);
+  }
+
+  /** `totalCount` of a nested `touchpoints` connection for many parents, in one statement. */
+  async countsFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: TouchpointFilter | null | undefined): Promise<Map<number, number>> {
+    const column = touchpoints[parent];
+    const counted = await this.ctx.db
+      .select({ pid: column, n: count() })
+      .from(touchpoints)
+      .where(and(...(await this.conditions(filter)), inArray(column, parentIds)))
+      .groupBy(column);
+    return new Map(counted.map((c) => [c.pid, c.n]));
+  }
+
+  /** Records a contact (ADMIN, MANAGER, AGENT) for a visible customer in a project of theirs; audited, idempotent with a key. */
+  async record(input: RecordTouchpointInput): Promise<TouchpointRow> {
+    const viewer = this.access.requireRole(CUSTOMER_WRITERS, 'record touchpoints');
+    const data = parseInput(recordSchema, input);
+    const now = this.ctx.now();
+    const occurredAt = data.occurredAt ?? now;
+    assertNotFuture('input.occurredAt', occurredAt, now);
+    const customerService = new CustomerService(this.ctx);
+    const customer = await customerService.get(data.customerId, 'input.customerId');
+    const { projectId, unitId } = await customerService.placeOf(customer, await this.ctx.loaders.ownershipsByCustomer.load(customer.id), data);
+    const staffId = data.staffId ? (await new StaffService(this.ctx).get(data.staffId, 'input.staffId')).id : viewer.id;
+    const values: TouchpointValues = {
+      customerId: customer.id,
+      projectId,
+      unitId,
+      stage: data.stage,
+      channel: data.channel,
+      kind: data.kind,
+      staffId,
+      occurredAt,
+      notes: data.notes,
+      outcome: data.outcome ?? null,
+      evidence: (data.evidence ?? []).map((e) => ({ url: e.url, kind: e.kind, caption: e.caption ?? null })),
+      createdBy: viewer.id,
+    };
+    const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'recordTouchpoint', key: data.idempotencyKey, input: data }, async (tx) => {
+      const [row] = await tx
+        .insert(touchpoints)
+        .values({ ...values, notesMasked: maskContactText(data.notes, [customer.name]) })
+        .returning({ id: touchpoints.id });
+      await recordAudit(tx, this.ctx, {
+        action: 'recordTouchpoint',
+        subjectId: toGlobalId('Touchpoint', row!.id),
+        projectId,
+        changes: {
+          customerId: data.customerId,
+          projectId: data.projectId,
+          stage: data.stage,
+          channel: data.channel,
+          kind: data.kind,
+          staffId,
+          occurredAt: occurredAt.toISOString(),
+          outcome: values.outcome,
+          evidence: values.evidence!.length,
+        },
+      });
+      return row!.id;
+    });
+    const [saved] = await this.ctx.db.select().from(touchpoints).where(eq(touchpoints.id, id));
+    // A replay returns the touchpoint only while the viewer may still see it.
+    if (!saved || (replayed && !(await this.canSee(saved)))) throw AppError.notFound('Touchpoint');
+    return saved;
+  }
+}
