@@ -38,6 +38,10 @@ export const SLA_ADMINS: Role[] = ['ADMIN'];
 export const ALERT_HANDLERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER'];
 /** Roles that may reveal masked contact data, with a reason. */
 export const REVEALERS: Role[] = ['ADMIN', 'MANAGER'];
+/** Standard action rules (标准动作) are group configuration: ADMIN. */
+export const RULE_ADMINS: Role[] = ['ADMIN'];
+/** Skipping a planned standard action lowers a project's compliance: ADMIN and MANAGER. */
+export const ACTION_SKIPPERS: Role[] = ['ADMIN', 'MANAGER'];
 
 /** Resolves a viewer's scope claim (global IDs of regions, city companies, projects) to ids. */
 export async function resolveScope(db: Db, viewer: Viewer): Promise<ProjectScope> {

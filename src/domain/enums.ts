@@ -116,19 +116,30 @@ export type TouchpointOutcome = (typeof TOUCHPOINT_OUTCOMES)[number];
 export const EVIDENCE_KINDS = ['SCREENSHOT', 'PHOTO', 'DOCUMENT', 'AUDIO', 'VIDEO'] as const;
 export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
 
-export const PLANNED_TOUCHPOINT_STATUSES = ['PLANNED', 'DONE', 'SKIPPED', 'CANCELLED'] as const;
+/** Status of a planned standard action; OVERDUE is a PLANNED one past its due time. */
+export const PLANNED_TOUCHPOINT_STATUSES = ['PLANNED', 'DONE', 'SKIPPED', 'OVERDUE'] as const;
 export type PlannedTouchpointStatus = (typeof PLANNED_TOUCHPOINT_STATUSES)[number];
 
+/** What makes a standard action rule plan an action (SPEC §2, seed 003). */
 export const RULE_TRIGGERS = [
-  'UNIT_SIGNED',
-  'AWAITING_DELIVERY_PERIODIC',
-  'UNIT_DELIVERED',
-  'AFTER_DELIVERY',
-  'WARRANTY_EXPIRY',
-  'AFTER_MOVE_IN',
+  'SIGNED',
+  'DELIVERED',
+  'MOVED_IN',
+  'WARRANTY_ENDING',
   'BIRTHDAY',
+  'PERIODIC_AWAITING_DELIVERY',
+  'MONTH_END_AFTER_SIGNING',
+  'ANNIVERSARY_OF_MOVE_IN',
 ] as const;
 export type RuleTrigger = (typeof RULE_TRIGGERS)[number];
+
+/** Triggers planned when a unit's milestone is recorded (the rest are planned by the scheduler as time passes). */
+export const MILESTONE_TRIGGERS = {
+  SIGNED: ['SIGNED', 'MONTH_END_AFTER_SIGNING'],
+  DELIVERED: ['DELIVERED'],
+  MOVED_IN: ['MOVED_IN'],
+} as const satisfies Record<string, readonly RuleTrigger[]>;
+export type Milestone = keyof typeof MILESTONE_TRIGGERS;
 
 export const SURVEY_TEMPLATE_KINDS = [
   'SIGNING',

@@ -188,3 +188,21 @@ export const EvidenceKindEnum = register('EvidenceKind', E.EVIDENCE_KINDS, 'Kind
   AUDIO: '录音 — audio recording (multimedia)',
   VIDEO: '视频 — video (multimedia)',
 });
+
+export const PlannedTouchpointStatusEnum = register('PlannedTouchpointStatus', E.PLANNED_TOUCHPOINT_STATUSES, 'Status of a planned standard action (标准动作执行状态).', {
+  PLANNED: '待执行 — planned, not yet due',
+  DONE: '已完成 — carried out (on time or late); its touchpoint is linked',
+  SKIPPED: '已跳过 — skipped with a reason (audited)',
+  OVERDUE: '已逾期 — past its due time and not done',
+});
+
+export const RuleTriggerEnum = register('RuleTrigger', E.RULE_TRIGGERS, 'What makes a standard action rule plan an action (触发条件). Offsets (`startAfter`, `dueWithin`) count from the trigger’s moment, in the business time zone.', {
+  SIGNED: '签约 — the unit is signed (recordSigning)',
+  DELIVERED: '交付 — the unit is handed over (recordDelivery)',
+  MOVED_IN: '入住 — the customer moves in (recordMoveIn)',
+  WARRANTY_ENDING: '保修期届满 — a warranty term of the project ends for a delivered unit (delivery + the term’s years), one action per term',
+  BIRTHDAY: '生日 — the birthday (local midnight) of a customer holding a signed unit, every year; 29 February falls on 28 February in other years',
+  PERIODIC_AWAITING_DELIVERY: '售后等待期定期 — every `repeatEvery` from the signing until the delivery (the first at the signing)',
+  MONTH_END_AFTER_SIGNING: '签约当月月底 — the signing; due at the end of the month in which signing + `dueWithin` falls',
+  ANNIVERSARY_OF_MOVE_IN: '入住周年 — each anniversary of the move-in',
+});

@@ -13,6 +13,8 @@ export const NODE_TYPES = [
   'SlaPolicy',
   'SlaAlert',
   'Touchpoint',
+  'PlannedTouchpoint',
+  'StandardActionRule',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 

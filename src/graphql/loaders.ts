@@ -2,7 +2,22 @@ import DataLoader from 'dataloader';
 import type { Db } from '../db/client.js';
 import { anyOf, selectFixed } from '../db/rows.js';
 import { asc } from 'drizzle-orm';
-import { cityCompanies, complaintEvents, complaints, customers, projects, regions, slaAlerts, slaClocks, staff, unitOwnerships, units } from '../db/schema/index.js';
+import {
+  cityCompanies,
+  complaintEvents,
+  complaints,
+  customers,
+  plannedTouchpoints,
+  projects,
+  regions,
+  slaAlerts,
+  slaClocks,
+  staff,
+  standardActionRules,
+  touchpoints,
+  unitOwnerships,
+  units,
+} from '../db/schema/index.js';
 
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
 export type ProjectRow = Row<typeof projects>;
@@ -38,12 +53,42 @@ function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => 
   });
 }
 
+/** A value made on first use: loaders most requests never touch cost nothing to them. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 /**
  * One set of DataLoaders per request: every relation a field resolver follows
  * goes through these, so a page of N items costs a constant number of statements.
  */
 export function createLoaders(db: Db) {
+  const touchpoint = lazy(() => byId((ids) => selectFixed(db, 'touchpoint', [ids], () => db.select().from(touchpoints).where(anyOf(touchpoints.id, ids)), PREPARED)));
+  const plannedTouchpoint = lazy(() =>
+    byId((ids) => selectFixed(db, 'plannedTouchpoint', [ids], () => db.select().from(plannedTouchpoints).where(anyOf(plannedTouchpoints.id, ids)), PREPARED)),
+  );
+  const plannedByTouchpoint = lazy(() =>
+    groupedBy(
+      (r: typeof plannedTouchpoints.$inferSelect) => r.touchpointId!,
+      (ids) => selectFixed(db, 'plannedByTouchpoint', [ids], () => db.select().from(plannedTouchpoints).where(anyOf(plannedTouchpoints.touchpointId, ids)), PREPARED),
+    ),
+  );
+  const rule = lazy(() => byId((ids) => selectFixed(db, 'rule', [ids], () => db.select().from(standardActionRules).where(anyOf(standardActionRules.id, ids)), PREPARED)));
   return {
+    get touchpoint() {
+      return touchpoint();
+    },
+    get plannedTouchpoint() {
+      return plannedTouchpoint();
+    },
+    /** The planned action a touchpoint carried out (at most one per touchpoint). */
+    get plannedByTouchpoint() {
+      return plannedByTouchpoint();
+    },
+    get rule() {
+      return rule();
+    },
     project: byId((ids) => selectFixed(db, 'project', [ids], () => db.select().from(projects).where(anyOf(projects.id, ids)), PREPARED)),
     cityCompany: byId((ids) => selectFixed(db, 'cityCompany', [ids], () => db.select().from(cityCompanies).where(anyOf(cityCompanies.id, ids)), PREPARED)),
     region: byId((ids) => selectFixed(db, 'region', [ids], () => db.select().from(regions).where(anyOf(regions.id, ids)), PREPARED)),

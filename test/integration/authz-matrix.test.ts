@@ -69,6 +69,10 @@ type Fixtures = {
   auditA: string;
   /** A touchpoint of customer A in project A. */
   touchpointA: string;
+  /** A planned action of customer A in project A (the congratulation SMS of ownership A's signing). */
+  plannedA: string;
+  /** A standard action rule (group-wide configuration). */
+  ruleA: { id: string; code: string };
   /** Unacknowledged alerts of ENGINEERING complaints in project A: one per acknowledgeSlaAlert call that may acknowledge, one shared by the others. */
   alertPool: string[];
   /** Every fixture of project A's side: none may appear in an out-of-scope answer. */
@@ -121,6 +125,14 @@ const fresh = {
     if (stage === 'RESOLVED' || stage === 'RETURN_VISITED') await complaintStep('resolveComplaint', { complaintId: id, resolution: '已修复' });
     if (stage === 'RETURN_VISITED') await complaintStep('recordReturnVisit', { complaintId: id, satisfaction: 5 });
     return id;
+  },
+  /** A planned congratulation SMS of a fresh signed ownership in project A. */
+  planned: async (): Promise<string> => {
+    const customerId = await createCustomer(t, fx.projectA.id);
+    const o = await addUnit(t, customerId, fx.projectA.id);
+    await asAdmin(SIGN, { input: { ownershipId: o.id } });
+    const d = await asAdmin(`query($c: [ID!]) { plannedTouchpoints(filter: { customerIds: $c, ruleCodes: ["SIGNING_CONGRATS_SMS"] }) { edges { node { id } } } }`, { c: [customerId] });
+    return d.plannedTouchpoints.edges[0].node.id;
   },
   alert: (): string => {
     const id = fx.alertPool.pop();
@@ -203,6 +215,12 @@ beforeAll(async () => {
       input: { customerId: customerA, projectId: projectA.id, stage: 'SIGNING', channel: 'SMS', kind: 'SIGNING_CONGRATS_SMS', notes: '恭贺签约短信已发送' },
     })
   ).recordTouchpoint.touchpoint.id;
+  await asAdmin(SIGN, { input: { ownershipId: ownershipA.id } });
+  const planned = await asAdmin(`query($c: [ID!]) { plannedTouchpoints(filter: { customerIds: $c, ruleCodes: ["SIGNING_CONGRATS_SMS"] }) { edges { node { id rule { id code } } } } }`, {
+    c: [customerA],
+  });
+  const plannedA: string = planned.plannedTouchpoints.edges[0].node.id;
+  const ruleA: { id: string; code: string } = planned.plannedTouchpoints.edges[0].node.rule;
 
   fx = {
     regionA,
@@ -221,8 +239,10 @@ beforeAll(async () => {
     alertA,
     auditA,
     touchpointA,
+    plannedA,
+    ruleA,
     alertPool,
-    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA, touchpointA],
+    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA, touchpointA, plannedA],
   };
 });
 afterAll(() => t?.close());
@@ -309,7 +329,7 @@ function complaintMutation(
   };
 }
 
-const NODE_ALIASES = ['region', 'company', 'project', 'customer', 'unit', 'ownership', 'staff', 'complaint', 'alert', 'audit', 'policy', 'touchpoint'] as const;
+const NODE_ALIASES = ['region', 'company', 'project', 'customer', 'unit', 'ownership', 'staff', 'complaint', 'alert', 'audit', 'policy', 'touchpoint', 'planned', 'rule'] as const;
 type NodeAlias = (typeof NODE_ALIASES)[number];
 const nodeIds = (): Record<NodeAlias, string> => ({
   region: fx.regionA.id,
@@ -324,6 +344,8 @@ const nodeIds = (): Record<NodeAlias, string> => ({
   audit: fx.auditA,
   policy: fx.policy.id,
   touchpoint: fx.touchpointA,
+  planned: fx.plannedA,
+  rule: fx.ruleA.id,
 });
 /** Which of node()'s objects a reader sees: scope hides all but the group-wide policy; department hides complaints and their alerts; the audit trail is ADMIN's. */
 function nodeVisible(k: Kit): Record<NodeAlias, boolean> {
@@ -342,6 +364,8 @@ function nodeVisible(k: Kit): Record<NodeAlias, boolean> {
     audit: inScope && k.role === 'ADMIN',
     policy: true,
     touchpoint: inScope,
+    planned: inScope,
+    rule: true,
   };
 }
 const checkNode = (d: any, k: Kit) => {
@@ -414,6 +438,14 @@ const QUERY_RULES: Record<string, Rule> = {
   },
   // Touchpoints follow their project's scope (and their customer's confidentiality); every reader.
   touchpoints: list('touchpoints', '$filter: TouchpointFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.touchpointA),
+  plannedTouchpoints: list('plannedTouchpoints', '$filter: PlannedTouchpointFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.plannedA),
+  // Standard action rules: group-wide configuration, like SLA policies.
+  standardActionRules: {
+    allowed: READERS,
+    scoped: false,
+    build: () => ({ query: `{ standardActionRules { id code } }` }),
+    seen: (d) => expect(d.standardActionRules).toContainEqual(fx.ruleA),
+  },
   // Group-wide configuration: readable by every reader, scope hides nothing (ADMIN writes it).
   slaPolicies: {
     allowed: READERS,
@@ -603,6 +635,50 @@ const MUTATION_RULES: Record<string, Rule> = {
     },
     seen: (d) => expect(d.recordTouchpoint.touchpoint.project).toEqual({ id: fx.projectA.id }),
   },
+  recordMoveIn: rule({
+    allowed: CUSTOMER_EDITORS,
+    scoped: true,
+    hidden: 'NOT_FOUND',
+    prepare: async () => {
+      const id = await fresh.ownership(true);
+      await asAdmin(`mutation($input: RecordDeliveryInput!) { recordDelivery(input: $input) { ownership { id } } }`, { input: { ownershipId: id } });
+      return id;
+    },
+    build: (_k, id) => ({
+      query: `mutation($input: RecordMoveInInput!) { recordMoveIn(input: $input) { ownership { id movedInAt } } }`,
+      variables: { input: { ownershipId: id } },
+      ids: [id],
+      state: nodeState(id, '... on UnitOwnership { deliveredAt movedInAt }'),
+    }),
+    seen: (d) => expect(d.recordMoveIn.ownership.movedInAt).toMatch(/^\d{4}-\d\d-\d\dT/),
+  }),
+  // Standard actions: the desk completes them; skipping (it lowers compliance) is ADMIN's and MANAGER's.
+  completePlannedTouchpoint: rule({
+    allowed: CUSTOMER_EDITORS,
+    scoped: true,
+    hidden: 'NOT_FOUND',
+    prepare: () => fresh.planned(),
+    build: (_k, id) => ({
+      query: `mutation($input: CompletePlannedTouchpointInput!) { completePlannedTouchpoint(input: $input) { plannedTouchpoint { id status } } }`,
+      variables: { input: { plannedTouchpointId: id, channel: 'SMS', notes: '恭贺短信已发送' } },
+      ids: [id],
+      state: nodeState(id, '... on PlannedTouchpoint { status touchpoint { id } }'),
+    }),
+    seen: (d, _k, op) => expect(d.completePlannedTouchpoint.plannedTouchpoint).toEqual({ id: op.ids![0], status: 'DONE' }),
+  }),
+  skipPlannedTouchpoint: rule({
+    allowed: MANAGERS,
+    scoped: true,
+    hidden: 'NOT_FOUND',
+    prepare: () => fresh.planned(),
+    build: (_k, id) => ({
+      query: `mutation($input: SkipPlannedTouchpointInput!) { skipPlannedTouchpoint(input: $input) { plannedTouchpoint { id status } } }`,
+      variables: { input: { plannedTouchpointId: id, reason: '客户要求不发短信' } },
+      ids: [id],
+      state: nodeState(id, '... on PlannedTouchpoint { status skipReason }'),
+    }),
+    seen: (d, _k, op) => expect(d.skipPlannedTouchpoint.plannedTouchpoint).toEqual({ id: op.ids![0], status: 'SKIPPED' }),
+  }),
   recordSigning: rule({
     allowed: CUSTOMER_EDITORS,
     scoped: true,
@@ -699,6 +775,20 @@ const MUTATION_RULES: Record<string, Rule> = {
     }),
     seen: (d, _k, op) => expect(d.acknowledgeSlaAlert.alert).toEqual({ id: op.ids![0], acknowledgedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }),
   }),
+  upsertStandardActionRule: {
+    allowed: ADMIN_ONLY,
+    scoped: false,
+    build: () => {
+      const code = `AUTHZ_${unique()}`;
+      return {
+        // Inactive: it plans nothing for the other cells' milestones.
+        query: `mutation($input: UpsertStandardActionRuleInput!) { upsertStandardActionRule(input: $input) { rule { id code } } }`,
+        variables: { input: { code, name: '授权测试规则', trigger: 'SIGNED', dueWithin: 'P1D', channel: 'SMS', stage: 'SIGNING', active: false } },
+        state: { body: `standardActionRules { code }`, pick: (d) => d.standardActionRules.filter((r: { code: string }) => r.code === code), initial: [] },
+      };
+    },
+    seen: (d, _k, op) => expect(d.upsertStandardActionRule.rule.code).toBe((op.variables!.input as { code: string }).code),
+  },
   // --- group-wide SLA configuration: ADMIN ---
   upsertSlaPolicy: {
     allowed: ADMIN_ONLY,

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, jsonb, pgTable, real, integer, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Channel, EvidenceKind, PlannedTouchpointStatus, ProjectStage, RuleTrigger, TouchpointOutcome } from '../../domain/enums.js';
-import { customers, units } from './customers.js';
+import { customers, unitOwnerships, units } from './customers.js';
 import { createdAt, id, projects, updatedAt } from './org.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
@@ -51,6 +51,8 @@ export const standardActionRules = pgTable('standard_action_rules', {
   dueWithin: text('due_within').notNull(),
   channel: text('channel').$type<Channel>().notNull(),
   stage: text('stage').$type<ProjectStage>().notNull(),
+  /** For PERIODIC_AWAITING_DELIVERY: the period between occurrences (e.g. P2M). */
+  repeatEvery: text('repeat_every'),
   sampleShare: real('sample_share'),
   sampleCap: integer('sample_cap'),
   active: boolean('active').notNull().default(true),
@@ -73,13 +75,25 @@ export const plannedTouchpoints = pgTable(
       .notNull()
       .references(() => projects.id),
     unitId: bigint('unit_id', { mode: 'number' }).references(() => units.id),
+    ownershipId: bigint('ownership_id', { mode: 'number' }).references(() => unitOwnerships.id),
     /** What triggered it (e.g. ownership id + trigger), so a trigger plans once. */
     triggerKey: text('trigger_key').notNull(),
+    /** The trigger's moment (signing, delivery, a warranty's end, a birthday…). */
+    triggerAt: ts('trigger_at').notNull(),
+    /** From when the action may be done: the trigger plus the rule's `startAfter`. */
+    opensAt: ts('opens_at').notNull(),
     dueAt: ts('due_at').notNull(),
+    /** The rule's channel and stage when it was planned (a later edit of the rule does not change planned actions). */
+    channel: text('channel').$type<Channel>().notNull(),
+    stage: text('stage').$type<ProjectStage>().notNull(),
     status: text('status').$type<PlannedTouchpointStatus>().notNull().default('PLANNED'),
     touchpointId: bigint('touchpoint_id', { mode: 'number' }).references(() => touchpoints.id),
     completedAt: ts('completed_at'),
+    skipReason: text('skip_reason'),
+    /** Login of who completed or skipped it. */
+    closedBy: text('closed_by'),
     createdAt: createdAt(),
+    updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('planned_touchpoints_rule_trigger_uq').on(t.ruleId, t.triggerKey),

@@ -162,6 +162,15 @@ export class RecordDeliveryInput {
   deliveredAt?: Date | null;
 }
 
+@InputType({ description: 'Records that the customer moved into a delivered unit (入住).' })
+export class RecordMoveInInput {
+  @Field(() => ID, { description: 'The ownership.' })
+  ownershipId!: string;
+
+  @Field(() => Date, { nullable: true, description: 'Move-in time; now by default; not before the delivery nor in the future.' })
+  movedInAt?: Date | null;
+}
+
 @InputType({ description: 'Reveals a customer’s unmasked contact data; the reason is written to the audit trail.' })
 export class RevealCustomerContactInput {
   @Field(() => ID, { description: 'The customer.' })

@@ -15,6 +15,7 @@ import {
   CustomerFilter,
   CustomerOrder,
   RecordDeliveryInput,
+  RecordMoveInInput,
   RecordSigningInput,
   RevealCustomerContactInput,
   UpdateCustomerInput,
@@ -49,6 +50,12 @@ class RecordSigningPayload {
 @ObjectType({ description: 'Result of `recordDelivery`.' })
 class RecordDeliveryPayload {
   @Field(() => UnitOwnership, { description: 'The ownership with its delivery time.' })
+  ownership!: UnitOwnership;
+}
+
+@ObjectType({ description: 'Result of `recordMoveIn`.' })
+class RecordMoveInPayload {
+  @Field(() => UnitOwnership, { description: 'The ownership with its move-in time.' })
   ownership!: UnitOwnership;
 }
 
@@ -111,15 +118,21 @@ export class CustomerResolver {
   }
 
   @Authorized()
-  @Mutation(() => RecordSigningPayload, { description: 'Records the signing (签约) of an ownership; once only.' })
+  @Mutation(() => RecordSigningPayload, { description: 'Records the signing (签约) of an ownership; once only. Plans the standard actions signing triggers.' })
   async recordSigning(@Arg('input', () => RecordSigningInput, { description: 'The signing.' }) input: RecordSigningInput, @Ctx() ctx: Context) {
     return { ownership: UnitOwnership.from(await new CustomerService(ctx).recordSigning(input)) };
   }
 
   @Authorized()
-  @Mutation(() => RecordDeliveryPayload, { description: 'Records the handover (交付) of a signed ownership; once only.' })
+  @Mutation(() => RecordDeliveryPayload, { description: 'Records the handover (交付) of a signed ownership; once only. Plans the standard actions delivery triggers.' })
   async recordDelivery(@Arg('input', () => RecordDeliveryInput, { description: 'The delivery.' }) input: RecordDeliveryInput, @Ctx() ctx: Context) {
     return { ownership: UnitOwnership.from(await new CustomerService(ctx).recordDelivery(input)) };
+  }
+
+  @Authorized()
+  @Mutation(() => RecordMoveInPayload, { description: 'Records the move-in (入住) of a delivered ownership; once only. Plans the standard actions move-in triggers.' })
+  async recordMoveIn(@Arg('input', () => RecordMoveInInput, { description: 'The move-in.' }) input: RecordMoveInInput, @Ctx() ctx: Context) {
+    return { ownership: UnitOwnership.from(await new CustomerService(ctx).recordMoveIn(input)) };
   }
 
   @Authorized()

@@ -7,7 +7,8 @@ import { maskEmail, maskIdNumber, maskPhone } from '../../auth/masking.js';
 import type { Tx } from '../../db/client.js';
 import { idempotent } from '../../db/idempotency.js';
 import { customers, unitOwnerships, units } from '../../db/schema/index.js';
-import { CHANNELS, CONFIDENTIALITY_LEVELS, CUSTOMER_CLASSES, GENDERS, type Segment } from '../../domain/enums.js';
+import { CHANNELS, CONFIDENTIALITY_LEVELS, CUSTOMER_CLASSES, GENDERS, type Milestone, type Segment } from '../../domain/enums.js';
+import { planForMilestone } from '../touchpoints/planner.js';
 import { monthsBefore } from '../../domain/segment.js';
 import { normalisePhone } from '../../domain/contact.js';
 import { maskName } from '../../auth/masking.js';
@@ -25,10 +26,14 @@ import type {
   CustomerFilter,
   CustomerOrder,
   RecordDeliveryInput,
+  RecordMoveInInput,
   RecordSigningInput,
   RevealCustomerContactInput,
   UpdateCustomerInput,
 } from './customer.input.js';
+
+/** The audited action of each milestone mutation. */
+const MILESTONE_ACTIONS: Record<Milestone, string> = { SIGNED: 'recordSigning', DELIVERED: 'recordDelivery', MOVED_IN: 'recordMoveIn' };
 
 const SORTS: Record<string, SortSpec> = {
   NAME: { key: 'NAME', column: customers.name, cast: 'text' },
@@ -405,7 +410,7 @@ export class CustomerService {
     if (o.subscribedAt && signedAt < o.subscribedAt) {
       throw AppError.badInput('input.signedAt', `must not be before the subscription (${o.subscribedAt.toISOString()})`);
     }
-    return this.milestone(o, 'recordSigning', { signedAt });
+    return this.milestone(o, 'SIGNED', { signedAt });
   }
 
   async recordDelivery(input: RecordDeliveryInput): Promise<OwnershipRow> {
@@ -418,20 +423,49 @@ export class CustomerService {
       throw AppError.invalidTransition(`The unit was already delivered at ${o.deliveredAt.toISOString()}`, { field: 'input.ownershipId' });
     }
     if (deliveredAt < o.signedAt) throw AppError.badInput('input.deliveredAt', `must not be before the signing (${o.signedAt.toISOString()})`);
-    return this.milestone(o, 'recordDelivery', { deliveredAt });
+    return this.milestone(o, 'DELIVERED', { deliveredAt });
   }
 
-  private async milestone(o: OwnershipRow, action: string, set: { signedAt?: Date; deliveredAt?: Date }): Promise<OwnershipRow> {
+  async recordMoveIn(input: RecordMoveInInput): Promise<OwnershipRow> {
+    this.access.requireRole(CUSTOMER_WRITERS, 'record move-ins');
+    const o = await this.getOwnership(input.ownershipId, 'input.ownershipId');
+    const movedInAt = input.movedInAt ?? this.ctx.now();
+    this.assertNotFuture('input.movedInAt', movedInAt);
+    if (!o.deliveredAt) throw AppError.invalidTransition('The unit must be delivered before the customer moves in; record the delivery first', { field: 'input.ownershipId' });
+    if (o.movedInAt) {
+      throw AppError.invalidTransition(`The customer already moved in at ${o.movedInAt.toISOString()}`, { field: 'input.ownershipId' });
+    }
+    if (movedInAt < o.deliveredAt) throw AppError.badInput('input.movedInAt', `must not be before the delivery (${o.deliveredAt.toISOString()})`);
+    return this.milestone(o, 'MOVED_IN', { movedInAt });
+  }
+
+  /**
+   * Records a milestone of an ownership once, and plans the standard actions it triggers in the
+   * same transaction (see touchpoints/planner.ts).
+   */
+  private async milestone(o: OwnershipRow, milestone: Milestone, set: { signedAt?: Date; deliveredAt?: Date; movedInAt?: Date }): Promise<OwnershipRow> {
+    const action = MILESTONE_ACTIONS[milestone];
     return this.ctx.db.transaction(async (tx) => {
       // The guard in WHERE makes a concurrent double recording fail instead of overwriting.
-      const guard = set.signedAt ? sql`${unitOwnerships.signedAt} is null` : and(isNotNull(unitOwnerships.signedAt), sql`${unitOwnerships.deliveredAt} is null`);
+      const guard =
+        milestone === 'SIGNED'
+          ? sql`${unitOwnerships.signedAt} is null`
+          : milestone === 'DELIVERED'
+            ? and(isNotNull(unitOwnerships.signedAt), sql`${unitOwnerships.deliveredAt} is null`)
+            : and(isNotNull(unitOwnerships.deliveredAt), sql`${unitOwnerships.movedInAt} is null`);
       const [row] = await tx
         .update(unitOwnerships)
         .set({ ...set, updatedAt: sql`now()` })
         .where(and(eq(unitOwnerships.id, o.id), guard))
         .returning();
       if (!row) throw AppError.invalidTransition('The ownership changed meanwhile; reload it and try again');
-      await recordAudit(tx, this.ctx, { action, subjectId: toGlobalId('UnitOwnership', o.id), projectId: o.projectId, changes: set });
+      const planned = await planForMilestone(tx, milestone, row, this.ctx.config.businessTimeZone);
+      await recordAudit(tx, this.ctx, {
+        action,
+        subjectId: toGlobalId('UnitOwnership', o.id),
+        projectId: o.projectId,
+        changes: { ...set, plannedTouchpoints: planned.map((p) => toGlobalId('PlannedTouchpoint', p.id)) },
+      });
       return row;
     });
   }

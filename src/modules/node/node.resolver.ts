@@ -18,7 +18,8 @@ import { SlaService } from '../sla/sla.service.js';
 import { SlaPolicy } from '../sla/sla.type.js';
 import { eq } from 'drizzle-orm';
 import { TouchpointService } from '../touchpoints/touchpoint.service.js';
-import { Touchpoint } from '../touchpoints/touchpoint.type.js';
+import { PlannedTouchpoint, StandardActionRule, Touchpoint } from '../touchpoints/touchpoint.type.js';
+import { StandardActionService } from '../touchpoints/standard-action.service.js';
 
 /** NOT_FOUND becomes null, as Relay's `node` expects. */
 async function orNull<T>(p: Promise<T>): Promise<T | null> {
@@ -61,6 +62,12 @@ export class NodeResolver {
         return orNull(new ComplaintService(ctx).get(id).then(Complaint.from));
       case 'Touchpoint':
         return orNull(new TouchpointService(ctx).get(id).then(Touchpoint.from));
+      case 'PlannedTouchpoint':
+        return orNull(new StandardActionService(ctx).getPlanned(id).then(PlannedTouchpoint.from));
+      case 'StandardActionRule': {
+        const row = await loaders.rule.load(d.id);
+        return row ? StandardActionRule.from(row) : null;
+      }
       case 'SlaAlert': {
         const [row] = await new SlaService(ctx).listAlertsByIds([d.id]);
         return row ? SlaAlert.from(row) : null;

@@ -1,7 +1,7 @@
-import { Field, ID, InputType, registerEnumType } from 'type-graphql';
-import type { Channel, EvidenceKind, ProjectStage, TouchpointOutcome } from '../../domain/enums.js';
+import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import type { Channel, EvidenceKind, PlannedTouchpointStatus, ProjectStage, RuleTrigger, TouchpointOutcome } from '../../domain/enums.js';
 import { OrderDirection } from '../../graphql/connection.js';
-import { ChannelEnum, EvidenceKindEnum, ProjectStageEnum, TouchpointOutcomeEnum } from '../../graphql/enums.js';
+import { ChannelEnum, EvidenceKindEnum, PlannedTouchpointStatusEnum, ProjectStageEnum, RuleTriggerEnum, TouchpointOutcomeEnum } from '../../graphql/enums.js';
 
 export enum TouchpointOrderField {
   OCCURRED_AT = 'OCCURRED_AT',
@@ -111,4 +111,97 @@ export class RecordTouchpointInput {
 
   @Field(() => String, { nullable: true, description: 'Retry key: a retry with the same key returns the first touchpoint and records nothing.' })
   idempotencyKey?: string | null;
+}
+
+@InputType({ description: 'A standard action rule to create, or to change when its code exists (ADMIN).' })
+export class UpsertStandardActionRuleInput {
+  @Field({ description: 'Stable code: 2–50 characters of A–Z, 0–9 and _, starting with a letter. An existing code updates that rule.' })
+  code!: string;
+
+  @Field({ description: 'Name (1–200 characters).' })
+  name!: string;
+
+  @Field(() => RuleTriggerEnum, { description: 'What plans the action.' })
+  trigger!: RuleTrigger;
+
+  @Field({ defaultValue: 'PT0S', description: 'ISO-8601 calendar duration from the trigger to when the action may be done; may be negative (e.g. -P1M, a month before a warranty ends). PT0S by default.' })
+  startAfter!: string;
+
+  @Field({ description: 'ISO-8601 calendar duration from the trigger to the due time (P1D, P7D, P2M, P1Y…); not before `startAfter`.' })
+  dueWithin!: string;
+
+  @Field(() => String, { nullable: true, description: 'For PERIODIC_AWAITING_DELIVERY (required there, at least P1D): the period between occurrences, e.g. P2M. Refused for other triggers.' })
+  repeatEvery?: string | null;
+
+  @Field(() => ChannelEnum, { description: 'Channel the action uses.' })
+  channel!: Channel;
+
+  @Field(() => ProjectStageEnum, { description: 'Journey stage the action belongs to.' })
+  stage!: ProjectStage;
+
+  @Field(() => Float, { nullable: true, description: 'Sample the triggers: the least share (0 < share ≤ 1) of a project’s deliveries that get the action. Only for DELIVERED rules.' })
+  sampleShare?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Sample the triggers: the most actions per project (≥ 1). Only for DELIVERED rules.' })
+  sampleCap?: number | null;
+
+  @Field({ defaultValue: true, description: 'Whether it plans actions for new triggers; true by default.' })
+  active!: boolean;
+}
+
+@InputType({ description: 'Filter for `plannedTouchpoints`. All given conditions must hold; a list matches any of its values.' })
+export class PlannedTouchpointFilter {
+  @Field(() => [ID], { nullable: true, description: 'Customers (any of).' })
+  customerIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'Projects (any of); projects out of the viewer’s scope match nothing.' })
+  projectIds?: string[];
+
+  @Field(() => [String], { nullable: true, description: 'Rule codes (any of).' })
+  ruleCodes?: string[];
+
+  @Field(() => [PlannedTouchpointStatusEnum], { nullable: true, description: 'Statuses (any of); OVERDUE is every planned action past its due time and not done.' })
+  statuses?: PlannedTouchpointStatus[];
+
+  @Field({ nullable: true, description: 'Due at or after.' })
+  dueFrom?: Date;
+
+  @Field({ nullable: true, description: 'Due before.' })
+  dueTo?: Date;
+
+  @Field({ nullable: true, description: 'Only actions already open (true: `opensAt` has passed) or not yet open (false).' })
+  open?: boolean;
+}
+
+@InputType({ description: 'Carries out a planned standard action: records the real touchpoint and links it.' })
+export class CompletePlannedTouchpointInput {
+  @Field(() => ID, { description: 'The planned touchpoint (PLANNED or OVERDUE).' })
+  plannedTouchpointId!: string;
+
+  @Field(() => ChannelEnum, { description: 'Channel actually used.' })
+  channel!: Channel;
+
+  @Field({ description: 'What was said or done (1–4000 characters); masked for other roles as touchpoint notes are.' })
+  notes!: string;
+
+  @Field(() => Date, { nullable: true, description: 'When it happened; now by default; not in the future nor before the action opened. After `dueAt` it counts as done late.' })
+  occurredAt?: Date | null;
+
+  @Field(() => TouchpointOutcomeEnum, { nullable: true, description: 'What came of it.' })
+  outcome?: TouchpointOutcome | null;
+
+  @Field(() => ID, { nullable: true, description: 'Staff member (Staff ID) who made the contact; the viewer by default.' })
+  staffId?: string | null;
+
+  @Field(() => [EvidenceInput], { nullable: true, description: 'Evidence to archive (at most 20), e.g. the screenshot of a sent SMS.' })
+  evidence?: EvidenceInput[] | null;
+}
+
+@InputType({ description: 'Skips a planned standard action, with the reason (audited).' })
+export class SkipPlannedTouchpointInput {
+  @Field(() => ID, { description: 'The planned touchpoint (PLANNED or OVERDUE).' })
+  plannedTouchpointId!: string;
+
+  @Field({ description: 'Why it is skipped (4–500 characters), e.g. the customer asked not to be called.' })
+  reason!: string;
 }

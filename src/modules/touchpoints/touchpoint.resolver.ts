@@ -1,4 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { PlannedTouchpointStatus } from '../../domain/enums.js';
+import { PlannedTouchpointStatusEnum } from '../../graphql/enums.js';
 import { READERS } from '../../auth/access.js';
 import { maskContactText } from '../../auth/masking.js';
 import { PageArgsType } from '../../graphql/connection.js';
@@ -9,9 +11,18 @@ import { Customer, Unit } from '../customers/customer.type.js';
 import { staffOf } from '../org/org.resolver.js';
 import { Staff } from '../org/org.type.js';
 import { Project } from '../projects/project.type.js';
-import { RecordTouchpointInput, TouchpointFilter, TouchpointOrder } from './touchpoint.input.js';
+import {
+  CompletePlannedTouchpointInput,
+  PlannedTouchpointFilter,
+  RecordTouchpointInput,
+  SkipPlannedTouchpointInput,
+  TouchpointFilter,
+  TouchpointOrder,
+  UpsertStandardActionRuleInput,
+} from './touchpoint.input.js';
+import { StandardActionService, statusOf } from './standard-action.service.js';
 import { TouchpointService } from './touchpoint.service.js';
-import { Touchpoint, TouchpointConnection, TouchpointEvidence } from './touchpoint.type.js';
+import { PlannedTouchpoint, PlannedTouchpointConnection, StandardActionRule, Touchpoint, TouchpointConnection, TouchpointEvidence } from './touchpoint.type.js';
 
 @ObjectType({ description: 'Result of `recordTouchpoint`.' })
 class RecordTouchpointPayload {
@@ -78,12 +89,145 @@ export class TouchpointResolver {
     return t.staffId ? staffOf(ctx, t.staffId) : null;
   }
 
+  @FieldResolver(() => PlannedTouchpoint, { nullable: true, description: 'The planned standard action this touchpoint carried out, if any.' })
+  async plannedTouchpoint(@Root() t: Touchpoint, @Ctx() ctx: Context): Promise<PlannedTouchpoint | null> {
+    const [row] = await ctx.loaders.plannedByTouchpoint.load(t.dbId);
+    return row ? PlannedTouchpoint.from(row) : null;
+  }
+
   @FieldResolver(() => Staff, {
     nullable: true,
     description: 'Who recorded it. Without a (visible) directory entry only `id` and `login` are set.',
   })
   async recordedBy(@Root() t: Touchpoint, @Ctx() ctx: Context): Promise<Staff | null> {
     return t.createdBy ? staffOf(ctx, t.createdBy) : null;
+  }
+}
+
+@ObjectType({ description: 'Result of `upsertStandardActionRule`.' })
+class UpsertStandardActionRulePayload {
+  @Field(() => StandardActionRule, { description: 'The rule after the change.' })
+  rule!: StandardActionRule;
+}
+
+@ObjectType({ description: 'Result of `completePlannedTouchpoint`.' })
+class CompletePlannedTouchpointPayload {
+  @Field(() => PlannedTouchpoint, { description: 'The planned touchpoint, DONE, with its `touchpoint`.' })
+  plannedTouchpoint!: PlannedTouchpoint;
+}
+
+@ObjectType({ description: 'Result of `skipPlannedTouchpoint`.' })
+class SkipPlannedTouchpointPayload {
+  @Field(() => PlannedTouchpoint, { description: 'The planned touchpoint, SKIPPED.' })
+  plannedTouchpoint!: PlannedTouchpoint;
+}
+
+@Resolver(() => StandardActionRule)
+export class StandardActionRuleResolver {
+  @Authorized(READERS)
+  @Query(() => [StandardActionRule], { description: 'Standard action rules (标准动作, 6+2 步法), by code: group-wide configuration every reader may read.' })
+  standardActionRules(
+    @Arg('active', () => Boolean, { nullable: true, description: 'Only active (true) or inactive (false) rules; all by default.' }) active: boolean | null,
+    @Ctx() ctx: Context,
+  ) {
+    return new StandardActionService(ctx).rules(active).then((rows) => rows.map(StandardActionRule.from));
+  }
+
+  @Authorized()
+  @Mutation(() => UpsertStandardActionRulePayload, {
+    description: 'Creates a standard action rule, or changes the rule with the code (ADMIN); audited. The change applies to later triggers only.',
+  })
+  async upsertStandardActionRule(
+    @Arg('input', () => UpsertStandardActionRuleInput, { description: 'The rule.' }) input: UpsertStandardActionRuleInput,
+    @Ctx() ctx: Context,
+  ) {
+    return { rule: StandardActionRule.from(await new StandardActionService(ctx).upsertRule(input)) };
+  }
+}
+
+@Resolver(() => PlannedTouchpoint)
+export class PlannedTouchpointResolver {
+  @Authorized(READERS)
+  @Query(() => PlannedTouchpointConnection, { description: 'Planned standard actions the viewer may see, soonest due first.' })
+  async plannedTouchpoints(
+    @Args() page: PageArgsType,
+    @Arg('filter', () => PlannedTouchpointFilter, { nullable: true, description: 'Conditions on the planned actions.' }) filter: PlannedTouchpointFilter | null,
+    @Ctx() ctx: Context,
+  ) {
+    return PlannedTouchpointConnection.of(await new StandardActionService(ctx).listPlanned(filter, page), PlannedTouchpoint.from);
+  }
+
+  @Authorized()
+  @Mutation(() => CompletePlannedTouchpointPayload, {
+    description: 'Carries out a planned standard action (ADMIN, MANAGER, AGENT): records the touchpoint and links it, on time or late; audited.',
+  })
+  async completePlannedTouchpoint(
+    @Arg('input', () => CompletePlannedTouchpointInput, { description: 'The contact that carried it out.' }) input: CompletePlannedTouchpointInput,
+    @Ctx() ctx: Context,
+  ) {
+    return { plannedTouchpoint: PlannedTouchpoint.from(await new StandardActionService(ctx).complete(input)) };
+  }
+
+  @Authorized()
+  @Mutation(() => SkipPlannedTouchpointPayload, { description: 'Skips a planned standard action with the reason (ADMIN, MANAGER); audited.' })
+  async skipPlannedTouchpoint(
+    @Arg('input', () => SkipPlannedTouchpointInput, { description: 'The action and why.' }) input: SkipPlannedTouchpointInput,
+    @Ctx() ctx: Context,
+  ) {
+    return { plannedTouchpoint: PlannedTouchpoint.from(await new StandardActionService(ctx).skip(input)) };
+  }
+
+  @FieldResolver(() => PlannedTouchpointStatusEnum, { description: 'Status now: a planned action past its due time and not done is OVERDUE.' })
+  status(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): PlannedTouchpointStatus {
+    return statusOf({ status: p.storedStatus, dueAt: p.dueAt }, ctx.now());
+  }
+
+  @FieldResolver(() => Boolean, { nullable: true, description: 'For a DONE action: whether its touchpoint happened by the due time (及时). Null otherwise.' })
+  async doneOnTime(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<boolean | null> {
+    if (p.storedStatus !== 'DONE' || p.touchpointId === null) return null;
+    const t = await ctx.loaders.touchpoint.load(p.touchpointId);
+    return t ? t.occurredAt <= p.dueAt : null;
+  }
+
+  @FieldResolver(() => StandardActionRule, { description: 'The rule that planned it.' })
+  async rule(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<StandardActionRule> {
+    return StandardActionRule.from((await ctx.loaders.rule.load(p.ruleId))!);
+  }
+
+  @FieldResolver(() => Touchpoint, { nullable: true, description: 'The touchpoint that carried it out, once DONE.' })
+  async touchpoint(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Touchpoint | null> {
+    if (p.touchpointId === null) return null;
+    const row = await ctx.loaders.touchpoint.load(p.touchpointId);
+    return row ? Touchpoint.from(row) : null;
+  }
+
+  @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
+  async customer(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Customer | null> {
+    const row = await ctx.loaders.customer.load(p.customerId);
+    return row && (await new CustomerService(ctx).isVisible(row)) ? Customer.from(row) : null;
+  }
+
+  @FieldResolver(() => Project, { description: 'The project.' })
+  async project(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Project> {
+    return Project.from((await ctx.loaders.project.load(p.projectId))!);
+  }
+
+  @FieldResolver(() => Unit, { nullable: true, description: 'The unit concerned, if any.' })
+  async unit(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Unit | null> {
+    if (p.unitId === null) return null;
+    const row = await ctx.loaders.unit.load(p.unitId);
+    return row ? Unit.from(row) : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: `Why it was skipped; null unless SKIPPED. ${MASKED_TEXT}` })
+  skipReason(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): string | null {
+    if (p.rawSkipReason === null) return null;
+    return ctx.access.seesPersonalData() ? p.rawSkipReason : maskContactText(p.rawSkipReason);
+  }
+
+  @FieldResolver(() => Staff, { nullable: true, description: 'Who completed or skipped it. Without a (visible) directory entry only `id` and `login` are set.' })
+  async closedBy(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Staff | null> {
+    return p.closedBy ? staffOf(ctx, p.closedBy) : null;
   }
 }
 
@@ -143,4 +287,11 @@ export class ProjectTouchpointsResolver {
 }
 
 /** This module's resolvers, for the composition root (src/schema.ts). */
-export const touchpointResolvers = [TouchpointResolver, TouchpointEvidenceResolver, CustomerTouchpointsResolver, ProjectTouchpointsResolver] as const;
+export const touchpointResolvers = [
+  TouchpointResolver,
+  TouchpointEvidenceResolver,
+  CustomerTouchpointsResolver,
+  ProjectTouchpointsResolver,
+  StandardActionRuleResolver,
+  PlannedTouchpointResolver,
+] as const;

@@ -2,6 +2,7 @@ import { and, count, eq, getTableColumns, gte, ilike, inArray, lt, lte, sql, typ
 import { z } from 'zod';
 import { CUSTOMER_WRITERS } from '../../auth/access.js';
 import { maskContactText } from '../../auth/masking.js';
+import type { Tx } from '../../db/client.js';
 import { idempotent } from '../../db/idempotency.js';
 import { selectRows } from '../../db/rows.js';
 import { touchpoints } from '../../db/schema/index.js';
@@ -48,7 +49,38 @@ const SORTS: Record<string, SortSpec> = {
 };
 
 /** What an insert of a touchpoint needs besides the ids: the rest of the row. */
-export type TouchpointValues = Omit<typeof touchpoints.$inferInsert, 'id' | 'createdAt' | 'notesMasked'>;
+export type TouchpointValues = Omit<typeof touchpoints.$inferInsert, 'id' | 'createdAt' | 'notesMasked'> & { occurredAt: Date };
+
+/** Evidence rows as stored, from validated input. */
+export const evidenceRows = (list: z.output<typeof evidenceList> | null | undefined) => (list ?? []).map((e) => ({ url: e.url, kind: e.kind, caption: e.caption ?? null }));
+
+/**
+ * Inserts a touchpoint in the caller's transaction, with its notes masked once for the roles
+ * that read them masked (the customer's name among what is masked). Returns its id.
+ */
+export async function insertTouchpoint(tx: Tx, values: TouchpointValues, customerName: string): Promise<number> {
+  const [row] = await tx
+    .insert(touchpoints)
+    .values({ ...values, notesMasked: values.notes == null ? null : maskContactText(values.notes, [customerName]) })
+    .returning({ id: touchpoints.id });
+  return row!.id;
+}
+
+/** What the audit trail keeps of a touchpoint: not its notes (they may quote contact data). */
+export function auditChanges(v: TouchpointValues): Record<string, unknown> {
+  return {
+    customerId: toGlobalId('Customer', v.customerId),
+    projectId: toGlobalId('Project', v.projectId),
+    unitId: v.unitId ? toGlobalId('Unit', v.unitId) : null,
+    stage: v.stage,
+    channel: v.channel,
+    kind: v.kind,
+    staffId: v.staffId,
+    occurredAt: v.occurredAt.toISOString(),
+    outcome: v.outcome ?? null,
+    evidence: v.evidence?.length ?? 0,
+  };
+}
 
 /** 客户触点: recording contacts and listing them, scoped and masked. */
 export class TouchpointService {
@@ -61,7 +93,7 @@ export class TouchpointService {
   /** A touchpoint the viewer may see, or NOT_FOUND. */
   async get(gid: string, field = 'id'): Promise<TouchpointRow> {
     const id = parseId(gid, 'Touchpoint', field);
-    const [row] = await this.ctx.db.select().from(touchpoints).where(eq(touchpoints.id, id));
+    const row = await this.ctx.loaders.touchpoint.load(id);
     if (!row || !(await this.canSee(row))) throw AppError.notFound('Touchpoint', gid);
     return row;
   }
@@ -136,6 +168,11 @@ export class TouchpointService {
     return new Map(counted.map((c) => [c.pid, c.n]));
   }
 
+  /** The login of the staff member who made a contact: the named (visible) directory entry, else the viewer. */
+  async staffLogin(staffGid: string | null | undefined, viewerId: string): Promise<string> {
+    return staffGid ? (await new StaffService(this.ctx).get(staffGid, 'input.staffId')).id : viewerId;
+  }
+
   /** Records a contact (ADMIN, MANAGER, AGENT) for a visible customer in a project of theirs; audited, idempotent with a key. */
   async record(input: RecordTouchpointInput): Promise<TouchpointRow> {
     const viewer = this.access.requireRole(CUSTOMER_WRITERS, 'record touchpoints');
@@ -146,7 +183,7 @@ export class TouchpointService {
     const customerService = new CustomerService(this.ctx);
     const customer = await customerService.get(data.customerId, 'input.customerId');
     const { projectId, unitId } = await customerService.placeOf(customer, await this.ctx.loaders.ownershipsByCustomer.load(customer.id), data);
-    const staffId = data.staffId ? (await new StaffService(this.ctx).get(data.staffId, 'input.staffId')).id : viewer.id;
+    const staffId = await this.staffLogin(data.staffId, viewer.id);
     const values: TouchpointValues = {
       customerId: customer.id,
       projectId,
@@ -158,31 +195,13 @@ export class TouchpointService {
       occurredAt,
       notes: data.notes,
       outcome: data.outcome ?? null,
-      evidence: (data.evidence ?? []).map((e) => ({ url: e.url, kind: e.kind, caption: e.caption ?? null })),
+      evidence: evidenceRows(data.evidence),
       createdBy: viewer.id,
     };
     const { id, replayed } = await idempotent(this.ctx.db, { actorId: viewer.id, operation: 'recordTouchpoint', key: data.idempotencyKey, input: data }, async (tx) => {
-      const [row] = await tx
-        .insert(touchpoints)
-        .values({ ...values, notesMasked: maskContactText(data.notes, [customer.name]) })
-        .returning({ id: touchpoints.id });
-      await recordAudit(tx, this.ctx, {
-        action: 'recordTouchpoint',
-        subjectId: toGlobalId('Touchpoint', row!.id),
-        projectId,
-        changes: {
-          customerId: data.customerId,
-          projectId: data.projectId,
-          stage: data.stage,
-          channel: data.channel,
-          kind: data.kind,
-          staffId,
-          occurredAt: occurredAt.toISOString(),
-          outcome: values.outcome,
-          evidence: values.evidence!.length,
-        },
-      });
-      return row!.id;
+      const id = await insertTouchpoint(tx, values, customer.name);
+      await recordAudit(tx, this.ctx, { action: 'recordTouchpoint', subjectId: toGlobalId('Touchpoint', id), projectId, changes: auditChanges(values) });
+      return id;
     });
     const [saved] = await this.ctx.db.select().from(touchpoints).where(eq(touchpoints.id, id));
     // A replay returns the touchpoint only while the viewer may still see it.
