@@ -106,6 +106,8 @@ const schema = z
     SLA_LATE_AFTER_MS: z.coerce.number().int().min(0).default(5_000),
     /** Clocks handled per scheduler transaction. */
     SLA_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+    /** How often the scheduler plans time-based standard actions (warranty ends, birthdays, bulletins, anniversaries), each run a day (or two intervals) ahead. */
+    TOUCHPOINT_PLAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(3_600_000),
     /** Longest time an instance waits before looking at the event log without a notification. */
     EVENTS_POLL_MS: z.coerce.number().int().min(50).default(5_000),
     /** Days events are kept for resuming subscriptions; older cursors are refused. */
@@ -191,6 +193,8 @@ export type Config = {
   businessTimeZone: string;
   workingHours: { start: string; end: string };
   slaScheduler: boolean;
+  /** How often the scheduler plans time-based standard actions (warranty ends, birthdays…); each run plans a day ahead, or twice the interval. */
+  touchpointPlanIntervalMs: number;
   slaPollMaxMs: number;
   slaLateAfterMs: number;
   slaBatchSize: number;
@@ -263,5 +267,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     slaPollMaxMs: e.SLA_POLL_MAX_MS,
     slaLateAfterMs: e.SLA_LATE_AFTER_MS,
     slaBatchSize: e.SLA_BATCH_SIZE,
+    touchpointPlanIntervalMs: e.TOUCHPOINT_PLAN_INTERVAL_MS,
   };
 }

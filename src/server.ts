@@ -16,6 +16,7 @@ import { createSocketServer } from './realtime/socket-server.js';
 import type { SlaRuntime } from './sla/runtime.js';
 import { SlaScheduler } from './sla/scheduler.js';
 import { CalendarStore } from './sla/store.js';
+import { overdueSource, planningSource } from './modules/touchpoints/scheduler.js';
 
 /** A running (or ready to run) API server. */
 export type App = {
@@ -53,6 +54,15 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
     lateAfterMs: config.slaLateAfterMs,
     pollMaxMs: config.slaPollMaxMs,
     batchSize: config.slaBatchSize,
+    // Standard actions: overdue alerts on time, and time-based triggers planned ahead.
+    sources: [
+      overdueSource({ lateAfterMs: config.slaLateAfterMs }),
+      planningSource({
+        timeZone: config.businessTimeZone,
+        intervalMs: config.touchpointPlanIntervalMs,
+        lookaheadMs: Math.max(86_400_000, 2 * config.touchpointPlanIntervalMs),
+      }),
+    ],
   });
   const sla: SlaRuntime = {
     calendars: new CalendarStore({ timeZone: config.businessTimeZone, hours: config.workingHours }),

@@ -143,3 +143,8 @@ export async function selectFixed<T>(db: object, name: string, params: unknown[]
 export function anyOf(column: PgColumn, values: readonly (number | string)[]): SQL {
   return sql`${column} = any(${sql.param(values)}::${sql.raw(column.getSQLType())}[])`;
 }
+
+/** The rows of a raw `db.execute` result, whichever driver answered (postgres-js: an array; PGlite: `{ rows }`). */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}

@@ -135,7 +135,7 @@ export type RuleTrigger = (typeof RULE_TRIGGERS)[number];
 
 /** Triggers planned when a unit's milestone is recorded (the rest are planned by the scheduler as time passes). */
 export const MILESTONE_TRIGGERS = {
-  SIGNED: ['SIGNED', 'MONTH_END_AFTER_SIGNING'],
+  SIGNED: ['SIGNED', 'MONTH_END_AFTER_SIGNING', 'PERIODIC_AWAITING_DELIVERY'],
   DELIVERED: ['DELIVERED'],
   MOVED_IN: ['MOVED_IN'],
 } as const satisfies Record<string, readonly RuleTrigger[]>;

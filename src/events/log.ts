@@ -1,3 +1,4 @@
+import { rowsOf } from '../db/rows.js';
 import { and, asc, eq, gt, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { domainEvents, eventSequence } from '../db/schema/index.js';
@@ -131,7 +132,3 @@ export class EventLog {
   }
 }
 
-/** Rows of `db.execute`, whichever driver: postgres.js returns an array, PGlite `{ rows }`. */
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}

@@ -1,11 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database, Tx } from '../db/client.js';
+import type { Database, Db, Tx } from '../db/client.js';
 import { detached } from '../db/deadline.js';
 import { slaClocks } from '../db/schema/index.js';
 import { fireDueAlerts, loadOwners, type AlertRow } from './alerts.js';
 import type { AlertLevel } from '../domain/enums.js';
+
+/**
+ * A kind of timed work the scheduler runs on time and exactly once: SLA clocks (built in), and
+ * what a domain module registers (planned touchpoints falling overdue, time-based planning).
+ */
+export type DueSource = {
+  /** For logs. */
+  name: string;
+  /** The earliest moment this source has work at, or null when nothing is pending. */
+  next(db: Db, now: Date): Promise<Date | null>;
+  /**
+   * Takes up to `limit` items due by `now` (locking them with SKIP LOCKED, so instances share the
+   * work) and handles them in `tx`; returns how many it took and the alerts it fired.
+   */
+  batch(tx: Tx, now: Date, limit: number): Promise<{ taken: number; fired: AlertRow[] }>;
+};
 
 export type SchedulerOptions = {
   /** The current time (injected so tests control it). */
@@ -19,6 +35,8 @@ export type SchedulerOptions = {
   batchSize: number;
   /** Called for each alert fired, with its lateness in ms (metrics). */
   onFired?: (alert: { level: AlertLevel; latenessMs: number }) => void;
+  /** Further kinds of timed work, after the SLA clocks. */
+  sources?: DueSource[];
 };
 
 const WAKE_CHANNEL = 'cx_sla_wakeup';
@@ -47,13 +65,21 @@ export class SlaScheduler {
   private readonly instanceId = randomUUID();
   private stopped = true;
   private unlisten: (() => Promise<void>) | null = null;
-  /** Cumulative statistics (benchmarks and metrics). */
+  /** Cumulative statistics (benchmarks and metrics); `clocks` counts every item taken, of every source. */
   readonly stats = { ticks: 0, alerts: 0, clocks: 0 };
+  private readonly sources: DueSource[];
 
   constructor(
     private readonly database: Database,
     private readonly opts: SchedulerOptions,
-  ) {}
+  ) {
+    this.sources = [{ name: 'sla-clocks', next: (db) => this.nextClock(db), batch: (tx, now, limit) => this.batch(tx, now, limit) }, ...(opts.sources ?? [])];
+  }
+
+  /** Registers a further kind of timed work (domain modules, at wiring time). */
+  addSource(source: DueSource): void {
+    this.sources.push(source);
+  }
 
   /** Starts the loop: a catch-up tick now, then sleeps to the next moment. */
   async start(): Promise<void> {
@@ -115,11 +141,10 @@ export class SlaScheduler {
     try {
       await this.tick();
       if (this.stopped) return;
-      const [row] = await this.database.db
-        .select({ next: min(slaClocks.nextCheckAt) })
-        .from(slaClocks)
-        .where(and(eq(slaClocks.state, 'RUNNING'), isNotNull(slaClocks.nextCheckAt)));
-      const next = row?.next ? new Date(row.next).getTime() : null;
+      const now = this.opts.now();
+      const moments = await Promise.all(this.sources.map((s) => s.next(this.database.db, now)));
+      const pending = moments.filter((m): m is Date => m !== null).map((m) => m.getTime());
+      const next = pending.length ? Math.min(...pending) : null;
       let delay = next === null ? this.opts.pollMaxMs : Math.min(Math.max(next - this.opts.now().getTime(), 0), this.opts.pollMaxMs);
       // Clocks that were already due when the last tick looked, yet it took none, are locked
       // by another instance or a mutation: look again shortly instead of spinning. (A clock
@@ -139,26 +164,40 @@ export class SlaScheduler {
     }
   }
 
-  /** Fires every alert due by now; returns how many fired. Safe to run concurrently on many instances. */
+  /** Runs all work due by now, of every source; returns how many alerts fired. Safe to run concurrently on many instances. */
   async tick(): Promise<number> {
     this.stats.ticks++;
     let fired = 0;
-    for (;;) {
-      const now = this.opts.now();
-      this.lastTickAt = now.getTime();
-      const { clocks, fired: batch } = await this.database.db.transaction((tx) => this.batch(tx, now));
-      // Reported after commit, so an aborted batch counts nothing.
-      for (const a of batch) this.opts.onFired?.({ level: a.level, latenessMs: now.getTime() - (a.dueAt?.getTime() ?? now.getTime()) });
-      fired += batch.length;
-      this.lastTickClocks = clocks;
-      this.stats.clocks += clocks;
-      if (clocks < this.opts.batchSize) break;
+    let taken = 0;
+    const startedAt = this.opts.now().getTime();
+    for (const source of this.sources) {
+      for (;;) {
+        const now = this.opts.now();
+        const { taken: n, fired: batch } = await this.database.db.transaction((tx) => source.batch(tx, now, this.opts.batchSize));
+        // Reported after commit, so an aborted batch counts nothing.
+        for (const a of batch) this.opts.onFired?.({ level: a.level, latenessMs: now.getTime() - (a.dueAt?.getTime() ?? now.getTime()) });
+        fired += batch.length;
+        taken += n;
+        this.stats.clocks += n;
+        if (n < this.opts.batchSize) break;
+      }
     }
+    this.lastTickAt = startedAt;
+    this.lastTickClocks = taken;
     this.stats.alerts += fired;
     return fired;
   }
 
-  private async batch(tx: Tx, now: Date): Promise<{ clocks: number; fired: AlertRow[] }> {
+  /** The earliest pending moment of the SLA clocks. */
+  private async nextClock(db: Db): Promise<Date | null> {
+    const [row] = await db
+      .select({ next: min(slaClocks.nextCheckAt) })
+      .from(slaClocks)
+      .where(and(eq(slaClocks.state, 'RUNNING'), isNotNull(slaClocks.nextCheckAt)));
+    return row?.next ? new Date(row.next) : null;
+  }
+
+  private async batch(tx: Tx, now: Date, limit: number): Promise<{ taken: number; fired: AlertRow[] }> {
     // Lock and limit the due clocks first (index on next_check_at), then fetch their owners:
     // joining before the LIMIT made the planner join every due clock after a long downtime.
     const clocks = await tx
@@ -166,9 +205,9 @@ export class SlaScheduler {
       .from(slaClocks)
       .where(and(eq(slaClocks.state, 'RUNNING'), isNotNull(slaClocks.nextCheckAt), lte(slaClocks.nextCheckAt, now)))
       .orderBy(asc(slaClocks.nextCheckAt))
-      .limit(this.opts.batchSize)
+      .limit(limit)
       .for('update', { skipLocked: true });
-    if (!clocks.length) return { clocks: 0, fired: [] };
+    if (!clocks.length) return { taken: 0, fired: [] };
     const owners = await loadOwners(tx, clocks.map((c) => c.complaintId));
     const fired: AlertRow[] = [];
     for (const clock of clocks) {
@@ -176,7 +215,7 @@ export class SlaScheduler {
       fired.push(...inserted);
       await tx.update(slaClocks).set(stamps).where(eq(slaClocks.id, clock.id));
     }
-    return { clocks: clocks.length, fired };
+    return { taken: clocks.length, fired };
   }
 }
 

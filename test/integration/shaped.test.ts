@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/index.js';
 import { anyOf, selectFixed } from '../../src/db/rows.js';
 import { runShaped, shapedStats, Slots } from '../../src/db/shaped.js';
-import { rowsOf } from '../../src/events/log.js';
+import { rowsOf } from '../../src/db/rows.js';
 import { freshDatabase } from '../helpers/test-app.js';
 
 /**

@@ -123,7 +123,10 @@ describe('planning on milestones', () => {
     expect(p.SERVICE_SUPERVISION_SMS).toMatchObject({ dueAt: '2026-01-27T02:00:00.000Z', channel: 'SMS' });
     // The end of January in Shanghai: 1 February 00:00 +08:00.
     expect(p.SIGNING_SATISFACTION_CALL).toMatchObject({ dueAt: '2026-01-31T16:00:00.000Z', channel: 'HOTLINE_400' });
+    // The first construction bulletin (万科家书) is due two months after the signing; the scheduler plans the next ones.
+    expect(p.CONSTRUCTION_BULLETIN).toMatchObject({ triggerAt: '2026-01-20T02:00:00.000Z', dueAt: '2026-03-20T02:00:00.000Z', channel: 'LETTER', stage: 'AWAITING_DELIVERY' });
     for (const x of Object.values(p)) expect(x).toMatchObject({ customer: { id: o.customerId }, project: { id: pA.id }, unit: { id: o.unitId }, status: 'OVERDUE' });
+    expect(Object.keys(p).sort()).toEqual(['CONSTRUCTION_BULLETIN', 'SERVICE_SUPERVISION_SMS', 'SIGNING_CONGRATS_SMS', 'SIGNING_SATISFACTION_CALL']);
     expect(p.DELIVERY_SATISFACTION_CALL).toBeUndefined();
   });
 
@@ -324,8 +327,9 @@ describe('plannedTouchpoints', () => {
     const o = await owner(pA.id, { confidentiality: 'CONFIDENTIAL' });
     await sign(o.ownershipId);
     const count = async (auth: string) => must<any>(await t.gql(PLANNED, { filter: { customerIds: [o.customerId] } }, auth), 'list').plannedTouchpoints.totalCount;
-    expect(await count('ADMIN')).toBe(3);
-    expect(await count('MANAGER')).toBe(3);
+    // Signing plans four: two SMS, the month-end call and the first construction bulletin.
+    expect(await count('ADMIN')).toBe(4);
+    expect(await count('MANAGER')).toBe(4);
     for (const role of ['AGENT', 'HANDLER', 'ANALYST'] as const) expect(await count(role), role).toBe(0);
     const elsewhere = await t.token('MANAGER', { scope: [(await createProject(t, org.shId)).id] });
     expect(await count(elsewhere)).toBe(0);

@@ -56,6 +56,8 @@ export const standardActionRules = pgTable('standard_action_rules', {
   sampleShare: real('sample_share'),
   sampleCap: integer('sample_cap'),
   active: boolean('active').notNull().default(true),
+  /** Time-based triggers: the scheduler has planned every occurrence that opens up to here (null: none yet; it starts from the rule's creation). */
+  plannedUntil: timestamp('planned_until', { withTimezone: true, mode: 'date', precision: 3 }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -445,7 +445,7 @@ export class CustomerService {
    */
   private async milestone(o: OwnershipRow, milestone: Milestone, set: { signedAt?: Date; deliveredAt?: Date; movedInAt?: Date }): Promise<OwnershipRow> {
     const action = MILESTONE_ACTIONS[milestone];
-    return this.ctx.db.transaction(async (tx) => {
+    const { row, planned } = await this.ctx.db.transaction(async (tx) => {
       // The guard in WHERE makes a concurrent double recording fail instead of overwriting.
       const guard =
         milestone === 'SIGNED'
@@ -466,8 +466,11 @@ export class CustomerService {
         projectId: o.projectId,
         changes: { ...set, plannedTouchpoints: planned.map((p) => toGlobalId('PlannedTouchpoint', p.id)) },
       });
-      return row;
+      return { row, planned };
     });
+    // The scheduler fires the overdue alerts of what was planned: it wakes by the earliest due time.
+    if (planned.length) this.ctx.sla.wake(new Date(Math.min(...planned.map((p) => p.dueAt.getTime()))));
+    return row;
   }
 
   async reveal(input: RevealCustomerContactInput) {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { ALERT_HANDLERS, SLA_ADMINS } from '../../auth/access.js';
-import { businessCalendarDays, businessCalendarYears, complaints, slaAlerts, slaPolicies } from '../../db/schema/index.js';
+import { businessCalendarDays, businessCalendarYears, complaints, plannedTouchpoints, slaAlerts, slaPolicies } from '../../db/schema/index.js';
 import { COMPLAINT_CATEGORIES, COMPLAINT_KINDS, SEVERITIES, SLA_CLOCKS } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
@@ -94,6 +94,9 @@ export class SlaService {
       f.clocks?.length ? inArray(slaAlerts.clock, f.clocks) : undefined,
       f.projectIds?.length ? inArray(slaAlerts.projectId, f.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`))) : undefined,
       f.complaintIds?.length ? inArray(slaAlerts.complaintId, f.complaintIds.map((g, i) => parseId(g, 'Complaint', `filter.complaintIds.${i}`))) : undefined,
+      f.plannedTouchpointIds?.length
+        ? inArray(slaAlerts.plannedTouchpointId, f.plannedTouchpointIds.map((g, i) => parseId(g, 'PlannedTouchpoint', `filter.plannedTouchpointIds.${i}`)))
+        : undefined,
       f.acknowledged === true ? isNotNull(slaAlerts.acknowledgedAt) : f.acknowledged === false ? isNull(slaAlerts.acknowledgedAt) : undefined,
       f.late === undefined || f.late === null ? undefined : eq(slaAlerts.late, f.late),
       f.firedFrom ? gte(slaAlerts.firedAt, f.firedFrom) : undefined,
@@ -144,10 +147,16 @@ export class SlaService {
 
   /** Alerts the viewer may see: projects in scope; complaint alerts follow the complaint's visibility (department, confidentiality). */
   private async visibility(): Promise<SQL | undefined> {
-    const visibleComplaints = this.ctx.db.select({ id: complaints.id }).from(complaints).where(await this.ctx.access.complaintCondition());
+    const access = this.ctx.access;
+    const visibleComplaints = this.ctx.db.select({ id: complaints.id }).from(complaints).where(await access.complaintCondition());
+    const plannedCondition = await access.customerRecordCondition(plannedTouchpoints.projectId, plannedTouchpoints.customerId);
     return and(
-      await this.ctx.access.projectCondition(slaAlerts.projectId),
+      await access.projectCondition(slaAlerts.projectId),
       sql`(${slaAlerts.complaintId} is null or ${inArray(slaAlerts.complaintId, visibleComplaints)})`,
+      // Overdue standard actions follow their planned touchpoint's visibility (the customer's confidentiality).
+      plannedCondition
+        ? sql`(${slaAlerts.plannedTouchpointId} is null or ${inArray(slaAlerts.plannedTouchpointId, this.ctx.db.select({ id: plannedTouchpoints.id }).from(plannedTouchpoints).where(plannedCondition))})`
+        : undefined,
     );
   }
 

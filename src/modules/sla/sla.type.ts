@@ -122,6 +122,9 @@ export class SlaAlertFilter {
   @Field(() => [String], { nullable: true, description: 'Complaints (IDs, any of).' })
   complaintIds?: string[];
 
+  @Field(() => [String], { nullable: true, description: 'Planned touchpoints (IDs, any of): their TOUCHPOINT_OVERDUE alerts.' })
+  plannedTouchpointIds?: string[];
+
   @Field({ nullable: true, description: 'Only acknowledged (true) or unacknowledged (false) alerts.' })
   acknowledged?: boolean;
 

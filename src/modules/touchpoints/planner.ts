@@ -1,7 +1,7 @@
-import { and, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
-import { plannedTouchpoints, standardActionRules, unitOwnerships } from '../../db/schema/index.js';
-import { addCalendarDuration, calendarDuration, endOfMonth } from '../../domain/calendar-duration.js';
+import { customers, plannedTouchpoints, projects, standardActionRules, unitOwnerships } from '../../db/schema/index.js';
+import { addCalendarDuration, birthdayIn, calendarDuration, endOfMonth, wallOf, yearsAfter, type CalendarDuration } from '../../domain/calendar-duration.js';
 import { MILESTONE_TRIGGERS, type Milestone, type RuleTrigger } from '../../domain/enums.js';
 
 /**
@@ -16,6 +16,15 @@ import { MILESTONE_TRIGGERS, type Milestone, type RuleTrigger } from '../../doma
 
 export type RuleRow = typeof standardActionRules.$inferSelect;
 export type PlannedRow = typeof plannedTouchpoints.$inferSelect;
+type PlannedInsert = typeof plannedTouchpoints.$inferInsert;
+
+/** Triggers the scheduler plans as time passes (the others are planned by the milestone mutations). */
+export const TIME_TRIGGERS = ['WARRANTY_ENDING', 'BIRTHDAY', 'PERIODIC_AWAITING_DELIVERY', 'ANNIVERSARY_OF_MOVE_IN'] as const satisfies readonly RuleTrigger[];
+
+/** The trigger key of one occurrence: the trigger, its subject and, for repeating triggers, which occurrence. */
+export function triggerKey(trigger: RuleTrigger, subject: 'ownership' | 'customer', id: number, occurrence?: string | number): string {
+  return `${trigger}:${subject}:${id}${occurrence === undefined ? '' : `:${occurrence}`}`;
+}
 
 /** The ownership a milestone was recorded on, after the change. */
 export type PlannedOwnership = {
@@ -83,7 +92,8 @@ export async function planForMilestone(tx: DbOrTx, milestone: Milestone, o: Plan
       projectId: o.projectId,
       unitId: o.unitId,
       ownershipId: o.id,
-      triggerKey: `${rule.trigger}:ownership:${o.id}`,
+      // A periodic rule's first occurrence is the signing itself; the scheduler plans the next ones.
+      triggerKey: triggerKey(rule.trigger, 'ownership', o.id, rule.trigger === 'PERIODIC_AWAITING_DELIVERY' ? 0 : undefined),
       ...momentsOf(rule, at, timeZone),
       channel: rule.channel,
       stage: rule.stage,
@@ -91,4 +101,173 @@ export async function planForMilestone(tx: DbOrTx, milestone: Milestone, o: Plan
   }
   if (!rows.length) return [];
   return tx.insert(plannedTouchpoints).values(rows).onConflictDoNothing().returning();
+}
+
+const DAY = 86_400_000;
+/** Rows inserted per statement. */
+const CHUNK = 500;
+
+/** A duration `k` times over (occurrence k of a periodic rule counts from the signing, so it does not drift). */
+function times(d: CalendarDuration, k: number): CalendarDuration {
+  return { negative: d.negative, years: d.years * k, months: d.months * k, weeks: d.weeks * k, days: d.days * k, ms: d.ms * k };
+}
+
+/** A rough length of a duration in ms (for prefilters only: exact times come from the calendar). */
+function roughMs(d: CalendarDuration): number {
+  return (d.negative ? -1 : 1) * ((d.years * 365.25 + d.months * 30.44 + d.weeks * 7 + d.days) * DAY + d.ms);
+}
+
+/**
+ * The local month-days (`MM-DD`) a yearly trigger may fall on for its action to open in
+ * (from, until], with two days' margin; null when the window spans about a year or more (no
+ * prefilter). A 28 February brings 29 February along (such birthdays fall on the 28th in other years).
+ */
+function monthDays(from: Date, until: Date, startAfter: CalendarDuration, timeZone: string): string[] | null {
+  const shift = roughMs(startAfter);
+  const lo = from.getTime() - shift - 2 * DAY;
+  const hi = until.getTime() - shift + 2 * DAY;
+  if (hi - lo > 360 * DAY) return null;
+  const out = new Set<string>();
+  for (let t = lo; t <= hi + DAY; t += DAY) {
+    const w = wallOf(new Date(Math.min(t, hi)), timeZone);
+    const md = `${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+    out.add(md);
+    if (md === '02-28') out.add('02-29');
+  }
+  return [...out];
+}
+
+/** `column`'s local month-day (in the time zone) is one of `days`; no condition when `days` is null. */
+function onMonthDays(column: SQL, days: string[] | null): SQL | undefined {
+  return days === null ? undefined : sql`${column} in (${sql.join(days.map((d) => sql`${d}`), sql`, `)})`;
+}
+const localMonthDay = (column: SQL | typeof unitOwnerships.deliveredAt, timeZone: string) => sql`to_char(${column} at time zone ${timeZone}, 'MM-DD')`;
+
+type Window = { from: Date; until: Date; timeZone: string };
+
+/** The occurrences of a time-based rule whose action opens in (from, until]. */
+async function occurrences(tx: DbOrTx, rule: RuleRow, w: Window): Promise<PlannedInsert[]> {
+  const startAfter = calendarDuration(rule.startAfter);
+  const out: PlannedInsert[] = [];
+  const opensIn = (m: { opensAt: Date }) => m.opensAt > w.from && m.opensAt <= w.until;
+  const base = (o: { customerId: number; projectId: number; unitId: number | null; id: number | null }) => ({
+    ruleId: rule.id,
+    customerId: o.customerId,
+    projectId: o.projectId,
+    unitId: o.unitId,
+    ownershipId: o.id,
+    channel: rule.channel,
+    stage: rule.stage,
+  });
+  const days = monthDays(w.from, w.until, startAfter, w.timeZone);
+  const owned = { id: unitOwnerships.id, customerId: unitOwnerships.customerId, projectId: unitOwnerships.projectId, unitId: unitOwnerships.unitId };
+
+  if (rule.trigger === 'WARRANTY_ENDING') {
+    // Each warranty term of the project ends `years` after the unit's delivery, on the same local day.
+    const rows = await tx
+      .select({ ...owned, at: unitOwnerships.deliveredAt, terms: projects.warrantyTerms })
+      .from(unitOwnerships)
+      .innerJoin(projects, eq(projects.id, unitOwnerships.projectId))
+      .where(and(isNotNull(unitOwnerships.deliveredAt), onMonthDays(localMonthDay(unitOwnerships.deliveredAt, w.timeZone), days)));
+    for (const o of rows) {
+      for (const term of o.terms) {
+        const m = momentsOf(rule, yearsAfter(o.at!, term.years, w.timeZone), w.timeZone);
+        if (opensIn(m)) out.push({ ...base(o), triggerKey: triggerKey(rule.trigger, 'ownership', o.id, `${term.component}/${term.years}`), ...m });
+      }
+    }
+  } else if (rule.trigger === 'ANNIVERSARY_OF_MOVE_IN') {
+    const rows = await tx
+      .select({ ...owned, at: unitOwnerships.movedInAt })
+      .from(unitOwnerships)
+      .where(and(isNotNull(unitOwnerships.movedInAt), onMonthDays(localMonthDay(unitOwnerships.movedInAt, w.timeZone), days)));
+    for (const o of rows) {
+      const first = wallOf(o.at!, w.timeZone).year;
+      for (let y = wallOf(w.from, w.timeZone).year - 1; y <= wallOf(w.until, w.timeZone).year + 1; y++) {
+        if (y <= first) continue;
+        const m = momentsOf(rule, yearsAfter(o.at!, y - first, w.timeZone), w.timeZone);
+        if (opensIn(m)) out.push({ ...base(o), triggerKey: triggerKey(rule.trigger, 'ownership', o.id, y - first), ...m });
+      }
+    }
+  } else if (rule.trigger === 'BIRTHDAY') {
+    // Customers holding a signed unit (业主), greeted in the project of their first signing.
+    const born = await tx
+      .select({ id: customers.id, birthday: customers.birthday })
+      .from(customers)
+      .where(
+        and(
+          isNotNull(customers.birthday),
+          onMonthDays(sql`right(${customers.birthday}::text, 5)`, days),
+          sql`exists (select 1 from ${unitOwnerships} where ${unitOwnerships.customerId} = ${customers.id} and ${unitOwnerships.signedAt} is not null)`,
+        ),
+      );
+    const signed = born.length
+      ? await tx
+          .select({ ...owned, signedAt: unitOwnerships.signedAt })
+          .from(unitOwnerships)
+          .where(and(inArray(unitOwnerships.customerId, born.map((c) => c.id)), isNotNull(unitOwnerships.signedAt)))
+          .orderBy(asc(unitOwnerships.signedAt), asc(unitOwnerships.id))
+      : [];
+    const firstSigned = new Map<number, (typeof signed)[number]>();
+    for (const o of signed) if (!firstSigned.has(o.customerId)) firstSigned.set(o.customerId, o);
+    for (const c of born) {
+      const o = firstSigned.get(c.id)!;
+      for (let y = wallOf(w.from, w.timeZone).year - 1; y <= wallOf(w.until, w.timeZone).year + 1; y++) {
+        const at = birthdayIn(c.birthday!, y, w.timeZone);
+        const m = momentsOf(rule, at, w.timeZone);
+        if (opensIn(m) && o.signedAt! <= at) out.push({ ...base({ ...o, id: null }), triggerKey: triggerKey(rule.trigger, 'customer', c.id, y), ...m });
+      }
+    }
+  } else if (rule.trigger === 'PERIODIC_AWAITING_DELIVERY' && rule.repeatEvery) {
+    // Every period from the signing while the unit waits for delivery.
+    const every = calendarDuration(rule.repeatEvery);
+    const period = roughMs(every);
+    const rows = await tx
+      .select({ ...owned, signedAt: unitOwnerships.signedAt, deliveredAt: unitOwnerships.deliveredAt })
+      .from(unitOwnerships)
+      .where(
+        and(
+          isNotNull(unitOwnerships.signedAt),
+          lte(unitOwnerships.signedAt, new Date(w.until.getTime() - roughMs(startAfter) + 2 * DAY)),
+          or(isNull(unitOwnerships.deliveredAt), gt(unitOwnerships.deliveredAt, new Date(w.from.getTime() - roughMs(startAfter) - period - 2 * DAY))),
+        ),
+      );
+    for (const o of rows) {
+      const signedAt = o.signedAt!.getTime();
+      let k = Math.max(0, Math.floor((w.from.getTime() - roughMs(startAfter) - signedAt) / period) - 1);
+      for (; ; k++) {
+        const at = addCalendarDuration(o.signedAt!, times(every, k), w.timeZone);
+        if (o.deliveredAt && at >= o.deliveredAt) break;
+        const m = momentsOf(rule, at, w.timeZone);
+        if (m.opensAt > w.until) break;
+        if (opensIn(m)) out.push({ ...base(o), triggerKey: triggerKey(rule.trigger, 'ownership', o.id, k), ...m });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Plans the occurrences of the active time-based rules (warranty ends, birthdays, periodic
+ * bulletins, move-in anniversaries) whose actions open up to `until`, from where each rule's last
+ * run stopped (at first: the rule's creation, so that a new rule plans no history). Exactly once
+ * per occurrence (unique trigger key; a concurrent run plans nothing twice). Returns the planned
+ * actions.
+ */
+export async function planTimeBased(tx: DbOrTx, until: Date, timeZone: string): Promise<PlannedRow[]> {
+  const rules = await tx
+    .select()
+    .from(standardActionRules)
+    .where(and(eq(standardActionRules.active, true), inArray(standardActionRules.trigger, [...TIME_TRIGGERS])))
+    .orderBy(standardActionRules.id);
+  const planned: PlannedRow[] = [];
+  for (const rule of rules) {
+    const from = rule.plannedUntil ?? rule.createdAt;
+    if (from >= until) continue;
+    const rows = await occurrences(tx, rule, { from, until, timeZone });
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      planned.push(...(await tx.insert(plannedTouchpoints).values(rows.slice(i, i + CHUNK)).onConflictDoNothing().returning()));
+    }
+    await tx.update(standardActionRules).set({ plannedUntil: until }).where(eq(standardActionRules.id, rule.id));
+  }
+  return planned;
 }

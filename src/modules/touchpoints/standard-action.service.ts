@@ -107,9 +107,11 @@ export class StandardActionService {
       }
       const changed = diff(before, values);
       if (Object.keys(changed).length === 0) return before;
+      // A reactivated rule plans from now on: the triggers of the time it was inactive stay unplanned.
+      const reactivated = !before.active && values.active;
       const [row] = await tx
         .update(standardActionRules)
-        .set({ ...values, updatedAt: sql`now()` })
+        .set({ ...values, ...(reactivated ? { plannedUntil: this.ctx.now() } : {}), updatedAt: sql`now()` })
         .where(eq(standardActionRules.id, before.id))
         .returning();
       await recordAudit(tx, this.ctx, { action: 'upsertStandardActionRule', subjectId: toGlobalId('StandardActionRule', before.id), changes: changed });

@@ -11,6 +11,7 @@ import { Customer, Unit } from '../customers/customer.type.js';
 import { staffOf } from '../org/org.resolver.js';
 import { Staff } from '../org/org.type.js';
 import { Project } from '../projects/project.type.js';
+import { SlaAlert } from '../complaints/complaint.type.js';
 import {
   CompletePlannedTouchpointInput,
   PlannedTouchpointFilter,
@@ -231,6 +232,16 @@ export class PlannedTouchpointResolver {
   }
 }
 
+@Resolver(() => SlaAlert)
+export class SlaAlertPlannedTouchpointResolver {
+  @FieldResolver(() => PlannedTouchpoint, { nullable: true, description: 'For TOUCHPOINT_OVERDUE: the planned standard action that fell overdue, if the viewer may see it.' })
+  async plannedTouchpoint(@Root() a: SlaAlert, @Ctx() ctx: Context): Promise<PlannedTouchpoint | null> {
+    if (a.plannedTouchpointId === null) return null;
+    const row = await ctx.loaders.plannedTouchpoint.load(a.plannedTouchpointId);
+    return row && (await new TouchpointService(ctx).canSee(row)) ? PlannedTouchpoint.from(row) : null;
+  }
+}
+
 @Resolver(() => TouchpointEvidence)
 export class TouchpointEvidenceResolver {
   @FieldResolver(() => String, { nullable: true, description: `Caption. ${MASKED_TEXT}` })
@@ -294,4 +305,5 @@ export const touchpointResolvers = [
   ProjectTouchpointsResolver,
   StandardActionRuleResolver,
   PlannedTouchpointResolver,
+  SlaAlertPlannedTouchpointResolver,
 ] as const;

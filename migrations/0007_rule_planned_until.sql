@@ -1,0 +1,1 @@
+ALTER TABLE "standard_action_rules" ADD COLUMN "planned_until" timestamp (3) with time zone;
