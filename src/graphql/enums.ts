@@ -203,6 +203,6 @@ export const RuleTriggerEnum = register('RuleTrigger', E.RULE_TRIGGERS, 'What ma
   WARRANTY_ENDING: '保修期届满 — a warranty term of the project ends for a delivered unit (delivery + the term’s years), one action per term',
   BIRTHDAY: '生日 — the birthday (local midnight) of a customer holding a signed unit, every year; 29 February falls on 28 February in other years',
   PERIODIC_AWAITING_DELIVERY: '售后等待期定期 — every `repeatEvery` from the signing until the delivery (the first at the signing)',
-  MONTH_END_AFTER_SIGNING: '签约当月月底 — the signing; due at the end of the month in which signing + `dueWithin` falls',
+  MONTH_END_AFTER_SIGNING: '签约当月月底 — the signing; due by the end (last millisecond) of the month in which signing + `dueWithin` falls',
   ANNIVERSARY_OF_MOVE_IN: '入住周年 — each anniversary of the move-in',
 });

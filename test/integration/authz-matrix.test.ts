@@ -439,6 +439,18 @@ const QUERY_RULES: Record<string, Rule> = {
   // Touchpoints follow their project's scope (and their customer's confidentiality); every reader.
   touchpoints: list('touchpoints', '$filter: TouchpointFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.touchpointA),
   plannedTouchpoints: list('plannedTouchpoints', '$filter: PlannedTouchpointFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.plannedA),
+  // Compliance statistics: every reader (ANALYST included), counting its scope only.
+  touchpointCompliance: {
+    allowed: READERS,
+    scoped: true,
+    hidden: 'absent',
+    build: () => ({
+      query: `query($f: TouchpointComplianceFilter) { touchpointCompliance(filter: $f, groupBy: [PROJECT]) { cells { group { projectId } planned } total { planned } } }`,
+      variables: { f: { projectIds: [fx.projectA.id] } },
+    }),
+    seen: (d) => expect(d.touchpointCompliance.cells.map((c: { group: { projectId: string } }) => c.group.projectId)).toEqual([fx.projectA.id]),
+    unseen: (d) => expect(d.touchpointCompliance).toEqual({ cells: [], total: { planned: 0 } }),
+  },
   // Standard action rules: group-wide configuration, like SLA policies.
   standardActionRules: {
     allowed: READERS,

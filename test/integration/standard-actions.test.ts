@@ -121,8 +121,8 @@ describe('planning on milestones', () => {
     const p = await plannedOf(o.customerId);
     expect(p.SIGNING_CONGRATS_SMS).toMatchObject({ triggerAt: '2026-01-20T02:00:00.000Z', opensAt: '2026-01-20T02:00:00.000Z', dueAt: '2026-01-21T02:00:00.000Z', channel: 'SMS', stage: 'SIGNING' });
     expect(p.SERVICE_SUPERVISION_SMS).toMatchObject({ dueAt: '2026-01-27T02:00:00.000Z', channel: 'SMS' });
-    // The end of January in Shanghai: 1 February 00:00 +08:00.
-    expect(p.SIGNING_SATISFACTION_CALL).toMatchObject({ dueAt: '2026-01-31T16:00:00.000Z', channel: 'HOTLINE_400' });
+    // By the end of January in Shanghai: its last millisecond, 31 January 23:59:59.999 +08:00.
+    expect(p.SIGNING_SATISFACTION_CALL).toMatchObject({ dueAt: '2026-01-31T15:59:59.999Z', channel: 'HOTLINE_400' });
     // The first construction bulletin (万科家书) is due two months after the signing; the scheduler plans the next ones.
     expect(p.CONSTRUCTION_BULLETIN).toMatchObject({ triggerAt: '2026-01-20T02:00:00.000Z', dueAt: '2026-03-20T02:00:00.000Z', channel: 'LETTER', stage: 'AWAITING_DELIVERY' });
     for (const x of Object.values(p)) expect(x).toMatchObject({ customer: { id: o.customerId }, project: { id: pA.id }, unit: { id: o.unitId }, status: 'OVERDUE' });

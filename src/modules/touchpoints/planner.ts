@@ -41,8 +41,9 @@ export type PlannedOwnership = {
 export function momentsOf(rule: Pick<RuleRow, 'trigger' | 'startAfter' | 'dueWithin'>, triggerAt: Date, timeZone: string) {
   const opensAt = addCalendarDuration(triggerAt, calendarDuration(rule.startAfter), timeZone);
   const due = addCalendarDuration(triggerAt, calendarDuration(rule.dueWithin), timeZone);
-  // A month-end rule is due at the end of the month its due offset falls in (the signing month with P0D).
-  const dueAt = rule.trigger === 'MONTH_END_AFTER_SIGNING' ? endOfMonth(due, timeZone) : due;
+  // A month-end rule is due by the end of the month its due offset falls in (the signing month with
+  // P0D): its last millisecond, so that the action counts in that month.
+  const dueAt = rule.trigger === 'MONTH_END_AFTER_SIGNING' ? new Date(endOfMonth(due, timeZone).getTime() - 1) : due;
   return { triggerAt, opensAt, dueAt };
 }
 

@@ -22,6 +22,7 @@ import {
   UpsertStandardActionRuleInput,
 } from './touchpoint.input.js';
 import { StandardActionService, statusOf } from './standard-action.service.js';
+import { TouchpointComplianceResolver } from './compliance.js';
 import { TouchpointService } from './touchpoint.service.js';
 import { PlannedTouchpoint, PlannedTouchpointConnection, StandardActionRule, Touchpoint, TouchpointConnection, TouchpointEvidence } from './touchpoint.type.js';
 
@@ -306,4 +307,5 @@ export const touchpointResolvers = [
   StandardActionRuleResolver,
   PlannedTouchpointResolver,
   SlaAlertPlannedTouchpointResolver,
+  TouchpointComplianceResolver,
 ] as const;

@@ -1,0 +1,130 @@
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import type { ProjectStage } from '../../domain/enums.js';
+import { AppError } from '../../graphql/errors.js';
+import { ProjectStageEnum } from '../../graphql/enums.js';
+
+/**
+ * Shared shape of every statistic (SPEC §4): `groupBy: [StatsGroup!]` and cells that each carry
+ * their `group`. Each statistic says which groups it supports; the time buckets are local to the
+ * business time zone.
+ */
+export enum StatsGroup {
+  PROJECT = 'PROJECT',
+  CITY_COMPANY = 'CITY_COMPANY',
+  REGION = 'REGION',
+  TEMPLATE = 'TEMPLATE',
+  DIMENSION = 'DIMENSION',
+  QUESTION = 'QUESTION',
+  SEGMENT = 'SEGMENT',
+  STAGE = 'STAGE',
+  RULE = 'RULE',
+  CATEGORY = 'CATEGORY',
+  DAY = 'DAY',
+  WEEK = 'WEEK',
+  MONTH = 'MONTH',
+  QUARTER = 'QUARTER',
+  YEAR = 'YEAR',
+}
+registerEnumType(StatsGroup, {
+  name: 'StatsGroup',
+  description: 'A dimension statistics are grouped by (统计维度). Each statistic lists the ones it supports; time buckets are local to the business time zone.',
+  valuesConfig: {
+    PROJECT: { description: '项目 — by project' },
+    CITY_COMPANY: { description: '城市公司 — by city company' },
+    REGION: { description: '区域公司 — by region' },
+    TEMPLATE: { description: '问卷模板 — by survey template' },
+    DIMENSION: { description: '满意度维度 — by satisfaction dimension' },
+    QUESTION: { description: '题目 — by survey question' },
+    SEGMENT: { description: '客户细分 — by customer segment' },
+    STAGE: { description: '客户旅程阶段 — by lifecycle stage' },
+    RULE: { description: '标准动作 — by standard action rule' },
+    CATEGORY: { description: '投诉类别 — by complaint category' },
+    DAY: { description: '日 — by local day' },
+    WEEK: { description: '周 — by ISO week (Monday first)' },
+    MONTH: { description: '月 — by month' },
+    QUARTER: { description: '季度 — by quarter' },
+    YEAR: { description: '年 — by year' },
+  },
+});
+
+export const TIME_GROUPS = [StatsGroup.DAY, StatsGroup.WEEK, StatsGroup.MONTH, StatsGroup.QUARTER, StatsGroup.YEAR] as const;
+type TimeGroup = (typeof TIME_GROUPS)[number];
+const TRUNC: Record<TimeGroup, string> = { DAY: 'day', WEEK: 'week', MONTH: 'month', QUARTER: 'quarter', YEAR: 'year' };
+const LABEL: Record<TimeGroup, string> = { DAY: 'YYYY-MM-DD', WEEK: 'IYYY-"W"IW', MONTH: 'YYYY-MM', QUARTER: 'YYYY-"Q"Q', YEAR: 'YYYY' };
+
+/** What a cell is for: the values of the dimensions it was grouped by (the others are null). */
+@ObjectType({ description: 'The group of a statistics cell: the value of each dimension in `groupBy`; dimensions not grouped by are null. Maps straight to the key columns of a BI table.' })
+export class StatsCellGroup {
+  @Field(() => ID, { nullable: true, description: 'PROJECT: the project’s ID.' })
+  projectId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'PROJECT: the project’s name.' })
+  projectName!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'CITY_COMPANY: the city company’s ID.' })
+  cityCompanyId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'CITY_COMPANY: the city company’s name.' })
+  cityCompanyName!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'REGION: the region’s ID.' })
+  regionId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'REGION: the region’s name.' })
+  regionName!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'RULE: the standard action rule’s code.' })
+  ruleCode!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'RULE: the standard action rule’s name.' })
+  ruleName!: string | null;
+
+  @Field(() => ProjectStageEnum, { nullable: true, description: 'STAGE: the lifecycle stage.' })
+  stage!: ProjectStage | null;
+
+  @Field(() => String, { nullable: true, description: 'DAY … YEAR: the period’s label: 2026-11-30, 2026-W48, 2026-11, 2026-Q4 or 2026.' })
+  period!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'DAY … YEAR: the first instant of the period (local midnight in the business time zone).' })
+  periodStart!: Date | null;
+}
+
+/** BAD_USER_INPUT unless every dimension is one the statistic supports; duplicates removed. */
+export function checkGroups(groupBy: readonly StatsGroup[] | null | undefined, supported: readonly StatsGroup[], statistic: string): StatsGroup[] {
+  const groups = [...new Set(groupBy ?? [])];
+  groups.forEach((g, i) => {
+    if (!supported.includes(g)) throw AppError.badInput(`groupBy.${i}`, `${statistic} cannot be grouped by ${g}; it supports ${supported.join(', ')}`);
+  });
+  if (groups.filter((g) => (TIME_GROUPS as readonly StatsGroup[]).includes(g)).length > 1) {
+    throw AppError.badInput('groupBy', 'group by at most one time bucket (DAY, WEEK, MONTH, QUARTER or YEAR)');
+  }
+  return groups;
+}
+
+/** The time group among `groups`, if any. */
+export function timeGroupOf(groups: readonly StatsGroup[]): TimeGroup | null {
+  return (groups.find((g) => (TIME_GROUPS as readonly StatsGroup[]).includes(g)) as TimeGroup | undefined) ?? null;
+}
+
+/** SQL of a time bucket of `column` in `timeZone`: its label and its first instant. */
+export function bucketOf(group: TimeGroup, column: AnyColumn | SQL, timeZone: string): { label: SQL<string>; start: SQL<string> } {
+  // Literals, not parameters: the same expression appears in SELECT and GROUP BY, and PostgreSQL
+  // only matches them when they are the same text (two parameters are two different values to it).
+  const zone = sql.raw(literal(timeZone));
+  const local = sql`date_trunc(${sql.raw(literal(TRUNC[group]))}, ${column} at time zone ${zone})`;
+  return {
+    label: sql<string>`to_char(${local}, ${sql.raw(literal(LABEL[group]))})`,
+    start: sql<string>`to_char((${local}) at time zone ${zone} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  };
+}
+
+/** A SQL string literal (for configuration values and constants only, never user input). */
+function literal(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** A percentage of `part` in `whole`, exact in double precision; null when `whole` is 0 (defined, never NaN). */
+export function percent(part: number, whole: number): number | null {
+  return whole === 0 ? null : (100 * part) / whole;
+}

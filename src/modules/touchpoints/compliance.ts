@@ -1,0 +1,220 @@
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { Arg, Authorized, Ctx, Field, Float, ID, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { READERS } from '../../auth/access.js';
+import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRules, touchpoints } from '../../db/schema/index.js';
+import type { ProjectStage } from '../../domain/enums.js';
+import type { Context } from '../../graphql/context.js';
+import { ProjectStageEnum } from '../../graphql/enums.js';
+import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import { parseInput } from '../../graphql/validate.js';
+import { bucketOf, checkGroups, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
+import { kindCode } from './touchpoint.service.js';
+
+/** The dimensions touchpoint compliance can be grouped by. */
+const SUPPORTED = [
+  StatsGroup.PROJECT,
+  StatsGroup.CITY_COMPANY,
+  StatsGroup.REGION,
+  StatsGroup.RULE,
+  StatsGroup.STAGE,
+  StatsGroup.DAY,
+  StatsGroup.WEEK,
+  StatsGroup.MONTH,
+  StatsGroup.QUARTER,
+  StatsGroup.YEAR,
+];
+
+@InputType({ description: 'Filter for `touchpointCompliance`: which planned standard actions count. All given conditions must hold.' })
+export class TouchpointComplianceFilter {
+  @Field(() => [ID], { nullable: true, description: 'Projects (any of).' })
+  projectIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'City companies (any of).' })
+  cityCompanyIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'Regions (any of).' })
+  regionIds?: string[];
+
+  @Field(() => [String], { nullable: true, description: 'Standard action rule codes (any of).' })
+  ruleCodes?: string[];
+
+  @Field(() => [ProjectStageEnum], { nullable: true, description: 'Stages of the actions (any of).' })
+  stages?: ProjectStage[];
+
+  @Field({ nullable: true, description: 'Actions due at or after.' })
+  dueFrom?: Date;
+
+  @Field({ nullable: true, description: 'Actions due before.' })
+  dueTo?: Date;
+}
+
+@ObjectType({
+  description:
+    'Compliance of one group of planned standard actions (6+2 执行情况). Counts are exact at the time of the request; every action is in exactly one of done, skipped, overdue and pending: ' +
+    'planned = done + skipped + overdue + pending, and done = doneOnTime + doneLate.',
+})
+export class TouchpointComplianceCell {
+  @Field(() => StatsCellGroup, { description: 'What the cell is for.' })
+  group!: StatsCellGroup;
+
+  @Field(() => Int, { description: 'Actions planned (every status).' })
+  planned!: number;
+
+  @Field(() => Int, { description: 'Actions done.' })
+  done!: number;
+
+  @Field(() => Int, { description: 'Actions done by their due time: the touchpoint that carried it out happened at or before `dueAt` (及时).' })
+  doneOnTime!: number;
+
+  @Field(() => Int, { description: 'Actions done after their due time.' })
+  doneLate!: number;
+
+  @Field(() => Int, { description: 'Actions past their due time and not done nor skipped (逾期未执行).' })
+  overdue!: number;
+
+  @Field(() => Int, { description: 'Actions skipped with a reason.' })
+  skipped!: number;
+
+  @Field(() => Int, { description: 'Actions not yet due and not done nor skipped.' })
+  pending!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'On-time rate (及时率), in percent: doneOnTime ÷ (done + overdue), the actions that are done or should have been. Null when that is 0 (nothing has come due). Skipped and pending actions do not count.',
+  })
+  onTimeRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Completion rate (执行率), in percent: done ÷ (planned − skipped). Null when that is 0.' })
+  completionRate!: number | null;
+}
+
+@ObjectType({ description: 'Result of `touchpointCompliance`.' })
+export class TouchpointComplianceResult {
+  @Field(() => [TouchpointComplianceCell], { description: 'One cell per group that has actions, ordered by the group’s values. Groups without actions have no cell.' })
+  cells!: TouchpointComplianceCell[];
+
+  @Field(() => TouchpointComplianceCell, { description: 'All matching actions together (its group is all null).' })
+  total!: TouchpointComplianceCell;
+}
+
+type Counts = { planned: number; done: number; doneOnTime: number; overdue: number; skipped: number };
+
+function cell(group: StatsCellGroup, c: Counts): TouchpointComplianceCell {
+  const doneLate = c.done - c.doneOnTime;
+  const pending = c.planned - c.done - c.skipped - c.overdue;
+  return Object.assign(new TouchpointComplianceCell(), {
+    group,
+    ...c,
+    doneLate,
+    pending,
+    onTimeRate: percent(c.doneOnTime, c.done + c.overdue),
+    completionRate: percent(c.done, c.planned - c.skipped),
+  });
+}
+
+const emptyGroup = (): StatsCellGroup =>
+  Object.assign(new StatsCellGroup(), {
+    projectId: null,
+    projectName: null,
+    cityCompanyId: null,
+    cityCompanyName: null,
+    regionId: null,
+    regionName: null,
+    ruleCode: null,
+    ruleName: null,
+    stage: null,
+    period: null,
+    periodStart: null,
+  });
+
+/**
+ * 6+2 compliance (seed 003 §7): planned standard actions against what was done, done on time,
+ * overdue and skipped, grouped as asked. One statement. The viewer's visibility applies as in
+ * `plannedTouchpoints` (scope; CONFIDENTIAL/SECRET customers' actions only for ADMIN and MANAGER).
+ */
+export async function touchpointCompliance(ctx: Context, filter: TouchpointComplianceFilter | null | undefined, groupBy: StatsGroup[] | null | undefined): Promise<TouchpointComplianceResult> {
+  const groups = checkGroups(groupBy, SUPPORTED, 'touchpointCompliance');
+  const f = filter ?? {};
+  const ids = (list: string[] | undefined, type: 'Project' | 'CityCompany' | 'Region', name: string) =>
+    list?.length ? list.map((g, i) => parseId(g, type, `filter.${name}.${i}`)) : null;
+  const projectIds = ids(f.projectIds, 'Project', 'projectIds');
+  const cityCompanyIds = ids(f.cityCompanyIds, 'CityCompany', 'cityCompanyIds');
+  const regionIds = ids(f.regionIds, 'Region', 'regionIds');
+  f.ruleCodes?.forEach((c, i) => parseInput(kindCode, c, `filter.ruleCodes.${i}`));
+  const now = ctx.now().toISOString();
+  const p = plannedTouchpoints;
+  const time = timeGroupOf(groups);
+  const bucket = time ? bucketOf(time, p.dueAt, ctx.config.businessTimeZone) : null;
+
+  // The selected dimensions, each with its SQL; grouped and ordered in this order.
+  const dims: Record<string, SQL | typeof p.projectId> = {};
+  if (groups.includes(StatsGroup.REGION)) Object.assign(dims, { regionId: sql<number>`${regions.id}`, regionName: sql<string>`${regions.name}` });
+  if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${cityCompanies.id}`, cityCompanyName: sql<string>`${cityCompanies.name}` });
+  if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projects.id}`, projectName: sql<string>`${projects.name}` });
+  if (groups.includes(StatsGroup.RULE)) Object.assign(dims, { ruleCode: sql<string>`${standardActionRules.code}`, ruleName: sql<string>`${standardActionRules.name}` });
+  if (groups.includes(StatsGroup.STAGE)) Object.assign(dims, { stage: sql<string>`${p.stage}` });
+  if (bucket) Object.assign(dims, { period: bucket.label, periodStart: bucket.start });
+
+  const open = sql`${p.status} in ('PLANNED', 'OVERDUE')`;
+  const rows = await ctx.db
+    .select({
+      ...dims,
+      planned: sql<number>`count(*)::int`,
+      done: sql<number>`(count(*) filter (where ${p.status} = 'DONE'))::int`,
+      doneOnTime: sql<number>`(count(*) filter (where ${p.status} = 'DONE' and ${touchpoints.occurredAt} <= ${p.dueAt}))::int`,
+      overdue: sql<number>`(count(*) filter (where ${open} and ${p.dueAt} <= ${now}::timestamptz))::int`,
+      skipped: sql<number>`(count(*) filter (where ${p.status} = 'SKIPPED'))::int`,
+    })
+    .from(p)
+    .leftJoin(touchpoints, eq(touchpoints.id, p.touchpointId))
+    .innerJoin(projects, eq(projects.id, p.projectId))
+    .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
+    .innerJoin(regions, eq(regions.id, cityCompanies.regionId))
+    .innerJoin(standardActionRules, eq(standardActionRules.id, p.ruleId))
+    .where(
+      and(
+        await ctx.access.customerRecordCondition(p.projectId, p.customerId),
+        projectIds ? inArray(p.projectId, projectIds) : undefined,
+        cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
+        regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
+        f.ruleCodes?.length ? inArray(standardActionRules.code, f.ruleCodes) : undefined,
+        f.stages?.length ? inArray(p.stage, f.stages) : undefined,
+        f.dueFrom ? gte(p.dueAt, f.dueFrom) : undefined,
+        f.dueTo ? lt(p.dueAt, f.dueTo) : undefined,
+      ),
+    )
+    .groupBy(...Object.values(dims))
+    .orderBy(...Object.values(dims));
+
+  const total: Counts = { planned: 0, done: 0, doneOnTime: 0, overdue: 0, skipped: 0 };
+  const cells = rows.map((r) => {
+    const row = r as Record<string, unknown> & Counts;
+    for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += Number(row[k]);
+    const g = emptyGroup();
+    if (row.regionId != null) Object.assign(g, { regionId: toGlobalId('Region', Number(row.regionId)), regionName: row.regionName });
+    if (row.cityCompanyId != null) Object.assign(g, { cityCompanyId: toGlobalId('CityCompany', Number(row.cityCompanyId)), cityCompanyName: row.cityCompanyName });
+    if (row.projectId != null) Object.assign(g, { projectId: toGlobalId('Project', Number(row.projectId)), projectName: row.projectName });
+    if (row.ruleCode != null) Object.assign(g, { ruleCode: row.ruleCode, ruleName: row.ruleName });
+    if (row.stage != null) g.stage = row.stage as ProjectStage;
+    if (row.period != null) Object.assign(g, { period: row.period, periodStart: new Date(String(row.periodStart)) });
+    return cell(g, { planned: Number(row.planned), done: Number(row.done), doneOnTime: Number(row.doneOnTime), overdue: Number(row.overdue), skipped: Number(row.skipped) });
+  });
+  return Object.assign(new TouchpointComplianceResult(), { cells, total: cell(emptyGroup(), total) });
+}
+
+@Resolver()
+export class TouchpointComplianceResolver {
+  @Authorized(READERS)
+  @Query(() => TouchpointComplianceResult, {
+    description:
+      '6+2 compliance (标准动作执行情况, seed 003 §7): planned standard actions against done, done on time, overdue and skipped, grouped by PROJECT, CITY_COMPANY, REGION, RULE, STAGE and one time bucket of the due time (DAY … YEAR). ' +
+      'Exact; ANALYST may read it. Counts what the viewer may see (scope; CONFIDENTIAL/SECRET customers’ actions only for ADMIN and MANAGER).',
+  })
+  touchpointCompliance(
+    @Arg('filter', () => TouchpointComplianceFilter, { nullable: true, description: 'Which planned actions count.' }) filter: TouchpointComplianceFilter | null,
+    @Arg('groupBy', () => [StatsGroup], { nullable: true, description: 'Dimensions to group by; none: one cell of everything.' }) groupBy: StatsGroup[] | null,
+    @Ctx() ctx: Context,
+  ): Promise<TouchpointComplianceResult> {
+    return touchpointCompliance(ctx, filter, groupBy);
+  }
+}
