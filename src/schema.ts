@@ -10,6 +10,7 @@ import { orgResolvers } from './modules/org/org.resolver.js';
 import { projectResolvers } from './modules/projects/project.resolver.js';
 import { slaResolvers } from './modules/sla/sla.resolver.js';
 import { touchpointResolvers } from './modules/touchpoints/touchpoint.resolver.js';
+import { journeyResolvers } from './modules/journey/journey.js';
 import { viewerResolvers } from './modules/viewer/viewer.resolver.js';
 
 /**
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   ...customerResolvers,
   ...auditResolvers,
   ...touchpointResolvers,
+  ...journeyResolvers,
   ...complaintResolvers,
   ...complaintSubscriptionResolvers,
   ...slaResolvers,
