@@ -11,6 +11,7 @@ import { projectResolvers } from './modules/projects/project.resolver.js';
 import { slaResolvers } from './modules/sla/sla.resolver.js';
 import { touchpointResolvers } from './modules/touchpoints/touchpoint.resolver.js';
 import { journeyResolvers } from './modules/journey/journey.js';
+import { inspectionResolvers } from './modules/inspections/inspection.resolver.js';
 import { viewerResolvers } from './modules/viewer/viewer.resolver.js';
 
 /**
@@ -26,6 +27,7 @@ export const RESOLVERS = [
   ...auditResolvers,
   ...touchpointResolvers,
   ...journeyResolvers,
+  ...inspectionResolvers,
   ...complaintResolvers,
   ...complaintSubscriptionResolvers,
   ...slaResolvers,

@@ -17,6 +17,7 @@ import type { SlaRuntime } from './sla/runtime.js';
 import { SlaScheduler } from './sla/scheduler.js';
 import { CalendarStore } from './sla/store.js';
 import { overdueSource, planningSource } from './modules/touchpoints/scheduler.js';
+import { findingsSource } from './modules/inspections/scheduler.js';
 
 /** A running (or ready to run) API server. */
 export type App = {
@@ -57,6 +58,8 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
     // Standard actions: overdue alerts on time, and time-based triggers planned ahead.
     sources: [
       overdueSource({ lateAfterMs: config.slaLateAfterMs }),
+      // 6+2 inspection findings: their 15-day rectification deadlines.
+      findingsSource({ lateAfterMs: config.slaLateAfterMs }),
       planningSource({
         timeZone: config.businessTimeZone,
         intervalMs: config.touchpointPlanIntervalMs,

@@ -38,6 +38,10 @@ export const SLA_ADMINS: Role[] = ['ADMIN'];
 export const ALERT_HANDLERS: Role[] = ['ADMIN', 'MANAGER', 'AGENT', 'HANDLER'];
 /** Roles that may reveal masked contact data, with a reason. */
 export const REVEALERS: Role[] = ['ADMIN', 'MANAGER'];
+/** 6+2 inspections are the group's: ADMIN records them. */
+export const INSPECTORS: Role[] = ['ADMIN'];
+/** Rectifying an inspection finding: ADMIN, MANAGER in scope, a HANDLER of the owning department. */
+export const RECTIFIERS: Role[] = ['ADMIN', 'MANAGER', 'HANDLER'];
 /** Standard action rules (标准动作) are group configuration: ADMIN. */
 export const RULE_ADMINS: Role[] = ['ADMIN'];
 /** Skipping a planned standard action lowers a project's compliance: ADMIN and MANAGER. */

@@ -157,3 +157,11 @@ export type QuestionKind = (typeof QUESTION_KINDS)[number];
 
 export const DIMENSIONS = ['ENGINEERING', 'DESIGN', 'SALES', 'CUSTOMER_SERVICE', 'PROPERTY_MANAGEMENT'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
+
+/** How an inspection was carried out (6+2 检查, seed 003 §7.1.2: 暗访+明访). */
+export const INSPECTION_KINDS = ['VISIBLE', 'MYSTERY'] as const;
+export type InspectionKind = (typeof INSPECTION_KINDS)[number];
+
+/** Status of an inspection finding; OVERDUE is an open one past its 15-day deadline. */
+export const INSPECTION_FINDING_STATUSES = ['OPEN', 'OVERDUE', 'RECTIFIED'] as const;
+export type InspectionFindingStatus = (typeof INSPECTION_FINDING_STATUSES)[number];

@@ -206,3 +206,14 @@ export const RuleTriggerEnum = register('RuleTrigger', E.RULE_TRIGGERS, 'What ma
   MONTH_END_AFTER_SIGNING: '签约当月月底 — the signing; due by the end (last millisecond) of the month in which signing + `dueWithin` falls',
   ANNIVERSARY_OF_MOVE_IN: '入住周年 — each anniversary of the move-in',
 });
+
+export const InspectionKindEnum = register('InspectionKind', E.INSPECTION_KINDS, 'How a 6+2 inspection was carried out (检查方式, seed 003 §7).', {
+  VISIBLE: '明访 — announced visit',
+  MYSTERY: '暗访 — mystery visit',
+});
+
+export const InspectionFindingStatusEnum = register('InspectionFindingStatus', E.INSPECTION_FINDING_STATUSES, 'Status of an inspection finding (整改状态).', {
+  OPEN: '待整改 — open, within its 15 days',
+  OVERDUE: '整改逾期 — open past its 15 days',
+  RECTIFIED: '已整改 — rectified',
+});

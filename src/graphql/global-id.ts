@@ -15,6 +15,8 @@ export const NODE_TYPES = [
   'Touchpoint',
   'PlannedTouchpoint',
   'StandardActionRule',
+  'Inspection',
+  'InspectionFinding',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 

@@ -73,6 +73,9 @@ type Fixtures = {
   plannedA: string;
   /** A standard action rule (group-wide configuration). */
   ruleA: { id: string; code: string };
+  /** A 6+2 inspection of project A with one ENGINEERING finding. */
+  inspectionA: string;
+  findingA: string;
   /** Unacknowledged alerts of ENGINEERING complaints in project A: one per acknowledgeSlaAlert call that may acknowledge, one shared by the others. */
   alertPool: string[];
   /** Every fixture of project A's side: none may appear in an out-of-scope answer. */
@@ -94,6 +97,8 @@ const CREATE_COMPANY = `mutation($input: CreateCityCompanyInput!) { createCityCo
 const CREATE_COMPLAINT = `mutation($input: CreateComplaintInput!) { createComplaint(input: $input) { complaint { id number status } } }`;
 const SIGN = `mutation($input: RecordSigningInput!) { recordSigning(input: $input) { ownership { id signedAt } } }`;
 const ALERT_IDS = `query($f: SlaAlertFilter) { slaAlerts(filter: $f, first: 200) { edges { node { id acknowledgedAt } } } }`;
+const RECORD_INSPECTION = `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { inspection { id findings { id } } } }`;
+const inspectionInput = (projectId: string) => ({ projectId, kind: 'VISIBLE', findings: [{ ruleCode: 'SIGNING_CONGRATS_SMS', deficiency: '恭贺短信缺截屏存档', department: 'ENGINEERING' }] });
 const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 const complaintStep = (name: string, input: Record<string, unknown>) =>
@@ -220,6 +225,9 @@ beforeAll(async () => {
     c: [customerA],
   });
   const plannedA: string = planned.plannedTouchpoints.edges[0].node.id;
+  const inspection = (await asAdmin(RECORD_INSPECTION, { input: inspectionInput(projectA.id) })).recordInspection.inspection;
+  const inspectionA: string = inspection.id;
+  const findingA: string = inspection.findings[0].id;
   const ruleA: { id: string; code: string } = planned.plannedTouchpoints.edges[0].node.rule;
 
   fx = {
@@ -241,8 +249,10 @@ beforeAll(async () => {
     touchpointA,
     plannedA,
     ruleA,
+    inspectionA,
+    findingA,
     alertPool,
-    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA, touchpointA, plannedA],
+    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA, touchpointA, plannedA, inspectionA, findingA],
   };
 });
 afterAll(() => t?.close());
@@ -329,7 +339,7 @@ function complaintMutation(
   };
 }
 
-const NODE_ALIASES = ['region', 'company', 'project', 'customer', 'unit', 'ownership', 'staff', 'complaint', 'alert', 'audit', 'policy', 'touchpoint', 'planned', 'rule'] as const;
+const NODE_ALIASES = ['region', 'company', 'project', 'customer', 'unit', 'ownership', 'staff', 'complaint', 'alert', 'audit', 'policy', 'touchpoint', 'planned', 'rule', 'inspection', 'finding'] as const;
 type NodeAlias = (typeof NODE_ALIASES)[number];
 const nodeIds = (): Record<NodeAlias, string> => ({
   region: fx.regionA.id,
@@ -346,6 +356,8 @@ const nodeIds = (): Record<NodeAlias, string> => ({
   touchpoint: fx.touchpointA,
   planned: fx.plannedA,
   rule: fx.ruleA.id,
+  inspection: fx.inspectionA,
+  finding: fx.findingA,
 });
 /** Which of node()'s objects a reader sees: scope hides all but the group-wide policy; department hides complaints and their alerts; the audit trail is ADMIN's. */
 function nodeVisible(k: Kit): Record<NodeAlias, boolean> {
@@ -366,6 +378,8 @@ function nodeVisible(k: Kit): Record<NodeAlias, boolean> {
     touchpoint: inScope,
     planned: inScope,
     rule: true,
+    inspection: inScope,
+    finding: inScope,
   };
 }
 const checkNode = (d: any, k: Kit) => {
@@ -439,6 +453,9 @@ const QUERY_RULES: Record<string, Rule> = {
   // Touchpoints follow their project's scope (and their customer's confidentiality); every reader.
   touchpoints: list('touchpoints', '$filter: TouchpointFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.touchpointA),
   plannedTouchpoints: list('plannedTouchpoints', '$filter: PlannedTouchpointFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.plannedA),
+  // 6+2 inspections and findings: readers in the project's scope.
+  inspections: list('inspections', '$filter: InspectionFilter', () => ({ filter: { projectIds: [fx.projectA.id] } }), () => fx.inspectionA),
+  inspectionFindings: list('inspectionFindings', '$filter: InspectionFindingFilter', () => ({ filter: { projectIds: [fx.projectA.id] } }), () => fx.findingA),
   // Compliance statistics: every reader (ANALYST included), counting its scope only.
   touchpointCompliance: {
     allowed: READERS,
@@ -786,6 +803,34 @@ const MUTATION_RULES: Record<string, Rule> = {
       state: nodeState(id, '... on SlaAlert { acknowledgedAt acknowledgedBy { login } }'),
     }),
     seen: (d, _k, op) => expect(d.acknowledgeSlaAlert.alert).toEqual({ id: op.ids![0], acknowledgedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }),
+  }),
+  // The group records inspections (ADMIN); ADMIN, MANAGER in scope and the owning department's HANDLER rectify.
+  recordInspection: rule({
+    allowed: ADMIN_ONLY,
+    scoped: true,
+    hidden: 'NOT_FOUND',
+    // A project of its own per call: the count of its inspections is this cell's alone.
+    prepare: () => fresh.project(),
+    build: (_k, p) => ({
+      query: RECORD_INSPECTION,
+      variables: { input: inspectionInput(p.id) },
+      ids: [p.id],
+      state: { decl: '$p: [ID!]', body: 'inspections(filter: { projectIds: $p }) { totalCount }', variables: { p: [p.id] } },
+    }),
+    seen: (d) => expect(d.recordInspection.inspection.findings).toHaveLength(1),
+  }),
+  rectifyInspectionFinding: rule({
+    allowed: ['ADMIN', 'MANAGER', 'HANDLER'],
+    scoped: true,
+    hidden: 'NOT_FOUND',
+    prepare: async () => (await asAdmin(RECORD_INSPECTION, { input: inspectionInput(fx.projectA.id) })).recordInspection.inspection.findings[0].id as string,
+    build: (_k, id) => ({
+      query: `mutation($input: RectifyInspectionFindingInput!) { rectifyInspectionFinding(input: $input) { finding { id status } } }`,
+      variables: { input: { findingId: id, rectification: '已补充截屏存档' } },
+      ids: [id],
+      state: nodeState(id, '... on InspectionFinding { rectifiedAt rectification }'),
+    }),
+    seen: (d, _k, op) => expect(d.rectifyInspectionFinding.finding).toEqual({ id: op.ids![0], status: 'RECTIFIED' }),
   }),
   upsertStandardActionRule: {
     allowed: ADMIN_ONLY,

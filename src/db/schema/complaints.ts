@@ -171,6 +171,7 @@ export const slaAlerts = pgTable(
     complaintId: bigint('complaint_id', { mode: 'number' }).references(() => complaints.id),
     plannedTouchpointId: bigint('planned_touchpoint_id', { mode: 'number' }),
     surveyResponseId: bigint('survey_response_id', { mode: 'number' }),
+    inspectionFindingId: bigint('inspection_finding_id', { mode: 'number' }),
     projectId: bigint('project_id', { mode: 'number' })
       .notNull()
       .references(() => projects.id),
@@ -188,6 +189,9 @@ export const slaAlerts = pgTable(
     uniqueIndex('sla_alerts_planned_level_uq')
       .on(t.plannedTouchpointId, t.level)
       .where(sql`${t.plannedTouchpointId} is not null`),
+    uniqueIndex('sla_alerts_finding_level_uq')
+      .on(t.inspectionFindingId, t.level)
+      .where(sql`${t.inspectionFindingId} is not null`),
     index('sla_alerts_project_fired_idx').on(t.projectId, t.firedAt, t.id),
     index('sla_alerts_complaint_idx').on(t.complaintId),
     index('sla_alerts_fired_idx').on(t.firedAt, t.id),

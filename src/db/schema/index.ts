@@ -4,3 +4,4 @@ export * from './complaints.js';
 export * from './touchpoints.js';
 export * from './surveys.js';
 export * from './system.js';
+export * from './inspections.js';

@@ -238,6 +238,7 @@ export class SlaAlert extends Node {
   complaintId!: number | null;
   projectId!: number;
   plannedTouchpointId!: number | null;
+  inspectionFindingId!: number | null;
 
   @Field(() => AlertLevelEnum, { description: 'Level.' })
   level!: AlertLevel;

@@ -20,6 +20,8 @@ import { eq } from 'drizzle-orm';
 import { TouchpointService } from '../touchpoints/touchpoint.service.js';
 import { PlannedTouchpoint, StandardActionRule, Touchpoint } from '../touchpoints/touchpoint.type.js';
 import { StandardActionService } from '../touchpoints/standard-action.service.js';
+import { InspectionService } from '../inspections/inspection.service.js';
+import { Inspection, InspectionFinding } from '../inspections/inspection.type.js';
 
 /** NOT_FOUND becomes null, as Relay's `node` expects. */
 async function orNull<T>(p: Promise<T>): Promise<T | null> {
@@ -68,6 +70,10 @@ export class NodeResolver {
         const row = await loaders.rule.load(d.id);
         return row ? StandardActionRule.from(row) : null;
       }
+      case 'Inspection':
+        return orNull(new InspectionService(ctx).getInspection(id).then(Inspection.from));
+      case 'InspectionFinding':
+        return orNull(new InspectionService(ctx).getFinding(id).then(InspectionFinding.from));
       case 'SlaAlert': {
         const [row] = await new SlaService(ctx).listAlertsByIds([d.id]);
         return row ? SlaAlert.from(row) : null;
