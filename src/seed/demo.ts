@@ -6,6 +6,8 @@ import { customers, unitOwnerships, units } from '../db/schema/customers.js';
 import { cityCompanies, projects, regions, type WarrantyTerm } from '../db/schema/org.js';
 import { seedComplaints } from './demo-complaints.js';
 import { seedStaff } from './demo-staff.js';
+import { seedStandardActions } from './demo-actions.js';
+import type { PlannedOwnership } from '../modules/touchpoints/planner.js';
 
 export type SeedOptions = {
   /** Number of customers to create; default 2000. */
@@ -27,6 +29,9 @@ export type SeedSummary = {
   units: number;
   ownerships: number;
   complaints: number;
+  /** Standard actions planned by the demo milestones, and the touchpoints that carried them out. */
+  plannedTouchpoints: number;
+  touchpoints: number;
 };
 
 const CHUNK = 500;
@@ -479,6 +484,7 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
     if (existing.length > 0) return null;
 
     const rng = createRng(opts.seed ?? 20261125);
+    const calendar = opts.calendar ?? { timeZone: 'Asia/Shanghai', hours: { start: '09:00', end: '18:00' } };
     const { projectPlans, customerPlans, unitPlans, ownershipPlans } = plan(count, rng, now);
     const orgCreatedAt = new Date(Math.min(...projectPlans.map((p) => p.createdAt.getTime())));
 
@@ -542,8 +548,9 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
     }
     const unitId = unitPlans.map((u) => unitIdByKey.get(unitKey(projectId[u.project]!, u.building, u.unitNo, u.room))!);
 
+    const ownershipRows: PlannedOwnership[] = [];
     for (const chunk of chunks(ownershipPlans)) {
-      await tx.insert(unitOwnerships).values(
+      const inserted = await tx.insert(unitOwnerships).values(
         chunk.map(({ customer, unit, project, ...m }) => {
           const stamps = [m.subscribedAt, m.signedAt, m.deliveredAt, m.movedInAt].filter((d): d is Date => d !== null);
           return {
@@ -555,14 +562,15 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
             updatedAt: stamps[stamps.length - 1] ?? now,
           };
         }),
-      );
+      ).returning();
+      ownershipRows.push(...inserted);
     }
 
     // Complaints continue the same random stream, so the data above is unchanged by them.
     const complaintCount = await seedComplaints(tx, rng, {
       now,
       count: Math.round(count * COMPLAINTS_PER_CUSTOMER),
-      calendar: opts.calendar ?? { timeZone: 'Asia/Shanghai', hours: { start: '09:00', end: '18:00' } },
+      calendar,
       projects: projectPlans.map((p, i) => ({ id: projectId[i]!, city: p.spec.company, stage: p.spec.stage })),
       customers: customerPlans.map((c, i) => ({ id: customerId[i]!, originProjectId: projectId[c.origin]!, createdAt: c.createdAt })),
       ownerships: ownershipPlans.map((o) => ({
@@ -574,6 +582,15 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       })),
     });
 
+    // Standard actions continue the same random stream after the complaints.
+    const actions = await seedStandardActions(tx, rng, {
+      now,
+      timeZone: calendar.timeZone,
+      ownerships: ownershipRows,
+      customerNames: new Map(customerPlans.map((c, i) => [customerId[i]!, c.name])),
+      cityOfProject: new Map(projectPlans.map((p, i) => [projectId[i]!, p.spec.company as 'SZ' | 'SH' | 'CD'])),
+    });
+
     return {
       regions: regionRows.length,
       cityCompanies: companyRows.length,
@@ -583,6 +600,8 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       units: unitPlans.length,
       ownerships: ownershipPlans.length,
       complaints: complaintCount,
+      plannedTouchpoints: actions.planned,
+      touchpoints: actions.done,
     };
   });
 }

@@ -69,11 +69,26 @@ describe('server process', () => {
     const r = await fetch(`http://127.0.0.1:${port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ projects { totalCount } customers { totalCount } }' }),
+      body: JSON.stringify({
+        query: '{ projects { totalCount } customers { totalCount } touchpoints { totalCount } touchpointCompliance { total { planned done doneOnTime doneLate overdue skipped onTimeRate } } }',
+      }),
     });
-    const body = (await r.json()) as { data: { projects: { totalCount: number }; customers: { totalCount: number } } };
+    type Compliance = { planned: number; done: number; doneOnTime: number; doneLate: number; overdue: number; skipped: number; onTimeRate: number };
+    const body = (await r.json()) as {
+      data: { projects: { totalCount: number }; customers: { totalCount: number }; touchpoints: { totalCount: number }; touchpointCompliance: { total: Compliance } };
+    };
     expect(body.data.projects.totalCount).toBe(10);
     expect(body.data.customers.totalCount).toBeGreaterThan(1500);
+    // The demo's milestones planned their standard actions, and most were done, mostly on time.
+    const c = body.data.touchpointCompliance.total;
+    expect(c.planned).toBeGreaterThan(5000);
+    expect(body.data.touchpoints.totalCount).toBe(c.done);
+    expect(c.done / c.planned).toBeGreaterThan(0.6);
+    expect(c.doneLate).toBeGreaterThan(0);
+    expect(c.overdue).toBeGreaterThan(0);
+    expect(c.skipped).toBeGreaterThan(0);
+    expect(c.onTimeRate).toBeGreaterThan(60);
+    expect(c.onTimeRate).toBeLessThan(95);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('"msg":"stopped"');

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client.js';
 import { customers, plannedTouchpoints, projects, standardActionRules, unitOwnerships } from '../../db/schema/index.js';
 import { addCalendarDuration, birthdayIn, calendarDuration, endOfMonth, wallOf, yearsAfter, type CalendarDuration } from '../../domain/calendar-duration.js';
@@ -53,55 +53,86 @@ function milestoneAt(m: Milestone, o: PlannedOwnership): Date | null {
 }
 
 /**
- * Whether a sampled rule takes this delivery: systematic sampling in delivery order, so that at
- * every moment the project's planned actions of the rule are at least `sampleShare` of its
+ * Which of these deliveries a sampled rule takes: systematic sampling in delivery order, so that
+ * at every moment the project's planned actions of the rule are at least `sampleShare` of its
  * deliveries (rounded up) and at most `sampleCap` (seed 003 §5.5: 回访比例不低于项目交付量的10%,
- * 不高于60户). It depends only on stored data, so it draws the same sample after a restart; a
- * transaction-level advisory lock per rule and project serialises concurrent deliveries.
+ * 不高于60户). `batch` are deliveries of one project already recorded in this transaction, in
+ * delivery order; the answer is the same as recording them one by one. It depends only on stored
+ * data, so it draws the same sample after a restart; a transaction-level advisory lock per rule
+ * and project serialises concurrent deliveries.
  */
-async function sampled(tx: DbOrTx, rule: RuleRow, projectId: number): Promise<boolean> {
-  if (rule.sampleShare === null && rule.sampleCap === null) return true;
+async function sampledOf(tx: DbOrTx, rule: RuleRow, projectId: number, batch: PlannedOwnership[]): Promise<PlannedOwnership[]> {
+  if (rule.sampleShare === null && rule.sampleCap === null) return batch;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`cx-sample:${rule.id}:${projectId}`}, 0))`);
-  const [[delivered], [planned]] = await Promise.all([
-    tx.select({ n: count() }).from(unitOwnerships).where(and(eq(unitOwnerships.projectId, projectId), isNotNull(unitOwnerships.deliveredAt))),
-    tx.select({ n: count() }).from(plannedTouchpoints).where(and(eq(plannedTouchpoints.projectId, projectId), eq(plannedTouchpoints.ruleId, rule.id))),
-  ]);
-  const wanted = Math.min(rule.sampleShare === null ? Infinity : Math.ceil(rule.sampleShare * delivered!.n - 1e-9), rule.sampleCap ?? Infinity);
-  return planned!.n < wanted;
+  const [counts] = await tx
+    .select({
+      delivered: sql<number>`(select count(*) from ${unitOwnerships} where ${unitOwnerships.projectId} = ${projectId} and ${unitOwnerships.deliveredAt} is not null)::int`,
+      planned: sql<number>`(select count(*) from ${plannedTouchpoints} where ${plannedTouchpoints.projectId} = ${projectId} and ${plannedTouchpoints.ruleId} = ${rule.id})::int`,
+    })
+    .from(sql`(select 1) as one`);
+  const before = Number(counts!.delivered) - batch.length;
+  let planned = Number(counts!.planned);
+  const taken: PlannedOwnership[] = [];
+  batch.forEach((o, i) => {
+    const delivered = before + i + 1;
+    const wanted = Math.min(rule.sampleShare === null ? Infinity : Math.ceil(rule.sampleShare * delivered - 1e-9), rule.sampleCap ?? Infinity);
+    if (planned < wanted) {
+      taken.push(o);
+      planned++;
+    }
+  });
+  return taken;
 }
 
 /**
- * Plans the actions of the active rules a milestone triggers (signing: SIGNED and
- * MONTH_END_AFTER_SIGNING; delivery: DELIVERED; move-in: MOVED_IN), in the caller's transaction.
+ * Plans the actions of the active rules a milestone triggers (signing: SIGNED,
+ * MONTH_END_AFTER_SIGNING and the first PERIODIC_AWAITING_DELIVERY; delivery: DELIVERED; move-in:
+ * MOVED_IN), in the caller's transaction, for ownerships whose milestone was just recorded.
  * Returns the actions planned now (none on a repeat).
  */
 export async function planForMilestone(tx: DbOrTx, milestone: Milestone, o: PlannedOwnership, timeZone: string): Promise<PlannedRow[]> {
-  const at = milestoneAt(milestone, o);
-  if (!at) return [];
+  return planForMilestones(tx, milestone, [o], timeZone);
+}
+
+/**
+ * {@link planForMilestone} for many ownerships at once (bulk recording, the demo seeder): one
+ * rules query, the sampled rules' counts once per project, inserts in chunks. Ownerships are
+ * taken in the order of their milestone.
+ */
+export async function planForMilestones(tx: DbOrTx, milestone: Milestone, owned: PlannedOwnership[], timeZone: string): Promise<PlannedRow[]> {
+  const at = (o: PlannedOwnership) => milestoneAt(milestone, o);
+  const due = owned.filter((o) => at(o) !== null).sort((a, b) => at(a)!.getTime() - at(b)!.getTime() || a.id - b.id);
+  if (!due.length) return [];
   const triggers: readonly RuleTrigger[] = MILESTONE_TRIGGERS[milestone];
   const rules = await tx
     .select()
     .from(standardActionRules)
     .where(and(eq(standardActionRules.active, true), inArray(standardActionRules.trigger, [...triggers])))
     .orderBy(standardActionRules.id);
-  const rows: (typeof plannedTouchpoints.$inferInsert)[] = [];
+  const byProject = new Map<number, PlannedOwnership[]>();
+  for (const o of due) byProject.set(o.projectId, [...(byProject.get(o.projectId) ?? []), o]);
+  const rows: PlannedInsert[] = [];
   for (const rule of rules) {
-    if (!(await sampled(tx, rule, o.projectId))) continue;
-    rows.push({
-      ruleId: rule.id,
-      customerId: o.customerId,
-      projectId: o.projectId,
-      unitId: o.unitId,
-      ownershipId: o.id,
-      // A periodic rule's first occurrence is the signing itself; the scheduler plans the next ones.
-      triggerKey: triggerKey(rule.trigger, 'ownership', o.id, rule.trigger === 'PERIODIC_AWAITING_DELIVERY' ? 0 : undefined),
-      ...momentsOf(rule, at, timeZone),
-      channel: rule.channel,
-      stage: rule.stage,
-    });
+    for (const [projectId, batch] of byProject) {
+      for (const o of await sampledOf(tx, rule, projectId, batch)) {
+        rows.push({
+          ruleId: rule.id,
+          customerId: o.customerId,
+          projectId: o.projectId,
+          unitId: o.unitId,
+          ownershipId: o.id,
+          // A periodic rule's first occurrence is the signing itself; the scheduler plans the next ones.
+          triggerKey: triggerKey(rule.trigger, 'ownership', o.id, rule.trigger === 'PERIODIC_AWAITING_DELIVERY' ? 0 : undefined),
+          ...momentsOf(rule, at(o)!, timeZone),
+          channel: rule.channel,
+          stage: rule.stage,
+        });
+      }
+    }
   }
-  if (!rows.length) return [];
-  return tx.insert(plannedTouchpoints).values(rows).onConflictDoNothing().returning();
+  const planned: PlannedRow[] = [];
+  for (let i = 0; i < rows.length; i += CHUNK) planned.push(...(await tx.insert(plannedTouchpoints).values(rows.slice(i, i + CHUNK)).onConflictDoNothing().returning()));
+  return planned;
 }
 
 const DAY = 86_400_000;

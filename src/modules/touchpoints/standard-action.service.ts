@@ -74,6 +74,29 @@ export function statusOf(row: { status: PlannedTouchpointStatus; dueAt: Date }, 
   return row.status === 'PLANNED' && row.dueAt <= now ? 'OVERDUE' : row.status;
 }
 
+/**
+ * The touchpoint that carries out a planned action: the action's customer, project, unit and
+ * stage, the rule's code as its kind, and what the contact was. One rule for the API and the
+ * demo seeder.
+ */
+export function carriedOut(
+  planned: Pick<PlannedRow, 'customerId' | 'projectId' | 'unitId' | 'stage'>,
+  ruleCode: string,
+  contact: Pick<TouchpointValues, 'channel' | 'notes' | 'occurredAt' | 'outcome' | 'evidence' | 'staffId' | 'createdBy'>,
+): TouchpointValues {
+  return { customerId: planned.customerId, projectId: planned.projectId, unitId: planned.unitId, stage: planned.stage, kind: ruleCode, ...contact };
+}
+
+/** What a planned action becomes when carried out: DONE, linked to its touchpoint. */
+export function doneBy(touchpointId: number, completedAt: Date, closedBy: string) {
+  return { status: 'DONE' as const, touchpointId, completedAt, closedBy };
+}
+
+/** What a planned action becomes when skipped: SKIPPED, with the reason. */
+export function skippedBy(reason: string, at: Date, closedBy: string) {
+  return { status: 'SKIPPED' as const, skipReason: reason, completedAt: at, closedBy };
+}
+
 /** Standard action rules (标准动作) and the actions they plan: listing, completing, skipping. */
 export class StandardActionService {
   constructor(private readonly ctx: Context) {}
@@ -192,25 +215,20 @@ export class StandardActionService {
     const rule = await this.ctx.loaders.rule.load(planned.ruleId);
     const customer = (await this.ctx.loaders.customer.load(planned.customerId))!;
     const staffId = await new TouchpointService(this.ctx).staffLogin(data.staffId, viewer.id);
-    const values: TouchpointValues = {
-      customerId: planned.customerId,
-      projectId: planned.projectId,
-      unitId: planned.unitId,
-      stage: planned.stage,
+    const values = carriedOut(planned, rule!.code, {
       channel: data.channel,
-      kind: rule!.code,
-      staffId,
-      occurredAt,
       notes: data.notes,
+      occurredAt,
       outcome: data.outcome ?? null,
       evidence: evidenceRows(data.evidence),
+      staffId,
       createdBy: viewer.id,
-    };
+    });
     return this.ctx.db.transaction(async (tx) => {
       const touchpointId = await insertTouchpoint(tx, values, customer.name);
       const [row] = await tx
         .update(plannedTouchpoints)
-        .set({ status: 'DONE', touchpointId, completedAt: now, closedBy: viewer.id, updatedAt: sql`now()` })
+        .set({ ...doneBy(touchpointId, now, viewer.id), updatedAt: sql`now()` })
         .where(and(eq(plannedTouchpoints.id, planned.id), inArray(plannedTouchpoints.status, OPEN)))
         .returning();
       if (!row) throw AppError.invalidTransition('The planned touchpoint was completed or skipped meanwhile; reload it', { field: 'input.plannedTouchpointId' });
@@ -233,7 +251,7 @@ export class StandardActionService {
     return this.ctx.db.transaction(async (tx) => {
       const [row] = await tx
         .update(plannedTouchpoints)
-        .set({ status: 'SKIPPED', skipReason: data.reason, completedAt: this.ctx.now(), closedBy: viewer.id, updatedAt: sql`now()` })
+        .set({ ...skippedBy(data.reason, this.ctx.now(), viewer.id), updatedAt: sql`now()` })
         .where(and(eq(plannedTouchpoints.id, planned.id), inArray(plannedTouchpoints.status, OPEN)))
         .returning();
       if (!row) throw AppError.invalidTransition('The planned touchpoint was completed or skipped meanwhile; reload it', { field: 'input.plannedTouchpointId' });

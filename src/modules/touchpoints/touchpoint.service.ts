@@ -59,11 +59,13 @@ export const evidenceRows = (list: z.output<typeof evidenceList> | null | undefi
  * that read them masked (the customer's name among what is masked). Returns its id.
  */
 export async function insertTouchpoint(tx: Tx, values: TouchpointValues, customerName: string): Promise<number> {
-  const [row] = await tx
-    .insert(touchpoints)
-    .values({ ...values, notesMasked: values.notes == null ? null : maskContactText(values.notes, [customerName]) })
-    .returning({ id: touchpoints.id });
+  const [row] = await tx.insert(touchpoints).values(touchpointRow(values, customerName)).returning({ id: touchpoints.id });
   return row!.id;
+}
+
+/** The stored row of a touchpoint: its values and its notes masked once, the customer's name among what is masked. */
+export function touchpointRow(values: TouchpointValues, customerName: string): typeof touchpoints.$inferInsert {
+  return { ...values, notesMasked: values.notes == null ? null : maskContactText(values.notes, [customerName]) };
 }
 
 /** What the audit trail keeps of a touchpoint: not its notes (they may quote contact data). */
