@@ -62,12 +62,32 @@ function formatOf(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+const QUARTER_HOUR = 900_000;
+/** Zone offsets by zone and quarter hour (modern zones change offset on quarter hours only). */
+const offsets = new Map<string, Map<number, number>>();
+
+/** The offset (local minus UTC, in ms) of `timeZone` at instant `t`; one Intl call per zone and quarter hour. */
+function offsetAt(t: number, timeZone: string): number {
+  let byZone = offsets.get(timeZone);
+  if (!byZone) offsets.set(timeZone, (byZone = new Map()));
+  const key = Math.floor(t / QUARTER_HOUR);
+  let offset = byZone.get(key);
+  if (offset === undefined) {
+    const parts: Record<string, number> = {};
+    const at = new Date(key * QUARTER_HOUR);
+    for (const p of formatOf(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+    offset = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) - at.getTime();
+    if (byZone.size > 200_000) byZone.clear();
+    byZone.set(key, offset);
+  }
+  return offset;
+}
+
 /** The wall clock of `at` in `timeZone`. */
 export function wallOf(at: Date, timeZone: string): Wall {
-  const parts: Record<string, number> = {};
-  for (const p of formatOf(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const ms = ((parts.hour! * 60 + parts.minute!) * 60 + parts.second!) * 1000 + (at.getTime() % 1000 + 1000) % 1000;
-  return { year: parts.year!, month: parts.month!, day: parts.day!, ms };
+  const local = new Date(at.getTime() + offsetAt(at.getTime(), timeZone));
+  const ms = local.getTime() - Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate(), ms };
 }
 
 /** The instant at a wall clock in `timeZone` (the earlier one in a repeated hour, the later in a skipped one). */

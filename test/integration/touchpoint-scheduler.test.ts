@@ -82,6 +82,11 @@ describe('overdue alerts', () => {
     for (const c of congrats) expect(c.status).toBe('OVERDUE');
     const byPlanned = must<any>(await t.gql(ALERTS, { f: { plannedTouchpointIds: [congrats[0]!.id] } }, 'ADMIN'), 'alerts').slaAlerts;
     expect(byPlanned.totalCount).toBe(1);
+    // Acknowledged like any SLA alert.
+    const ack = `mutation($input: AcknowledgeSlaAlertInput!) { acknowledgeSlaAlert(input: $input) { alert { id level acknowledgedAt acknowledgedBy { login } } } }`;
+    const acked = must<any>(await t.gql(ack, { input: { alertId: byPlanned.edges[0].node.id } }, await t.token('MANAGER', { sub: 'mgr.duty' })), 'ack').acknowledgeSlaAlert.alert;
+    expect(acked).toMatchObject({ level: 'TOUCHPOINT_OVERDUE', acknowledgedBy: { login: 'mgr.duty' } });
+    expect(codeOf(await t.gql(ack, { input: { alertId: byPlanned.edges[0].node.id } }, 'ADMIN'))).toBe('CONFLICT');
   });
 
   it('fires on time while the scheduler runs, and the alert of a confidential customer’s action is hidden like the action', async () => {

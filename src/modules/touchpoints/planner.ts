@@ -71,11 +71,13 @@ async function sampledOf(tx: DbOrTx, rule: RuleRow, projectId: number, batch: Pl
     })
     .from(sql`(select 1) as one`);
   const before = Number(counts!.delivered) - batch.length;
+  // The share is stored as a 4-byte real (0.1 reads back as 0.100000001…): taken to 6 decimals, as given.
+  const share = rule.sampleShare === null ? null : Math.round(rule.sampleShare * 1e6) / 1e6;
   let planned = Number(counts!.planned);
   const taken: PlannedOwnership[] = [];
   batch.forEach((o, i) => {
     const delivered = before + i + 1;
-    const wanted = Math.min(rule.sampleShare === null ? Infinity : Math.ceil(rule.sampleShare * delivered - 1e-9), rule.sampleCap ?? Infinity);
+    const wanted = Math.min(share === null ? Infinity : Math.ceil(share * delivered - 1e-9), rule.sampleCap ?? Infinity);
     if (planned < wanted) {
       taken.push(o);
       planned++;

@@ -129,7 +129,9 @@ export class StandardActionRule extends Node {
   updatedAt!: Date;
 
   static from(row: RuleRow): StandardActionRule {
-    return Object.assign(new StandardActionRule(), { ...row, dbId: row.id, id: toGlobalId('StandardActionRule', row.id) });
+    // The share is stored as a 4-byte real: shown to 6 decimals, as given (0.1, not 0.100000001…).
+    const sampleShare = row.sampleShare === null ? null : Math.round(row.sampleShare * 1e6) / 1e6;
+    return Object.assign(new StandardActionRule(), { ...row, sampleShare, dbId: row.id, id: toGlobalId('StandardActionRule', row.id) });
   }
 }
 
