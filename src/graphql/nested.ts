@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { ConnectionData } from './connection.js';
 import type { Context } from './context.js';
 import { keyset, pageOf, type EdgeData, type PageInfoData, type PageRequest, type SortSpec } from './pagination.js';
 
@@ -60,3 +61,21 @@ export function emptyPage(): NestedPage<never> {
   return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
 }
 
+
+/**
+ * One parent's page of a nested connection field (e.g. `Customer.complaints`) with its lazy
+ * `totalCount`: the pages of every parent in the response come from one batched statement
+ * (`pages`), the counts from one more (`counts`), only when `totalCount` is selected. `key`
+ * names the field and its arguments: parents share a batch only with the same arguments.
+ */
+export async function nestedConnection<R>(
+  ctx: Context,
+  key: string,
+  parentId: number,
+  pages: (parentIds: number[]) => Promise<Map<number, NestedPage<R>>>,
+  counts: (parentIds: number[]) => Promise<Map<number, number>>,
+): Promise<ConnectionData<R>> {
+  const page = await nestedLoader(ctx, key, pages, emptyPage() as NestedPage<R>).load(parentId);
+  const count = nestedLoader(ctx, `${key}:count`, counts, 0);
+  return { ...page, count: () => count.load(parentId) };
+}

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, ID } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { PageArgsType } from '../../graphql/connection.js';
-import { emptyPage, nestedLoader } from '../../graphql/nested.js';
+import { nestedConnection } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
 import { remainingMs } from '../../sla/clock.js';
 import { formatMs } from '../../sla/duration.js';
@@ -232,10 +232,14 @@ async function nestedComplaints(
 ) {
   const key = `complaints:${parent}:${JSON.stringify(args)}`;
   const service = new ComplaintService(ctx);
-  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), emptyPage());
-  const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsFor(parent, ids, args.filter), 0);
-  const page = await pages.load(parentId);
-  return ComplaintConnection.of({ ...page, count: () => counts.load(parentId) }, Complaint.from);
+  const page = await nestedConnection(
+    ctx,
+    key,
+    parentId,
+    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page),
+    (ids) => service.countsFor(parent, ids, args.filter),
+  );
+  return ComplaintConnection.of(page, Complaint.from);
 }
 
 @Resolver(() => Customer)

@@ -4,7 +4,7 @@ import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../auth/masking
 import type { Segment } from '../../domain/enums.js';
 import { segmentOf } from '../../domain/segment.js';
 import { PageArgsType } from '../../graphql/connection.js';
-import { emptyPage, nestedLoader } from '../../graphql/nested.js';
+import { nestedConnection } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
 import { SegmentEnum } from '../../graphql/enums.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
@@ -284,10 +284,8 @@ export class ProjectCustomersResolver {
     // Batched over every project in the response: one statement for the pages, one for the counts.
     const key = `customers:project:${JSON.stringify({ page, filter, orderBy })}`;
     const service = new CustomerService(ctx);
-    const pages = nestedLoader(ctx, key, (ids) => service.pagesForProjects(ids, filter, orderBy, page), emptyPage());
-    const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsForProjects(ids, filter), 0);
-    const result = await pages.load(p.dbId);
-    return CustomerConnection.of({ ...result, count: () => counts.load(p.dbId) }, Customer.from);
+    const result = await nestedConnection(ctx, key, p.dbId, (ids) => service.pagesForProjects(ids, filter, orderBy, page), (ids) => service.countsForProjects(ids, filter));
+    return CustomerConnection.of(result, Customer.from);
   }
 }
 

@@ -5,7 +5,7 @@ import { READERS } from '../../auth/access.js';
 import { maskContactText } from '../../auth/masking.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
-import { emptyPage, nestedLoader } from '../../graphql/nested.js';
+import { nestedConnection } from '../../graphql/nested.js';
 import { CustomerService } from '../customers/customer.service.js';
 import { Customer, Unit } from '../customers/customer.type.js';
 import { staffOf } from '../org/org.resolver.js';
@@ -264,10 +264,14 @@ async function nestedTouchpoints(
 ) {
   const key = `touchpoints:${parent}:${JSON.stringify(args)}`;
   const service = new TouchpointService(ctx);
-  const pages = nestedLoader(ctx, key, (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page), emptyPage());
-  const counts = nestedLoader(ctx, `${key}:count`, (ids) => service.countsFor(parent, ids, args.filter), 0);
-  const page = await pages.load(parentId);
-  return TouchpointConnection.of({ ...page, count: () => counts.load(parentId) }, Touchpoint.from);
+  const page = await nestedConnection(
+    ctx,
+    key,
+    parentId,
+    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page),
+    (ids) => service.countsFor(parent, ids, args.filter),
+  );
+  return TouchpointConnection.of(page, Touchpoint.from);
 }
 
 @Resolver(() => Customer)
