@@ -22,22 +22,37 @@ export type Stamps = { warnedAt: Date | null; breachedAt: Date | null; nextCheck
  * transaction; returns the alerts it inserted and the clock's new stamps.
  */
 export async function fireDueAlerts(tx: Tx, c: ClockRow, owner: ClockOwner, now: Date, lateAfterMs: number): Promise<{ fired: AlertRow[]; stamps: Stamps }> {
+  const { fire, stamps } = deadlineAlerts(c, now);
+  if (owner.severity === 'MAJOR' && fire.some((f) => f.level === 'BREACHED')) fire.push({ level: 'ESCALATED', moment: c.dueAt! });
+  const fired = fire.length ? await insertAlerts(tx, c, owner, fire, now, lateAfterMs) : [];
+  return { fired, stamps };
+}
+
+/** A deadline with a warning instant: SLA clocks, inspection findings' rectification. */
+export type Deadline = { warnedAt: Date | null; breachedAt: Date | null; warnDueAt: Date | null; dueAt: Date | null };
+
+/**
+ * What a deadline owes by `now`: WARNING at its warning instant and BREACHED at its due instant,
+ * each once (not when already stamped), with its moment; and its stamps after firing them.
+ */
+export function deadlineAlerts(c: Deadline, now: Date): { fire: { level: AlertLevel; moment: Date }[]; stamps: Stamps } {
   const fire: { level: AlertLevel; moment: Date }[] = [];
   const warnDue = !c.warnedAt && c.warnDueAt !== null && c.warnDueAt <= now;
   const breachDue = !c.breachedAt && c.dueAt !== null && c.dueAt <= now;
   if (warnDue) fire.push({ level: 'WARNING', moment: c.warnDueAt! });
-  if (breachDue) {
-    fire.push({ level: 'BREACHED', moment: c.dueAt! });
-    if (owner.severity === 'MAJOR') fire.push({ level: 'ESCALATED', moment: c.dueAt! });
-  }
-  const fired = fire.length ? await insertAlerts(tx, c, owner, fire, now, lateAfterMs) : [];
+  if (breachDue) fire.push({ level: 'BREACHED', moment: c.dueAt! });
   const warnedAt = c.warnedAt ?? (warnDue ? now : null);
   const breachedAt = c.breachedAt ?? (breachDue ? now : null);
-  return { fired, stamps: { warnedAt, breachedAt, nextCheckAt: nextCheckOf({ warnedAt, breachedAt, warnDueAt: c.warnDueAt, dueAt: c.dueAt }) } };
+  return { fire, stamps: { warnedAt, breachedAt, nextCheckAt: nextCheckOf({ warnedAt, breachedAt, warnDueAt: c.warnDueAt, dueAt: c.dueAt }) } };
+}
+
+/** The domain event of a fired alert (what the `slaAlert` subscription reads), with what its source adds. */
+export function alertFiredEvent(a: AlertRow, payload: Record<string, unknown>): typeof domainEvents.$inferInsert {
+  return { type: 'SlaAlertFired', aggregateType: 'SlaAlert', aggregateId: a.id, projectId: a.projectId, payload: { level: a.level, late: a.late, ...payload } };
 }
 
 /** The earliest moment still to fire: the warning unless it fired, the breach unless it fired. */
-export function nextCheckOf(c: { warnedAt: Date | null; breachedAt: Date | null; warnDueAt: Date | null; dueAt: Date | null }): Date | null {
+export function nextCheckOf(c: Deadline): Date | null {
   const pending = [!c.warnedAt ? c.warnDueAt : null, !c.breachedAt ? c.dueAt : null].filter((x): x is Date => x !== null);
   return pending.length ? new Date(Math.min(...pending.map((x) => x.getTime()))) : null;
 }
@@ -87,13 +102,7 @@ export async function insertAlerts(
       at: now,
       data: { alertId: toGlobalId('SlaAlert', a.id), level: a.level, clock: a.clock, dueAt: a.dueAt?.toISOString(), late: a.late },
     });
-    await tx.insert(domainEvents).values({
-      type: 'SlaAlertFired',
-      aggregateType: 'SlaAlert',
-      aggregateId: a.id,
-      projectId: a.projectId,
-      payload: { level: a.level, clock: a.clock, complaintId: owner.complaintId, number: owner.number, late: a.late, escalatedTo: a.escalatedTo },
-    });
+    await tx.insert(domainEvents).values(alertFiredEvent(a, { clock: a.clock, complaintId: owner.complaintId, number: owner.number, escalatedTo: a.escalatedTo }));
   }
   return inserted;
 }

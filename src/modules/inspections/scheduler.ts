@@ -1,8 +1,7 @@
 import { and, asc, eq, isNotNull, isNull, lte, min } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { domainEvents, inspectionFindings, slaAlerts } from '../../db/schema/index.js';
-import type { AlertLevel } from '../../domain/enums.js';
-import type { AlertRow } from '../../sla/alerts.js';
+import { alertFiredEvent, deadlineAlerts, type AlertRow } from '../../sla/alerts.js';
 import type { DueSource } from '../../sla/scheduler.js';
 
 /**
@@ -30,30 +29,17 @@ export function findingsSource(opts: { lateAfterMs: number }): DueSource {
         .for('update', { skipLocked: true });
       const fired: AlertRow[] = [];
       for (const f of due) {
-        const fire: { level: AlertLevel; moment: Date }[] = [];
-        const warn = !f.warnedAt && f.warnAt <= now;
-        const breach = !f.breachedAt && f.dueAt <= now;
-        if (warn) fire.push({ level: 'WARNING', moment: f.warnAt });
-        if (breach) fire.push({ level: 'BREACHED', moment: f.dueAt });
+        const { fire, stamps } = deadlineAlerts({ warnedAt: f.warnedAt, breachedAt: f.breachedAt, warnDueAt: f.warnAt, dueAt: f.dueAt }, now);
         if (fire.length) {
           const inserted = await tx
             .insert(slaAlerts)
             .values(fire.map((x) => ({ level: x.level, inspectionFindingId: f.id, projectId: f.projectId, dueAt: x.moment, firedAt: now, late: now.getTime() - x.moment.getTime() > opts.lateAfterMs })))
             .onConflictDoNothing()
             .returning();
-          if (inserted.length) {
-            await tx.insert(domainEvents).values(
-              inserted.map((a) => ({ type: 'SlaAlertFired', aggregateType: 'SlaAlert', aggregateId: a.id, projectId: a.projectId, payload: { level: a.level, inspectionFindingId: f.id, late: a.late } })),
-            );
-          }
+          if (inserted.length) await tx.insert(domainEvents).values(inserted.map((a) => alertFiredEvent(a, { inspectionFindingId: f.id })));
           fired.push(...inserted);
         }
-        const warnedAt = f.warnedAt ?? (warn ? now : null);
-        const breachedAt = f.breachedAt ?? (breach ? now : null);
-        await tx
-          .update(inspectionFindings)
-          .set({ warnedAt, breachedAt, nextCheckAt: !warnedAt ? f.warnAt : !breachedAt ? f.dueAt : null })
-          .where(eq(inspectionFindings.id, f.id));
+        await tx.update(inspectionFindings).set(stamps).where(eq(inspectionFindings.id, f.id));
       }
       return { taken: due.length, fired };
     },

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lte, min, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
 import { domainEvents, plannedTouchpoints, slaAlerts } from '../../db/schema/index.js';
-import type { AlertRow } from '../../sla/alerts.js';
+import { alertFiredEvent, type AlertRow } from '../../sla/alerts.js';
 import type { DueSource } from '../../sla/scheduler.js';
 import { planTimeBased } from './planner.js';
 
@@ -46,15 +46,7 @@ export function overdueSource(opts: { lateAfterMs: number }): DueSource {
         .onConflictDoNothing()
         .returning();
       if (fired.length) {
-        await tx.insert(domainEvents).values(
-          fired.map((a) => ({
-            type: 'SlaAlertFired',
-            aggregateType: 'SlaAlert',
-            aggregateId: a.id,
-            projectId: a.projectId,
-            payload: { level: a.level, plannedTouchpointId: a.plannedTouchpointId, late: a.late },
-          })),
-        );
+        await tx.insert(domainEvents).values(fired.map((a) => alertFiredEvent(a, { plannedTouchpointId: a.plannedTouchpointId })));
       }
       await tx
         .update(plannedTouchpoints)
