@@ -74,6 +74,14 @@ export function parseId(gid: string, type: NodeType, field: string): number {
 }
 
 /**
+ * The database ids of a list of global IDs in a filter (`field` names the list: an entry's error
+ * names `field.i`), or null when the list is absent or empty (no condition).
+ */
+export function parseIds(gids: readonly string[] | null | undefined, type: NodeType, field: string): number[] | null {
+  return gids?.length ? gids.map((g, i) => parseId(g, type, `${field}.${i}`)) : null;
+}
+
+/**
  * The login behind a Staff global ID. A malformed ID is BAD_USER_INPUT naming the field;
  * an ID of another type is NOT_FOUND (as {@link parseId}).
  */

@@ -18,7 +18,7 @@ import {
 import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, MAJOR_REASONS, SEVERITIES, type ComplaintStatus } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
-import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
+import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
 import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, assertNotPast, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine, type AlsoInsert } from '../../sla/engine.js';
@@ -147,10 +147,8 @@ export class ComplaintService {
 
   private filterConditions(f: ComplaintFilter): (SQL | undefined)[] {
     const now = this.ctx.now();
-    const ids = (list: string[] | undefined, type: 'Project' | 'Customer', field: string) =>
-      list?.length ? list.map((g, i) => parseId(g, type, `filter.${field}.${i}`)) : null;
-    const projectIds = ids(f.projectIds, 'Project', 'projectIds');
-    const customerIds = ids(f.customerIds, 'Customer', 'customerIds');
+    const projectIds = parseIds(f.projectIds, 'Project', 'filter.projectIds');
+    const customerIds = parseIds(f.customerIds, 'Customer', 'filter.customerIds');
     const viewer = this.access.requireViewer();
     const runningPast = (column: typeof slaClocks.dueAt | typeof slaClocks.warnDueAt) =>
       sql`exists (select 1 from ${slaClocks} where ${slaClocks.complaintId} = ${complaints.id} and ${slaClocks.state} = 'RUNNING' and ${column} <= ${now.toISOString()}::timestamptz)`;

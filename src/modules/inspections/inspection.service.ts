@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { INSPECTORS, RECTIFIERS } from '../../auth/access.js';
 import { idempotent } from '../../db/idempotency.js';
@@ -6,11 +6,12 @@ import { inspectionFindings, inspections, standardActionRules } from '../../db/s
 import { DEPARTMENTS, INSPECTION_KINDS, type InspectionFindingStatus } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
-import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import { parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
 import { keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagination.js';
 import { assertNotFuture, idempotencyKey, parseInput, text } from '../../graphql/validate.js';
 import { recordAudit } from '../audit/audit.service.js';
-import { evidenceList, evidenceRows, kindCode } from '../touchpoints/touchpoint.service.js';
+import { ruleIdIn } from '../touchpoints/standard-action.service.js';
+import { codesOf, evidenceList, evidenceRows, kindCode } from '../touchpoints/touchpoint.service.js';
 import type { InspectionFilter, InspectionFindingFilter, RecordInspectionInput, RectifyInspectionFindingInput } from './inspection.input.js';
 import type { FindingRow, InspectionRow } from './inspection.type.js';
 
@@ -32,6 +33,9 @@ const recordSchema = z.object({
   idempotencyKey: idempotencyKey.nullish(),
 });
 const rectifySchema = z.object({ findingId: z.string(), rectification: text(2000), evidence: evidenceList.nullish() });
+
+/** `column` is one of `ids`; no condition when there are none. */
+const inListOf = (column: AnyColumn, ids: number[] | null) => (ids ? inArray(column, ids) : undefined);
 
 /** The status a client sees: an open finding past its deadline is OVERDUE. */
 export function findingStatus(f: Pick<FindingRow, 'rectifiedAt' | 'dueAt'>, now: Date): InspectionFindingStatus {
@@ -149,7 +153,7 @@ export class InspectionService {
     const req = pageRequest(this.ctx.cursors, args, 'INSPECTED_AT');
     const base = and(
       await this.access.projectCondition(inspections.projectId),
-      f.projectIds?.length ? inArray(inspections.projectId, f.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`))) : undefined,
+      inListOf(inspections.projectId, parseIds(f.projectIds, 'Project', 'filter.projectIds')),
       f.kinds?.length ? inArray(inspections.kind, f.kinds) : undefined,
       f.inspectedFrom ? gte(inspections.inspectedAt, f.inspectedFrom) : undefined,
       f.inspectedTo ? lt(inspections.inspectedAt, f.inspectedTo) : undefined,
@@ -162,7 +166,7 @@ export class InspectionService {
   private async findingConditions(f: InspectionFindingFilter): Promise<(SQL | undefined)[]> {
     const now = this.ctx.now();
     const t = inspectionFindings;
-    f.ruleCodes?.forEach((c, i) => parseInput(kindCode, c, `filter.ruleCodes.${i}`));
+    const ruleCodes = codesOf(f.ruleCodes, 'filter.ruleCodes');
     const byStatus: Record<InspectionFindingStatus, SQL> = {
       OPEN: and(isNull(t.rectifiedAt), gt(t.dueAt, now))!,
       OVERDUE: and(isNull(t.rectifiedAt), lte(t.dueAt, now))!,
@@ -170,9 +174,9 @@ export class InspectionService {
     };
     return [
       await this.access.projectCondition(t.projectId),
-      f.inspectionIds?.length ? inArray(t.inspectionId, f.inspectionIds.map((g, i) => parseId(g, 'Inspection', `filter.inspectionIds.${i}`))) : undefined,
-      f.projectIds?.length ? inArray(t.projectId, f.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`))) : undefined,
-      f.ruleCodes?.length ? inArray(t.ruleId, this.ctx.db.select({ id: standardActionRules.id }).from(standardActionRules).where(inArray(standardActionRules.code, f.ruleCodes))) : undefined,
+      inListOf(t.inspectionId, parseIds(f.inspectionIds, 'Inspection', 'filter.inspectionIds')),
+      inListOf(t.projectId, parseIds(f.projectIds, 'Project', 'filter.projectIds')),
+      ruleCodes ? ruleIdIn(this.ctx.db, t.ruleId, ruleCodes) : undefined,
       f.departments?.length ? inArray(t.department, f.departments) : undefined,
       f.statuses?.length ? or(...[...new Set(f.statuses)].map((s) => byStatus[s])) : undefined,
     ];

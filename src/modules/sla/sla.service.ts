@@ -5,7 +5,7 @@ import { businessCalendarDays, businessCalendarYears, complaints, plannedTouchpo
 import { COMPLAINT_CATEGORIES, COMPLAINT_KINDS, SEVERITIES, SLA_CLOCKS } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
-import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import { parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
 import { keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagination.js';
 import { localDate, parseInput, text } from '../../graphql/validate.js';
 import { datesBetween } from '../../sla/defaults.js';
@@ -92,11 +92,9 @@ export class SlaService {
       await this.visibility(),
       f.levels?.length ? inArray(slaAlerts.level, f.levels) : undefined,
       f.clocks?.length ? inArray(slaAlerts.clock, f.clocks) : undefined,
-      f.projectIds?.length ? inArray(slaAlerts.projectId, f.projectIds.map((g, i) => parseId(g, 'Project', `filter.projectIds.${i}`))) : undefined,
-      f.complaintIds?.length ? inArray(slaAlerts.complaintId, f.complaintIds.map((g, i) => parseId(g, 'Complaint', `filter.complaintIds.${i}`))) : undefined,
-      f.plannedTouchpointIds?.length
-        ? inArray(slaAlerts.plannedTouchpointId, f.plannedTouchpointIds.map((g, i) => parseId(g, 'PlannedTouchpoint', `filter.plannedTouchpointIds.${i}`)))
-        : undefined,
+      f.projectIds?.length ? inArray(slaAlerts.projectId, parseIds(f.projectIds, 'Project', 'filter.projectIds')!) : undefined,
+      f.complaintIds?.length ? inArray(slaAlerts.complaintId, parseIds(f.complaintIds, 'Complaint', 'filter.complaintIds')!) : undefined,
+      f.plannedTouchpointIds?.length ? inArray(slaAlerts.plannedTouchpointId, parseIds(f.plannedTouchpointIds, 'PlannedTouchpoint', 'filter.plannedTouchpointIds')!) : undefined,
       f.acknowledged === true ? isNotNull(slaAlerts.acknowledgedAt) : f.acknowledged === false ? isNull(slaAlerts.acknowledgedAt) : undefined,
       f.late === undefined || f.late === null ? undefined : eq(slaAlerts.late, f.late),
       f.firedFrom ? gte(slaAlerts.firedAt, f.firedFrom) : undefined,

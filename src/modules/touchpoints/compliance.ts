@@ -5,10 +5,9 @@ import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRul
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { parseId, toGlobalId } from '../../graphql/global-id.js';
-import { parseInput } from '../../graphql/validate.js';
+import { parseIds, toGlobalId } from '../../graphql/global-id.js';
 import { bucketOf, checkGroups, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
-import { kindCode } from './touchpoint.service.js';
+import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
 const SUPPORTED = [
@@ -135,12 +134,10 @@ const emptyGroup = (): StatsCellGroup =>
 export async function touchpointCompliance(ctx: Context, filter: TouchpointComplianceFilter | null | undefined, groupBy: StatsGroup[] | null | undefined): Promise<TouchpointComplianceResult> {
   const groups = checkGroups(groupBy, SUPPORTED, 'touchpointCompliance');
   const f = filter ?? {};
-  const ids = (list: string[] | undefined, type: 'Project' | 'CityCompany' | 'Region', name: string) =>
-    list?.length ? list.map((g, i) => parseId(g, type, `filter.${name}.${i}`)) : null;
-  const projectIds = ids(f.projectIds, 'Project', 'projectIds');
-  const cityCompanyIds = ids(f.cityCompanyIds, 'CityCompany', 'cityCompanyIds');
-  const regionIds = ids(f.regionIds, 'Region', 'regionIds');
-  f.ruleCodes?.forEach((c, i) => parseInput(kindCode, c, `filter.ruleCodes.${i}`));
+  const projectIds = parseIds(f.projectIds, 'Project', 'filter.projectIds');
+  const cityCompanyIds = parseIds(f.cityCompanyIds, 'CityCompany', 'filter.cityCompanyIds');
+  const regionIds = parseIds(f.regionIds, 'Region', 'filter.regionIds');
+  const ruleCodes = codesOf(f.ruleCodes, 'filter.ruleCodes');
   const now = ctx.now().toISOString();
   const p = plannedTouchpoints;
   const time = timeGroupOf(groups);
@@ -177,7 +174,7 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
         projectIds ? inArray(p.projectId, projectIds) : undefined,
         cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
         regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
-        f.ruleCodes?.length ? inArray(standardActionRules.code, f.ruleCodes) : undefined,
+        ruleCodes ? inArray(standardActionRules.code, ruleCodes) : undefined,
         f.stages?.length ? inArray(p.stage, f.stages) : undefined,
         f.dueFrom ? gte(p.dueAt, f.dueFrom) : undefined,
         f.dueTo ? lt(p.dueAt, f.dueTo) : undefined,

@@ -26,6 +26,11 @@ export function triggerKey(trigger: RuleTrigger, subject: 'ownership' | 'custome
   return `${trigger}:${subject}:${id}${occurrence === undefined ? '' : `:${occurrence}`}`;
 }
 
+/** A rule's sample share as given: it is stored as a 4-byte real (0.1 reads back as 0.100000001…), so read to 6 decimals. */
+export function sampleShareOf(rule: Pick<RuleRow, 'sampleShare'>): number | null {
+  return rule.sampleShare === null ? null : Math.round(rule.sampleShare * 1e6) / 1e6;
+}
+
 /** The ownership a milestone was recorded on, after the change. */
 export type PlannedOwnership = {
   id: number;
@@ -71,8 +76,7 @@ async function sampledOf(tx: DbOrTx, rule: RuleRow, projectId: number, batch: Pl
     })
     .from(sql`(select 1) as one`);
   const before = Number(counts!.delivered) - batch.length;
-  // The share is stored as a 4-byte real (0.1 reads back as 0.100000001…): taken to 6 decimals, as given.
-  const share = rule.sampleShare === null ? null : Math.round(rule.sampleShare * 1e6) / 1e6;
+  const share = sampleShareOf(rule);
   let planned = Number(counts!.planned);
   const taken: PlannedOwnership[] = [];
   batch.forEach((o, i) => {

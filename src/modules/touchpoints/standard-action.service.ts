@@ -1,17 +1,18 @@
-import { and, asc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, lt, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
 import { z } from 'zod';
 import { ACTION_SKIPPERS, CUSTOMER_WRITERS, RULE_ADMINS } from '../../auth/access.js';
 import { plannedTouchpoints, standardActionRules } from '../../db/schema/index.js';
-import { addCalendarDuration, parseCalendarDuration } from '../../domain/calendar-duration.js';
+import { addCalendarDuration, calendarDuration, parseCalendarDuration } from '../../domain/calendar-duration.js';
 import { CHANNELS, PROJECT_STAGES, RULE_TRIGGERS, TOUCHPOINT_OUTCOMES, type PlannedTouchpointStatus } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
-import { parseId, toGlobalId } from '../../graphql/global-id.js';
+import { parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
 import { keyset, pageOf, pageRequest, type PageArgs } from '../../graphql/pagination.js';
 import { assertNotFuture, parseInput, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import type { CompletePlannedTouchpointInput, PlannedTouchpointFilter, SkipPlannedTouchpointInput, UpsertStandardActionRuleInput } from './touchpoint.input.js';
-import { auditChanges, evidenceList, evidenceRows, insertTouchpoint, kindCode, TouchpointService, type TouchpointValues } from './touchpoint.service.js';
+import { auditChanges, codesOf, evidenceList, evidenceRows, insertTouchpoint, kindCode, TouchpointService, type TouchpointValues } from './touchpoint.service.js';
 import type { PlannedRow, RuleRow } from './touchpoint.type.js';
 
 /** A calendar duration in a rule, refused with the parser's reason. */
@@ -22,7 +23,7 @@ const duration = (signed: boolean) =>
   });
 
 const REFERENCE = new Date('2025-01-31T00:00:00Z');
-const at = (iso: string) => addCalendarDuration(REFERENCE, parseCalendarDuration(iso, { signed: true }) as Exclude<ReturnType<typeof parseCalendarDuration>, string>, 'UTC').getTime();
+const at = (iso: string) => addCalendarDuration(REFERENCE, calendarDuration(iso), 'UTC').getTime();
 
 const ruleSchema = z
   .object({
@@ -65,6 +66,11 @@ const completeSchema = z.object({
   evidence: evidenceList.nullish(),
 });
 const skipSchema = z.object({ plannedTouchpointId: z.string(), reason: text(500).pipe(z.string().min(4, 'must be at least 4 characters')) });
+
+/** SQL: `column` (a rule id) is the id of one of the rules with these codes. */
+export function ruleIdIn(db: Db, column: AnyColumn, codes: string[]): SQL {
+  return inArray(column, db.select({ id: standardActionRules.id }).from(standardActionRules).where(inArray(standardActionRules.code, codes)));
+}
 
 /** Statuses a planned action can still be completed or skipped from (OVERDUE is stored as PLANNED until the scheduler marks it). */
 const OPEN: PlannedTouchpointStatus[] = ['PLANNED', 'OVERDUE'];
@@ -153,11 +159,9 @@ export class StandardActionService {
   /** Visibility plus the filter's conditions. */
   private async conditions(f: PlannedTouchpointFilter | null | undefined): Promise<(SQL | undefined)[]> {
     const now = this.ctx.now();
-    const ids = (list: string[] | undefined, type: 'Project' | 'Customer', name: string) =>
-      list?.length ? list.map((g, i) => parseId(g, type, `filter.${name}.${i}`)) : null;
-    const projectIds = ids(f?.projectIds, 'Project', 'projectIds');
-    const customerIds = ids(f?.customerIds, 'Customer', 'customerIds');
-    f?.ruleCodes?.forEach((c, i) => parseInput(kindCode, c, `filter.ruleCodes.${i}`));
+    const projectIds = parseIds(f?.projectIds, 'Project', 'filter.projectIds');
+    const customerIds = parseIds(f?.customerIds, 'Customer', 'filter.customerIds');
+    const ruleCodes = codesOf(f?.ruleCodes, 'filter.ruleCodes');
     const p = plannedTouchpoints;
     const byStatus: Record<PlannedTouchpointStatus, SQL> = {
       PLANNED: and(eq(p.status, 'PLANNED'), gt(p.dueAt, now))!,
@@ -169,7 +173,7 @@ export class StandardActionService {
       await this.access.customerRecordCondition(p.projectId, p.customerId),
       projectIds ? inArray(p.projectId, projectIds) : undefined,
       customerIds ? inArray(p.customerId, customerIds) : undefined,
-      f?.ruleCodes?.length ? inArray(p.ruleId, this.ctx.db.select({ id: standardActionRules.id }).from(standardActionRules).where(inArray(standardActionRules.code, f.ruleCodes))) : undefined,
+      ruleCodes ? ruleIdIn(this.ctx.db, p.ruleId, ruleCodes) : undefined,
       f?.statuses?.length ? or(...[...new Set(f.statuses)].map((s) => byStatus[s])) : undefined,
       f?.dueFrom ? gte(p.dueAt, f.dueFrom) : undefined,
       f?.dueTo ? lt(p.dueAt, f.dueTo) : undefined,

@@ -9,7 +9,7 @@ import { touchpoints } from '../../db/schema/index.js';
 import { CHANNELS, EVIDENCE_KINDS, PROJECT_STAGES, TOUCHPOINT_OUTCOMES } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
-import { decodeStaffGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
+import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
@@ -22,6 +22,11 @@ import type { TouchpointRow } from './touchpoint.type.js';
 
 /** A touchpoint kind: an upper-case code, as standard action rule codes are. */
 export const kindCode = z.string().trim().regex(/^[A-Z][A-Z0-9_]{1,49}$/, 'must be 2–50 characters of A–Z, 0–9 and _, starting with a letter (e.g. FOLLOW_UP_CALL)');
+
+/** A filter's list of codes (touchpoint kinds, rule codes), each checked (BAD_USER_INPUT naming `field.i`); null when absent or empty. */
+export function codesOf(codes: readonly string[] | null | undefined, field: string): string[] | null {
+  return codes?.length ? codes.map((c, i) => parseInput(kindCode, c, `${field}.${i}`)) : null;
+}
 
 /** Evidence archived with a touchpoint (seed 003 §6.1). */
 export const evidenceList = z
@@ -107,19 +112,17 @@ export class TouchpointService {
 
   /** Visibility plus the filter's conditions. */
   private async conditions(f: TouchpointFilter | null | undefined): Promise<(SQL | undefined)[]> {
-    const ids = (list: string[] | undefined, type: 'Project' | 'Customer', name: string) =>
-      list?.length ? list.map((g, i) => parseId(g, type, `filter.${name}.${i}`)) : null;
-    const projectIds = ids(f?.projectIds, 'Project', 'projectIds');
-    const customerIds = ids(f?.customerIds, 'Customer', 'customerIds');
+    const projectIds = parseIds(f?.projectIds, 'Project', 'filter.projectIds');
+    const customerIds = parseIds(f?.customerIds, 'Customer', 'filter.customerIds');
     const search = searchText(f?.search);
-    if (f?.kinds?.length) f.kinds.forEach((k, i) => parseInput(kindCode, k, `filter.kinds.${i}`));
+    const kinds = codesOf(f?.kinds, 'filter.kinds');
     return [
       await this.access.customerRecordCondition(touchpoints.projectId, touchpoints.customerId),
       projectIds ? inArray(touchpoints.projectId, projectIds) : undefined,
       customerIds ? inArray(touchpoints.customerId, customerIds) : undefined,
       f?.stages?.length ? inArray(touchpoints.stage, f.stages) : undefined,
       f?.channels?.length ? inArray(touchpoints.channel, f.channels) : undefined,
-      f?.kinds?.length ? inArray(touchpoints.kind, f.kinds) : undefined,
+      kinds ? inArray(touchpoints.kind, kinds) : undefined,
       f?.outcomes?.length ? inArray(touchpoints.outcome, f.outcomes) : undefined,
       f?.staffIds?.length ? inArray(touchpoints.staffId, f.staffIds.map((s) => decodeStaffGlobalId(s) ?? s)) : undefined,
       f?.occurredFrom ? gte(touchpoints.occurredAt, f.occurredFrom) : undefined,

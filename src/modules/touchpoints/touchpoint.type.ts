@@ -1,6 +1,7 @@
 import { getTableColumns } from 'drizzle-orm';
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { plannedTouchpoints, standardActionRules, touchpoints, type Evidence } from '../../db/schema/index.js';
+import { touchpoints, type Evidence } from '../../db/schema/index.js';
+import { sampleShareOf, type PlannedRow, type RuleRow } from './planner.js';
 import type { Channel, EvidenceKind, PlannedTouchpointStatus, ProjectStage, RuleTrigger, TouchpointOutcome } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
 import { ChannelEnum, EvidenceKindEnum, PlannedTouchpointStatusEnum, ProjectStageEnum, RuleTriggerEnum, TouchpointOutcomeEnum } from '../../graphql/enums.js';
@@ -8,8 +9,7 @@ import { toGlobalId } from '../../graphql/global-id.js';
 import { Node, readsRow } from '../../graphql/node.js';
 
 export type TouchpointRow = typeof touchpoints.$inferSelect;
-export type RuleRow = typeof standardActionRules.$inferSelect;
-export type PlannedRow = typeof plannedTouchpoints.$inferSelect;
+export type { PlannedRow, RuleRow } from './planner.js';
 
 @ObjectType({ description: 'A piece of evidence archived with a touchpoint (存档资料, seed 003 §6.1).' })
 export class TouchpointEvidence {
@@ -129,9 +129,7 @@ export class StandardActionRule extends Node {
   updatedAt!: Date;
 
   static from(row: RuleRow): StandardActionRule {
-    // The share is stored as a 4-byte real: shown to 6 decimals, as given (0.1, not 0.100000001…).
-    const sampleShare = row.sampleShare === null ? null : Math.round(row.sampleShare * 1e6) / 1e6;
-    return Object.assign(new StandardActionRule(), { ...row, sampleShare, dbId: row.id, id: toGlobalId('StandardActionRule', row.id) });
+    return Object.assign(new StandardActionRule(), { ...row, sampleShare: sampleShareOf(row), dbId: row.id, id: toGlobalId('StandardActionRule', row.id) });
   }
 }
 
