@@ -5,7 +5,7 @@ import { nestedConnection } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
 import { remainingMs } from '../../sla/clock.js';
 import { formatMs } from '../../sla/duration.js';
-import { CustomerService } from '../customers/customer.service.js';
+import { customerOf, unitOf } from '../customers/customer.resolver.js';
 import { Customer, Unit } from '../customers/customer.type.js';
 import { Project } from '../projects/project.type.js';
 import { allowedMutations } from './complaint.rules.js';
@@ -161,8 +161,7 @@ export class ComplaintResolver {
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
   async customer(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Customer | null> {
-    const row = await ctx.loaders.customer.load(c.customerId);
-    return row && (await new CustomerService(ctx).isVisible(row)) ? Customer.from(row) : null;
+    return customerOf(ctx, c.customerId);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -172,9 +171,7 @@ export class ComplaintResolver {
 
   @FieldResolver(() => Unit, { nullable: true, description: 'The unit concerned.' })
   async unit(@Root() c: Complaint, @Ctx() ctx: Context): Promise<Unit | null> {
-    if (c.unitId === null) return null;
-    const row = await ctx.loaders.unit.load(c.unitId);
-    return row ? Unit.from(row) : null;
+    return unitOf(ctx, c.unitId);
   }
 
   @FieldResolver(() => Staff, {

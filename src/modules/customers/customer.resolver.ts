@@ -289,5 +289,18 @@ export class ProjectCustomersResolver {
   }
 }
 
+/** The customer a record (complaint, touchpoint, planned action) is about, or null when the viewer may not see them. */
+export async function customerOf(ctx: Context, customerId: number): Promise<Customer | null> {
+  const row = await ctx.loaders.customer.load(customerId);
+  return row && (await new CustomerService(ctx).isVisible(row)) ? Customer.from(row) : null;
+}
+
+/** The unit a record concerns, if any. */
+export async function unitOf(ctx: Context, unitId: number | null): Promise<Unit | null> {
+  if (unitId === null) return null;
+  const row = await ctx.loaders.unit.load(unitId);
+  return row ? Unit.from(row) : null;
+}
+
 /** This module's resolvers, for the composition root (src/schema.ts). */
 export const customerResolvers = [CustomerResolver, ProjectCustomersResolver, UnitOwnershipResolver, UnitResolver] as const;

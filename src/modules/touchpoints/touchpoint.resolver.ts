@@ -6,7 +6,7 @@ import { maskContactText } from '../../auth/masking.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
 import { nestedConnection } from '../../graphql/nested.js';
-import { CustomerService } from '../customers/customer.service.js';
+import { customerOf, unitOf } from '../customers/customer.resolver.js';
 import { Customer, Unit } from '../customers/customer.type.js';
 import { staffOf } from '../org/org.resolver.js';
 import { Staff } from '../org/org.type.js';
@@ -30,6 +30,11 @@ import { PlannedTouchpoint, PlannedTouchpointConnection, StandardActionRule, Tou
 class RecordTouchpointPayload {
   @Field(() => Touchpoint, { description: 'The recorded touchpoint (or the first one, on an idempotent retry).' })
   touchpoint!: Touchpoint;
+}
+
+/** Free text as the viewer may read it: as written for ADMIN, with quoted contact data masked for every other role. */
+function visibleText(ctx: Context, raw: string | null): string | null {
+  return raw === null || ctx.access.seesPersonalData() ? raw : maskContactText(raw);
 }
 
 const MASKED_TEXT =
@@ -67,8 +72,7 @@ export class TouchpointResolver {
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
   async customer(@Root() t: Touchpoint, @Ctx() ctx: Context): Promise<Customer | null> {
-    const row = await ctx.loaders.customer.load(t.customerId);
-    return row && (await new CustomerService(ctx).isVisible(row)) ? Customer.from(row) : null;
+    return customerOf(ctx, t.customerId);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -78,9 +82,7 @@ export class TouchpointResolver {
 
   @FieldResolver(() => Unit, { nullable: true, description: 'The unit concerned, if any.' })
   async unit(@Root() t: Touchpoint, @Ctx() ctx: Context): Promise<Unit | null> {
-    if (t.unitId === null) return null;
-    const row = await ctx.loaders.unit.load(t.unitId);
-    return row ? Unit.from(row) : null;
+    return unitOf(ctx, t.unitId);
   }
 
   @FieldResolver(() => Staff, {
@@ -205,8 +207,7 @@ export class PlannedTouchpointResolver {
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
   async customer(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Customer | null> {
-    const row = await ctx.loaders.customer.load(p.customerId);
-    return row && (await new CustomerService(ctx).isVisible(row)) ? Customer.from(row) : null;
+    return customerOf(ctx, p.customerId);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -216,15 +217,12 @@ export class PlannedTouchpointResolver {
 
   @FieldResolver(() => Unit, { nullable: true, description: 'The unit concerned, if any.' })
   async unit(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Unit | null> {
-    if (p.unitId === null) return null;
-    const row = await ctx.loaders.unit.load(p.unitId);
-    return row ? Unit.from(row) : null;
+    return unitOf(ctx, p.unitId);
   }
 
   @FieldResolver(() => String, { nullable: true, description: `Why it was skipped; null unless SKIPPED. ${MASKED_TEXT}` })
   skipReason(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): string | null {
-    if (p.rawSkipReason === null) return null;
-    return ctx.access.seesPersonalData() ? p.rawSkipReason : maskContactText(p.rawSkipReason);
+    return visibleText(ctx, p.rawSkipReason);
   }
 
   @FieldResolver(() => Staff, { nullable: true, description: 'Who completed or skipped it. Without a (visible) directory entry only `id` and `login` are set.' })
@@ -247,8 +245,7 @@ export class SlaAlertPlannedTouchpointResolver {
 export class TouchpointEvidenceResolver {
   @FieldResolver(() => String, { nullable: true, description: `Caption. ${MASKED_TEXT}` })
   caption(@Root() e: TouchpointEvidence, @Ctx() ctx: Context): string | null {
-    if (e.rawCaption === null) return null;
-    return ctx.access.seesPersonalData() ? e.rawCaption : maskContactText(e.rawCaption);
+    return visibleText(ctx, e.rawCaption);
   }
 }
 
