@@ -12,6 +12,7 @@ import { slaResolvers } from './modules/sla/sla.resolver.js';
 import { touchpointResolvers } from './modules/touchpoints/touchpoint.resolver.js';
 import { journeyResolvers } from './modules/journey/journey.js';
 import { inspectionResolvers } from './modules/inspections/inspection.resolver.js';
+import { surveyResolvers } from './modules/surveys/survey.resolver.js';
 import { viewerResolvers } from './modules/viewer/viewer.resolver.js';
 
 /**
@@ -28,6 +29,7 @@ export const RESOLVERS = [
   ...touchpointResolvers,
   ...journeyResolvers,
   ...inspectionResolvers,
+  ...surveyResolvers,
   ...complaintResolvers,
   ...complaintSubscriptionResolvers,
   ...slaResolvers,

@@ -45,6 +45,9 @@ export const RECTIFIERS: Role[] = ['ADMIN', 'MANAGER', 'HANDLER'];
 /** Standard action rules (标准动作) are group configuration: ADMIN. */
 export const RULE_ADMINS: Role[] = ['ADMIN'];
 /** Skipping a planned standard action lowers a project's compliance: ADMIN and MANAGER. */
+/** Who configures survey templates (SPEC §1: ADMIN). */
+export const TEMPLATE_ADMINS: Role[] = ['ADMIN'];
+
 export const ACTION_SKIPPERS: Role[] = ['ADMIN', 'MANAGER'];
 
 /** Resolves a viewer's scope claim (global IDs of regions, city companies, projects) to ids. */

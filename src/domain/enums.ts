@@ -130,6 +130,7 @@ export const RULE_TRIGGERS = [
   'PERIODIC_AWAITING_DELIVERY',
   'MONTH_END_AFTER_SIGNING',
   'ANNIVERSARY_OF_MOVE_IN',
+  'LOW_SATISFACTION',
 ] as const;
 export type RuleTrigger = (typeof RULE_TRIGGERS)[number];
 

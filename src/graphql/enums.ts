@@ -205,6 +205,32 @@ export const RuleTriggerEnum = register('RuleTrigger', E.RULE_TRIGGERS, 'What ma
   PERIODIC_AWAITING_DELIVERY: '售后等待期定期 — every `repeatEvery` from the signing until the delivery (the first at the signing)',
   MONTH_END_AFTER_SIGNING: '签约当月月底 — the signing; due by the end (last millisecond) of the month in which signing + `dueWithin` falls',
   ANNIVERSARY_OF_MOVE_IN: '入住周年 — each anniversary of the move-in',
+  LOW_SATISFACTION: '不满意 — a survey response whose overall score is 2 or less (挽回服务), one action per response; the action takes the response’s stage',
+});
+
+export const SurveyTemplateKindEnum = register('SurveyTemplateKind', E.SURVEY_TEMPLATE_KINDS, 'What a survey template is for (问卷类型, SPEC §2).', {
+  SIGNING: '签约满意度 — call centre, after signing',
+  DELIVERY: '交付满意度 — after handover',
+  THREE_MONTH: '入住三个月回访 — three months after handover',
+  COMPLAINT_RETURN_VISIT: '投诉处理回访 — return visit after a complaint (recordReturnVisit)',
+  REPAIR_RETURN_VISIT: '维修回访 — return visit after a repair (recordReturnVisit)',
+  ANNUAL: '年度满意度 — the group’s year-end survey',
+  CUSTOM: '自定义 — any other survey',
+});
+
+export const QuestionKindEnum = register('SurveyQuestionKind', E.QUESTION_KINDS, 'What a survey question asks for (题型).', {
+  SCORE: '维度评分 — a score 1–5 (5 非常满意, 4 满意, 3 一般, 2 不满意, 1 很不满意) on one dimension',
+  OVERALL: '总体满意度 — the overall score 1–5; one per template; CSAT and the mean are computed from it',
+  NPS: '推荐意愿 — would you recommend us, 0–10; at most one per template',
+  TEXT: '开放题 — free text (comments)',
+});
+
+export const DimensionEnum = register('SatisfactionDimension', E.DIMENSIONS, 'What a score question measures (满意度维度): product (ENGINEERING, DESIGN) or experience (SALES, CUSTOMER_SERVICE, PROPERTY_MANAGEMENT).', {
+  ENGINEERING: '工程质量 — construction quality (product)',
+  DESIGN: '规划设计 — design (product)',
+  SALES: '销售服务 — sales (experience)',
+  CUSTOMER_SERVICE: '客户服务 — customer service (experience)',
+  PROPERTY_MANAGEMENT: '物业服务 — property management (experience)',
 });
 
 export const InspectionKindEnum = register('InspectionKind', E.INSPECTION_KINDS, 'How a 6+2 inspection was carried out (检查方式, seed 003 §7).', {

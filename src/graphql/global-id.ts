@@ -17,6 +17,9 @@ export const NODE_TYPES = [
   'StandardActionRule',
   'Inspection',
   'InspectionFinding',
+  'SurveyTemplate',
+  'SurveyQuestion',
+  'SurveyResponse',
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 

@@ -14,6 +14,10 @@ import {
   slaClocks,
   staff,
   standardActionRules,
+  surveyAnswers,
+  surveyQuestions,
+  surveyResponses,
+  surveyTemplates,
   touchpoints,
   unitOwnerships,
   units,
@@ -75,7 +79,39 @@ export function createLoaders(db: Db) {
     ),
   );
   const rule = lazy(() => byId((ids) => selectFixed(db, 'rule', [ids], () => db.select().from(standardActionRules).where(anyOf(standardActionRules.id, ids)), PREPARED)));
+  const surveyTemplate = lazy(() => byId((ids) => selectFixed(db, 'surveyTemplate', [ids], () => db.select().from(surveyTemplates).where(anyOf(surveyTemplates.id, ids)), PREPARED)));
+  const surveyQuestion = lazy(() => byId((ids) => selectFixed(db, 'surveyQuestion', [ids], () => db.select().from(surveyQuestions).where(anyOf(surveyQuestions.id, ids)), PREPARED)));
+  const surveyQuestionsByTemplate = lazy(() =>
+    groupedBy(
+      (r: typeof surveyQuestions.$inferSelect) => r.templateId,
+      (ids) => selectFixed(db, 'surveyQuestionsByTemplate', [ids], () => db.select().from(surveyQuestions).where(anyOf(surveyQuestions.templateId, ids)).orderBy(asc(surveyQuestions.position)), PREPARED),
+    ),
+  );
+  const surveyResponse = lazy(() => byId((ids) => selectFixed(db, 'surveyResponse', [ids], () => db.select().from(surveyResponses).where(anyOf(surveyResponses.id, ids)), PREPARED)));
+  const surveyAnswersByResponse = lazy(() =>
+    groupedBy(
+      (r: typeof surveyAnswers.$inferSelect) => r.responseId,
+      (ids) => selectFixed(db, 'surveyAnswersByResponse', [ids], () => db.select().from(surveyAnswers).where(anyOf(surveyAnswers.responseId, ids)).orderBy(asc(surveyAnswers.id)), PREPARED),
+    ),
+  );
   return {
+    get surveyTemplate() {
+      return surveyTemplate();
+    },
+    get surveyQuestion() {
+      return surveyQuestion();
+    },
+    /** A template version's questions, in order. */
+    get surveyQuestionsByTemplate() {
+      return surveyQuestionsByTemplate();
+    },
+    get surveyResponse() {
+      return surveyResponse();
+    },
+    /** A response's answers, in the order given. */
+    get surveyAnswersByResponse() {
+      return surveyAnswersByResponse();
+    },
     get touchpoint() {
       return touchpoint();
     },

@@ -76,6 +76,8 @@ type Fixtures = {
   /** A 6+2 inspection of project A with one ENGINEERING finding. */
   inspectionA: string;
   findingA: string;
+  /** A survey response of customer A in project A. */
+  responseA: string;
   /** Unacknowledged alerts of ENGINEERING complaints in project A: one per acknowledgeSlaAlert call that may acknowledge, one shared by the others. */
   alertPool: string[];
   /** Every fixture of project A's side: none may appear in an out-of-scope answer. */
@@ -97,6 +99,7 @@ const CREATE_COMPANY = `mutation($input: CreateCityCompanyInput!) { createCityCo
 const CREATE_COMPLAINT = `mutation($input: CreateComplaintInput!) { createComplaint(input: $input) { complaint { id number status } } }`;
 const SIGN = `mutation($input: RecordSigningInput!) { recordSigning(input: $input) { ownership { id signedAt } } }`;
 const ALERT_IDS = `query($f: SlaAlertFilter) { slaAlerts(filter: $f, first: 200) { edges { node { id acknowledgedAt } } } }`;
+const SUBMIT_SURVEY = `mutation($input: SubmitSurveyResponseInput!) { submitSurveyResponse(input: $input) { response { id project { id } } } }`;
 const RECORD_INSPECTION = `mutation($input: RecordInspectionInput!) { recordInspection(input: $input) { inspection { id findings { id } } } }`;
 const inspectionInput = (projectId: string) => ({ projectId, kind: 'VISIBLE', findings: [{ ruleCode: 'SIGNING_CONGRATS_SMS', deficiency: '恭贺短信缺截屏存档', department: 'ENGINEERING' }] });
 const upper = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -229,6 +232,9 @@ beforeAll(async () => {
   const inspectionA: string = inspection.id;
   const findingA: string = inspection.findings[0].id;
   const ruleA: { id: string; code: string } = planned.plannedTouchpoints.edges[0].node.rule;
+  const responseA: string = (
+    await asAdmin(SUBMIT_SURVEY, { input: { templateCode: 'SIGNING', customerId: customerA, projectId: projectA.id, answers: [{ questionCode: 'OVERALL', score: 4 }, { questionCode: 'SALES', score: 5 }] } })
+  ).submitSurveyResponse.response.id;
 
   fx = {
     regionA,
@@ -251,8 +257,9 @@ beforeAll(async () => {
     ruleA,
     inspectionA,
     findingA,
+    responseA,
     alertPool,
-    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA, touchpointA, plannedA, inspectionA, findingA],
+    aIds: [regionA.id, companyA.id, projectA.id, customerA, ownershipA.unit.id, ownershipA.id, staffA.id, complaintA.id, alertA, auditA, touchpointA, plannedA, inspectionA, findingA, responseA],
   };
 });
 afterAll(() => t?.close());
@@ -468,6 +475,15 @@ const QUERY_RULES: Record<string, Rule> = {
     seen: (d) => expect(d.touchpointCompliance.cells.map((c: { group: { projectId: string } }) => c.group.projectId)).toEqual([fx.projectA.id]),
     unseen: (d) => expect(d.touchpointCompliance).toEqual({ cells: [], total: { planned: 0 } }),
   },
+  // Survey responses follow their customer's records (scope; confidentiality); every reader, ANALYST with personal data masked.
+  surveyResponses: list('surveyResponses', '$filter: SurveyResponseFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.responseA),
+  // Survey templates: group-wide configuration (ADMIN writes it).
+  surveyTemplates: {
+    allowed: READERS,
+    scoped: false,
+    build: () => ({ query: `{ surveyTemplates(code: "SIGNING") { code version } }` }),
+    seen: (d) => expect(d.surveyTemplates).toContainEqual({ code: 'SIGNING', version: 1 }),
+  },
   // Standard action rules: group-wide configuration, like SLA policies.
   standardActionRules: {
     allowed: READERS,
@@ -681,6 +697,28 @@ const MUTATION_RULES: Record<string, Rule> = {
     }),
     seen: (d) => expect(d.recordMoveIn.ownership.movedInAt).toMatch(/^\d{4}-\d\d-\d\dT/),
   }),
+  // Survey answers: the customer desk (AGENT row: "creates … survey responses in scope").
+  submitSurveyResponse: {
+    allowed: CUSTOMER_EDITORS,
+    scoped: true,
+    hidden: 'NOT_FOUND',
+    build: () => {
+      const from = new Date(Date.now() - 3_600_000 - unique() * 1000).toISOString();
+      return {
+        query: SUBMIT_SURVEY,
+        variables: { input: { templateCode: 'SIGNING', customerId: fx.worker.id, projectId: fx.projectA.id, submittedAt: from, answers: [{ questionCode: 'OVERALL', score: 5 }, { questionCode: 'SALES', score: 5 }] } },
+        ids: [fx.worker.id],
+        // Each cell answers at its own millisecond: the state counts that cell's response only.
+        state: {
+          decl: '$c: [ID!], $from: DateTime, $to: DateTime',
+          body: `surveyResponses(filter: { customerIds: $c, submittedFrom: $from, submittedTo: $to }) { totalCount }`,
+          variables: { c: [fx.worker.id], from, to: new Date(Date.parse(from) + 1).toISOString() },
+          initial: { surveyResponses: { totalCount: 0 } },
+        },
+      };
+    },
+    seen: (d) => expect(d.submitSurveyResponse.response.project).toEqual({ id: fx.projectA.id }),
+  },
   // Standard actions: the desk completes them; skipping (it lowers compliance) is ADMIN's and MANAGER's.
   completePlannedTouchpoint: rule({
     allowed: CUSTOMER_EDITORS,
@@ -832,6 +870,19 @@ const MUTATION_RULES: Record<string, Rule> = {
     }),
     seen: (d, _k, op) => expect(d.rectifyInspectionFinding.finding).toEqual({ id: op.ids![0], status: 'RECTIFIED' }),
   }),
+  upsertSurveyTemplate: {
+    allowed: ADMIN_ONLY,
+    scoped: false,
+    build: () => {
+      const code = `AUTHZ_${unique()}`;
+      return {
+        query: `mutation($input: UpsertSurveyTemplateInput!) { upsertSurveyTemplate(input: $input) { template { id code } } }`,
+        variables: { input: { code, name: '授权测试问卷', kind: 'CUSTOM', stage: 'RESIDENCE', questions: [{ code: 'OVERALL', kind: 'OVERALL', labelZh: '总体', labelEn: 'Overall' }] } },
+        state: { body: `surveyTemplates { code }`, pick: (d) => d.surveyTemplates.filter((r: { code: string }) => r.code === code), initial: [] },
+      };
+    },
+    seen: (d, _k, op) => expect(d.upsertSurveyTemplate.template.code).toBe((op.variables!.input as { code: string }).code),
+  },
   upsertStandardActionRule: {
     allowed: ADMIN_ONLY,
     scoped: false,

@@ -189,6 +189,9 @@ export const slaAlerts = pgTable(
     uniqueIndex('sla_alerts_planned_level_uq')
       .on(t.plannedTouchpointId, t.level)
       .where(sql`${t.plannedTouchpointId} is not null`),
+    uniqueIndex('sla_alerts_response_level_uq')
+      .on(t.surveyResponseId, t.level)
+      .where(sql`${t.surveyResponseId} is not null`),
     uniqueIndex('sla_alerts_finding_level_uq')
       .on(t.inspectionFindingId, t.level)
       .where(sql`${t.inspectionFindingId} is not null`),

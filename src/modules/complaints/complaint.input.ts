@@ -1,3 +1,4 @@
+import { SurveyAnswerInput } from '../surveys/survey.input.js';
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import type { Channel, ComplaintCategory, ComplaintKind, ComplaintStatus, DefectLocation, Department, MajorReason, Severity } from '../../domain/enums.js';
 import { OrderDirection } from '../../graphql/connection.js';
@@ -177,6 +178,9 @@ export class ResolveComplaintInput extends ComplaintStepInput {
 export class RecordReturnVisitInput extends ComplaintStepInput {
   @Field(() => Int, { description: 'Satisfaction 1–5 (5 非常满意 … 1 很不满意); 2 or less reopens the complaint and needs a note saying why.' })
   satisfaction!: number;
+
+  @Field(() => [SurveyAnswerInput], { nullable: true, description: 'Further answers to the return-visit template (e.g. CUSTOMER_SERVICE, COMMENT); `satisfaction` is its OVERALL answer.' })
+  answers?: SurveyAnswerInput[] | null;
 }
 
 @InputType({ description: 'Reopens a resolved, return-visited or closed complaint.' })

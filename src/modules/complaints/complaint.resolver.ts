@@ -306,10 +306,8 @@ export class SlaAlertFieldsResolver {
   }
 
   @FieldResolver(() => Complaint, { nullable: true, description: 'The complaint, for complaint alerts the viewer may see.' })
-  async complaint(@Root() a: SlaAlert, @Ctx() ctx: Context): Promise<Complaint | null> {
-    if (a.complaintId === null) return null;
-    const row = await ctx.loaders.complaint.load(a.complaintId);
-    return row && (await new ComplaintService(ctx).canSee(row)) ? Complaint.from(row) : null;
+  complaint(@Root() a: SlaAlert, @Ctx() ctx: Context): Promise<Complaint | null> {
+    return complaintOf(ctx, a.complaintId);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -327,3 +325,10 @@ export const complaintResolvers = [
   SlaClockResolver,
   SlaAlertFieldsResolver,
 ] as const;
+
+/** The complaint with this id if the viewer may see it (for fields that point at one), else null. */
+export async function complaintOf(ctx: Context, complaintId: number | null): Promise<Complaint | null> {
+  if (complaintId === null) return null;
+  const row = await ctx.loaders.complaint.load(complaintId);
+  return row && (await new ComplaintService(ctx).canSee(row)) ? Complaint.from(row) : null;
+}

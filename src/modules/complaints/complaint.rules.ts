@@ -1,3 +1,4 @@
+import { LOW_SATISFACTION_MAX } from '../surveys/responses.js';
 import type { ComplaintStatus, SlaClockKind } from '../../domain/enums.js';
 
 /** Lifecycle actions (one mutation each). */
@@ -63,7 +64,7 @@ export const CLOCK_EFFECTS: Record<ComplaintAction | 'create' | 'escalate' | 're
 };
 
 /** A return-visit score of 2 or less (不满意/很不满意) reopens the complaint (挽回服务). */
-export const REOPEN_SCORE = 2;
+export const REOPEN_SCORE = LOW_SATISFACTION_MAX;
 
 /** Repeat window: same customer, unit and category within this many days is a repeat. */
 export const REPEAT_WINDOW_DAYS = 30;

@@ -3,7 +3,7 @@ import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, 
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
-import type { Db } from '../../db/client.js';
+import type { Db, Tx } from '../../db/client.js';
 import { runShaped, Slots } from '../../db/shaped.js';
 import { idempotent } from '../../db/idempotency.js';
 import {
@@ -24,7 +24,8 @@ import { assertNotFuture, assertNotPast, httpUrl, idempotencyKey, parseInput, se
 import { SlaEngine, type AlsoInsert } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
 import { auditRow, type AuditEntry } from '../audit/audit.service.js';
-import { CustomerService } from '../customers/customer.service.js';
+import { CustomerService, segmentAt } from '../customers/customer.service.js';
+import { checkAnswers, currentTemplate, insertResponse, questionsOf, type AnswerInput } from '../surveys/responses.js';
 import { StaffService } from '../org/org.service.js';
 import { likePattern } from '../projects/project.service.js';
 import { CLOCK_EFFECTS, OPEN_STATUSES, REOPEN_SCORE, REPEAT_WINDOW_DAYS, TRANSITIONS, allowedMutations, complaintNumber, nextStatus, type ComplaintAction } from './complaint.rules.js';
@@ -308,6 +309,8 @@ export class ComplaintService {
       change?: (row: ComplaintRow, at: Date) => Partial<ComplaintRow> | Promise<Partial<ComplaintRow>>;
       type?: string;
       data?: Record<string, unknown>;
+      /** Further writes of the step, in its transaction, after the change is decided. */
+      also?: (tx: Tx, row: ComplaintRow, at: Date) => Promise<void>;
     },
   ): Promise<ComplaintRow> {
     const viewer = this.access.requireRole(opts.roles, opts.doing);
@@ -365,6 +368,7 @@ export class ComplaintService {
       if (opts.action === 'escalate') await engine.escalateBreached(u, at);
       if (opts.action === 'pause') await engine.pauseAll(c.id, at);
       if (opts.action === 'resume') await engine.resumeAll(u, at);
+      await opts.also?.(tx, u, at);
       // The domain event and the audit entry are written by the engine's closing statement.
       return engine.finish(
         c.id,
@@ -432,7 +436,13 @@ export class ComplaintService {
     });
   }
 
-  recordReturnVisit(input: { complaintId: string; satisfaction: number; note?: string | null }) {
+  /**
+   * 回访: records the customer's satisfaction with the handling as a response of the current
+   * return-visit template (REPAIR_RETURN_VISIT for repairs, COMPLAINT_RETURN_VISIT otherwise), the
+   * satisfaction as its OVERALL answer, with any further answers. A score of 2 or less reopens
+   * the complaint, and the response raises LOW_SATISFACTION and plans the recovery follow-up.
+   */
+  async recordReturnVisit(input: { complaintId: string; satisfaction: number; note?: string | null; answers?: AnswerInput[] | null }) {
     const data = parseInput(
       z
         .object({ complaintId: z.string(), satisfaction: z.number().int().min(1, 'must be 1–5').max(5, 'must be 1–5'), note: note.nullish() })
@@ -441,7 +451,23 @@ export class ComplaintService {
         }),
       input,
     );
+    const viewer = this.access.requireRole(COMPLAINT_DESK, 'recordReturnVisit');
     const low = data.satisfaction <= REOPEN_SCORE;
+    const found = await this.get(data.complaintId, 'input.complaintId');
+    const code = found.kind === 'REPAIR' ? 'REPAIR_RETURN_VISIT' : 'COMPLAINT_RETURN_VISIT';
+    const template = await currentTemplate(this.ctx.db, code);
+    if (!template?.active) throw AppError.conflict(`The return-visit survey template ${code} is missing or inactive; an ADMIN must restore it with upsertSurveyTemplate`, { field: 'input.complaintId' });
+    const questions = await questionsOf(this.ctx.db, template.id);
+    const overall = questions.find((q) => q.kind === 'OVERALL')!;
+    const extra = input.answers ?? [];
+    extra.forEach((a, i) => {
+      if (a.questionCode === overall.code || a.questionId === toGlobalId('SurveyQuestion', overall.id)) {
+        throw AppError.badInput(`input.answers.${i}`, `the overall score (${overall.code}) is given by \`satisfaction\``);
+      }
+    });
+    const answers = checkAnswers(template, questions, [...extra, { questionId: toGlobalId('SurveyQuestion', overall.id), score: data.satisfaction }], 'input.answers');
+    const customer = (await this.ctx.loaders.customer.load(found.customerId))!;
+    const owned = await this.ctx.loaders.ownershipsByCustomer.load(customer.id);
     return this.step(data.complaintId, {
       action: low ? 'returnVisitReopen' : 'returnVisitOk',
       roles: COMPLAINT_DESK,
@@ -450,6 +476,14 @@ export class ComplaintService {
       type: low ? 'RETURN_VISIT_REOPENED' : 'RETURN_VISITED',
       data: { satisfaction: data.satisfaction },
       change: (c, at) => ({ returnVisitScore: data.satisfaction, returnVisitedAt: at, ...(low ? { reopenCount: c.reopenCount + 1 } : {}) }),
+      also: async (tx, c, at) => {
+        await insertResponse(
+          tx,
+          { template, customerId: c.customerId, customerName: customer.name, projectId: c.projectId, segment: segmentAt(this.ctx, owned, at), complaintId: c.id, submittedAt: at, createdBy: viewer.id, answers },
+          at,
+          this.ctx.config.businessTimeZone,
+        );
+      },
     });
   }
 

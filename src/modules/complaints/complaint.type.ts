@@ -239,6 +239,7 @@ export class SlaAlert extends Node {
   projectId!: number;
   plannedTouchpointId!: number | null;
   inspectionFindingId!: number | null;
+  surveyResponseId!: number | null;
 
   @Field(() => AlertLevelEnum, { description: 'Level.' })
   level!: AlertLevel;

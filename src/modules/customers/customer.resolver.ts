@@ -2,7 +2,6 @@ import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectT
 import { READERS, REVEALERS } from '../../auth/access.js';
 import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../auth/masking.js';
 import type { Segment } from '../../domain/enums.js';
-import { segmentOf } from '../../domain/segment.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import { nestedConnection } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
@@ -20,7 +19,7 @@ import {
   RevealCustomerContactInput,
   UpdateCustomerInput,
 } from './customer.input.js';
-import { CustomerService } from './customer.service.js';
+import { CustomerService, segmentAt } from './customer.service.js';
 import { Customer, CustomerConnection, Unit, UnitOwnership } from './customer.type.js';
 
 @ObjectType({ description: 'Result of `createCustomer`.' })
@@ -199,7 +198,7 @@ export class CustomerResolver {
   @FieldResolver(() => SegmentEnum, { description: 'Derived segment from signing and handover dates (seed 004).' })
   async segment(@Root() c: Customer, @Ctx() ctx: Context): Promise<Segment> {
     const owned = await ctx.loaders.ownershipsByCustomer.load(c.dbId);
-    return segmentOf(owned, ctx.now(), { breakInMonths: ctx.config.segmentBreakInMonths, veteranMonths: ctx.config.segmentVeteranMonths });
+    return segmentAt(ctx, owned, ctx.now());
   }
 
   @FieldResolver(() => [UnitOwnership], { description: 'Units the customer holds (in projects the viewer may see), with milestone dates.' })

@@ -9,7 +9,7 @@ import { idempotent } from '../../db/idempotency.js';
 import { customers, unitOwnerships, units } from '../../db/schema/index.js';
 import { CHANNELS, CONFIDENTIALITY_LEVELS, CUSTOMER_CLASSES, GENDERS, type Milestone, type Segment } from '../../domain/enums.js';
 import { planForMilestone } from '../touchpoints/planner.js';
-import { monthsBefore } from '../../domain/segment.js';
+import { monthsBefore, segmentOf } from '../../domain/segment.js';
 import { normalisePhone } from '../../domain/contact.js';
 import { maskName } from '../../auth/masking.js';
 import type { Context } from '../../graphql/context.js';
@@ -93,6 +93,11 @@ function maskedForAudit(values: Record<string, unknown>): Record<string, unknown
 }
 
 /** Customers, their units and milestones; every read is scoped and every write audited. */
+/** The derived segment of a customer with these holdings at `at`, with the configured thresholds. */
+export function segmentAt(ctx: Context, owned: readonly { signedAt: Date | null; deliveredAt: Date | null }[], at: Date): Segment {
+  return segmentOf([...owned], at, { breakInMonths: ctx.config.segmentBreakInMonths, veteranMonths: ctx.config.segmentVeteranMonths });
+}
+
 export class CustomerService {
   constructor(private readonly ctx: Context) {}
 

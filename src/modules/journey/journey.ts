@@ -2,7 +2,7 @@ import { and, getTableColumns, inArray, lte, ne, sql, type AnyColumn, type SQL }
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { Ctx, Field, FieldResolver, ObjectType, Resolver, Root, registerEnumType } from 'type-graphql';
 import { selectRows } from '../../db/rows.js';
-import { complaints, plannedTouchpoints, touchpoints } from '../../db/schema/index.js';
+import { complaints, plannedTouchpoints, surveyResponses, touchpoints } from '../../db/schema/index.js';
 import { PROJECT_STAGES, type ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
@@ -11,6 +11,8 @@ import { nestedLoader } from '../../graphql/nested.js';
 import { Complaint, type ComplaintRow } from '../complaints/complaint.type.js';
 import { Customer } from '../customers/customer.type.js';
 import { PlannedTouchpoint, Touchpoint, type PlannedRow, type TouchpointRow } from '../touchpoints/touchpoint.type.js';
+import type { ResponseRow } from '../surveys/responses.js';
+import { SurveyResponse } from '../surveys/survey.type.js';
 
 /** Most entries a journey shows: the latest ones. */
 export const JOURNEY_MAX_ENTRIES = 500;
@@ -23,6 +25,7 @@ export enum JourneyEntryKind {
   TOUCHPOINT = 'TOUCHPOINT',
   PLANNED_TOUCHPOINT = 'PLANNED_TOUCHPOINT',
   COMPLAINT = 'COMPLAINT',
+  SURVEY_RESPONSE = 'SURVEY_RESPONSE',
 }
 registerEnumType(JourneyEntryKind, {
   name: 'JourneyEntryKind',
@@ -31,12 +34,13 @@ registerEnumType(JourneyEntryKind, {
     TOUCHPOINT: { description: '客户触点 — a recorded contact (standard actions done included)' },
     PLANNED_TOUCHPOINT: { description: '计划触点 — a standard action planned and not done: pending, overdue or skipped' },
     COMPLAINT: { description: '投诉报修 — a complaint or repair request' },
+    SURVEY_RESPONSE: { description: '满意度调查 — a survey response' },
   },
 });
 
-@ObjectType({ description: 'One event of a customer’s journey; exactly one of `touchpoint`, `plannedTouchpoint` and `complaint` is set, as `kind` says.' })
+@ObjectType({ description: 'One event of a customer’s journey; exactly one of `touchpoint`, `plannedTouchpoint`, `complaint` and `surveyResponse` is set, as `kind` says.' })
 export class JourneyEntry {
-  @Field({ description: 'When: a touchpoint’s occurrence, a planned action’s due time, a complaint’s receipt.' })
+  @Field({ description: 'When: a touchpoint’s occurrence, a planned action’s due time, a complaint’s receipt, a survey response’s submission.' })
   at!: Date;
 
   @Field(() => JourneyEntryKind, { description: 'What the entry is.' })
@@ -50,6 +54,9 @@ export class JourneyEntry {
 
   @Field(() => Complaint, { nullable: true, description: 'The complaint, for COMPLAINT.' })
   complaint!: Complaint | null;
+
+  @Field(() => SurveyResponse, { nullable: true, description: 'The survey response, for SURVEY_RESPONSE (in its template’s stage).' })
+  surveyResponse!: SurveyResponse | null;
 }
 
 @ObjectType({ description: 'The entries of one lifecycle stage of a customer’s journey, oldest first.' })
@@ -111,7 +118,7 @@ async function latestPerCustomer<R extends { customerId: number }>(
   return out;
 }
 
-/** A customer's journey; the journeys of a page of customers cost three statements (and the ownerships' loader). */
+/** A customer's journey; the journeys of a page of customers cost four statements (and the ownerships' loader). */
 export async function journeyOf(ctx: Context, customerId: number): Promise<CustomerJourney> {
   const access = ctx.access;
   const tps = nestedLoader<TouchpointRow[]>(
@@ -132,11 +139,25 @@ export async function journeyOf(ctx: Context, customerId: number): Promise<Custo
     [],
   );
   const cases = nestedLoader<ComplaintRow[]>(ctx, 'journey:complaints', async (ids) => latestPerCustomer(ctx, complaints, complaints.receivedAt, ids, [await access.complaintCondition()]), []);
-  const [t, p, c, owned] = await Promise.all([tps.load(customerId), planned.load(customerId), cases.load(customerId), ctx.loaders.ownershipsByCustomer.load(customerId)]);
+  const surveys = nestedLoader<ResponseRow[]>(
+    ctx,
+    'journey:surveys',
+    async (ids) => latestPerCustomer(ctx, surveyResponses, surveyResponses.submittedAt, ids, [await access.customerRecordCondition(surveyResponses.projectId, surveyResponses.customerId)]),
+    [],
+  );
+  const [t, p, c, s, owned] = await Promise.all([
+    tps.load(customerId),
+    planned.load(customerId),
+    cases.load(customerId),
+    surveys.load(customerId),
+    ctx.loaders.ownershipsByCustomer.load(customerId),
+  ]);
+  const none = { touchpoint: null, plannedTouchpoint: null, complaint: null, surveyResponse: null };
   const entries: (JourneyEntry & { stage: ProjectStage; id: number })[] = [
-    ...t.map((r) => ({ at: r.occurredAt, kind: JourneyEntryKind.TOUCHPOINT, stage: r.stage, id: r.id, touchpoint: Touchpoint.from(r), plannedTouchpoint: null, complaint: null })),
-    ...p.map((r) => ({ at: r.dueAt, kind: JourneyEntryKind.PLANNED_TOUCHPOINT, stage: r.stage, id: r.id, touchpoint: null, plannedTouchpoint: PlannedTouchpoint.from(r), complaint: null })),
-    ...c.map((r) => ({ at: r.receivedAt, kind: JourneyEntryKind.COMPLAINT, stage: complaintStage(r, owned), id: r.id, touchpoint: null, plannedTouchpoint: null, complaint: Complaint.from(r) })),
+    ...t.map((r) => ({ ...none, at: r.occurredAt, kind: JourneyEntryKind.TOUCHPOINT, stage: r.stage, id: r.id, touchpoint: Touchpoint.from(r) })),
+    ...p.map((r) => ({ ...none, at: r.dueAt, kind: JourneyEntryKind.PLANNED_TOUCHPOINT, stage: r.stage, id: r.id, plannedTouchpoint: PlannedTouchpoint.from(r) })),
+    ...c.map((r) => ({ ...none, at: r.receivedAt, kind: JourneyEntryKind.COMPLAINT, stage: complaintStage(r, owned), id: r.id, complaint: Complaint.from(r) })),
+    ...s.map((r) => ({ ...none, at: r.submittedAt, kind: JourneyEntryKind.SURVEY_RESPONSE, stage: r.stage, id: r.id, surveyResponse: SurveyResponse.from(r) })),
   ];
   entries.sort((a, b) => b.at.getTime() - a.at.getTime() || b.id - a.id);
   const truncated = entries.length > JOURNEY_MAX_ENTRIES;
@@ -150,7 +171,7 @@ export async function journeyOf(ctx: Context, customerId: number): Promise<Custo
 
 @Resolver(() => Customer)
 export class CustomerJourneyResolver {
-  @FieldResolver(() => CustomerJourney, { description: 'The customer’s journey (客户旅程): touchpoints, planned standard actions and complaints in time order, by lifecycle stage.' })
+  @FieldResolver(() => CustomerJourney, { description: 'The customer’s journey (客户旅程): touchpoints, planned standard actions, complaints and survey responses in time order, by lifecycle stage.' })
   journey(@Root() c: Customer, @Ctx() ctx: Context): Promise<CustomerJourney> {
     return journeyOf(ctx, c.dbId);
   }

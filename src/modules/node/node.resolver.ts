@@ -22,6 +22,8 @@ import { PlannedTouchpoint, StandardActionRule, Touchpoint } from '../touchpoint
 import { StandardActionService } from '../touchpoints/standard-action.service.js';
 import { InspectionService } from '../inspections/inspection.service.js';
 import { Inspection, InspectionFinding } from '../inspections/inspection.type.js';
+import { SurveyService } from '../surveys/survey.service.js';
+import { SurveyResponse, SurveyTemplate } from '../surveys/survey.type.js';
 
 /** NOT_FOUND becomes null, as Relay's `node` expects. */
 async function orNull<T>(p: Promise<T>): Promise<T | null> {
@@ -74,6 +76,12 @@ export class NodeResolver {
         return orNull(new InspectionService(ctx).getInspection(id).then(Inspection.from));
       case 'InspectionFinding':
         return orNull(new InspectionService(ctx).getFinding(id).then(InspectionFinding.from));
+      case 'SurveyTemplate': {
+        const row = await loaders.surveyTemplate.load(d.id);
+        return row ? SurveyTemplate.from(row) : null;
+      }
+      case 'SurveyResponse':
+        return orNull(new SurveyService(ctx).get(id).then(SurveyResponse.from));
       case 'SlaAlert': {
         const [row] = await new SlaService(ctx).listAlertsByIds([d.id]);
         return row ? SlaAlert.from(row) : null;

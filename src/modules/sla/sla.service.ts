@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { ALERT_HANDLERS, SLA_ADMINS } from '../../auth/access.js';
-import { businessCalendarDays, businessCalendarYears, complaints, plannedTouchpoints, slaAlerts, slaPolicies } from '../../db/schema/index.js';
+import { businessCalendarDays, businessCalendarYears, complaints, plannedTouchpoints, slaAlerts, slaPolicies, surveyResponses } from '../../db/schema/index.js';
 import { COMPLAINT_CATEGORIES, COMPLAINT_KINDS, SEVERITIES, SLA_CLOCKS } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
@@ -148,12 +148,17 @@ export class SlaService {
     const access = this.ctx.access;
     const visibleComplaints = this.ctx.db.select({ id: complaints.id }).from(complaints).where(await access.complaintCondition());
     const plannedCondition = await access.customerRecordCondition(plannedTouchpoints.projectId, plannedTouchpoints.customerId);
+    const responseCondition = await access.customerRecordCondition(surveyResponses.projectId, surveyResponses.customerId);
     return and(
       await access.projectCondition(slaAlerts.projectId),
       sql`(${slaAlerts.complaintId} is null or ${inArray(slaAlerts.complaintId, visibleComplaints)})`,
       // Overdue standard actions follow their planned touchpoint's visibility (the customer's confidentiality).
       plannedCondition
         ? sql`(${slaAlerts.plannedTouchpointId} is null or ${inArray(slaAlerts.plannedTouchpointId, this.ctx.db.select({ id: plannedTouchpoints.id }).from(plannedTouchpoints).where(plannedCondition))})`
+        : undefined,
+      // LOW_SATISFACTION follows its survey response's visibility (the customer's confidentiality).
+      responseCondition
+        ? sql`(${slaAlerts.surveyResponseId} is null or ${inArray(slaAlerts.surveyResponseId, this.ctx.db.select({ id: surveyResponses.id }).from(surveyResponses).where(responseCondition))})`
         : undefined,
     );
   }

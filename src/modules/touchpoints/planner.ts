@@ -22,7 +22,7 @@ type PlannedInsert = typeof plannedTouchpoints.$inferInsert;
 export const TIME_TRIGGERS = ['WARRANTY_ENDING', 'BIRTHDAY', 'PERIODIC_AWAITING_DELIVERY', 'ANNIVERSARY_OF_MOVE_IN'] as const satisfies readonly RuleTrigger[];
 
 /** The trigger key of one occurrence: the trigger, its subject and, for repeating triggers, which occurrence. */
-export function triggerKey(trigger: RuleTrigger, subject: 'ownership' | 'customer', id: number, occurrence?: string | number): string {
+export function triggerKey(trigger: RuleTrigger, subject: 'ownership' | 'customer' | 'response', id: number, occurrence?: string | number): string {
   return `${trigger}:${subject}:${id}${occurrence === undefined ? '' : `:${occurrence}`}`;
 }
 
@@ -308,4 +308,31 @@ export async function planTimeBased(tx: DbOrTx, until: Date, timeZone: string): 
     await tx.update(standardActionRules).set({ plannedUntil: until }).where(eq(standardActionRules.id, rule.id));
   }
   return planned;
+}
+
+/** A survey response whose overall score was low (2 or less), as the recovery planning needs it. */
+export type LowResponse = { id: number; customerId: number; projectId: number; stage: PlannedInsert['stage']; submittedAt: Date };
+
+/**
+ * 挽回服务 (seed 004 §e): plans the actions of the active LOW_SATISFACTION rules for a response
+ * whose overall score is 2 or less, once per rule and response, in the caller's transaction. The
+ * trigger is the response's time; the action takes the response's stage. Returns what it planned.
+ */
+export async function planRecovery(tx: DbOrTx, r: LowResponse, timeZone: string): Promise<PlannedRow[]> {
+  const rules = await tx
+    .select()
+    .from(standardActionRules)
+    .where(and(eq(standardActionRules.active, true), eq(standardActionRules.trigger, 'LOW_SATISFACTION')))
+    .orderBy(standardActionRules.id);
+  if (!rules.length) return [];
+  const rows: PlannedInsert[] = rules.map((rule) => ({
+    ruleId: rule.id,
+    customerId: r.customerId,
+    projectId: r.projectId,
+    triggerKey: triggerKey(rule.trigger, 'response', r.id),
+    ...momentsOf(rule, r.submittedAt, timeZone),
+    channel: rule.channel,
+    stage: r.stage,
+  }));
+  return tx.insert(plannedTouchpoints).values(rows).onConflictDoNothing().returning();
 }

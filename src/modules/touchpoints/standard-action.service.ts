@@ -1,3 +1,5 @@
+import { insertResponse, prepareAnswers } from '../surveys/responses.js';
+import { segmentAt } from '../customers/customer.service.js';
 import { and, asc, eq, gt, gte, inArray, lt, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { z } from 'zod';
@@ -218,6 +220,8 @@ export class StandardActionService {
     }
     const rule = await this.ctx.loaders.rule.load(planned.ruleId);
     const customer = (await this.ctx.loaders.customer.load(planned.customerId))!;
+    const survey = input.survey ? await prepareAnswers(this.ctx.db, input.survey, input.survey.answers, 'input.survey') : null;
+    const owned = survey ? await this.ctx.loaders.ownershipsByCustomer.load(customer.id) : [];
     const staffId = await new TouchpointService(this.ctx).staffLogin(data.staffId, viewer.id);
     const values = carriedOut(planned, rule!.code, {
       channel: data.channel,
@@ -236,11 +240,35 @@ export class StandardActionService {
         .where(and(eq(plannedTouchpoints.id, planned.id), inArray(plannedTouchpoints.status, OPEN)))
         .returning();
       if (!row) throw AppError.invalidTransition('The planned touchpoint was completed or skipped meanwhile; reload it', { field: 'input.plannedTouchpointId' });
+      const response = survey
+        ? await insertResponse(
+            tx,
+            {
+              ...survey,
+              customerId: customer.id,
+              customerName: customer.name,
+              projectId: planned.projectId,
+              segment: segmentAt(this.ctx, owned, occurredAt),
+              touchpointId,
+              plannedTouchpointId: planned.id,
+              channel: data.channel,
+              submittedAt: occurredAt,
+              createdBy: viewer.id,
+            },
+            now,
+            this.ctx.config.businessTimeZone,
+          )
+        : null;
       await recordAudit(tx, this.ctx, {
         action: 'completePlannedTouchpoint',
         subjectId: data.plannedTouchpointId,
         projectId: planned.projectId,
-        changes: { touchpointId: toGlobalId('Touchpoint', touchpointId), onTime: occurredAt <= planned.dueAt, ...auditChanges(values) },
+        changes: {
+          touchpointId: toGlobalId('Touchpoint', touchpointId),
+          onTime: occurredAt <= planned.dueAt,
+          ...auditChanges(values),
+          ...(response ? { surveyResponseId: toGlobalId('SurveyResponse', response.response.id), overallScore: response.response.overallScore } : {}),
+        },
       });
       return row;
     });

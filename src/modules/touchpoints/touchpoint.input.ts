@@ -1,3 +1,4 @@
+import { PlannedSurveyInput } from '../surveys/survey.input.js';
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import type { Channel, EvidenceKind, PlannedTouchpointStatus, ProjectStage, RuleTrigger, TouchpointOutcome } from '../../domain/enums.js';
 import { OrderDirection } from '../../graphql/connection.js';
@@ -195,6 +196,12 @@ export class CompletePlannedTouchpointInput {
 
   @Field(() => [EvidenceInput], { nullable: true, description: 'Evidence to archive (at most 20), e.g. the screenshot of a sent SMS.' })
   evidence?: EvidenceInput[] | null;
+
+  @Field(() => PlannedSurveyInput, {
+    nullable: true,
+    description: 'Survey answers taken in the contact (e.g. the delivery satisfaction call): recorded as a survey response linked to the touchpoint and the planned action, at the contact’s time, with its LOW_SATISFACTION alert when the overall score is 2 or less.',
+  })
+  survey?: PlannedSurveyInput | null;
 }
 
 @InputType({ description: 'Skips a planned standard action, with the reason (audited).' })
