@@ -477,6 +477,18 @@ const QUERY_RULES: Record<string, Rule> = {
   },
   // Survey responses follow their customer's records (scope; confidentiality); every reader, ANALYST with personal data masked.
   surveyResponses: list('surveyResponses', '$filter: SurveyResponseFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.responseA),
+  // Satisfaction statistics: every reader (ANALYST included), counting its scope only.
+  satisfactionStats: {
+    allowed: READERS,
+    scoped: true,
+    hidden: 'absent',
+    build: () => ({
+      query: `query($f: SatisfactionStatsFilter) { satisfactionStats(filter: $f, groupBy: [PROJECT]) { cells { group { projectId } responses } total { responses } } }`,
+      variables: { f: { projectIds: [fx.projectA.id] } },
+    }),
+    seen: (d) => expect(d.satisfactionStats.cells.map((c: { group: { projectId: string } }) => c.group.projectId)).toEqual([fx.projectA.id]),
+    unseen: (d) => expect(d.satisfactionStats).toEqual({ cells: [], total: { responses: 0 } }),
+  },
   // Survey templates: group-wide configuration (ADMIN writes it).
   surveyTemplates: {
     allowed: READERS,

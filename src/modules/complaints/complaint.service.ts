@@ -1,5 +1,5 @@
 import { selectFixed, selectRows } from '../../db/rows.js';
-import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
@@ -13,7 +13,6 @@ import {
   domainEvents,
   slaClocks,
   slaPolicies,
-  unitOwnerships,
 } from '../../db/schema/index.js';
 import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, MAJOR_REASONS, SEVERITIES, type ComplaintStatus } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';

@@ -1,8 +1,10 @@
 import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import type { ProjectStage } from '../../domain/enums.js';
+import { cityCompanies, projects, regions } from '../../db/schema/index.js';
+import type { Dimension, ProjectStage, Segment } from '../../domain/enums.js';
 import { AppError } from '../../graphql/errors.js';
-import { ProjectStageEnum } from '../../graphql/enums.js';
+import { DimensionEnum, ProjectStageEnum, SegmentEnum } from '../../graphql/enums.js';
+import { toGlobalId } from '../../graphql/global-id.js';
 
 /**
  * Shared shape of every statistic (SPEC §4): `groupBy: [StatsGroup!]` and cells that each carry
@@ -83,11 +85,59 @@ export class StatsCellGroup {
   @Field(() => ProjectStageEnum, { nullable: true, description: 'STAGE: the lifecycle stage.' })
   stage!: ProjectStage | null;
 
+  @Field(() => String, { nullable: true, description: 'TEMPLATE: the survey template’s code (every version together).' })
+  templateCode!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'TEMPLATE: the survey template’s name (of its latest version in the cell).' })
+  templateName!: string | null;
+
+  @Field(() => DimensionEnum, { nullable: true, description: 'DIMENSION: the satisfaction dimension.' })
+  dimension!: Dimension | null;
+
+  @Field(() => String, { nullable: true, description: 'QUESTION: the question’s code (the same question across template versions; OVERALL of every template together unless also grouped by TEMPLATE).' })
+  questionCode!: string | null;
+
+  @Field(() => SegmentEnum, { nullable: true, description: 'SEGMENT: the customer’s segment at response time.' })
+  segment!: Segment | null;
+
   @Field(() => String, { nullable: true, description: 'DAY … YEAR: the period’s label: 2026-11-30, 2026-W48, 2026-11, 2026-Q4 or 2026.' })
   period!: string | null;
 
   @Field(() => Date, { nullable: true, description: 'DAY … YEAR: the first instant of the period (local midnight in the business time zone).' })
   periodStart!: Date | null;
+}
+
+/** The group of a cell from its row: the columns of the dimensions grouped by (the others null). */
+export function groupOf(row: Record<string, unknown>): StatsCellGroup {
+  const v = (k: string) => (row[k] == null ? null : row[k]);
+  const id = (type: 'Region' | 'CityCompany' | 'Project', k: string) => (row[k] == null ? null : toGlobalId(type, Number(row[k])));
+  return Object.assign(new StatsCellGroup(), {
+    projectId: id('Project', 'projectId'),
+    projectName: v('projectName'),
+    cityCompanyId: id('CityCompany', 'cityCompanyId'),
+    cityCompanyName: v('cityCompanyName'),
+    regionId: id('Region', 'regionId'),
+    regionName: v('regionName'),
+    ruleCode: v('ruleCode'),
+    ruleName: v('ruleName'),
+    stage: v('stage'),
+    templateCode: v('templateCode'),
+    templateName: v('templateName'),
+    dimension: v('dimension'),
+    questionCode: v('questionCode'),
+    segment: v('segment'),
+    period: v('period'),
+    periodStart: row.periodStart == null ? null : new Date(String(row.periodStart)),
+  });
+}
+
+/** The SQL of the org dimensions among `groups` (region, city company, project; ids and names), in that order: join projects, city companies and regions. */
+export function orgDims(groups: readonly StatsGroup[]): Record<string, SQL> {
+  const dims: Record<string, SQL> = {};
+  if (groups.includes(StatsGroup.REGION)) Object.assign(dims, { regionId: sql<number>`${regions.id}`, regionName: sql<string>`${regions.name}` });
+  if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${cityCompanies.id}`, cityCompanyName: sql<string>`${cityCompanies.name}` });
+  if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projects.id}`, projectName: sql<string>`${projects.name}` });
+  return dims;
 }
 
 /** BAD_USER_INPUT unless every dimension is one the statistic supports; duplicates removed. */

@@ -14,6 +14,7 @@ import { TouchpointService } from '../touchpoints/touchpoint.service.js';
 import { PlannedTouchpoint, Touchpoint } from '../touchpoints/touchpoint.type.js';
 import { SubmitSurveyResponseInput, SurveyResponseFilter, UpsertSurveyTemplateInput } from './survey.input.js';
 import { SurveyService } from './survey.service.js';
+import { SatisfactionStatsResolver } from './satisfaction.js';
 import { SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyResponseConnection, SurveyTemplate } from './survey.type.js';
 
 @ObjectType({ description: 'Result of `upsertSurveyTemplate`.' })
@@ -178,4 +179,5 @@ export const surveyResolvers = [
   SurveyAnswerResolver,
   SlaAlertSurveyResponseResolver,
   CustomerSurveyResponsesResolver,
+  SatisfactionStatsResolver,
 ] as const;

@@ -5,8 +5,8 @@ import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRul
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { parseIds, toGlobalId } from '../../graphql/global-id.js';
-import { bucketOf, checkGroups, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
+import { parseIds } from '../../graphql/global-id.js';
+import { bucketOf, checkGroups, groupOf, orgDims, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
 import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
@@ -111,21 +111,6 @@ function cell(group: StatsCellGroup, c: Counts): TouchpointComplianceCell {
   });
 }
 
-const emptyGroup = (): StatsCellGroup =>
-  Object.assign(new StatsCellGroup(), {
-    projectId: null,
-    projectName: null,
-    cityCompanyId: null,
-    cityCompanyName: null,
-    regionId: null,
-    regionName: null,
-    ruleCode: null,
-    ruleName: null,
-    stage: null,
-    period: null,
-    periodStart: null,
-  });
-
 /**
  * 6+2 compliance (seed 003 §7): planned standard actions against what was done, done on time,
  * overdue and skipped, grouped as asked. One statement. The viewer's visibility applies as in
@@ -144,10 +129,7 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
   const bucket = time ? bucketOf(time, p.dueAt, ctx.config.businessTimeZone) : null;
 
   // The selected dimensions, each with its SQL; grouped and ordered in this order.
-  const dims: Record<string, SQL | typeof p.projectId> = {};
-  if (groups.includes(StatsGroup.REGION)) Object.assign(dims, { regionId: sql<number>`${regions.id}`, regionName: sql<string>`${regions.name}` });
-  if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${cityCompanies.id}`, cityCompanyName: sql<string>`${cityCompanies.name}` });
-  if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projects.id}`, projectName: sql<string>`${projects.name}` });
+  const dims: Record<string, SQL> = orgDims(groups);
   if (groups.includes(StatsGroup.RULE)) Object.assign(dims, { ruleCode: sql<string>`${standardActionRules.code}`, ruleName: sql<string>`${standardActionRules.name}` });
   if (groups.includes(StatsGroup.STAGE)) Object.assign(dims, { stage: sql<string>`${p.stage}` });
   if (bucket) Object.assign(dims, { period: bucket.label, periodStart: bucket.start });
@@ -187,16 +169,9 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
   const cells = rows.map((r) => {
     const row = r as Record<string, unknown> & Counts;
     for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += Number(row[k]);
-    const g = emptyGroup();
-    if (row.regionId != null) Object.assign(g, { regionId: toGlobalId('Region', Number(row.regionId)), regionName: row.regionName });
-    if (row.cityCompanyId != null) Object.assign(g, { cityCompanyId: toGlobalId('CityCompany', Number(row.cityCompanyId)), cityCompanyName: row.cityCompanyName });
-    if (row.projectId != null) Object.assign(g, { projectId: toGlobalId('Project', Number(row.projectId)), projectName: row.projectName });
-    if (row.ruleCode != null) Object.assign(g, { ruleCode: row.ruleCode, ruleName: row.ruleName });
-    if (row.stage != null) g.stage = row.stage as ProjectStage;
-    if (row.period != null) Object.assign(g, { period: row.period, periodStart: new Date(String(row.periodStart)) });
-    return cell(g, { planned: Number(row.planned), done: Number(row.done), doneOnTime: Number(row.doneOnTime), overdue: Number(row.overdue), skipped: Number(row.skipped) });
+    return cell(groupOf(row), { planned: Number(row.planned), done: Number(row.done), doneOnTime: Number(row.doneOnTime), overdue: Number(row.overdue), skipped: Number(row.skipped) });
   });
-  return Object.assign(new TouchpointComplianceResult(), { cells, total: cell(emptyGroup(), total) });
+  return Object.assign(new TouchpointComplianceResult(), { cells, total: cell(groupOf({}), total) });
 }
 
 @Resolver()

@@ -4,7 +4,7 @@ import { touchpoints, type Evidence } from '../../db/schema/index.js';
 import { sampleShareOf, type PlannedRow, type RuleRow } from './planner.js';
 import type { Channel, EvidenceKind, PlannedTouchpointStatus, ProjectStage, RuleTrigger, TouchpointOutcome } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
-import { ChannelEnum, EvidenceKindEnum, PlannedTouchpointStatusEnum, ProjectStageEnum, RuleTriggerEnum, TouchpointOutcomeEnum } from '../../graphql/enums.js';
+import { ChannelEnum, EvidenceKindEnum, ProjectStageEnum, RuleTriggerEnum, TouchpointOutcomeEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
 import { Node, readsRow } from '../../graphql/node.js';
 

@@ -1,0 +1,315 @@
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { Arg, Authorized, Ctx, Field, Float, ID, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { READERS } from '../../auth/access.js';
+import { cityCompanies, projects, regions, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
+import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../../domain/enums.js';
+import type { Context } from '../../graphql/context.js';
+import { AppError } from '../../graphql/errors.js';
+import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
+import { parseIds } from '../../graphql/global-id.js';
+import { bucketOf, checkGroups, groupOf, orgDims, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
+import { codesOf } from '../touchpoints/touchpoint.service.js';
+
+const SUPPORTED = [
+  StatsGroup.PROJECT,
+  StatsGroup.CITY_COMPANY,
+  StatsGroup.REGION,
+  StatsGroup.TEMPLATE,
+  StatsGroup.DIMENSION,
+  StatsGroup.QUESTION,
+  StatsGroup.SEGMENT,
+  StatsGroup.STAGE,
+  StatsGroup.DAY,
+  StatsGroup.WEEK,
+  StatsGroup.MONTH,
+  StatsGroup.QUARTER,
+  StatsGroup.YEAR,
+];
+
+@InputType({ description: 'Filter for `satisfactionStats`: which responses (and, by question or dimension, which answers) count. All given conditions must hold.' })
+export class SatisfactionStatsFilter {
+  @Field(() => [ID], { nullable: true, description: 'Projects (any of).' })
+  projectIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'City companies (any of).' })
+  cityCompanyIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'Regions (any of).' })
+  regionIds?: string[];
+
+  @Field(() => [String], { nullable: true, description: 'Template codes (any of), every version.' })
+  templateCodes?: string[];
+
+  @Field(() => [SurveyTemplateKindEnum], { nullable: true, description: 'Template kinds (any of).' })
+  kinds?: SurveyTemplateKind[];
+
+  @Field(() => [ProjectStageEnum], { nullable: true, description: 'Stages (any of).' })
+  stages?: ProjectStage[];
+
+  @Field(() => [SegmentEnum], { nullable: true, description: 'Customer segments at response time (any of).' })
+  segments?: Segment[];
+
+  @Field(() => [DimensionEnum], { nullable: true, description: 'Dimensions (any of); only with groupBy DIMENSION or QUESTION.' })
+  dimensions?: Dimension[];
+
+  @Field(() => [String], { nullable: true, description: 'Question codes (any of); only with groupBy DIMENSION or QUESTION.' })
+  questionCodes?: string[];
+}
+
+@InputType({ description: 'The period statistics cover: responses submitted in [from, to).' })
+export class StatsPeriodInput {
+  @Field({ description: 'Start (inclusive).' })
+  from!: Date;
+
+  @Field({ description: 'End (exclusive); after `from`.' })
+  to!: Date;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'Also compute each cell over the previous period of the same length, [from − (to − from), from), as `previous`, with the deltas. Not with a time bucket in groupBy (the previous bucket is the previous cell there).',
+  })
+  compare?: boolean | null;
+}
+
+@ObjectType({ description: 'How many scores of one value a cell has.' })
+export class ScoreCount {
+  @Field(() => Int, { description: 'The score: 1–5 (5 非常满意, 4 满意, 3 一般, 2 不满意, 1 很不满意).' })
+  score!: number;
+
+  @Field(() => Int, { description: 'How many.' })
+  count!: number;
+}
+
+@ObjectType({ description: 'Period-over-period changes of a cell: this period minus the previous one, in points; null when either is null.' })
+export class SatisfactionDelta {
+  @Field(() => Float, { nullable: true, description: 'Change of `mean`.' })
+  mean!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Change of `csat`, in percentage points.' })
+  csat!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Change of `nps`, in points.' })
+  nps!: number | null;
+
+  @Field(() => Int, { description: 'Change of `responses`.' })
+  responses!: number;
+}
+
+@ObjectType({
+  description:
+    'Satisfaction of one group (满意度统计). Without DIMENSION or QUESTION in groupBy the unit is the response: scores are the OVERALL answers (`overallScore`). With DIMENSION or QUESTION the unit is the answer: scores are the answers (1–5) to the SCORE and OVERALL questions of the group, and NPS comes from the answers to NPS questions. ' +
+    'Every ratio is null, never NaN, when its divisor is 0. One row per cell maps straight into a BI table: the group’s key columns, then these measures.',
+})
+export class SatisfactionCell {
+  @Field(() => StatsCellGroup, { description: 'What the cell is for.' })
+  group!: StatsCellGroup;
+
+  @Field(() => Int, { description: 'Responses in the cell (each counted once).' })
+  responses!: number;
+
+  @Field(() => Int, { description: 'Scores counted (1–5): the divisor of `mean` and `csat`.' })
+  scored!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Mean score (1–5): the sum of the scores ÷ `scored`. Null when nothing is scored.' })
+  mean!: number | null;
+
+  @Field(() => Int, { description: 'Scores of 4 or 5 (满意 and 非常满意).' })
+  satisfied!: number;
+
+  @Field(() => Float, { nullable: true, description: 'CSAT, in percent: `satisfied` ÷ `scored` × 100 (share of scores 4–5). Null when nothing is scored.' })
+  csat!: number | null;
+
+  @Field(() => [ScoreCount], { description: 'Distribution of the scores: one entry per score 1–5, in order, zeros included.' })
+  distribution!: ScoreCount[];
+
+  @Field(() => Int, { description: 'NPS answers (0–10): the divisor of `nps`.' })
+  npsAnswers!: number;
+
+  @Field(() => Int, { description: 'NPS answers of 9–10 (推荐者).' })
+  promoters!: number;
+
+  @Field(() => Int, { description: 'NPS answers of 7–8 (中立者).' })
+  passives!: number;
+
+  @Field(() => Int, { description: 'NPS answers of 0–6 (贬损者).' })
+  detractors!: number;
+
+  @Field(() => Float, { nullable: true, description: 'NPS: percent of promoters − percent of detractors, from −100 to 100: (promoters − detractors) ÷ npsAnswers × 100. Null without NPS answers.' })
+  nps!: number | null;
+
+  @Field(() => SatisfactionCell, { nullable: true, description: 'The same group over the previous period (with `period.compare`); a cell of zeros when the group had no responses then. Null without `compare`.' })
+  previous!: SatisfactionCell | null;
+
+  @Field(() => SatisfactionDelta, { nullable: true, description: 'This period minus the previous one (with `period.compare`).' })
+  delta!: SatisfactionDelta | null;
+}
+
+@ObjectType({ description: 'Result of `satisfactionStats`.' })
+export class SatisfactionStatsResult {
+  @Field(() => [SatisfactionCell], { description: 'One cell per group that has responses, ordered by the group’s values. Groups without responses have no cell.' })
+  cells!: SatisfactionCell[];
+
+  @Field(() => SatisfactionCell, { description: 'Everything that matched together (its group is all null); a response is counted once even when it is in several cells.' })
+  total!: SatisfactionCell;
+}
+
+type Measures = { responses: number; scored: number; sum: number; s1: number; s2: number; s3: number; s4: number; s5: number; npsAnswers: number; promoters: number; detractors: number };
+const MEASURE_KEYS: (keyof Measures)[] = ['responses', 'scored', 'sum', 's1', 's2', 's3', 's4', 's5', 'npsAnswers', 'promoters', 'detractors'];
+
+function cellOf(group: StatsCellGroup, m: Measures): SatisfactionCell {
+  const satisfied = m.s4 + m.s5;
+  return Object.assign(new SatisfactionCell(), {
+    group,
+    responses: m.responses,
+    scored: m.scored,
+    mean: m.scored === 0 ? null : m.sum / m.scored,
+    satisfied,
+    csat: percent(satisfied, m.scored),
+    distribution: [m.s1, m.s2, m.s3, m.s4, m.s5].map((count, i) => Object.assign(new ScoreCount(), { score: i + 1, count })),
+    npsAnswers: m.npsAnswers,
+    promoters: m.promoters,
+    passives: m.npsAnswers - m.promoters - m.detractors,
+    detractors: m.detractors,
+    nps: percent(m.promoters - m.detractors, m.npsAnswers),
+    previous: null,
+    delta: null,
+  });
+}
+
+const ZERO: Measures = { responses: 0, scored: 0, sum: 0, s1: 0, s2: 0, s3: 0, s4: 0, s5: 0, npsAnswers: 0, promoters: 0, detractors: 0 };
+const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+
+/**
+ * 满意度统计 (SPEC §2 BI statistics): one statement per period, the cells and the total together
+ * (GROUPING SETS). Counts are exact integers; mean, CSAT and NPS are computed from them.
+ */
+export async function satisfactionStats(
+  ctx: Context,
+  filter: SatisfactionStatsFilter | null | undefined,
+  groupBy: StatsGroup[] | null | undefined,
+  period: StatsPeriodInput | null | undefined,
+): Promise<SatisfactionStatsResult> {
+  const groups = checkGroups(groupBy, SUPPORTED, 'satisfactionStats');
+  const f = filter ?? {};
+  const byAnswer = groups.includes(StatsGroup.DIMENSION) || groups.includes(StatsGroup.QUESTION);
+  if (!byAnswer && (f.dimensions?.length || f.questionCodes?.length)) {
+    throw AppError.badInput(f.dimensions?.length ? 'filter.dimensions' : 'filter.questionCodes', 'filters answers: group by DIMENSION or QUESTION to use it');
+  }
+  if (period && !(period.from < period.to)) throw AppError.badInput('period.to', 'must be after period.from');
+  const time = timeGroupOf(groups);
+  if (period?.compare && time) throw AppError.badInput('period.compare', 'compare periods without a time bucket in groupBy; with one, each bucket’s previous is the cell before it');
+  const current = await run(ctx, f, groups, byAnswer, period ? { from: period.from, to: period.to } : null);
+  if (!period?.compare) return current;
+  const length = period.to.getTime() - period.from.getTime();
+  const prev = await run(ctx, f, groups, byAnswer, { from: new Date(period.from.getTime() - length), to: period.from });
+  // A cell's key: its group without the template's name (versions may differ in name).
+  const keyOf = (g: StatsCellGroup) => JSON.stringify({ ...g, templateName: null });
+  const before = new Map(prev.cells.map((c) => [keyOf(c.group), c]));
+  const attach = (c: SatisfactionCell, p: SatisfactionCell) =>
+    Object.assign(c, {
+      previous: p,
+      delta: Object.assign(new SatisfactionDelta(), { mean: minus(c.mean, p.mean), csat: minus(c.csat, p.csat), nps: minus(c.nps, p.nps), responses: c.responses - p.responses }),
+    });
+  for (const c of current.cells) attach(c, before.get(keyOf(c.group)) ?? cellOf(c.group, ZERO));
+  attach(current.total, prev.total);
+  return current;
+}
+
+async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[], byAnswer: boolean, window: { from: Date; to: Date } | null): Promise<SatisfactionStatsResult> {
+  const r = surveyResponses;
+  const q = surveyQuestions;
+  const a = surveyAnswers;
+  const dims: Record<string, SQL> = orgDims(groups);
+  if (groups.includes(StatsGroup.TEMPLATE)) Object.assign(dims, { templateCode: sql<string>`${surveyTemplates.code}` });
+  if (groups.includes(StatsGroup.DIMENSION)) Object.assign(dims, { dimension: sql<string>`${q.dimension}` });
+  if (groups.includes(StatsGroup.QUESTION)) Object.assign(dims, { questionCode: sql<string>`${q.code}` });
+  if (groups.includes(StatsGroup.SEGMENT)) Object.assign(dims, { segment: sql<string>`${r.segment}` });
+  if (groups.includes(StatsGroup.STAGE)) Object.assign(dims, { stage: sql<string>`${r.stage}` });
+  const time = timeGroupOf(groups);
+  if (time) {
+    const bucket = bucketOf(time, r.submittedAt, ctx.config.businessTimeZone);
+    Object.assign(dims, { period: bucket.label, periodStart: bucket.start });
+  }
+  const grouped = Object.values(dims);
+  // A template's versions may differ in name: the cell shows the latest version's (not a group key).
+  const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
+  const score = byAnswer ? sql`(case when ${q.kind} in ('SCORE', 'OVERALL') then ${a.score} end)` : sql`${r.overallScore}`;
+  const npsScore = byAnswer ? sql`(case when ${q.kind} = 'NPS' then ${a.score} end)` : sql`${r.npsScore}`;
+  const projectIds = parseIds(f.projectIds, 'Project', 'filter.projectIds');
+  const cityCompanyIds = parseIds(f.cityCompanyIds, 'CityCompany', 'filter.cityCompanyIds');
+  const regionIds = parseIds(f.regionIds, 'Region', 'filter.regionIds');
+  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
+  const questionCodes = codesOf(f.questionCodes, 'filter.questionCodes');
+  let query = ctx.db
+    .select({
+      ...dims,
+      ...names,
+      // Non-zero on the total row of the grouping sets (every row is the total without groups).
+      total: grouped.length ? sql<number>`grouping(${sql.join(grouped, sql`, `)})` : sql<number>`1`,
+      responses: byAnswer ? sql<number>`count(distinct ${r.id})::int` : sql<number>`count(*)::int`,
+      scored: sql<number>`count(${score})::int`,
+      sum: sql<number>`coalesce(sum(${score}), 0)::int`,
+      s1: sql<number>`(count(*) filter (where ${score} = 1))::int`,
+      s2: sql<number>`(count(*) filter (where ${score} = 2))::int`,
+      s3: sql<number>`(count(*) filter (where ${score} = 3))::int`,
+      s4: sql<number>`(count(*) filter (where ${score} = 4))::int`,
+      s5: sql<number>`(count(*) filter (where ${score} = 5))::int`,
+      npsAnswers: sql<number>`count(${npsScore})::int`,
+      promoters: sql<number>`(count(*) filter (where ${npsScore} >= 9))::int`,
+      detractors: sql<number>`(count(*) filter (where ${npsScore} <= 6))::int`,
+    })
+    .from(r)
+    .innerJoin(projects, eq(projects.id, r.projectId))
+    .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
+    .innerJoin(regions, eq(regions.id, cityCompanies.regionId))
+    .innerJoin(surveyTemplates, eq(surveyTemplates.id, r.templateId))
+    .$dynamic();
+  if (byAnswer) query = query.innerJoin(a, eq(a.responseId, r.id)).innerJoin(q, eq(q.id, a.questionId));
+  const rows = await query
+    .where(
+      and(
+        await ctx.access.customerRecordCondition(r.projectId, r.customerId),
+        window ? gte(r.submittedAt, window.from) : undefined,
+        window ? lt(r.submittedAt, window.to) : undefined,
+        projectIds ? inArray(r.projectId, projectIds) : undefined,
+        cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
+        regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
+        templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
+        f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
+        f.stages?.length ? inArray(r.stage, f.stages) : undefined,
+        f.segments?.length ? inArray(r.segment, f.segments) : undefined,
+        f.dimensions?.length ? inArray(q.dimension, f.dimensions) : undefined,
+        questionCodes ? inArray(q.code, questionCodes) : undefined,
+        groups.includes(StatsGroup.DIMENSION) ? sql`${q.dimension} is not null` : undefined,
+      ),
+    )
+    .groupBy(grouped.length ? sql`grouping sets ((${sql.join(grouped, sql`, `)}), ())` : sql`()`)
+    .orderBy(...grouped);
+  let total = cellOf(groupOf({}), ZERO);
+  const cells: SatisfactionCell[] = [];
+  for (const row of rows as (Record<string, unknown> & { total: number })[]) {
+    const m = Object.fromEntries(MEASURE_KEYS.map((k) => [k, Number(row[k])])) as Measures;
+    if (Number(row.total) !== 0) total = cellOf(groupOf({}), m);
+    else cells.push(cellOf(groupOf(row), m));
+  }
+  return Object.assign(new SatisfactionStatsResult(), { cells, total });
+}
+
+@Resolver()
+export class SatisfactionStatsResolver {
+  @Authorized(READERS)
+  @Query(() => SatisfactionStatsResult, {
+    description:
+      '满意度统计 (SPEC §2 BI statistics): responses, mean score, CSAT (% of scores 4–5), NPS (% promoters 9–10 − % detractors 0–6) and the distribution, grouped by PROJECT, CITY_COMPANY, REGION, TEMPLATE, DIMENSION, QUESTION, SEGMENT (at response time), STAGE and one time bucket of the submission (DAY … YEAR, business time zone). ' +
+      'The mean and CSAT are of the OVERALL question unless grouped by DIMENSION or QUESTION. Exact; ANALYST may read it. Counts what the viewer may see (scope; CONFIDENTIAL/SECRET customers’ responses only for ADMIN and MANAGER).',
+  })
+  satisfactionStats(
+    @Arg('filter', () => SatisfactionStatsFilter, { nullable: true, description: 'Which responses count.' }) filter: SatisfactionStatsFilter | null,
+    @Arg('groupBy', () => [StatsGroup], { nullable: true, description: 'Dimensions to group by; none: one cell of everything.' }) groupBy: StatsGroup[] | null,
+    @Arg('period', () => StatsPeriodInput, { nullable: true, description: 'The period (submission time); all time by default.' }) period: StatsPeriodInput | null,
+    @Ctx() ctx: Context,
+  ): Promise<SatisfactionStatsResult> {
+    return satisfactionStats(ctx, filter, groupBy, period);
+  }
+}
