@@ -1,10 +1,10 @@
-import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { cityCompanies, projects, regions } from '../../db/schema/index.js';
 import type { Dimension, ProjectStage, Segment } from '../../domain/enums.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum } from '../../graphql/enums.js';
-import { toGlobalId } from '../../graphql/global-id.js';
+import { parseIds, toGlobalId } from '../../graphql/global-id.js';
 
 /**
  * Shared shape of every statistic (SPEC §4): `groupBy: [StatsGroup!]` and cells that each carry
@@ -138,6 +138,31 @@ export function orgDims(groups: readonly StatsGroup[]): Record<string, SQL> {
   if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${cityCompanies.id}`, cityCompanyName: sql<string>`${cityCompanies.name}` });
   if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projects.id}`, projectName: sql<string>`${projects.name}` });
   return dims;
+}
+
+/** The org part of every statistic's filter: each statistic's filter input inherits its fields. */
+@InputType({ description: 'The org part of a statistics filter: projects, city companies or regions.' })
+export class OrgStatsFilter {
+  @Field(() => [ID], { nullable: true, description: 'Projects (any of).' })
+  projectIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'City companies (any of).' })
+  cityCompanyIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'Regions (any of).' })
+  regionIds?: string[];
+}
+
+/** The conditions of an org filter on rows joined to `projects` and `city_companies` (BAD_USER_INPUT for a malformed ID). */
+export function orgConditions(f: OrgStatsFilter, projectId: AnyColumn): (SQL | undefined)[] {
+  const projectIds = parseIds(f.projectIds, 'Project', 'filter.projectIds');
+  const cityCompanyIds = parseIds(f.cityCompanyIds, 'CityCompany', 'filter.cityCompanyIds');
+  const regionIds = parseIds(f.regionIds, 'Region', 'filter.regionIds');
+  return [
+    projectIds ? inArray(projectId, projectIds) : undefined,
+    cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
+    regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
+  ];
 }
 
 /** BAD_USER_INPUT unless every dimension is one the statistic supports; duplicates removed. */

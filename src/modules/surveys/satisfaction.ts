@@ -1,13 +1,12 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { Arg, Authorized, Ctx, Field, Float, ID, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { cityCompanies, projects, regions, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
 import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { parseIds } from '../../graphql/global-id.js';
-import { bucketOf, checkGroups, groupOf, orgDims, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
+import { bucketOf, checkGroups, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
 const SUPPORTED = [
@@ -27,16 +26,7 @@ const SUPPORTED = [
 ];
 
 @InputType({ description: 'Filter for `satisfactionStats`: which responses (and, by question or dimension, which answers) count. All given conditions must hold.' })
-export class SatisfactionStatsFilter {
-  @Field(() => [ID], { nullable: true, description: 'Projects (any of).' })
-  projectIds?: string[];
-
-  @Field(() => [ID], { nullable: true, description: 'City companies (any of).' })
-  cityCompanyIds?: string[];
-
-  @Field(() => [ID], { nullable: true, description: 'Regions (any of).' })
-  regionIds?: string[];
-
+export class SatisfactionStatsFilter extends OrgStatsFilter {
   @Field(() => [String], { nullable: true, description: 'Template codes (any of), every version.' })
   templateCodes?: string[];
 
@@ -236,9 +226,6 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
   const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
   const score = byAnswer ? sql`(case when ${q.kind} in ('SCORE', 'OVERALL') then ${a.score} end)` : sql`${r.overallScore}`;
   const npsScore = byAnswer ? sql`(case when ${q.kind} = 'NPS' then ${a.score} end)` : sql`${r.npsScore}`;
-  const projectIds = parseIds(f.projectIds, 'Project', 'filter.projectIds');
-  const cityCompanyIds = parseIds(f.cityCompanyIds, 'CityCompany', 'filter.cityCompanyIds');
-  const regionIds = parseIds(f.regionIds, 'Region', 'filter.regionIds');
   const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
   const questionCodes = codesOf(f.questionCodes, 'filter.questionCodes');
   let query = ctx.db
@@ -272,9 +259,7 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
         await ctx.access.customerRecordCondition(r.projectId, r.customerId),
         window ? gte(r.submittedAt, window.from) : undefined,
         window ? lt(r.submittedAt, window.to) : undefined,
-        projectIds ? inArray(r.projectId, projectIds) : undefined,
-        cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
-        regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
+        ...orgConditions(f, r.projectId),
         templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
         f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
         f.stages?.length ? inArray(r.stage, f.stages) : undefined,

@@ -1,12 +1,11 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { Arg, Authorized, Ctx, Field, Float, ID, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRules, touchpoints } from '../../db/schema/index.js';
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { parseIds } from '../../graphql/global-id.js';
-import { bucketOf, checkGroups, groupOf, orgDims, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
+import { bucketOf, checkGroups, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
 import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
@@ -24,16 +23,7 @@ const SUPPORTED = [
 ];
 
 @InputType({ description: 'Filter for `touchpointCompliance`: which planned standard actions count. All given conditions must hold.' })
-export class TouchpointComplianceFilter {
-  @Field(() => [ID], { nullable: true, description: 'Projects (any of).' })
-  projectIds?: string[];
-
-  @Field(() => [ID], { nullable: true, description: 'City companies (any of).' })
-  cityCompanyIds?: string[];
-
-  @Field(() => [ID], { nullable: true, description: 'Regions (any of).' })
-  regionIds?: string[];
-
+export class TouchpointComplianceFilter extends OrgStatsFilter {
   @Field(() => [String], { nullable: true, description: 'Standard action rule codes (any of).' })
   ruleCodes?: string[];
 
@@ -119,9 +109,6 @@ function cell(group: StatsCellGroup, c: Counts): TouchpointComplianceCell {
 export async function touchpointCompliance(ctx: Context, filter: TouchpointComplianceFilter | null | undefined, groupBy: StatsGroup[] | null | undefined): Promise<TouchpointComplianceResult> {
   const groups = checkGroups(groupBy, SUPPORTED, 'touchpointCompliance');
   const f = filter ?? {};
-  const projectIds = parseIds(f.projectIds, 'Project', 'filter.projectIds');
-  const cityCompanyIds = parseIds(f.cityCompanyIds, 'CityCompany', 'filter.cityCompanyIds');
-  const regionIds = parseIds(f.regionIds, 'Region', 'filter.regionIds');
   const ruleCodes = codesOf(f.ruleCodes, 'filter.ruleCodes');
   const now = ctx.now().toISOString();
   const p = plannedTouchpoints;
@@ -153,9 +140,7 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
     .where(
       and(
         await ctx.access.customerRecordCondition(p.projectId, p.customerId),
-        projectIds ? inArray(p.projectId, projectIds) : undefined,
-        cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
-        regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
+        ...orgConditions(f, p.projectId),
         ruleCodes ? inArray(standardActionRules.code, ruleCodes) : undefined,
         f.stages?.length ? inArray(p.stage, f.stages) : undefined,
         f.dueFrom ? gte(p.dueAt, f.dueFrom) : undefined,
