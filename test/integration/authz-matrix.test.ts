@@ -477,6 +477,19 @@ const QUERY_RULES: Record<string, Rule> = {
   },
   // Survey responses follow their customer's records (scope; confidentiality); every reader, ANALYST with personal data masked.
   surveyResponses: list('surveyResponses', '$filter: SurveyResponseFilter', () => ({ filter: { customerIds: [fx.customerA.id] } }), () => fx.responseA),
+  // Complaint statistics: every reader, counting the complaints it may see (a HANDLER its department's).
+  complaintStats: {
+    allowed: READERS,
+    scoped: true,
+    department: true,
+    hidden: 'absent',
+    build: () => ({
+      query: `query($f: ComplaintStatsFilter) { complaintStats(filter: $f, groupBy: [PROJECT]) { cells { group { projectId } complaints } total { complaints } } }`,
+      variables: { f: { projectIds: [fx.projectA.id], categories: ['ENGINEERING_QUALITY'] } },
+    }),
+    seen: (d) => expect(d.complaintStats.cells.map((c: { group: { projectId: string } }) => c.group.projectId)).toEqual([fx.projectA.id]),
+    unseen: (d) => expect(d.complaintStats).toEqual({ cells: [], total: { complaints: 0 } }),
+  },
   // Satisfaction statistics: every reader (ANALYST included), counting its scope only.
   satisfactionStats: {
     allowed: READERS,

@@ -30,6 +30,7 @@ import { ComplaintService } from './complaint.service.js';
 import { Complaint, ComplaintConnection, ComplaintEvent, SlaAlert, SlaClock } from './complaint.type.js';
 import { staffOf } from '../org/org.resolver.js';
 import { Staff } from '../org/org.type.js';
+import { ComplaintStatsResolver } from './complaint-stats.js';
 
 @ObjectType({ description: 'Result of a complaint mutation: the complaint after it.' })
 class ComplaintPayload {
@@ -324,6 +325,7 @@ export const complaintResolvers = [
   ProjectComplaintsResolver,
   SlaClockResolver,
   SlaAlertFieldsResolver,
+  ComplaintStatsResolver,
 ] as const;
 
 /** The complaint with this id if the viewer may see it (for fields that point at one), else null. */

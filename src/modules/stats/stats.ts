@@ -1,9 +1,9 @@
 import { inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { cityCompanies, projects, regions } from '../../db/schema/index.js';
-import type { Dimension, ProjectStage, Segment } from '../../domain/enums.js';
+import type { ComplaintCategory, ComplaintKind, Dimension, ProjectStage, Segment, Severity } from '../../domain/enums.js';
 import { AppError } from '../../graphql/errors.js';
-import { DimensionEnum, ProjectStageEnum, SegmentEnum } from '../../graphql/enums.js';
+import { ComplaintCategoryEnum, ComplaintKindEnum, DimensionEnum, ProjectStageEnum, SegmentEnum, SeverityEnum } from '../../graphql/enums.js';
 import { parseIds, toGlobalId } from '../../graphql/global-id.js';
 
 /**
@@ -22,6 +22,8 @@ export enum StatsGroup {
   STAGE = 'STAGE',
   RULE = 'RULE',
   CATEGORY = 'CATEGORY',
+  KIND = 'KIND',
+  SEVERITY = 'SEVERITY',
   DAY = 'DAY',
   WEEK = 'WEEK',
   MONTH = 'MONTH',
@@ -42,6 +44,8 @@ registerEnumType(StatsGroup, {
     STAGE: { description: '客户旅程阶段 — by lifecycle stage' },
     RULE: { description: '标准动作 — by standard action rule' },
     CATEGORY: { description: '投诉类别 — by complaint category' },
+    KIND: { description: '投诉类型 — by complaint kind (complaint, repair, inquiry, suggestion)' },
+    SEVERITY: { description: '严重程度 — by complaint severity' },
     DAY: { description: '日 — by local day' },
     WEEK: { description: '周 — by ISO week (Monday first)' },
     MONTH: { description: '月 — by month' },
@@ -100,6 +104,15 @@ export class StatsCellGroup {
   @Field(() => SegmentEnum, { nullable: true, description: 'SEGMENT: the customer’s segment at response time.' })
   segment!: Segment | null;
 
+  @Field(() => ComplaintCategoryEnum, { nullable: true, description: 'CATEGORY: the complaint category.' })
+  category!: ComplaintCategory | null;
+
+  @Field(() => ComplaintKindEnum, { nullable: true, description: 'KIND: the complaint kind.' })
+  kind!: ComplaintKind | null;
+
+  @Field(() => SeverityEnum, { nullable: true, description: 'SEVERITY: the complaint severity.' })
+  severity!: Severity | null;
+
   @Field(() => String, { nullable: true, description: 'DAY … YEAR: the period’s label: 2026-11-30, 2026-W48, 2026-11, 2026-Q4 or 2026.' })
   period!: string | null;
 
@@ -126,6 +139,9 @@ export function groupOf(row: Record<string, unknown>): StatsCellGroup {
     dimension: v('dimension'),
     questionCode: v('questionCode'),
     segment: v('segment'),
+    category: v('category'),
+    kind: v('kind'),
+    severity: v('severity'),
     period: v('period'),
     periodStart: row.periodStart == null ? null : new Date(String(row.periodStart)),
   });
@@ -138,6 +154,25 @@ export function orgDims(groups: readonly StatsGroup[]): Record<string, SQL> {
   if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${cityCompanies.id}`, cityCompanyName: sql<string>`${cityCompanies.name}` });
   if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projects.id}`, projectName: sql<string>`${projects.name}` });
   return dims;
+}
+
+/** The time-bucket dimension among `groups` of `column`, if any: its label and first instant. */
+export function timeDims(groups: readonly StatsGroup[], column: AnyColumn | SQL, timeZone: string): Record<string, SQL> {
+  const time = timeGroupOf(groups);
+  if (!time) return {};
+  const bucket = bucketOf(time, column, timeZone);
+  return { period: bucket.label, periodStart: bucket.start };
+}
+
+/**
+ * The cells and the total of a statistic in one statement: GROUP BY GROUPING SETS ((dims), ()),
+ * with a `total` column that is non-zero on the total row (every row is the total without dims).
+ */
+export function groupingSets(dims: Record<string, SQL>): { total: SQL<number>; groupBy: SQL; orderBy: SQL[] } {
+  const grouped = Object.values(dims);
+  if (!grouped.length) return { total: sql<number>`1`, groupBy: sql`()`, orderBy: [] };
+  const list = sql.join(grouped, sql`, `);
+  return { total: sql<number>`grouping(${list})`, groupBy: sql`grouping sets ((${list}), ())`, orderBy: grouped };
 }
 
 /** The org part of every statistic's filter: each statistic's filter input inherits its fields. */
@@ -163,6 +198,40 @@ export function orgConditions(f: OrgStatsFilter, projectId: AnyColumn): (SQL | u
     cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
     regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
   ];
+}
+
+@InputType({ description: 'The period statistics cover: what happened in [from, to) (responses submitted, complaints received).' })
+export class StatsPeriodInput {
+  @Field({ description: 'Start (inclusive).' })
+  from!: Date;
+
+  @Field({ description: 'End (exclusive); after `from`.' })
+  to!: Date;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'Also compute each cell over the previous period of the same length, [from − (to − from), from), as `previous`, with the deltas. Not with a time bucket in groupBy (the previous bucket is the previous cell there).',
+  })
+  compare?: boolean | null;
+}
+
+/** BAD_USER_INPUT unless the period is a non-empty range, and `compare` comes without a time bucket. */
+export function checkPeriod(period: StatsPeriodInput | null | undefined, groups: readonly StatsGroup[]): void {
+  if (period && !(period.from < period.to)) throw AppError.badInput('period.to', 'must be after period.from');
+  if (period?.compare && timeGroupOf(groups)) {
+    throw AppError.badInput('period.compare', 'compare periods without a time bucket in groupBy; with one, each bucket’s previous is the cell before it');
+  }
+}
+
+/** The period of the same length just before `period`: [from − (to − from), from). */
+export function previousWindow(period: { from: Date; to: Date }): { from: Date; to: Date } {
+  return { from: new Date(2 * period.from.getTime() - period.to.getTime()), to: period.from };
+}
+
+/** What matches a cell with its previous-period twin: its group without names (a template's name may change between versions). */
+export function cellKey(g: StatsCellGroup): string {
+  return JSON.stringify({ ...g, templateName: null });
 }
 
 /** BAD_USER_INPUT unless every dimension is one the statistic supports; duplicates removed. */

@@ -6,7 +6,7 @@ import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../..
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { bucketOf, checkGroups, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
+import { cellKey, checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, previousWindow, StatsCellGroup, StatsGroup, StatsPeriodInput, timeDims } from '../stats/stats.js';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
 const SUPPORTED = [
@@ -44,22 +44,6 @@ export class SatisfactionStatsFilter extends OrgStatsFilter {
 
   @Field(() => [String], { nullable: true, description: 'Question codes (any of); only with groupBy DIMENSION or QUESTION.' })
   questionCodes?: string[];
-}
-
-@InputType({ description: 'The period statistics cover: responses submitted in [from, to).' })
-export class StatsPeriodInput {
-  @Field({ description: 'Start (inclusive).' })
-  from!: Date;
-
-  @Field({ description: 'End (exclusive); after `from`.' })
-  to!: Date;
-
-  @Field(() => Boolean, {
-    nullable: true,
-    defaultValue: false,
-    description: 'Also compute each cell over the previous period of the same length, [from − (to − from), from), as `previous`, with the deltas. Not with a time bucket in groupBy (the previous bucket is the previous cell there).',
-  })
-  compare?: boolean | null;
 }
 
 @ObjectType({ description: 'How many scores of one value a cell has.' })
@@ -186,22 +170,17 @@ export async function satisfactionStats(
   if (!byAnswer && (f.dimensions?.length || f.questionCodes?.length)) {
     throw AppError.badInput(f.dimensions?.length ? 'filter.dimensions' : 'filter.questionCodes', 'filters answers: group by DIMENSION or QUESTION to use it');
   }
-  if (period && !(period.from < period.to)) throw AppError.badInput('period.to', 'must be after period.from');
-  const time = timeGroupOf(groups);
-  if (period?.compare && time) throw AppError.badInput('period.compare', 'compare periods without a time bucket in groupBy; with one, each bucket’s previous is the cell before it');
+  checkPeriod(period, groups);
   const current = await run(ctx, f, groups, byAnswer, period ? { from: period.from, to: period.to } : null);
   if (!period?.compare) return current;
-  const length = period.to.getTime() - period.from.getTime();
-  const prev = await run(ctx, f, groups, byAnswer, { from: new Date(period.from.getTime() - length), to: period.from });
-  // A cell's key: its group without the template's name (versions may differ in name).
-  const keyOf = (g: StatsCellGroup) => JSON.stringify({ ...g, templateName: null });
-  const before = new Map(prev.cells.map((c) => [keyOf(c.group), c]));
+  const prev = await run(ctx, f, groups, byAnswer, previousWindow(period));
+  const before = new Map(prev.cells.map((c) => [cellKey(c.group), c]));
   const attach = (c: SatisfactionCell, p: SatisfactionCell) =>
     Object.assign(c, {
       previous: p,
       delta: Object.assign(new SatisfactionDelta(), { mean: minus(c.mean, p.mean), csat: minus(c.csat, p.csat), nps: minus(c.nps, p.nps), responses: c.responses - p.responses }),
     });
-  for (const c of current.cells) attach(c, before.get(keyOf(c.group)) ?? cellOf(c.group, ZERO));
+  for (const c of current.cells) attach(c, before.get(cellKey(c.group)) ?? cellOf(c.group, ZERO));
   attach(current.total, prev.total);
   return current;
 }
@@ -216,12 +195,8 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
   if (groups.includes(StatsGroup.QUESTION)) Object.assign(dims, { questionCode: sql<string>`${q.code}` });
   if (groups.includes(StatsGroup.SEGMENT)) Object.assign(dims, { segment: sql<string>`${r.segment}` });
   if (groups.includes(StatsGroup.STAGE)) Object.assign(dims, { stage: sql<string>`${r.stage}` });
-  const time = timeGroupOf(groups);
-  if (time) {
-    const bucket = bucketOf(time, r.submittedAt, ctx.config.businessTimeZone);
-    Object.assign(dims, { period: bucket.label, periodStart: bucket.start });
-  }
-  const grouped = Object.values(dims);
+  Object.assign(dims, timeDims(groups, r.submittedAt, ctx.config.businessTimeZone));
+  const sets = groupingSets(dims);
   // A template's versions may differ in name: the cell shows the latest version's (not a group key).
   const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
   const score = byAnswer ? sql`(case when ${q.kind} in ('SCORE', 'OVERALL') then ${a.score} end)` : sql`${r.overallScore}`;
@@ -232,8 +207,7 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
     .select({
       ...dims,
       ...names,
-      // Non-zero on the total row of the grouping sets (every row is the total without groups).
-      total: grouped.length ? sql<number>`grouping(${sql.join(grouped, sql`, `)})` : sql<number>`1`,
+      total: sets.total,
       responses: byAnswer ? sql<number>`count(distinct ${r.id})::int` : sql<number>`count(*)::int`,
       scored: sql<number>`count(${score})::int`,
       sum: sql<number>`coalesce(sum(${score}), 0)::int`,
@@ -269,8 +243,8 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
         groups.includes(StatsGroup.DIMENSION) ? sql`${q.dimension} is not null` : undefined,
       ),
     )
-    .groupBy(grouped.length ? sql`grouping sets ((${sql.join(grouped, sql`, `)}), ())` : sql`()`)
-    .orderBy(...grouped);
+    .groupBy(sets.groupBy)
+    .orderBy(...sets.orderBy);
   let total = cellOf(groupOf({}), ZERO);
   const cells: SatisfactionCell[] = [];
   for (const row of rows as (Record<string, unknown> & { total: number })[]) {

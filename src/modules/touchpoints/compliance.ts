@@ -5,7 +5,7 @@ import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRul
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { bucketOf, checkGroups, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeGroupOf } from '../stats/stats.js';
+import { checkGroups, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeDims } from '../stats/stats.js';
 import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
@@ -112,14 +112,12 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
   const ruleCodes = codesOf(f.ruleCodes, 'filter.ruleCodes');
   const now = ctx.now().toISOString();
   const p = plannedTouchpoints;
-  const time = timeGroupOf(groups);
-  const bucket = time ? bucketOf(time, p.dueAt, ctx.config.businessTimeZone) : null;
 
   // The selected dimensions, each with its SQL; grouped and ordered in this order.
   const dims: Record<string, SQL> = orgDims(groups);
   if (groups.includes(StatsGroup.RULE)) Object.assign(dims, { ruleCode: sql<string>`${standardActionRules.code}`, ruleName: sql<string>`${standardActionRules.name}` });
   if (groups.includes(StatsGroup.STAGE)) Object.assign(dims, { stage: sql<string>`${p.stage}` });
-  if (bucket) Object.assign(dims, { period: bucket.label, periodStart: bucket.start });
+  Object.assign(dims, timeDims(groups, p.dueAt, ctx.config.businessTimeZone));
 
   const open = sql`${p.status} in ('PLANNED', 'OVERDUE')`;
   const rows = await ctx.db
