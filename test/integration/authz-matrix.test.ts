@@ -502,6 +502,18 @@ const QUERY_RULES: Record<string, Rule> = {
     seen: (d) => expect(d.satisfactionStats.cells.map((c: { group: { projectId: string } }) => c.group.projectId)).toEqual([fx.projectA.id]),
     unseen: (d) => expect(d.satisfactionStats).toEqual({ cells: [], total: { responses: 0 } }),
   },
+  // Driver analysis: every reader, over its scope (response A scored SALES in project A).
+  satisfactionDrivers: {
+    allowed: READERS,
+    scoped: true,
+    hidden: 'absent',
+    build: () => ({
+      query: `query($f: SatisfactionStatsFilter) { satisfactionDrivers(filter: $f, minSample: 10) { drivers { dimension sample } } }`,
+      variables: { f: { projectIds: [fx.projectA.id] } },
+    }),
+    seen: (d) => expect(d.satisfactionDrivers.drivers).toContainEqual({ dimension: 'SALES', sample: 1 }),
+    unseen: (d) => expect(d.satisfactionDrivers.drivers.map((x: { sample: number }) => x.sample)).toEqual([0, 0, 0, 0, 0]),
+  },
   // Survey templates: group-wide configuration (ADMIN writes it).
   surveyTemplates: {
     allowed: READERS,

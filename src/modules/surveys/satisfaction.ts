@@ -185,6 +185,29 @@ export async function satisfactionStats(
   return current;
 }
 
+/**
+ * Which responses (joined to their project, city company, region and template) and, when joined
+ * to answers and questions, which answers a statistics filter keeps: the viewer's visibility,
+ * the period and the filter's conditions.
+ */
+export async function responseConditions(ctx: Context, f: SatisfactionStatsFilter, window: { from: Date; to: Date } | null): Promise<(SQL | undefined)[]> {
+  const r = surveyResponses;
+  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
+  const questionCodes = codesOf(f.questionCodes, 'filter.questionCodes');
+  return [
+    await ctx.access.customerRecordCondition(r.projectId, r.customerId),
+    window ? gte(r.submittedAt, window.from) : undefined,
+    window ? lt(r.submittedAt, window.to) : undefined,
+    ...orgConditions(f, r.projectId),
+    templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
+    f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
+    f.stages?.length ? inArray(r.stage, f.stages) : undefined,
+    f.segments?.length ? inArray(r.segment, f.segments) : undefined,
+    f.dimensions?.length ? inArray(surveyQuestions.dimension, f.dimensions) : undefined,
+    questionCodes ? inArray(surveyQuestions.code, questionCodes) : undefined,
+  ];
+}
+
 async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[], byAnswer: boolean, window: { from: Date; to: Date } | null): Promise<SatisfactionStatsResult> {
   const r = surveyResponses;
   const q = surveyQuestions;
@@ -201,8 +224,6 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
   const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
   const score = byAnswer ? sql`(case when ${q.kind} in ('SCORE', 'OVERALL') then ${a.score} end)` : sql`${r.overallScore}`;
   const npsScore = byAnswer ? sql`(case when ${q.kind} = 'NPS' then ${a.score} end)` : sql`${r.npsScore}`;
-  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
-  const questionCodes = codesOf(f.questionCodes, 'filter.questionCodes');
   let query = ctx.db
     .select({
       ...dims,
@@ -229,19 +250,7 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
   if (byAnswer) query = query.innerJoin(a, eq(a.responseId, r.id)).innerJoin(q, eq(q.id, a.questionId));
   const rows = await query
     .where(
-      and(
-        await ctx.access.customerRecordCondition(r.projectId, r.customerId),
-        window ? gte(r.submittedAt, window.from) : undefined,
-        window ? lt(r.submittedAt, window.to) : undefined,
-        ...orgConditions(f, r.projectId),
-        templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
-        f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
-        f.stages?.length ? inArray(r.stage, f.stages) : undefined,
-        f.segments?.length ? inArray(r.segment, f.segments) : undefined,
-        f.dimensions?.length ? inArray(q.dimension, f.dimensions) : undefined,
-        questionCodes ? inArray(q.code, questionCodes) : undefined,
-        groups.includes(StatsGroup.DIMENSION) ? sql`${q.dimension} is not null` : undefined,
-      ),
+      and(...(await responseConditions(ctx, f, window)), groups.includes(StatsGroup.DIMENSION) ? sql`${q.dimension} is not null` : undefined),
     )
     .groupBy(sets.groupBy)
     .orderBy(...sets.orderBy);

@@ -15,6 +15,7 @@ import { PlannedTouchpoint, Touchpoint } from '../touchpoints/touchpoint.type.js
 import { SubmitSurveyResponseInput, SurveyResponseFilter, UpsertSurveyTemplateInput } from './survey.input.js';
 import { SurveyService } from './survey.service.js';
 import { SatisfactionStatsResolver } from './satisfaction.js';
+import { SatisfactionDriversResolver } from './drivers.js';
 import { SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyResponseConnection, SurveyTemplate } from './survey.type.js';
 
 @ObjectType({ description: 'Result of `upsertSurveyTemplate`.' })
@@ -180,4 +181,5 @@ export const surveyResolvers = [
   SlaAlertSurveyResponseResolver,
   CustomerSurveyResponsesResolver,
   SatisfactionStatsResolver,
+  SatisfactionDriversResolver,
 ] as const;
