@@ -32,6 +32,10 @@ const schema = z
     DATA_DIR: z.string().default('./data'),
     /** Connection pool size for a real PostgreSQL. */
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** PostgreSQL read replica for the statistics (BI) queries; unset: they read DATABASE_URL (or the embedded database). */
+    DATABASE_READ_URL: z.string().url().optional(),
+    /** How long a browser or BI client may reuse a statistics answer fetched with GET (Cache-Control: private, max-age); 0: no-store. */
+    STATS_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     /** Load demo data on start when the database has no projects yet: `auto` (embedded only), `always`, `never`. */
     SEED_DEMO_DATA: z.enum(['auto', 'always', 'never']).default('auto'),
     /** HMAC secret for bearer tokens (HS256). Required in production; at least 32 characters. */
@@ -161,6 +165,8 @@ export type Config = {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
+  databaseReadUrl: string | undefined;
+  statsCacheMaxAgeSeconds: number;
   seedDemoData: 'auto' | 'always' | 'never';
   jwtSecret: string;
   jwtIssuer: string;
@@ -227,6 +233,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseReadUrl: e.DATABASE_READ_URL,
+    statsCacheMaxAgeSeconds: e.STATS_CACHE_MAX_AGE_SECONDS,
     seedDemoData: e.SEED_DEMO_DATA,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     jwtIssuer: e.JWT_ISSUER,

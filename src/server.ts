@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type client from 'prom-client';
+import { openPostgres } from './db/client.js';
 import { LookupBudget } from './auth/lookup-budget.js';
 import type { AppDeps } from './graphql/context.js';
 import { Cursors } from './graphql/pagination.js';
@@ -42,8 +43,12 @@ export type App = {
  * Wires one API instance: metrics, the SLA runtime and scheduler, the per-request
  * dependencies, Apollo and the HTTP server (src/http/). Starts nothing until `listen`.
  */
-export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'cursors' | 'events'>): Promise<App> {
+export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'cursors' | 'events' | 'readDatabase'>): Promise<App> {
   const { config, database, logger } = input;
+  // Statistics read from the replica when one is configured (this instance opens and closes it).
+  const readDatabase = config.databaseReadUrl
+    ? openPostgres(config.databaseReadUrl, { max: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs })
+    : undefined;
   const metrics = createMetrics(database);
   const scheduler = new SlaScheduler(database, {
     onFired: ({ level, latenessMs }) => {
@@ -84,6 +89,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
   const retention = new EventRetention(events.log, { retentionMs: config.eventRetentionMs, logger, now: input.clock ?? (() => new Date()) });
   const deps: AppDeps = {
     ...input,
+    readDatabase,
     events,
     sla,
     lookupBudget: new LookupBudget(database.db, config.personalLookupsPerMinute),
@@ -126,6 +132,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
       server.closeAllConnections();
       await closed;
       await apollo.stop();
+      await readDatabase?.close();
     },
   };
 }

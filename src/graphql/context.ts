@@ -16,6 +16,8 @@ export type Context = {
   viewer: Viewer | null;
   access: Access;
   db: Db;
+  /** Where statistics read: the read replica (DATABASE_READ_URL) when configured, else `db`. */
+  readDb: Db;
   database: Database;
   loaders: Loaders;
   config: Config;
@@ -35,7 +37,7 @@ export type Context = {
 };
 
 /** Long-lived dependencies a context is built from. */
-export type AppDeps = { config: Config; database: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget; cursors: Cursors; events: EventHub };
+export type AppDeps = { config: Config; database: Database; readDatabase?: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget; cursors: Cursors; events: EventHub };
 
 /** A fresh per-request context: new access object and new DataLoaders. */
 export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string): Context {
@@ -46,6 +48,7 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     viewer,
     access,
     db,
+    readDb: deps.readDatabase?.db ?? db,
     database: deps.database,
     loaders: createLoaders(db),
     config: deps.config,

@@ -3,6 +3,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Config } from '../config.js';
+import { isCacheableForBi } from '../graphql/cache-hints.js';
 import type { Context } from '../graphql/context.js';
 import { AppError, formatError } from '../graphql/errors.js';
 import { depthLimit, operationCost } from '../graphql/limits.js';
@@ -64,6 +65,33 @@ function costPlugin(config: Config): ApolloServerPlugin<Context> {
   };
 }
 
+/**
+ * GET requests whose every root field is marked {@link CACHEABLE_FOR_BI} and that answer
+ * without errors get `Cache-Control: private, max-age=STATS_CACHE_MAX_AGE_SECONDS` (the answer
+ * depends on the token: never a shared cache) and `Vary: Authorization`; everything else stays
+ * `no-store` (set by the handler).
+ */
+function biCachePlugin(config: Config): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart({ request }) {
+      if (request.http?.method !== 'GET' || config.statsCacheMaxAgeSeconds === 0) return;
+      return {
+        async willSendResponse({ operation, schema, response }) {
+          if (!operation || operation.operation !== 'query') return;
+          if (response.body.kind !== 'single' || response.body.singleResult.errors?.length) return;
+          const fields = schema.getQueryType()?.getFields() ?? {};
+          const cacheable = operation.selectionSet.selections.every(
+            (s) => s.kind === 'Field' && (s.name.value === '__typename' || isCacheableForBi(fields[s.name.value]?.extensions)),
+          );
+          if (!cacheable) return;
+          response.http.headers.set('cache-control', `private, max-age=${config.statsCacheMaxAgeSeconds}`);
+          response.http.headers.set('vary', 'Authorization');
+        },
+      };
+    },
+  };
+}
+
 /** The started Apollo server that executes GraphQL over HTTP. */
 export async function createApollo(schema: GraphQLSchema, config: Config, metrics: Metrics): Promise<ApolloServer<Context>> {
   const apollo = new ApolloServer<Context>({
@@ -81,7 +109,7 @@ export async function createApollo(schema: GraphQLSchema, config: Config, metric
     // No cache hints are used: the cache-control plugin would only wrap every field resolver
     // (about 1 µs per field, 5 % of the complaint desk) to compute `no-store`, which the
     // handler sets itself (src/http/graphql-handler.ts).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), errorPlugin(metrics), costPlugin(config)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), errorPlugin(metrics), costPlugin(config), biCachePlugin(config)],
   });
   await apollo.start();
   return apollo;

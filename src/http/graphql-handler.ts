@@ -1,4 +1,5 @@
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, verifyToken, type Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
@@ -122,6 +123,16 @@ export function createGraphqlHandler(opts: { config: Config; deps: AppDeps; apol
       res.statusCode = 200;
     }
     if (result.body.kind === 'complete') {
+      // A cacheable answer carries a validator: a client revalidating with If-None-Match gets 304.
+      if (res.statusCode === 200 && String(res.getHeader('cache-control') ?? '').startsWith('private, max-age')) {
+        const etag = `"${createHash('sha256').update(result.body.string).digest('base64url').slice(0, 27)}"`;
+        res.setHeader('etag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          res.end();
+          return;
+        }
+      }
       res.end(result.body.string);
     } else {
       for await (const chunk of result.body.asyncIterator) res.write(chunk);

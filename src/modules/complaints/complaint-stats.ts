@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
-import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
+import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
 import { cityCompanies, complaints, projects, regions, slaClocks, surveyResponses } from '../../db/schema/index.js';
 import { COMPLAINT_STATUSES, SLA_CLOCKS, type ComplaintCategory, type ComplaintKind, type ComplaintStatus, type Severity, type SlaClockKind } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
@@ -272,7 +273,7 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
   const acceptSecs = sql`extract(epoch from (${c.acceptedAt} - ${c.receivedAt}))`;
   const resolveSecs = sql`extract(epoch from (${c.resolvedAt} - ${c.receivedAt}))`;
   // Return visits per complaint, from the survey responses that follow complaints.
-  const rv = ctx.db
+  const rv = ctx.readDb
     .select({
       complaintId: sql<number>`${surveyResponses.complaintId}`.as('rv_complaint_id'),
       n: sql<number>`count(*)`.as('rv_n'),
@@ -286,7 +287,7 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
     .as('rv');
   const statusCounts = Object.fromEntries(COMPLAINT_STATUSES.map((s) => [`st_${s}`, sql<number>`(count(*) filter (where ${c.status} = ${sql.raw(`'${s}'`)}))::int`]));
   const [rows, clockRows] = await Promise.all([
-    ctx.db
+    ctx.readDb
       .select({
         ...dims,
         total: sets.total,
@@ -354,7 +355,7 @@ async function clockStats(ctx: Context, dims: Record<string, SQL>, where: SQL | 
   const now = ctx.now().toISOString();
   const grouped = Object.values(dims);
   const list = sql.join([...grouped, sql`${k.clock}`], sql`, `);
-  const rows = await ctx.db
+  const rows = await ctx.readDb
     .select({
       ...dims,
       clock: sql<SlaClockKind>`${k.clock}`,
@@ -385,6 +386,7 @@ async function clockStats(ctx: Context, dims: Record<string, SQL>, where: SQL | 
 @Resolver()
 export class ComplaintStatsResolver {
   @Authorized(READERS)
+  @Extensions(CACHEABLE_FOR_BI)
   @Query(() => ComplaintStatsResult, {
     description:
       '投诉统计 (SPEC §2 BI statistics): counts by status, MAJOR and repeat complaints, p50/p90 and mean time to accept and to resolve, on-time rate per SLA clock (及时率), return-visit rate and score, grouped by PROJECT, CITY_COMPANY, REGION, CATEGORY, KIND, SEVERITY and one time bucket of the receipt (DAY … YEAR, business time zone). ' +

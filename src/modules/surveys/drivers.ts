@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { Arg, Authorized, Ctx, Field, Float, Int, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, Float, Int, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
+import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
 import { cityCompanies, projects, regions, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
 import { DIMENSIONS, type Dimension } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
@@ -102,7 +103,7 @@ export async function satisfactionDrivers(
   const r = surveyResponses;
   const q = surveyQuestions;
   const a = surveyAnswers;
-  const pairs = ctx.db
+  const pairs = ctx.readDb
     .select({
       dimension: sql<string>`${q.dimension}`.as('dimension'),
       x: sql<number>`avg(${a.score})::float8`.as('x'),
@@ -118,7 +119,7 @@ export async function satisfactionDrivers(
     .where(and(...(await responseConditions(ctx, filter ?? {}, period ?? null)), isNotNull(q.dimension), isNotNull(a.score), isNotNull(r.overallScore), eq(q.kind, 'SCORE')))
     .groupBy(q.dimension, r.id, r.overallScore)
     .as('pairs');
-  const rows = await ctx.db
+  const rows = await ctx.readDb
     .select({ dimension: pairs.dimension, sample: sql<number>`count(*)::int`, mean: sql<number | null>`avg(${pairs.x})::float8`, r: sql<number | null>`corr(${pairs.x}, ${pairs.y})` })
     .from(pairs)
     .groupBy(pairs.dimension);
@@ -149,6 +150,7 @@ export async function satisfactionDrivers(
 @Resolver()
 export class SatisfactionDriversResolver {
   @Authorized(READERS)
+  @Extensions(CACHEABLE_FOR_BI)
   @Query(() => SatisfactionDriversResult, {
     description:
       '关键驱动因素分析 — which dimensions drive overall satisfaction: per dimension the mean score, its Pearson correlation with the OVERALL score over the responses that scored both, the derived importance and the quadrant (importance–performance). ' +

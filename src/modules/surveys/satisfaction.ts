@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
+import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
 import { cityCompanies, projects, regions, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
 import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
@@ -224,7 +225,7 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
   const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
   const score = byAnswer ? sql`(case when ${q.kind} in ('SCORE', 'OVERALL') then ${a.score} end)` : sql`${r.overallScore}`;
   const npsScore = byAnswer ? sql`(case when ${q.kind} = 'NPS' then ${a.score} end)` : sql`${r.npsScore}`;
-  let query = ctx.db
+  let query = ctx.readDb
     .select({
       ...dims,
       ...names,
@@ -267,6 +268,7 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
 @Resolver()
 export class SatisfactionStatsResolver {
   @Authorized(READERS)
+  @Extensions(CACHEABLE_FOR_BI)
   @Query(() => SatisfactionStatsResult, {
     description:
       '满意度统计 (SPEC §2 BI statistics): responses, mean score, CSAT (% of scores 4–5), NPS (% promoters 9–10 − % detractors 0–6) and the distribution, grouped by PROJECT, CITY_COMPANY, REGION, TEMPLATE, DIMENSION, QUESTION, SEGMENT (at response time), STAGE and one time bucket of the submission (DAY … YEAR, business time zone). ' +

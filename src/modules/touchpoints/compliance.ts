@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
-import { Arg, Authorized, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
+import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
 import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRules, touchpoints } from '../../db/schema/index.js';
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
@@ -120,7 +121,7 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
   Object.assign(dims, timeDims(groups, p.dueAt, ctx.config.businessTimeZone));
 
   const open = sql`${p.status} in ('PLANNED', 'OVERDUE')`;
-  const rows = await ctx.db
+  const rows = await ctx.readDb
     .select({
       ...dims,
       planned: sql<number>`count(*)::int`,
@@ -160,6 +161,7 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
 @Resolver()
 export class TouchpointComplianceResolver {
   @Authorized(READERS)
+  @Extensions(CACHEABLE_FOR_BI)
   @Query(() => TouchpointComplianceResult, {
     description:
       '6+2 compliance (标准动作执行情况, seed 003 §7): planned standard actions against done, done on time, overdue and skipped, grouped by PROJECT, CITY_COMPANY, REGION, RULE, STAGE and one time bucket of the due time (DAY … YEAR). ' +
