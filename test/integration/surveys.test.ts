@@ -294,6 +294,14 @@ describe('responses that follow other work', () => {
     const repair = must<any>(await t.gql(RESPONSES, { filter: { complaintIds: [repairId] } }, 'ADMIN'), 'list').surveyResponses.edges.map((e: any) => e.node);
     expect(repair.map((r: any) => [r.template.code, r.overallScore])).toEqual([['REPAIR_RETURN_VISIT', 5]]);
     expect(must<any>(await t.gql(ALERTS, { f: { levels: ['LOW_SATISFACTION'], complaintIds: [repairId] } }, 'ADMIN'), 'none').slaAlerts.totalCount).toBe(0);
+
+    // complaintStats reads the return visits from the responses: both visits, then a further
+    // response that follows the complaint through submitSurveyResponse.
+    const STATS = `query($f: ComplaintStatsFilter) { complaintStats(filter: $f) { total { complaints returnVisited returnVisitScored returnVisitScore } } }`;
+    const visits = async () => must<any>(await t.gql(STATS, { f: { projectIds: [pA.id] } }, 'ANALYST'), 'complaintStats').complaintStats.total;
+    expect(await visits()).toEqual({ complaints: 2, returnVisited: 2, returnVisitScored: 2, returnVisitScore: 3.5 });
+    must(await t.gql(SUBMIT, { input: { templateCode: 'COMPLAINT_RETURN_VISIT', customerId: c.id, projectId: pA.id, complaintId, answers: [{ questionCode: 'OVERALL', score: 4 }] } }, agent), 'follow-up');
+    expect(await visits()).toEqual({ complaints: 2, returnVisited: 2, returnVisitScored: 3, returnVisitScore: 11 / 3 });
   });
 
   const SIGN = `mutation($input: RecordSigningInput!) { recordSigning(input: $input) { ownership { id } } }`;

@@ -61,6 +61,16 @@ export const complaints = pgTable(
     returnVisitedAt: ts('return_visited_at'),
     closedAt: ts('closed_at'),
     returnVisitScore: integer('return_visit_score'),
+    /**
+     * Survey responses that follow this complaint (return visits), kept with it in the
+     * response's transaction (survey insertResponse) so that complaint statistics read one row
+     * per complaint: how many, how many scored, the sum of their overall scores, and how many
+     * scored 4–5.
+     */
+    surveyResponses: integer('survey_responses').notNull().default(0),
+    surveyScored: integer('survey_scored').notNull().default(0),
+    surveyScoreSum: integer('survey_score_sum').notNull().default(0),
+    surveySatisfied: integer('survey_satisfied').notNull().default(0),
     resolution: text('resolution'),
     repairAppointmentAt: ts('repair_appointment_at'),
     createdAt: createdAt(),

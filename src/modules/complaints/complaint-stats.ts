@@ -1,8 +1,8 @@
-import { and, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { cityCompanies, complaints, projects, regions, slaClocks, surveyResponses } from '../../db/schema/index.js';
+import { complaints, slaClocks } from '../../db/schema/index.js';
 import { COMPLAINT_STATUSES, SLA_CLOCKS, type ComplaintCategory, type ComplaintKind, type ComplaintStatus, type Severity, type SlaClockKind } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ComplaintCategoryEnum, ComplaintKindEnum, ComplaintStatusEnum, SeverityEnum, SlaClockEnum } from '../../graphql/enums.js';
@@ -11,6 +11,7 @@ import {
   checkGroups,
   checkPeriod,
   groupingSets,
+  groupKeys,
   groupOf,
   orgConditions,
   orgDims,
@@ -21,6 +22,7 @@ import {
   StatsGroup,
   StatsPeriodInput,
   timeDims,
+  withOrgJoins,
 } from '../stats/stats.js';
 
 const SUPPORTED = [
@@ -231,8 +233,9 @@ const ZERO: Measures = {
 /**
  * 投诉统计 (SPEC §2 BI statistics): two statements per period, each with its cells and total
  * together (GROUPING SETS): one over the complaints, one over their SLA clock cycles. Return
- * visits are read from the survey responses that follow the complaints (recordReturnVisit
- * writes them), so the figures come from one place.
+ * visits are the survey responses that follow the complaints (recordReturnVisit writes them),
+ * counted on each complaint's row in the response's transaction, so the figures come from one
+ * place.
  */
 export async function complaintStats(
   ctx: Context,
@@ -272,22 +275,8 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
   );
   const acceptSecs = sql`extract(epoch from (${c.acceptedAt} - ${c.receivedAt}))`;
   const resolveSecs = sql`extract(epoch from (${c.resolvedAt} - ${c.receivedAt}))`;
-  // Return visits per complaint, from the survey responses that follow complaints.
-  const rv = ctx.readDb
-    .select({
-      complaintId: sql<number>`${surveyResponses.complaintId}`.as('rv_complaint_id'),
-      n: sql<number>`count(*)`.as('rv_n'),
-      scored: sql<number>`count(${surveyResponses.overallScore})`.as('rv_scored'),
-      sum: sql<number>`sum(${surveyResponses.overallScore})`.as('rv_sum'),
-      satisfied: sql<number>`count(*) filter (where ${surveyResponses.overallScore} >= 4)`.as('rv_satisfied'),
-    })
-    .from(surveyResponses)
-    .where(isNotNull(surveyResponses.complaintId))
-    .groupBy(surveyResponses.complaintId)
-    .as('rv');
   const statusCounts = Object.fromEntries(COMPLAINT_STATUSES.map((s) => [`st_${s}`, sql<number>`(count(*) filter (where ${c.status} = ${sql.raw(`'${s}'`)}))::int`]));
-  const [rows, clockRows] = await Promise.all([
-    ctx.readDb
+  const complaintsQuery = ctx.readDb
       .select({
         ...dims,
         total: sets.total,
@@ -302,21 +291,21 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
         resolveMean: sql<number | null>`avg(${resolveSecs})::float8`,
         resolveP50: sql<number | null>`percentile_cont(0.5) within group (order by ${resolveSecs})`,
         resolveP90: sql<number | null>`percentile_cont(0.9) within group (order by ${resolveSecs})`,
-        returnVisited: sql<number>`(count(*) filter (where ${rv.n} > 0))::int`,
-        rvScored: sql<number>`coalesce(sum(${rv.scored}), 0)::int`,
-        rvSum: sql<number>`coalesce(sum(${rv.sum}), 0)::int`,
-        rvSatisfied: sql<number>`coalesce(sum(${rv.satisfied}), 0)::int`,
+        // Return visits: the counters of the survey responses that follow each complaint.
+        returnVisited: sql<number>`(count(*) filter (where ${c.surveyResponses} > 0))::int`,
+        rvScored: sql<number>`coalesce(sum(${c.surveyScored}), 0)::int`,
+        rvSum: sql<number>`coalesce(sum(${c.surveyScoreSum}), 0)::int`,
+        rvSatisfied: sql<number>`coalesce(sum(${c.surveySatisfied}), 0)::int`,
         repeats: sql<number>`(count(*) filter (where ${c.repeatOfId} is not null))::int`,
       })
       .from(c)
-      .innerJoin(projects, eq(projects.id, c.projectId))
-      .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
-      .innerJoin(regions, eq(regions.id, cityCompanies.regionId))
-      .leftJoin(rv, eq(rv.complaintId, c.id))
+      .$dynamic();
+  const [rows, clockRows] = await Promise.all([
+    withOrgJoins(complaintsQuery, c.projectId, groups, f)
       .where(where)
       .groupBy(sets.groupBy)
       .orderBy(...sets.orderBy),
-    clockStats(ctx, dims, where),
+    clockStats(ctx, dims, where, groups, f),
   ]);
   const num = (v: unknown) => (v == null ? null : Number(v));
   const cells: ComplaintStatsCell[] = [];
@@ -349,13 +338,13 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
 }
 
 /** The clock cycles of the matching complaints by group (and the total), met / missed / pending now, keyed by cellKey. */
-async function clockStats(ctx: Context, dims: Record<string, SQL>, where: SQL | undefined): Promise<Map<string, Clocks>> {
+async function clockStats(ctx: Context, dims: Record<string, SQL>, where: SQL | undefined, groups: readonly StatsGroup[], f: ComplaintStatsFilter): Promise<Map<string, Clocks>> {
   const c = complaints;
   const k = slaClocks;
   const now = ctx.now().toISOString();
-  const grouped = Object.values(dims);
+  const grouped = groupKeys(dims);
   const list = sql.join([...grouped, sql`${k.clock}`], sql`, `);
-  const rows = await ctx.readDb
+  const query = ctx.readDb
     .select({
       ...dims,
       clock: sql<SlaClockKind>`${k.clock}`,
@@ -366,9 +355,8 @@ async function clockStats(ctx: Context, dims: Record<string, SQL>, where: SQL | 
     })
     .from(k)
     .innerJoin(c, eq(c.id, k.complaintId))
-    .innerJoin(projects, eq(projects.id, c.projectId))
-    .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
-    .innerJoin(regions, eq(regions.id, cityCompanies.regionId))
+    .$dynamic();
+  const rows = await withOrgJoins(query, c.projectId, groups, f)
     .where(where)
     .groupBy(grouped.length ? sql`grouping sets ((${list}), (${k.clock}))` : sql`${k.clock}`);
   const out = new Map<string, Clocks>();

@@ -1,4 +1,5 @@
-import { inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { eq, inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { PgSelect } from 'drizzle-orm/pg-core';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { cityCompanies, projects, regions } from '../../db/schema/index.js';
 import type { ComplaintCategory, ComplaintKind, Dimension, ProjectStage, Segment, Severity } from '../../domain/enums.js';
@@ -156,12 +157,22 @@ export function orgDims(groups: readonly StatsGroup[]): Record<string, SQL> {
   return dims;
 }
 
-/** The time-bucket dimension among `groups` of `column`, if any: its label and first instant. */
+/**
+ * The time-bucket dimension among `groups` of `column`, if any: its key (`bucket`, what
+ * {@link groupKeys} groups by), its label and its first instant.
+ */
 export function timeDims(groups: readonly StatsGroup[], column: AnyColumn | SQL, timeZone: string): Record<string, SQL> {
   const time = timeGroupOf(groups);
   if (!time) return {};
   const bucket = bucketOf(time, column, timeZone);
-  return { period: bucket.label, periodStart: bucket.start };
+  return { bucket: bucket.key, period: bucket.label, periodStart: bucket.start };
+}
+
+/** What a statistic's dimensions are grouped by: each selected dimension, but a time bucket by its key alone (its label and start are computed from it per group). */
+export function groupKeys(dims: Record<string, SQL>): SQL[] {
+  return Object.entries(dims)
+    .filter(([k]) => k !== 'period' && k !== 'periodStart')
+    .map(([, v]) => v);
 }
 
 /**
@@ -169,7 +180,7 @@ export function timeDims(groups: readonly StatsGroup[], column: AnyColumn | SQL,
  * with a `total` column that is non-zero on the total row (every row is the total without dims).
  */
 export function groupingSets(dims: Record<string, SQL>): { total: SQL<number>; groupBy: SQL; orderBy: SQL[] } {
-  const grouped = Object.values(dims);
+  const grouped = groupKeys(dims);
   if (!grouped.length) return { total: sql<number>`1`, groupBy: sql`()`, orderBy: [] };
   const list = sql.join(grouped, sql`, `);
   return { total: sql<number>`grouping(${list})`, groupBy: sql`grouping sets ((${list}), ())`, orderBy: grouped };
@@ -186,6 +197,21 @@ export class OrgStatsFilter {
 
   @Field(() => [ID], { nullable: true, description: 'Regions (any of).' })
   regionIds?: string[];
+}
+
+/**
+ * Joins `projects`, `city_companies` and `regions` to a statistic's query (a dynamic select) only
+ * as far as its groups and org filter need them: an unneeded join costs a hash probe per row.
+ */
+export function withOrgJoins<Q extends PgSelect>(query: Q, projectId: AnyColumn, groups: readonly StatsGroup[], f: OrgStatsFilter): Q {
+  const region = groups.includes(StatsGroup.REGION) || !!f.regionIds?.length;
+  const company = region || groups.includes(StatsGroup.CITY_COMPANY) || !!f.cityCompanyIds?.length;
+  const project = company || groups.includes(StatsGroup.PROJECT);
+  let q: PgSelect = query;
+  if (project) q = q.innerJoin(projects, eq(projects.id, projectId));
+  if (company) q = q.innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId));
+  if (region) q = q.innerJoin(regions, eq(regions.id, cityCompanies.regionId));
+  return q as Q;
 }
 
 /** The conditions of an org filter on rows joined to `projects` and `city_companies` (BAD_USER_INPUT for a malformed ID). */
@@ -251,13 +277,17 @@ export function timeGroupOf(groups: readonly StatsGroup[]): TimeGroup | null {
   return (groups.find((g) => (TIME_GROUPS as readonly StatsGroup[]).includes(g)) as TimeGroup | undefined) ?? null;
 }
 
-/** SQL of a time bucket of `column` in `timeZone`: its label and its first instant. */
-export function bucketOf(group: TimeGroup, column: AnyColumn | SQL, timeZone: string): { label: SQL<string>; start: SQL<string> } {
+/**
+ * SQL of a time bucket of `column` in `timeZone`: the key to group by (the local start of the
+ * bucket, computed once per row) and, from it, its label and first instant (once per group).
+ */
+export function bucketOf(group: TimeGroup, column: AnyColumn | SQL, timeZone: string): { key: SQL<string>; label: SQL<string>; start: SQL<string> } {
   // Literals, not parameters: the same expression appears in SELECT and GROUP BY, and PostgreSQL
   // only matches them when they are the same text (two parameters are two different values to it).
   const zone = sql.raw(literal(timeZone));
   const local = sql`date_trunc(${sql.raw(literal(TRUNC[group]))}, ${column} at time zone ${zone})`;
   return {
+    key: sql<string>`${local}`,
     label: sql<string>`to_char(${local}, ${sql.raw(literal(LABEL[group]))})`,
     start: sql<string>`to_char((${local}) at time zone ${zone} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
   };

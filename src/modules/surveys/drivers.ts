@@ -2,13 +2,13 @@ import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, Int, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { cityCompanies, projects, regions, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
+import { surveyAnswers, surveyQuestions, surveyResponses } from '../../db/schema/index.js';
 import { DIMENSIONS, type Dimension } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum } from '../../graphql/enums.js';
 import { checkPeriod, StatsPeriodInput } from '../stats/stats.js';
-import { responseConditions, SatisfactionStatsFilter } from './satisfaction.js';
+import { responseConditions, responseJoins, SatisfactionStatsFilter } from './satisfaction.js';
 
 /** Fewest response pairs a dimension needs for its correlation to mean something (and the least a caller may ask for). */
 export const DRIVER_MIN_SAMPLE = 30;
@@ -103,20 +103,19 @@ export async function satisfactionDrivers(
   const r = surveyResponses;
   const q = surveyQuestions;
   const a = surveyAnswers;
-  const pairs = ctx.readDb
+  const f = filter ?? {};
+  const base = ctx.readDb
     .select({
       dimension: sql<string>`${q.dimension}`.as('dimension'),
       x: sql<number>`avg(${a.score})::float8`.as('x'),
       y: sql<number>`${r.overallScore}::float8`.as('y'),
     })
     .from(r)
-    .innerJoin(projects, eq(projects.id, r.projectId))
-    .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
-    .innerJoin(regions, eq(regions.id, cityCompanies.regionId))
-    .innerJoin(surveyTemplates, eq(surveyTemplates.id, r.templateId))
+    .$dynamic();
+  const pairs = responseJoins(base, [], f)
     .innerJoin(a, eq(a.responseId, r.id))
     .innerJoin(q, eq(q.id, a.questionId))
-    .where(and(...(await responseConditions(ctx, filter ?? {}, period ?? null)), isNotNull(q.dimension), isNotNull(a.score), isNotNull(r.overallScore), eq(q.kind, 'SCORE')))
+    .where(and(...(await responseConditions(ctx, f, period ?? null)), isNotNull(q.dimension), isNotNull(a.score), isNotNull(r.overallScore), eq(q.kind, 'SCORE')))
     .groupBy(q.dimension, r.id, r.overallScore)
     .as('pairs');
   const rows = await ctx.readDb

@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { maskContactText } from '../../auth/masking.js';
 import type { DbOrTx, Tx } from '../../db/client.js';
-import { complaintEvents, domainEvents, slaAlerts, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
+import { complaintEvents, complaints, domainEvents, slaAlerts, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
 import type { Channel, QuestionKind, Segment } from '../../domain/enums.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
@@ -180,6 +180,19 @@ export async function insertResponse(tx: Tx, n: NewResponse, now: Date, timeZone
         textMasked: a.text === null ? null : maskContactText(a.text, [n.customerName]),
       })),
     );
+  }
+  if (r.complaintId !== null) {
+    // The complaint's return-visit counters (complaint statistics read them from its row).
+    const o = r.overallScore;
+    await tx
+      .update(complaints)
+      .set({
+        surveyResponses: sql`${complaints.surveyResponses} + 1`,
+        surveyScored: sql`${complaints.surveyScored} + ${o === null ? 0 : 1}`,
+        surveyScoreSum: sql`${complaints.surveyScoreSum} + ${o ?? 0}`,
+        surveySatisfied: sql`${complaints.surveySatisfied} + ${o !== null && o >= 4 ? 1 : 0}`,
+      })
+      .where(eq(complaints.id, r.complaintId));
   }
   if (r.overallScore === null || r.overallScore > LOW_SATISFACTION_MAX) return { response: r, alert: null, recovery: [] };
   const [alert] = await tx

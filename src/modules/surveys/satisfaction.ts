@@ -2,12 +2,13 @@ import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { cityCompanies, projects, regions, surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
+import { surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
 import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { cellKey, checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, previousWindow, StatsCellGroup, StatsGroup, StatsPeriodInput, timeDims } from '../stats/stats.js';
+import { cellKey, checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, previousWindow, StatsCellGroup, StatsGroup, StatsPeriodInput, timeDims, withOrgJoins } from '../stats/stats.js';
+import type { PgSelect } from 'drizzle-orm/pg-core';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
 const SUPPORTED = [
@@ -187,6 +188,16 @@ export async function satisfactionStats(
 }
 
 /**
+ * Joins to a query over `survey_responses` what its groups and filter need: the org tables
+ * (withOrgJoins) and `survey_templates` (for TEMPLATE, or a filter on template codes or kinds).
+ */
+export function responseJoins<Q extends PgSelect>(query: Q, groups: readonly StatsGroup[], f: SatisfactionStatsFilter): Q {
+  const q = withOrgJoins(query, surveyResponses.projectId, groups, f);
+  const template = groups.includes(StatsGroup.TEMPLATE) || !!f.templateCodes?.length || !!f.kinds?.length;
+  return (template ? q.innerJoin(surveyTemplates, eq(surveyTemplates.id, surveyResponses.templateId)) : q) as Q;
+}
+
+/**
  * Which responses (joined to their project, city company, region and template) and, when joined
  * to answers and questions, which answers a statistics filter keeps: the viewer's visibility,
  * the period and the filter's conditions.
@@ -243,11 +254,8 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
       detractors: sql<number>`(count(*) filter (where ${npsScore} <= 6))::int`,
     })
     .from(r)
-    .innerJoin(projects, eq(projects.id, r.projectId))
-    .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
-    .innerJoin(regions, eq(regions.id, cityCompanies.regionId))
-    .innerJoin(surveyTemplates, eq(surveyTemplates.id, r.templateId))
     .$dynamic();
+  query = responseJoins(query, groups, f);
   if (byAnswer) query = query.innerJoin(a, eq(a.responseId, r.id)).innerJoin(q, eq(q.id, a.questionId));
   const rows = await query
     .where(

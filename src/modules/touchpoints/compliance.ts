@@ -6,7 +6,7 @@ import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRul
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { checkGroups, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeDims } from '../stats/stats.js';
+import { checkGroups, groupKeys, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeDims } from '../stats/stats.js';
 import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
@@ -146,8 +146,8 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
         f.dueTo ? lt(p.dueAt, f.dueTo) : undefined,
       ),
     )
-    .groupBy(...Object.values(dims))
-    .orderBy(...Object.values(dims));
+    .groupBy(...groupKeys(dims))
+    .orderBy(...groupKeys(dims));
 
   const total: Counts = { planned: 0, done: 0, doneOnTime: 0, overdue: 0, skipped: 0 };
   const cells = rows.map((r) => {
