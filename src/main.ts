@@ -30,7 +30,10 @@ for (const year of await missingCalendarYears(database.db, new Date())) {
 const seed = config.seedDemoData === 'always' || (config.seedDemoData === 'auto' && database.kind === 'pglite');
 if (seed) {
   const started = Date.now();
-  const summary = await seedDemoData(database.db, { calendar: { timeZone: config.businessTimeZone, hours: config.workingHours } });
+  const summary = await seedDemoData(database.db, {
+    calendar: { timeZone: config.businessTimeZone, hours: config.workingHours },
+    segments: { breakInMonths: config.segmentBreakInMonths, veteranMonths: config.segmentVeteranMonths },
+  });
   if (summary) logger.info({ ...summary, ms: Date.now() - started }, 'demo data loaded');
 }
 

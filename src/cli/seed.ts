@@ -11,8 +11,9 @@ const database = await openConfigured(config);
 try {
   await prepareDatabase(database);
   const started = Date.now();
-    const calendar = { timeZone: config.businessTimeZone, hours: config.workingHours };
-  const summary = await seedDemoData(database.db, values.customers ? { customers: Number(values.customers), calendar } : { calendar });
+  const calendar = { timeZone: config.businessTimeZone, hours: config.workingHours };
+  const segments = { breakInMonths: config.segmentBreakInMonths, veteranMonths: config.segmentVeteranMonths };
+  const summary = await seedDemoData(database.db, { calendar, segments, ...(values.customers ? { customers: Number(values.customers) } : {}) });
   console.log(summary ? `demo data loaded in ${Date.now() - started} ms: ${JSON.stringify(summary)}` : 'database already has projects; nothing loaded');
 } finally {
   await database.close();

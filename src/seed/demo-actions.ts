@@ -45,7 +45,10 @@ const NOTES: Record<Channel, string[]> = {
 };
 const SKIP_REASONS = ['客户要求不再电话联系', '客户已出国，无法联系', '客户明确拒绝上门拜访'];
 
-export async function seedStandardActions(tx: Tx, rng: Rng, input: ActionSeedInput): Promise<{ planned: number; done: number; skipped: number }> {
+/** A planned action the demo staff carried out: its touchpoint, when and by whom, and its rule's code. */
+export type CarriedOut = { planned: PlannedRow; code: string; touchpointId: number; at: Date; by: string };
+
+export async function seedStandardActions(tx: Tx, rng: Rng, input: ActionSeedInput): Promise<{ planned: number; done: number; skipped: number; carried: CarriedOut[] }> {
   const planned: PlannedRow[] = [];
   for (const milestone of ['SIGNED', 'DELIVERED', 'MOVED_IN'] as const) planned.push(...(await planForMilestones(tx, milestone, input.ownerships, input.timeZone)));
   const codes = new Map((await tx.select({ id: standardActionRules.id, code: standardActionRules.code }).from(standardActionRules)).map((r) => [r.id, r.code]));
@@ -80,6 +83,7 @@ export async function seedStandardActions(tx: Tx, rng: Rng, input: ActionSeedInp
     done.push({ planned: p, row: touchpointRow(values, input.customerNames.get(p.customerId) ?? ''), by: agent });
   }
 
+  const carried: CarriedOut[] = [];
   for (let i = 0; i < done.length; i += CHUNK) {
     const chunk = done.slice(i, i + CHUNK);
     const ids = await tx.insert(touchpoints).values(chunk.map((d) => d.row)).returning({ id: touchpoints.id, customerId: touchpoints.customerId, kind: touchpoints.kind, occurredAt: touchpoints.occurredAt, unitId: touchpoints.unitId });
@@ -89,6 +93,7 @@ export async function seedStandardActions(tx: Tx, rng: Rng, input: ActionSeedInp
     for (const r of ids) byKey.set(key(r), [...(byKey.get(key(r)) ?? []), r.id]);
     const set = chunk.map((d) => {
       const touchpointId = byKey.get(key(d.row as never))!.shift()!;
+      carried.push({ planned: d.planned, code: codes.get(d.planned.ruleId)!, touchpointId, at: d.row.occurredAt as Date, by: d.by });
       return { id: d.planned.id, ...doneBy(touchpointId, d.row.occurredAt as Date, d.by) };
     });
     // One parameter per column (arrays), not per value: the statement stays small whatever the chunk.
@@ -108,5 +113,5 @@ export async function seedStandardActions(tx: Tx, rng: Rng, input: ActionSeedInp
         as v(id, status, skip_reason, completed_at, closed_by)
       where p.id = v.id`);
   }
-  return { planned: planned.length, done: done.length, skipped: skipped.length };
+  return { planned: planned.length, done: done.length, skipped: skipped.length, carried };
 }

@@ -7,6 +7,8 @@ import { cityCompanies, projects, regions, type WarrantyTerm } from '../db/schem
 import { seedComplaints } from './demo-complaints.js';
 import { seedStaff } from './demo-staff.js';
 import { seedStandardActions } from './demo-actions.js';
+import { seedSurveys } from './demo-surveys.js';
+import type { SegmentThresholds } from '../domain/segment.js';
 import type { PlannedOwnership } from '../modules/touchpoints/planner.js';
 
 export type SeedOptions = {
@@ -18,6 +20,8 @@ export type SeedOptions = {
   now?: Date;
   /** Business calendar for the complaints' working-time SLA clocks; default Asia/Shanghai, 09:00–18:00. */
   calendar?: CalendarSettings;
+  /** Segment thresholds (survey responses keep the customer's segment); default 12 and 36 months. */
+  segments?: SegmentThresholds;
 };
 
 export type SeedSummary = {
@@ -32,6 +36,8 @@ export type SeedSummary = {
   /** Standard actions planned by the demo milestones, and the touchpoints that carried them out. */
   plannedTouchpoints: number;
   touchpoints: number;
+  /** Survey responses: those taken in the satisfaction calls, and the annual survey. */
+  surveyResponses: number;
 };
 
 const CHUNK = 500;
@@ -591,6 +597,21 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       cityOfProject: new Map(projectPlans.map((p, i) => [projectId[i]!, p.spec.company as 'SZ' | 'SH' | 'CD'])),
     });
 
+    // Survey answers continue the same random stream after the standard actions.
+    const holdings = new Map<number, { signedAt: Date | null; deliveredAt: Date | null }[]>();
+    for (const o of ownershipRows) holdings.set(o.customerId, [...(holdings.get(o.customerId) ?? []), o]);
+    const firstDelivered = new Map<number, { customerId: number; projectId: number; deliveredAt: Date }>();
+    for (const o of ownershipRows) if (o.deliveredAt && !firstDelivered.has(o.customerId)) firstDelivered.set(o.customerId, { customerId: o.customerId, projectId: o.projectId, deliveredAt: o.deliveredAt });
+    const surveyResponses = await seedSurveys(tx, rng, {
+      now,
+      timeZone: calendar.timeZone,
+      segments: opts.segments ?? { breakInMonths: 12, veteranMonths: 36 },
+      holdings,
+      customerNames: new Map(customerPlans.map((c, i) => [customerId[i]!, c.name])),
+      delivered: [...firstDelivered.values()],
+      carried: actions.carried,
+    });
+
     return {
       regions: regionRows.length,
       cityCompanies: companyRows.length,
@@ -602,6 +623,7 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       complaints: complaintCount,
       plannedTouchpoints: actions.planned,
       touchpoints: actions.done,
+      surveyResponses,
     };
   });
 }

@@ -70,12 +70,23 @@ describe('server process', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        query: '{ projects { totalCount } customers { totalCount } touchpoints { totalCount } touchpointCompliance { total { planned done doneOnTime doneLate overdue skipped onTimeRate } } }',
+        query:
+          '{ projects { totalCount } customers { totalCount } touchpoints { totalCount } touchpointCompliance { total { planned done doneOnTime doneLate overdue skipped onTimeRate } } ' +
+          'surveyResponses { totalCount } satisfactionStats(groupBy: [TEMPLATE]) { cells { group { templateCode } responses } total { responses mean } } ' +
+          'slaAlerts(filter: { levels: [LOW_SATISFACTION] }) { totalCount } }',
       }),
     });
     type Compliance = { planned: number; done: number; doneOnTime: number; doneLate: number; overdue: number; skipped: number; onTimeRate: number };
     const body = (await r.json()) as {
-      data: { projects: { totalCount: number }; customers: { totalCount: number }; touchpoints: { totalCount: number }; touchpointCompliance: { total: Compliance } };
+      data: {
+        projects: { totalCount: number };
+        customers: { totalCount: number };
+        touchpoints: { totalCount: number };
+        touchpointCompliance: { total: Compliance };
+        surveyResponses: { totalCount: number };
+        satisfactionStats: { cells: { group: { templateCode: string }; responses: number }[]; total: { responses: number; mean: number } };
+        slaAlerts: { totalCount: number };
+      };
     };
     expect(body.data.projects.totalCount).toBe(10);
     expect(body.data.customers.totalCount).toBeGreaterThan(1500);
@@ -89,6 +100,15 @@ describe('server process', () => {
     expect(c.skipped).toBeGreaterThan(0);
     expect(c.onTimeRate).toBeGreaterThan(60);
     expect(c.onTimeRate).toBeLessThan(95);
+    // Satisfaction calls carried surveys, and some customers answered the annual survey, through
+    // the API's write path: low scores raised their alerts.
+    const s = body.data.satisfactionStats;
+    expect(s.total.responses).toBeGreaterThan(500);
+    expect(body.data.surveyResponses.totalCount).toBe(s.total.responses);
+    expect(s.cells.map((x) => x.group.templateCode).sort()).toEqual(['ANNUAL', 'DELIVERY', 'SIGNING', 'THREE_MONTH']);
+    expect(s.total.mean).toBeGreaterThan(3.5);
+    expect(s.total.mean).toBeLessThan(4.5);
+    expect(body.data.slaAlerts.totalCount).toBeGreaterThan(0);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(out).toContain('"msg":"stopped"');

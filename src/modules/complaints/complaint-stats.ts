@@ -20,6 +20,7 @@ import {
   previousWindow,
   StatsCellGroup,
   StatsGroup,
+  TIME_GROUPS,
   StatsPeriodInput,
   timeDims,
   withOrgJoins,
@@ -32,11 +33,7 @@ const SUPPORTED = [
   StatsGroup.CATEGORY,
   StatsGroup.KIND,
   StatsGroup.SEVERITY,
-  StatsGroup.DAY,
-  StatsGroup.WEEK,
-  StatsGroup.MONTH,
-  StatsGroup.QUARTER,
-  StatsGroup.YEAR,
+  ...TIME_GROUPS,
 ];
 
 @InputType({ description: 'Filter for `complaintStats`: which complaints count (by receipt time through `period`). All given conditions must hold.' })

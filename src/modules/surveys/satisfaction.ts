@@ -7,7 +7,7 @@ import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../..
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { cellKey, checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, previousWindow, StatsCellGroup, StatsGroup, StatsPeriodInput, timeDims, withOrgJoins } from '../stats/stats.js';
+import { cellKey, checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, previousWindow, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, withOrgJoins } from '../stats/stats.js';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
@@ -20,11 +20,7 @@ const SUPPORTED = [
   StatsGroup.QUESTION,
   StatsGroup.SEGMENT,
   StatsGroup.STAGE,
-  StatsGroup.DAY,
-  StatsGroup.WEEK,
-  StatsGroup.MONTH,
-  StatsGroup.QUARTER,
-  StatsGroup.YEAR,
+  ...TIME_GROUPS,
 ];
 
 @InputType({ description: 'Filter for `satisfactionStats`: which responses (and, by question or dimension, which answers) count. All given conditions must hold.' })

@@ -6,7 +6,7 @@ import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRul
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { checkGroups, groupKeys, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, timeDims } from '../stats/stats.js';
+import { checkGroups, groupKeys, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, TIME_GROUPS, timeDims } from '../stats/stats.js';
 import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
@@ -16,11 +16,7 @@ const SUPPORTED = [
   StatsGroup.REGION,
   StatsGroup.RULE,
   StatsGroup.STAGE,
-  StatsGroup.DAY,
-  StatsGroup.WEEK,
-  StatsGroup.MONTH,
-  StatsGroup.QUARTER,
-  StatsGroup.YEAR,
+  ...TIME_GROUPS,
 ];
 
 @InputType({ description: 'Filter for `touchpointCompliance`: which planned standard actions count. All given conditions must hold.' })
