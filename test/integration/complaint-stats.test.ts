@@ -157,6 +157,8 @@ describe('complaintStats', () => {
   it('compares with the previous period of the same length; refuses a group it does not support', async () => {
     const s = await stats({ f: { projectIds: [p.id] }, g: ['CATEGORY'], p: { from: '2026-05-10T16:00:00.000Z', to: '2026-05-11T16:00:00.000Z', compare: true } });
     expect(s.cells.map((c: any) => [c.group.category, c.complaints, c.previous.complaints])).toEqual([['PROPERTY_MANAGEMENT', 1, 1]]);
+    const months = await stats({ f: { projectIds: [p.id] }, g: ['MONTH'], p: { from: '2026-04-30T16:00:00.000Z', to: '2026-05-31T16:00:00.000Z', compare: true } });
+    expect(months.cells.map((c: any) => [c.group.period, c.complaints, c.previous.complaints])).toEqual([['2026-05', 6, 0]]);
     const r = await t.gql(STATS, { g: ['DIMENSION'] }, 'ANALYST');
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
     expect(r.errors![0]!.extensions!.field).toBe('groupBy.0');

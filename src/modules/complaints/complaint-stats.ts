@@ -17,13 +17,13 @@ import {
   orgDims,
   OrgStatsFilter,
   percent,
-  previousWindow,
   StatsCellGroup,
   StatsGroup,
   TIME_GROUPS,
   StatsPeriodInput,
   timeDims,
   withOrgJoins,
+  withPrevious,
 } from '../stats/stats.js';
 
 const SUPPORTED = [
@@ -241,14 +241,13 @@ export async function complaintStats(
   period: StatsPeriodInput | null | undefined,
 ): Promise<ComplaintStatsResult> {
   const groups = checkGroups(groupBy, SUPPORTED, 'complaintStats');
-  checkPeriod(period, groups);
+  checkPeriod(period);
   const f = filter ?? {};
   const current = await run(ctx, f, groups, period ?? null);
   if (!period?.compare) return current;
-  const prev = await run(ctx, f, groups, previousWindow(period));
-  const before = new Map(prev.cells.map((c) => [cellKey(c.group), c]));
-  for (const c of current.cells) c.previous = before.get(cellKey(c.group)) ?? cellOf(c.group, ZERO, new Map());
-  current.total.previous = prev.total;
+  await withPrevious(current, period, groups, ctx.config.businessTimeZone, (window) => run(ctx, f, groups, window), (c, found) => {
+    c.previous = found ?? cellOf(c.group, ZERO, new Map());
+  });
   return current;
 }
 

@@ -6,6 +6,7 @@ import type { ComplaintCategory, ComplaintKind, Dimension, ProjectStage, Segment
 import { AppError } from '../../graphql/errors.js';
 import { ComplaintCategoryEnum, ComplaintKindEnum, DimensionEnum, ProjectStageEnum, SegmentEnum, SeverityEnum } from '../../graphql/enums.js';
 import { parseIds, toGlobalId } from '../../graphql/global-id.js';
+import { addCalendarDuration, calendarDuration } from '../../domain/calendar-duration.js';
 
 /**
  * Shared shape of every statistic (SPEC §4): `groupBy: [StatsGroup!]` and cells that each carry
@@ -237,17 +238,50 @@ export class StatsPeriodInput {
   @Field(() => Boolean, {
     nullable: true,
     defaultValue: false,
-    description: 'Also compute each cell over the previous period of the same length, [from − (to − from), from), as `previous`, with the deltas. Not with a time bucket in groupBy (the previous bucket is the previous cell there).',
+    description:
+      'Also give each cell its `previous` figures: without a time bucket in groupBy, the same group over the previous period of the same length, [from − (to − from), from); with one, the same group in the whole preceding bucket (the month before, in the business time zone). The total compares with the previous period of the same length.',
   })
   compare?: boolean | null;
 }
 
-/** BAD_USER_INPUT unless the period is a non-empty range, and `compare` comes without a time bucket. */
-export function checkPeriod(period: StatsPeriodInput | null | undefined, groups: readonly StatsGroup[]): void {
+/** BAD_USER_INPUT unless the period is a non-empty range. */
+export function checkPeriod(period: StatsPeriodInput | null | undefined): void {
   if (period && !(period.from < period.to)) throw AppError.badInput('period.to', 'must be after period.from');
-  if (period?.compare && timeGroupOf(groups)) {
-    throw AppError.badInput('period.compare', 'compare periods without a time bucket in groupBy; with one, each bucket’s previous is the cell before it');
+}
+
+const BUCKET_LENGTH: Record<TimeGroup, string> = { DAY: 'P1D', WEEK: 'P1W', MONTH: 'P1M', QUARTER: 'P3M', YEAR: 'P1Y' };
+
+/**
+ * Period over period for a statistic: runs `run(window)` for what the previous figures need and
+ * hands each current cell its twin (or null, for the caller's zero cell). Without a time bucket the
+ * twin is the same group over the previous period of the same length. With one, it is the same
+ * group in the whole preceding bucket (2026-10 for 2026-11, local calendar), from one more run
+ * over those buckets. The total's twin is always the previous period of the same length.
+ */
+export async function withPrevious<C extends { group: StatsCellGroup }>(
+  current: { cells: C[]; total: C },
+  period: StatsPeriodInput,
+  groups: readonly StatsGroup[],
+  timeZone: string,
+  run: (window: { from: Date; to: Date }) => Promise<{ cells: C[]; total: C }>,
+  attach: (cell: C, previous: C | null) => void,
+): Promise<void> {
+  const time = timeGroupOf(groups);
+  const prev = await run(previousWindow(period));
+  attach(current.total, prev.total);
+  if (!time) {
+    const before = new Map(prev.cells.map((c) => [cellKey(c.group), c]));
+    for (const c of current.cells) attach(c, before.get(cellKey(c.group)) ?? null);
+    return;
   }
+  const starts = current.cells.map((c) => c.group.periodStart!.getTime());
+  if (!starts.length) return;
+  const back = calendarDuration(`-${BUCKET_LENGTH[time]}`, { signed: true });
+  const previousStart = (at: Date) => addCalendarDuration(at, back, timeZone);
+  const buckets = await run({ from: previousStart(new Date(Math.min(...starts))), to: new Date(Math.max(...starts)) });
+  const key = (g: StatsCellGroup, start: Date) => JSON.stringify({ ...g, templateName: null, period: null, periodStart: start.toISOString() });
+  const before = new Map(buckets.cells.map((c) => [key(c.group, c.group.periodStart!), c]));
+  for (const c of current.cells) attach(c, before.get(key(c.group, previousStart(c.group.periodStart!))) ?? null);
 }
 
 /** The period of the same length just before `period`: [from − (to − from), from). */

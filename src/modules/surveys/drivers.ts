@@ -99,7 +99,7 @@ export async function satisfactionDrivers(
   const min = minSample ?? DRIVER_MIN_SAMPLE;
   if (!Number.isInteger(min) || min < DRIVER_MIN_SAMPLE_FLOOR) throw AppError.badInput('minSample', `must be an integer of at least ${DRIVER_MIN_SAMPLE_FLOOR}`);
   if (period?.compare) throw AppError.badInput('period.compare', 'driver analysis does not compare periods; ask for each period');
-  checkPeriod(period, []);
+  checkPeriod(period);
   const r = surveyResponses;
   const q = surveyQuestions;
   const a = surveyAnswers;

@@ -7,7 +7,7 @@ import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../..
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { cellKey, checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, previousWindow, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, withOrgJoins } from '../stats/stats.js';
+import { checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, withOrgJoins, withPrevious } from '../stats/stats.js';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
@@ -168,18 +168,16 @@ export async function satisfactionStats(
   if (!byAnswer && (f.dimensions?.length || f.questionCodes?.length)) {
     throw AppError.badInput(f.dimensions?.length ? 'filter.dimensions' : 'filter.questionCodes', 'filters answers: group by DIMENSION or QUESTION to use it');
   }
-  checkPeriod(period, groups);
+  checkPeriod(period);
   const current = await run(ctx, f, groups, byAnswer, period ? { from: period.from, to: period.to } : null);
   if (!period?.compare) return current;
-  const prev = await run(ctx, f, groups, byAnswer, previousWindow(period));
-  const before = new Map(prev.cells.map((c) => [cellKey(c.group), c]));
-  const attach = (c: SatisfactionCell, p: SatisfactionCell) =>
+  await withPrevious(current, period, groups, ctx.config.businessTimeZone, (window) => run(ctx, f, groups, byAnswer, window), (c, found) => {
+    const p = found ?? cellOf(c.group, ZERO);
     Object.assign(c, {
       previous: p,
       delta: Object.assign(new SatisfactionDelta(), { mean: minus(c.mean, p.mean), csat: minus(c.csat, p.csat), nps: minus(c.nps, p.nps), responses: c.responses - p.responses }),
     });
-  for (const c of current.cells) attach(c, before.get(cellKey(c.group)) ?? cellOf(c.group, ZERO));
-  attach(current.total, prev.total);
+  });
   return current;
 }
 
