@@ -588,12 +588,13 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       })),
     });
 
+    const customerNames = new Map(customerPlans.map((c, i) => [customerId[i]!, c.name]));
     // Standard actions continue the same random stream after the complaints.
     const actions = await seedStandardActions(tx, rng, {
       now,
       timeZone: calendar.timeZone,
       ownerships: ownershipRows,
-      customerNames: new Map(customerPlans.map((c, i) => [customerId[i]!, c.name])),
+      customerNames,
       cityOfProject: new Map(projectPlans.map((p, i) => [projectId[i]!, p.spec.company as 'SZ' | 'SH' | 'CD'])),
     });
 
@@ -607,7 +608,7 @@ export async function seedDemoData(db: Db, opts: SeedOptions = {}): Promise<Seed
       timeZone: calendar.timeZone,
       segments: opts.segments ?? { breakInMonths: 12, veteranMonths: 36 },
       holdings,
-      customerNames: new Map(customerPlans.map((c, i) => [customerId[i]!, c.name])),
+      customerNames,
       delivered: [...firstDelivered.values()],
       carried: actions.carried,
     });

@@ -11,7 +11,6 @@ import {
   checkGroups,
   checkPeriod,
   groupingSets,
-  groupKeys,
   groupOf,
   orgConditions,
   orgDims,
@@ -245,7 +244,7 @@ export async function complaintStats(
   const f = filter ?? {};
   const current = await run(ctx, f, groups, period ?? null);
   if (!period?.compare) return current;
-  await withPrevious(current, period, groups, ctx.config.businessTimeZone, (window) => run(ctx, f, groups, window), (c, found) => {
+  await withPrevious(current, period, groups, ctx.config.businessTimeZone, (window, g) => run(ctx, f, [...g], window), (c, found) => {
     c.previous = found ?? cellOf(c.group, ZERO, new Map());
   });
   return current;
@@ -273,29 +272,29 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
   const resolveSecs = sql`extract(epoch from (${c.resolvedAt} - ${c.receivedAt}))`;
   const statusCounts = Object.fromEntries(COMPLAINT_STATUSES.map((s) => [`st_${s}`, sql<number>`(count(*) filter (where ${c.status} = ${sql.raw(`'${s}'`)}))::int`]));
   const complaintsQuery = ctx.readDb
-      .select({
-        ...dims,
-        total: sets.total,
-        complaints: sql<number>`count(*)::int`,
-        ...statusCounts,
-        major: sql<number>`(count(*) filter (where ${c.severity} = 'MAJOR'))::int`,
-        accepted: sql<number>`count(${c.acceptedAt})::int`,
-        acceptMean: sql<number | null>`avg(${acceptSecs})::float8`,
-        acceptP50: sql<number | null>`percentile_cont(0.5) within group (order by ${acceptSecs})`,
-        acceptP90: sql<number | null>`percentile_cont(0.9) within group (order by ${acceptSecs})`,
-        resolved: sql<number>`count(${c.resolvedAt})::int`,
-        resolveMean: sql<number | null>`avg(${resolveSecs})::float8`,
-        resolveP50: sql<number | null>`percentile_cont(0.5) within group (order by ${resolveSecs})`,
-        resolveP90: sql<number | null>`percentile_cont(0.9) within group (order by ${resolveSecs})`,
-        // Return visits: the counters of the survey responses that follow each complaint.
-        returnVisited: sql<number>`(count(*) filter (where ${c.surveyResponses} > 0))::int`,
-        rvScored: sql<number>`coalesce(sum(${c.surveyScored}), 0)::int`,
-        rvSum: sql<number>`coalesce(sum(${c.surveyScoreSum}), 0)::int`,
-        rvSatisfied: sql<number>`coalesce(sum(${c.surveySatisfied}), 0)::int`,
-        repeats: sql<number>`(count(*) filter (where ${c.repeatOfId} is not null))::int`,
-      })
-      .from(c)
-      .$dynamic();
+    .select({
+      ...dims,
+      total: sets.total,
+      complaints: sql<number>`count(*)::int`,
+      ...statusCounts,
+      major: sql<number>`(count(*) filter (where ${c.severity} = 'MAJOR'))::int`,
+      accepted: sql<number>`count(${c.acceptedAt})::int`,
+      acceptMean: sql<number | null>`avg(${acceptSecs})::float8`,
+      acceptP50: sql<number | null>`percentile_cont(0.5) within group (order by ${acceptSecs})`,
+      acceptP90: sql<number | null>`percentile_cont(0.9) within group (order by ${acceptSecs})`,
+      resolved: sql<number>`count(${c.resolvedAt})::int`,
+      resolveMean: sql<number | null>`avg(${resolveSecs})::float8`,
+      resolveP50: sql<number | null>`percentile_cont(0.5) within group (order by ${resolveSecs})`,
+      resolveP90: sql<number | null>`percentile_cont(0.9) within group (order by ${resolveSecs})`,
+      // Return visits: the counters of the survey responses that follow each complaint.
+      returnVisited: sql<number>`(count(*) filter (where ${c.surveyResponses} > 0))::int`,
+      rvScored: sql<number>`coalesce(sum(${c.surveyScored}), 0)::int`,
+      rvSum: sql<number>`coalesce(sum(${c.surveyScoreSum}), 0)::int`,
+      rvSatisfied: sql<number>`coalesce(sum(${c.surveySatisfied}), 0)::int`,
+      repeats: sql<number>`(count(*) filter (where ${c.repeatOfId} is not null))::int`,
+    })
+    .from(c)
+    .$dynamic();
   const [rows, clockRows] = await Promise.all([
     withOrgJoins(complaintsQuery, c.projectId, groups, f)
       .where(where)
@@ -338,13 +337,12 @@ async function clockStats(ctx: Context, dims: Record<string, SQL>, where: SQL | 
   const c = complaints;
   const k = slaClocks;
   const now = ctx.now().toISOString();
-  const grouped = groupKeys(dims);
-  const list = sql.join([...grouped, sql`${k.clock}`], sql`, `);
+  const sets = groupingSets(dims, [sql`${k.clock}`]);
   const query = ctx.readDb
     .select({
       ...dims,
       clock: sql<SlaClockKind>`${k.clock}`,
-      total: grouped.length ? sql<number>`grouping(${sql.join(grouped, sql`, `)})` : sql<number>`1`,
+      total: sets.total,
       met: sql<number>`(count(*) filter (where ${k.stoppedAt} is not null and ${k.breachedAt} is null))::int`,
       missed: sql<number>`(count(*) filter (where ${k.breachedAt} is not null or (${k.stoppedAt} is null and ${k.dueAt} <= ${now}::timestamptz)))::int`,
       all: sql<number>`count(*)::int`,
@@ -354,7 +352,7 @@ async function clockStats(ctx: Context, dims: Record<string, SQL>, where: SQL | 
     .$dynamic();
   const rows = await withOrgJoins(query, c.projectId, groups, f)
     .where(where)
-    .groupBy(grouped.length ? sql`grouping sets ((${list}), (${k.clock}))` : sql`${k.clock}`);
+    .groupBy(sets.groupBy);
   const out = new Map<string, Clocks>();
   for (const row of rows as Record<string, unknown>[]) {
     const key = cellKey(Number(row.total) !== 0 ? groupOf({}) : groupOf(row));

@@ -92,12 +92,12 @@ function maskedForAudit(values: Record<string, unknown>): Record<string, unknown
   return out;
 }
 
-/** Customers, their units and milestones; every read is scoped and every write audited. */
 /** The derived segment of a customer with these holdings at `at`, with the configured thresholds. */
 export function segmentAt(ctx: Context, owned: readonly { signedAt: Date | null; deliveredAt: Date | null }[], at: Date): Segment {
   return segmentOf([...owned], at, { breakInMonths: ctx.config.segmentBreakInMonths, veteranMonths: ctx.config.segmentVeteranMonths });
 }
 
+/** Customers, their units and milestones; every read is scoped and every write audited. */
 export class CustomerService {
   constructor(private readonly ctx: Context) {}
 

@@ -177,14 +177,16 @@ export function groupKeys(dims: Record<string, SQL>): SQL[] {
 }
 
 /**
- * The cells and the total of a statistic in one statement: GROUP BY GROUPING SETS ((dims), ()),
- * with a `total` column that is non-zero on the total row (every row is the total without dims).
+ * The cells and the total of a statistic in one statement: GROUP BY GROUPING SETS ((dims, also),
+ * (also)), with a `total` column that is non-zero on the total rows (every row is a total without
+ * dims). `also` are keys both the cells and the total are split by (e.g. each SLA clock).
  */
-export function groupingSets(dims: Record<string, SQL>): { total: SQL<number>; groupBy: SQL; orderBy: SQL[] } {
+export function groupingSets(dims: Record<string, SQL>, also: SQL[] = []): { total: SQL<number>; groupBy: SQL; orderBy: SQL[] } {
   const grouped = groupKeys(dims);
-  if (!grouped.length) return { total: sql<number>`1`, groupBy: sql`()`, orderBy: [] };
-  const list = sql.join(grouped, sql`, `);
-  return { total: sql<number>`grouping(${list})`, groupBy: sql`grouping sets ((${list}), ())`, orderBy: grouped };
+  const rest = sql.join(also, sql`, `);
+  if (!grouped.length) return { total: sql<number>`1`, groupBy: also.length ? rest : sql`()`, orderBy: also };
+  const list = sql.join([...grouped, ...also], sql`, `);
+  return { total: sql<number>`grouping(${sql.join(grouped, sql`, `)})`, groupBy: sql`grouping sets ((${list}), (${rest}))`, orderBy: [...grouped, ...also] };
 }
 
 /** The org part of every statistic's filter: each statistic's filter input inherits its fields. */
@@ -263,11 +265,14 @@ export async function withPrevious<C extends { group: StatsCellGroup }>(
   period: StatsPeriodInput,
   groups: readonly StatsGroup[],
   timeZone: string,
-  run: (window: { from: Date; to: Date }) => Promise<{ cells: C[]; total: C }>,
+  run: (window: { from: Date; to: Date }, groups: readonly StatsGroup[]) => Promise<{ cells: C[]; total: C }>,
   attach: (cell: C, previous: C | null) => void,
 ): Promise<void> {
   const time = timeGroupOf(groups);
-  const prev = await run(previousWindow(period));
+  // Without a time bucket the previous period gives the cells' twins and the total's; with one it
+  // gives the total's only, so it is run without the time bucket (the other groups keep what the
+  // total counts, e.g. only answers with a dimension when grouped by DIMENSION).
+  const prev = await run(previousWindow(period), time ? groups.filter((g) => g !== time) : groups);
   attach(current.total, prev.total);
   if (!time) {
     const before = new Map(prev.cells.map((c) => [cellKey(c.group), c]));
@@ -278,8 +283,9 @@ export async function withPrevious<C extends { group: StatsCellGroup }>(
   if (!starts.length) return;
   const back = calendarDuration(`-${BUCKET_LENGTH[time]}`, { signed: true });
   const previousStart = (at: Date) => addCalendarDuration(at, back, timeZone);
-  const buckets = await run({ from: previousStart(new Date(Math.min(...starts))), to: new Date(Math.max(...starts)) });
-  const key = (g: StatsCellGroup, start: Date) => JSON.stringify({ ...g, templateName: null, period: null, periodStart: start.toISOString() });
+  const buckets = await run({ from: previousStart(new Date(Math.min(...starts))), to: new Date(Math.max(...starts)) }, groups);
+  // A bucket's twin: the same group whose bucket starts where the preceding bucket does.
+  const key = (g: StatsCellGroup, start: Date) => cellKey({ ...g, period: null, periodStart: start });
   const before = new Map(buckets.cells.map((c) => [key(c.group, c.group.periodStart!), c]));
   for (const c of current.cells) attach(c, before.get(key(c.group, previousStart(c.group.periodStart!))) ?? null);
 }

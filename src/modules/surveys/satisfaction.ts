@@ -171,7 +171,7 @@ export async function satisfactionStats(
   checkPeriod(period);
   const current = await run(ctx, f, groups, byAnswer, period ? { from: period.from, to: period.to } : null);
   if (!period?.compare) return current;
-  await withPrevious(current, period, groups, ctx.config.businessTimeZone, (window) => run(ctx, f, groups, byAnswer, window), (c, found) => {
+  await withPrevious(current, period, groups, ctx.config.businessTimeZone, (window, g) => run(ctx, f, [...g], byAnswer, window), (c, found) => {
     const p = found ?? cellOf(c.group, ZERO);
     Object.assign(c, {
       previous: p,
