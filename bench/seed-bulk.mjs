@@ -6,11 +6,13 @@
 //
 //   npm run seed:bulk -- --url postgres://postgres@127.0.0.1:5432/cx_bulk
 //        [--responses 1000000] [--complaints 500000] [--projects 50] [--customers 100000]
-//        [--years 2] [--batch 50000] [--tag bulk]
+//        [--years 2] [--batch 50000] [--tag bulk] [--time-zone Asia/Shanghai]
 //
 // Without --url it uses DATABASE_URL. The database must exist; it is migrated first. Rows carry
 // the tag (project codes BP-<tag>-…, complaint numbers BK-<tag>-…, responses created by
-// bulk:<tag>), so a second tag adds a second, independent data set.
+// bulk:<tag>), so a second tag adds a second, independent data set. The survey rollups are rebuilt
+// at the end in the business time zone (--time-zone, else BUSINESS_TIME_ZONE, else Asia/Shanghai);
+// until then they are marked stale, so a server started meanwhile rebuilds them itself.
 //
 // The shape (see BENCHMARKS.md):
 // - receipt and submission times spread evenly over the last `years`, by a multiplicative hash;
@@ -21,7 +23,7 @@
 //   (COMPLAINT_RETURN_VISIT 25 %, REPAIR_RETURN_VISIT 15 %) that follow a complaint of the set;
 //   overall scores skewed to 4–5 (mean ≈ 3.9), dimension scores within one point of the overall,
 //   NPS from the overall; one answer per question of the template (comments on 5 %).
-import { args, intArg, nowMs, openMigrated, q } from './lib.mjs';
+import { args, dist, intArg, nowMs, openMigrated, q } from './lib.mjs';
 import { seedOrg } from './bulk-seed.mjs';
 
 const opts = args();
@@ -58,6 +60,9 @@ const database = await openMigrated('postgres', url, 2);
 const sql = database.sql;
 const run = (text, params) => q(database, text, params);
 const started = nowMs();
+const timeZone = String(opts['time-zone'] ?? process.env.BUSINESS_TIME_ZONE ?? 'Asia/Shanghai');
+// The rollups will not count what follows until rebuilt: mark them stale first.
+await run('delete from survey_rollup_state');
 const spanSeconds = sizes.years * 365 * 86_400;
 const now = new Date();
 
@@ -202,8 +207,11 @@ await batches(
   },
 );
 
+process.stderr.write(`survey rollups (${timeZone})… `);
+const { rebuildSurveyRollups } = await dist('modules/surveys/rollups.js');
+await rebuildSurveyRollups(database.db, timeZone);
 process.stderr.write('vacuum analyze… ');
-for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects']) await run(`vacuum (analyze) ${table}`);
+for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects', 'survey_response_rollups', 'survey_driver_rollups']) await run(`vacuum (analyze) ${table}`);
 const [counts] = await run(
   `select (select count(*) from survey_responses)::int as responses, (select count(*) from survey_answers)::int as answers,
           (select count(*) from complaints)::int as complaints, (select count(*) from sla_clocks)::int as clocks,

@@ -5,9 +5,11 @@
 //   npm run bench:stats -- --url postgres://postgres@127.0.0.1:5432/cx_bulk [--rounds 9] [--months 12]
 //
 // Each workload is one statistic grouped by project × month over the last `months` months (the
-// drivers: over the same period, per dimension). Before timing, the API's figures are checked
-// against the floor's. Then rounds alternate ours / floor, one request at a time; the table gives
-// the median and worst latency of each and the ratio of the medians (target: ours ≤ 1.3 × floor).
+// drivers: over the same period, per dimension). Each has two floors where it reads a rollup: the
+// same aggregation in SQL over the rows (what the rollup saves) and over the rollup (what the API
+// adds). Before timing, the API's figures are checked against every floor's. Then rounds alternate
+// ours / floors, one request at a time; the table gives the median and worst latency of each and
+// the ratios of the medians (target: ours ≤ 1.3 × the floor over the same data).
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { args, dist, fmt, freePort, intArg, machine, median, nowMs, saveResult, startOfRun, startProcess, summary } from './lib.mjs';
@@ -60,6 +62,19 @@ const workloads = [
         `query($p: StatsPeriodInput) { satisfactionStats(groupBy: [PROJECT, MONTH], period: $p) { cells { group { projectId period } responses scored mean csat nps } total { responses } } }`,
         { p: period },
       ).then((d) => d.satisfactionStats.cells.map((c) => [c.group.period, c.responses, c.scored, c.mean, c.csat, c.nps])),
+    rollup: () =>
+      sql
+        .unsafe(
+          `select to_char(t.month, 'YYYY-MM') as period, sum(t.responses)::int as responses, sum(t.scored)::int as scored,
+                  sum(t.score_sum)::float8 / nullif(sum(t.scored), 0) as mean,
+                  100.0 * sum(t.s4 + t.s5) / nullif(sum(t.scored), 0) as csat,
+                  100.0 * (sum(t.promoters) - sum(t.detractors)) / nullif(sum(t.nps_answers), 0) as nps
+           from survey_response_rollups t join projects p on p.id = t.project_id
+           where t.month >= ($1::timestamptz at time zone '${TZ}')::date and t.month < ($2::timestamptz at time zone '${TZ}')::date
+           group by p.id, t.month having sum(t.responses) > 0 order by p.id, t.month`,
+          [period.from, period.to],
+        )
+        .then((rows) => rows.map((r) => [r.period, r.responses, r.scored, r.mean, r.csat === null ? null : Number(r.csat), r.nps === null ? null : Number(r.nps)])),
     floor: () =>
       sql
         .unsafe(
@@ -125,6 +140,17 @@ const workloads = [
       gql(`query($p: StatsPeriodInput) { satisfactionDrivers(period: $p) { drivers { dimension sample mean correlation } } }`, { p: period }).then((d) =>
         d.satisfactionDrivers.drivers.map((x) => [x.dimension, x.sample, x.mean, x.correlation]).sort((a, b) => a[0].localeCompare(b[0])),
       ),
+    rollup: () =>
+      sql
+        .unsafe(
+          `select dimension, sum(n)::int as sample, (sum(sx) / sum(n))::float8 as mean,
+                  ((sum(n) * sum(sxy) - sum(sx) * sum(sy)) / sqrt((sum(n) * sum(sxx) - sum(sx) * sum(sx)) * (sum(n) * sum(syy) - sum(sy) * sum(sy))))::float8 as r
+           from survey_driver_rollups
+           where month >= ($1::timestamptz at time zone '${TZ}')::date and month < ($2::timestamptz at time zone '${TZ}')::date
+           group by dimension order by dimension`,
+          [period.from, period.to],
+        )
+        .then((rows) => rows.map((r) => [r.dimension, r.sample, r.mean, r.r])),
     floor: () =>
       sql
         .unsafe(
@@ -149,15 +175,20 @@ function same(a, b) {
 const results = [];
 for (const w of workloads) {
   const mine = await w.ours();
-  const theirs = await w.floor();
-  if (!same(mine, theirs)) {
-    console.error(`${w.name}: the API and the floor disagree\nours:  ${JSON.stringify(mine.slice(0, 5))}\nfloor: ${JSON.stringify(theirs.slice(0, 5))}`);
-    process.exitCode = 1;
-    continue;
+  const sides = ['ours', 'floor', ...(w.rollup ? ['rollup'] : [])];
+  let agree = true;
+  for (const side of sides.slice(1)) {
+    const theirs = await w[side]();
+    if (!same(mine, theirs)) {
+      console.error(`${w.name}: the API and the ${side} SQL disagree\nours:  ${JSON.stringify(mine.slice(0, 5))}\n${side}: ${JSON.stringify(theirs.slice(0, 5))}`);
+      process.exitCode = 1;
+      agree = false;
+    }
   }
-  const times = { ours: [], floor: [] };
+  if (!agree) continue;
+  const times = Object.fromEntries(sides.map((side) => [side, []]));
   for (let i = 0; i < rounds; i++) {
-    for (const side of i % 2 ? ['floor', 'ours'] : ['ours', 'floor']) {
+    for (const side of i % 2 ? [...sides].reverse() : sides) {
       const t0 = nowMs();
       await w[side]();
       times[side].push(nowMs() - t0);
@@ -165,12 +196,16 @@ for (const w of workloads) {
   }
   const o = summary(times.ours);
   const f = summary(times.floor);
-  results.push({ workload: w.name, cells: mine.length, ours: o, floor: f, ratio: median(times.ours) / median(times.floor) });
-  console.log(`${w.name}: ${mine.length} cells; ours p50 ${fmt(o.p50, 0)} ms (max ${fmt(o.max, 0)}), floor p50 ${fmt(f.p50, 0)} ms (max ${fmt(f.max, 0)}); ours ÷ floor ${fmt(median(times.ours) / median(times.floor))}`);
+  const r = w.rollup ? summary(times.rollup) : null;
+  results.push({ workload: w.name, cells: mine.length, ours: o, floor: f, rollup: r, ratio: median(times.ours) / median(times.floor), rollupRatio: r ? median(times.ours) / r.p50 : null });
+  console.log(
+    `${w.name}: ${mine.length} cells; ours p50 ${fmt(o.p50, 0)} ms (max ${fmt(o.max, 0)}), SQL over the rows p50 ${fmt(f.p50, 0)} ms (max ${fmt(f.max, 0)}); ours ÷ SQL ${fmt(median(times.ours) / median(times.floor))}` +
+      (r ? `; SQL over the rollup p50 ${fmt(r.p50, 1)} ms (max ${fmt(r.max, 1)}); ours ÷ that ${fmt(median(times.ours) / r.p50)}` : ''),
+  );
 }
 
-console.log('\n| workload | cells | ours p50 ms | floor p50 ms | ours ÷ floor |\n|---|---:|---:|---:|---:|');
-for (const r of results) console.log(`| ${r.workload} | ${r.cells} | ${fmt(r.ours.p50, 0)} | ${fmt(r.floor.p50, 0)} | ${fmt(r.ratio)} |`);
+console.log('\n| workload | cells | ours p50 ms | SQL over the rows p50 ms | ours ÷ that | SQL over the rollup p50 ms | ours ÷ that |\n|---|---:|---:|---:|---:|---:|---:|');
+for (const r of results) console.log(`| ${r.workload} | ${r.cells} | ${fmt(r.ours.p50, 0)} | ${fmt(r.floor.p50, 0)} | ${fmt(r.ratio)} | ${r.rollup ? fmt(r.rollup.p50, 1) : '–'} | ${r.rollup ? fmt(r.rollupRatio) : '–'} |`);
 const file = saveResult('stats', { at: new Date().toISOString(), background, counts, period, rounds, results, machine: await machine(null) });
 console.log(`saved ${file}`);
 await ours.stop();

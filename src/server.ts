@@ -19,6 +19,7 @@ import { SlaScheduler } from './sla/scheduler.js';
 import { CalendarStore } from './sla/store.js';
 import { overdueSource, planningSource } from './modules/touchpoints/scheduler.js';
 import { findingsSource } from './modules/inspections/scheduler.js';
+import { ensureSurveyRollups } from './modules/surveys/rollups.js';
 
 /** A running (or ready to run) API server. */
 export type App = {
@@ -95,6 +96,8 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
     lookupBudget: new LookupBudget(database.db, config.personalLookupsPerMinute),
     cursors: new Cursors(config.jwtSecret),
   };
+  // The survey rollups' months are in the business time zone: rebuilt if they are in another (or none).
+  if (await ensureSurveyRollups(database.db, config.businessTimeZone)) logger.info({ timeZone: config.businessTimeZone }, 'survey rollups rebuilt');
   const schema = await getSchema();
   const apollo = await createApollo(schema, config, metrics);
   const http = createHttpServer({ config, database, logger, metrics, graphql: createGraphqlHandler({ config, deps, apollo, metrics }) });

@@ -242,6 +242,17 @@ export class Access {
     return defined.length ? and(...defined) : undefined;
   }
 
+  /**
+   * Twin of {@link customerRecordCondition} for rollups of customers' records, whose rows carry
+   * whether the customer is restricted (CONFIDENTIAL or SECRET) instead of the customer.
+   */
+  async customerRollupCondition(projectColumn: AnyColumn, restrictedColumn: AnyColumn): Promise<SQL | undefined> {
+    const conds: (SQL | undefined)[] = [await this.projectCondition(projectColumn)];
+    if (!this.seesConfidential()) conds.push(eq(restrictedColumn, false));
+    const defined = conds.filter((c): c is SQL => c !== undefined);
+    return defined.length ? and(...defined) : undefined;
+  }
+
   /** Row-level twin of {@link customerRecordCondition}. */
   async canSeeCustomerRecord(r: { projectId: number }, customerConfidentiality: Confidentiality): Promise<boolean> {
     if (!(await this.inScope(r.projectId))) return false;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Channel, Dimension, ProjectStage, QuestionKind, Segment, SurveyTemplateKind } from '../../domain/enums.js';
 import { complaints } from './complaints.js';
 import { customers } from './customers.js';
@@ -112,3 +112,67 @@ export const surveyAnswers = pgTable(
   },
   (t) => [index('survey_answers_response_idx').on(t.responseId), index('survey_answers_question_idx').on(t.questionId)],
 );
+
+/** The key of a rollup row: the month (local, business time zone) and what statistics filter and group by. */
+const rollupKey = () => ({
+  month: date('month', { mode: 'string' }).notNull(),
+  projectId: bigint('project_id', { mode: 'number' }).notNull(),
+  templateId: bigint('template_id', { mode: 'number' }).notNull(),
+  segment: text('segment').$type<Segment>().notNull(),
+  stage: text('stage').$type<ProjectStage>().notNull(),
+  /** The customer is CONFIDENTIAL or SECRET now (only ADMIN and MANAGER count such responses). */
+  restricted: boolean('restricted').notNull(),
+});
+const count = (name: string) => integer(name).notNull().default(0);
+
+/**
+ * Exact monthly rollup of the responses for `satisfactionStats`: one row per local month (in the
+ * time zone of `survey_rollup_state`), project, template version, segment, stage and whether the
+ * customer is restricted. Kept in each response's transaction (and when a customer's
+ * confidentiality changes), so it is as fresh as the responses themselves.
+ */
+export const surveyResponseRollups = pgTable(
+  'survey_response_rollups',
+  {
+    ...rollupKey(),
+    responses: count('responses'),
+    scored: count('scored'),
+    scoreSum: count('score_sum'),
+    s1: count('s1'),
+    s2: count('s2'),
+    s3: count('s3'),
+    s4: count('s4'),
+    s5: count('s5'),
+    npsAnswers: count('nps_answers'),
+    promoters: count('promoters'),
+    detractors: count('detractors'),
+  },
+  (t) => [primaryKey({ name: 'survey_response_rollups_pk', columns: [t.month, t.projectId, t.templateId, t.segment, t.stage, t.restricted] })],
+);
+
+/**
+ * Exact monthly rollup of the (dimension score, overall score) pairs for `satisfactionDrivers`: per
+ * rollup key and dimension, the sufficient statistics of the Pearson correlation, in `numeric` (a
+ * response's dimension score is the mean of its answers in the dimension, so sums are exact).
+ */
+export const surveyDriverRollups = pgTable(
+  'survey_driver_rollups',
+  {
+    ...rollupKey(),
+    dimension: text('dimension').$type<Dimension>().notNull(),
+    n: count('n'),
+    sx: numeric('sx').notNull().default('0'),
+    sy: numeric('sy').notNull().default('0'),
+    sxx: numeric('sxx').notNull().default('0'),
+    syy: numeric('syy').notNull().default('0'),
+    sxy: numeric('sxy').notNull().default('0'),
+  },
+  (t) => [primaryKey({ name: 'survey_driver_rollups_pk', columns: [t.month, t.projectId, t.templateId, t.segment, t.stage, t.restricted, t.dimension] })],
+);
+
+/** Which business time zone the rollups' months are in (one row). Without it, or in another zone, the server rebuilds them at start. */
+export const surveyRollupState = pgTable('survey_rollup_state', {
+  id: integer('id').primaryKey().default(1),
+  timeZone: text('time_zone').notNull(),
+  builtAt: timestamp('built_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+});

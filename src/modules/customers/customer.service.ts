@@ -20,6 +20,7 @@ import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../..
 import { assertNotFuture, idempotencyKey, idNumber, localDate, name, parseInput, phone, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
+import { moveCustomerResponses } from '../surveys/rollups.js';
 import type {
   AddUnitOwnershipInput,
   CreateCustomerInput,
@@ -354,6 +355,8 @@ export class CustomerService {
         .where(eq(customers.id, found.id))
         .returning()
         .catch((e) => this.rethrow(e));
+      // Satisfaction statistics count a restricted customer's responses apart: move them.
+      if (changed.confidentiality) await moveCustomerResponses(tx, found.id, before!.confidentiality, row!.confidentiality, this.ctx.config.businessTimeZone);
       await recordAudit(tx, this.ctx, {
         action: 'updateCustomer',
         subjectId: data.id,

@@ -1,12 +1,13 @@
-import { eq, inArray, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { eq, inArray, is, sql, SQL, type AnyColumn } from 'drizzle-orm';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { cityCompanies, projects, regions } from '../../db/schema/index.js';
 import type { ComplaintCategory, ComplaintKind, Dimension, ProjectStage, Segment, Severity } from '../../domain/enums.js';
+import { sqlLiteral } from '../../db/literal.js';
 import { AppError } from '../../graphql/errors.js';
 import { ComplaintCategoryEnum, ComplaintKindEnum, DimensionEnum, ProjectStageEnum, SegmentEnum, SeverityEnum } from '../../graphql/enums.js';
 import { parseIds, toGlobalId } from '../../graphql/global-id.js';
-import { addCalendarDuration, calendarDuration } from '../../domain/calendar-duration.js';
+import { addCalendarDuration, calendarDuration, endOfMonth, instantOf, wallOf } from '../../domain/calendar-duration.js';
 
 /**
  * Shared shape of every statistic (SPEC §4): `groupBy: [StatsGroup!]` and cells that each carry
@@ -162,10 +163,10 @@ export function orgDims(groups: readonly StatsGroup[]): Record<string, SQL> {
  * The time-bucket dimension among `groups` of `column`, if any: its key (`bucket`, what
  * {@link groupKeys} groups by), its label and its first instant.
  */
-export function timeDims(groups: readonly StatsGroup[], column: AnyColumn | SQL, timeZone: string): Record<string, SQL> {
+export function timeDims(groups: readonly StatsGroup[], column: AnyColumn | SQL, timeZone: string, opts: { local?: boolean } = {}): Record<string, SQL> {
   const time = timeGroupOf(groups);
   if (!time) return {};
-  const bucket = bucketOf(time, column, timeZone);
+  const bucket = bucketOf(time, column, timeZone, opts);
   return { bucket: bucket.key, period: bucket.label, periodStart: bucket.start };
 }
 
@@ -206,7 +207,7 @@ export class OrgStatsFilter {
  * Joins `projects`, `city_companies` and `regions` to a statistic's query (a dynamic select) only
  * as far as its groups and org filter need them: an unneeded join costs a hash probe per row.
  */
-export function withOrgJoins<Q extends PgSelect>(query: Q, projectId: AnyColumn, groups: readonly StatsGroup[], f: OrgStatsFilter): Q {
+export function withOrgJoins<Q extends PgSelect>(query: Q, projectId: AnyColumn | SQL.Aliased, groups: readonly StatsGroup[], f: OrgStatsFilter): Q {
   const region = groups.includes(StatsGroup.REGION) || !!f.regionIds?.length;
   const company = region || groups.includes(StatsGroup.CITY_COMPANY) || !!f.cityCompanyIds?.length;
   const project = company || groups.includes(StatsGroup.PROJECT);
@@ -218,12 +219,12 @@ export function withOrgJoins<Q extends PgSelect>(query: Q, projectId: AnyColumn,
 }
 
 /** The conditions of an org filter on rows joined to `projects` and `city_companies` (BAD_USER_INPUT for a malformed ID). */
-export function orgConditions(f: OrgStatsFilter, projectId: AnyColumn): (SQL | undefined)[] {
+export function orgConditions(f: OrgStatsFilter, projectId: AnyColumn | SQL.Aliased): (SQL | undefined)[] {
   const projectIds = parseIds(f.projectIds, 'Project', 'filter.projectIds');
   const cityCompanyIds = parseIds(f.cityCompanyIds, 'CityCompany', 'filter.cityCompanyIds');
   const regionIds = parseIds(f.regionIds, 'Region', 'filter.regionIds');
   return [
-    projectIds ? inArray(projectId, projectIds) : undefined,
+    projectIds ? (is(projectId, SQL.Aliased) ? inArray(projectId, projectIds) : inArray(projectId, projectIds)) : undefined,
     cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
     regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
   ];
@@ -290,6 +291,34 @@ export async function withPrevious<C extends { group: StatsCellGroup }>(
   for (const c of current.cells) attach(c, before.get(key(c.group, previousStart(c.group.periodStart!))) ?? null);
 }
 
+/**
+ * How a statistic's window splits between a monthly rollup and the raw rows: the whole local months
+ * inside it (`months`: the first days of the first and of the one after the last, 'YYYY-MM-DD';
+ * 'all' without a window) and the rest (`raw`: up to two partial months at the edges; 'all' when
+ * the rollup cannot serve, e.g. grouped by DAY or WEEK). Either may be empty (null, []).
+ */
+export type MonthSplit = { months: { from: string; to: string } | 'all' | null; raw: { from: Date; to: Date }[] | 'all' };
+
+export function splitByMonths(window: { from: Date; to: Date } | null, timeZone: string, rollup: boolean): MonthSplit {
+  if (!rollup) return { months: null, raw: window ? [window] : 'all' };
+  if (!window) return { months: 'all', raw: [] };
+  const startOf = (at: Date) => {
+    const w = wallOf(at, timeZone);
+    return instantOf({ year: w.year, month: w.month, day: 1, ms: 0 }, timeZone);
+  };
+  const first = startOf(window.from).getTime() === window.from.getTime() ? window.from : endOfMonth(window.from, timeZone);
+  const end = startOf(window.to);
+  if (!(first < end)) return { months: null, raw: [window] };
+  const day = (at: Date) => {
+    const w = wallOf(at, timeZone);
+    return `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-01`;
+  };
+  const raw = [];
+  if (window.from < first) raw.push({ from: window.from, to: first });
+  if (end < window.to) raw.push({ from: end, to: window.to });
+  return { months: { from: day(first), to: day(end) }, raw };
+}
+
 /** The period of the same length just before `period`: [from − (to − from), from). */
 export function previousWindow(period: { from: Date; to: Date }): { from: Date; to: Date } {
   return { from: new Date(2 * period.from.getTime() - period.to.getTime()), to: period.from };
@@ -321,21 +350,17 @@ export function timeGroupOf(groups: readonly StatsGroup[]): TimeGroup | null {
  * SQL of a time bucket of `column` in `timeZone`: the key to group by (the local start of the
  * bucket, computed once per row) and, from it, its label and first instant (once per group).
  */
-export function bucketOf(group: TimeGroup, column: AnyColumn | SQL, timeZone: string): { key: SQL<string>; label: SQL<string>; start: SQL<string> } {
+export function bucketOf(group: TimeGroup, column: AnyColumn | SQL, timeZone: string, opts: { local?: boolean } = {}): { key: SQL<string>; label: SQL<string>; start: SQL<string> } {
   // Literals, not parameters: the same expression appears in SELECT and GROUP BY, and PostgreSQL
   // only matches them when they are the same text (two parameters are two different values to it).
-  const zone = sql.raw(literal(timeZone));
-  const local = sql`date_trunc(${sql.raw(literal(TRUNC[group]))}, ${column} at time zone ${zone})`;
+  const zone = sqlLiteral(timeZone);
+  // `column` is an instant, or (opts.local) already the local wall-clock time in `timeZone`.
+  const local = sql`date_trunc(${sqlLiteral(TRUNC[group])}, ${opts.local ? column : sql`${column} at time zone ${zone}`})`;
   return {
     key: sql<string>`${local}`,
-    label: sql<string>`to_char(${local}, ${sql.raw(literal(LABEL[group]))})`,
+    label: sql<string>`to_char(${local}, ${sqlLiteral(LABEL[group])})`,
     start: sql<string>`to_char((${local}) at time zone ${zone} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
   };
-}
-
-/** A SQL string literal (for configuration values and constants only, never user input). */
-function literal(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /** A percentage of `part` in `whole`, exact in double precision; null when `whole` is 0 (defined, never NaN). */

@@ -1,14 +1,15 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, Int, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { surveyAnswers, surveyQuestions, surveyResponses } from '../../db/schema/index.js';
+import { surveyAnswers, surveyDriverRollups, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
 import { DIMENSIONS, type Dimension } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum } from '../../graphql/enums.js';
-import { checkPeriod, StatsPeriodInput } from '../stats/stats.js';
-import { responseConditions, responseJoins, SatisfactionStatsFilter } from './satisfaction.js';
+import { checkPeriod, orgConditions, splitByMonths, StatsPeriodInput, withOrgJoins } from '../stats/stats.js';
+import { codesOf } from '../touchpoints/touchpoint.service.js';
+import { SatisfactionStatsFilter } from './satisfaction.js';
 
 /** Fewest response pairs a dimension needs for its correlation to mean something (and the least a caller may ask for). */
 export const DRIVER_MIN_SAMPLE = 30;
@@ -100,27 +101,34 @@ export async function satisfactionDrivers(
   if (!Number.isInteger(min) || min < DRIVER_MIN_SAMPLE_FLOOR) throw AppError.badInput('minSample', `must be an integer of at least ${DRIVER_MIN_SAMPLE_FLOOR}`);
   if (period?.compare) throw AppError.badInput('period.compare', 'driver analysis does not compare periods; ask for each period');
   checkPeriod(period);
-  const r = surveyResponses;
-  const q = surveyQuestions;
-  const a = surveyAnswers;
   const f = filter ?? {};
-  const base = ctx.readDb
+  const pairs = await driverFacts(ctx, f, period ?? null);
+  const n = sql`sum(${pairs.n})`;
+  const [sx, sy, sxx, syy, sxy] = [pairs.sx, pairs.sy, pairs.sxx, pairs.syy, pairs.sxy].map((c) => sql`sum(${c})`);
+  // Pearson's r from the sufficient statistics, in numeric (exact sums); null without variance (as corr()).
+  const vx = sql`(${n} * ${sxx} - ${sx} * ${sx})`;
+  const vy = sql`(${n} * ${syy} - ${sy} * ${sy})`;
+  let query = ctx.readDb
     .select({
-      dimension: sql<string>`${q.dimension}`.as('dimension'),
-      x: sql<number>`avg(${a.score})::float8`.as('x'),
-      y: sql<number>`${r.overallScore}::float8`.as('y'),
+      dimension: pairs.dimension,
+      sample: sql<number>`coalesce(${n}, 0)::int`,
+      mean: sql<number | null>`(${sx} / nullif(${n}, 0))::float8`,
+      r: sql<number | null>`(case when ${vx} > 0 and ${vy} > 0 then (${n} * ${sxy} - ${sx} * ${sy}) / sqrt(${vx} * ${vy}) end)::float8`,
     })
-    .from(r)
-    .$dynamic();
-  const pairs = responseJoins(base, [], f)
-    .innerJoin(a, eq(a.responseId, r.id))
-    .innerJoin(q, eq(q.id, a.questionId))
-    .where(and(...(await responseConditions(ctx, f, period ?? null)), isNotNull(q.dimension), isNotNull(a.score), isNotNull(r.overallScore), eq(q.kind, 'SCORE')))
-    .groupBy(q.dimension, r.id, r.overallScore)
-    .as('pairs');
-  const rows = await ctx.readDb
-    .select({ dimension: pairs.dimension, sample: sql<number>`count(*)::int`, mean: sql<number | null>`avg(${pairs.x})::float8`, r: sql<number | null>`corr(${pairs.x}, ${pairs.y})` })
     .from(pairs)
+    .$dynamic();
+  query = withOrgJoins(query, pairs.projectId, [], f);
+  const template = !!f.templateCodes?.length || !!f.kinds?.length;
+  if (template) query = query.innerJoin(surveyTemplates, eq(surveyTemplates.id, pairs.templateId));
+  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
+  const rows = await query
+    .where(
+      and(
+        ...orgConditions(f, pairs.projectId),
+        templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
+        f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
+      ),
+    )
     .groupBy(pairs.dimension);
   const found = new Map(rows.map((row) => [row.dimension as Dimension, row]));
   const drivers = DIMENSIONS.map((dimension) => {
@@ -163,4 +171,88 @@ export class SatisfactionDriversResolver {
   ): Promise<SatisfactionDriversResult> {
     return satisfactionDrivers(ctx, filter, period, minSample);
   }
+}
+
+/**
+ * The (dimension score, overall score) pairs the analysis counts, as sufficient statistics (n, Σx,
+ * Σy, Σx², Σy², Σxy) per dimension and rollup key: rows of the monthly rollup for the whole local
+ * months of the period, and one row per response and dimension for the rest (the partial months
+ * at its edges; everything when filtered by question, which the rollup does not keep). A response
+ * scoring a dimension on several questions counts their mean (the same numeric `avg` as the rollup).
+ */
+async function driverFacts(ctx: Context, f: SatisfactionStatsFilter, window: { from: Date; to: Date } | null) {
+  const t = surveyDriverRollups;
+  const r = surveyResponses;
+  const q = surveyQuestions;
+  const a = surveyAnswers;
+  const questionCodes = codesOf(f.questionCodes, 'filter.questionCodes');
+  const split = splitByMonths(window, ctx.config.businessTimeZone, !questionCodes);
+  const parts = [];
+  if (split.months) {
+    const m = split.months;
+    parts.push(
+      ctx.readDb
+        .select({
+          projectId: sql<number>`${t.projectId}`.as('project_id'),
+          templateId: sql<number>`${t.templateId}`.as('template_id'),
+          dimension: sql<Dimension>`${t.dimension}`.as('dimension'),
+          n: sql<number>`${t.n}`.as('n'),
+          sx: sql<string>`${t.sx}`.as('sx'),
+          sy: sql<string>`${t.sy}`.as('sy'),
+          sxx: sql<string>`${t.sxx}`.as('sxx'),
+          syy: sql<string>`${t.syy}`.as('syy'),
+          sxy: sql<string>`${t.sxy}`.as('sxy'),
+        })
+        .from(t)
+        .where(
+          and(
+            await ctx.access.customerRollupCondition(t.projectId, t.restricted),
+            m === 'all' ? undefined : gte(t.month, m.from),
+            m === 'all' ? undefined : lt(t.month, m.to),
+            f.stages?.length ? inArray(t.stage, f.stages) : undefined,
+            f.segments?.length ? inArray(t.segment, f.segments) : undefined,
+            f.dimensions?.length ? inArray(t.dimension, f.dimensions) : undefined,
+          ),
+        ),
+    );
+  }
+  if (split.raw === 'all' || split.raw.length) {
+    const raw = split.raw;
+    const x = sql`avg(${a.score})`;
+    const y = sql`${r.overallScore}::numeric`;
+    parts.push(
+      ctx.readDb
+        .select({
+          projectId: sql<number>`${r.projectId}`.as('project_id'),
+          templateId: sql<number>`${r.templateId}`.as('template_id'),
+          dimension: sql<Dimension>`${q.dimension}`.as('dimension'),
+          n: sql<number>`1`.as('n'),
+          sx: sql<string>`${x}`.as('sx'),
+          sy: sql<string>`${y}`.as('sy'),
+          sxx: sql<string>`${x} * ${x}`.as('sxx'),
+          syy: sql<string>`${y} * ${y}`.as('syy'),
+          sxy: sql<string>`${x} * ${y}`.as('sxy'),
+        })
+        .from(r)
+        .innerJoin(a, eq(a.responseId, r.id))
+        .innerJoin(q, eq(q.id, a.questionId))
+        .where(
+          and(
+            await ctx.access.customerRecordCondition(r.projectId, r.customerId),
+            raw === 'all' ? undefined : or(...raw.map((w) => and(gte(r.submittedAt, w.from), lt(r.submittedAt, w.to)))),
+            f.stages?.length ? inArray(r.stage, f.stages) : undefined,
+            f.segments?.length ? inArray(r.segment, f.segments) : undefined,
+            f.dimensions?.length ? inArray(q.dimension, f.dimensions) : undefined,
+            questionCodes ? inArray(q.code, questionCodes) : undefined,
+            isNotNull(q.dimension),
+            isNotNull(a.score),
+            isNotNull(r.overallScore),
+            eq(q.kind, 'SCORE'),
+          ),
+        )
+        .groupBy(r.id, q.dimension),
+    );
+  }
+  const [first, second] = parts;
+  return (second ? first!.unionAll(second) : first!).as('pairs');
 }

@@ -7,6 +7,7 @@ import { AppError } from '../../graphql/errors.js';
 import { decodeGlobalId, parseId, toGlobalId } from '../../graphql/global-id.js';
 import { alertFiredEvent, type AlertRow } from '../../sla/alerts.js';
 import { planRecovery, type PlannedRow } from '../touchpoints/planner.js';
+import { rollUpResponse } from './rollups.js';
 
 /**
  * The survey core (满意度调查): templates' questions, the check of a set of answers against a
@@ -181,6 +182,7 @@ export async function insertResponse(tx: Tx, n: NewResponse, now: Date, timeZone
       })),
     );
   }
+  await rollUpResponse(tx, r.id, r.customerId, timeZone);
   if (r.complaintId !== null) {
     // The complaint's return-visit counters (complaint statistics read them from its row).
     const o = r.overallScore;

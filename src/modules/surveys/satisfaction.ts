@@ -1,13 +1,14 @@
-import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
+import { sqlLiteral } from '../../db/literal.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { surveyAnswers, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
+import { surveyAnswers, surveyQuestions, surveyResponseRollups, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
 import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, withOrgJoins, withPrevious } from '../stats/stats.js';
+import { checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, splitByMonths, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, timeGroupOf, withOrgJoins, withPrevious } from '../stats/stats.js';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
@@ -215,6 +216,157 @@ export async function responseConditions(ctx: Context, f: SatisfactionStatsFilte
 }
 
 async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[], byAnswer: boolean, window: { from: Date; to: Date } | null): Promise<SatisfactionStatsResult> {
+  return byAnswer ? runByAnswer(ctx, f, groups, window) : runByResponse(ctx, f, groups, window);
+}
+
+/**
+ * The responses a response-level statistic counts, as rows of the monthly rollup for the whole
+ * local months of the window and one row per response for the rest (the partial months at its
+ * edges; everything when grouped by DAY or WEEK): the same columns either way, summed by the
+ * caller. Both parts are filtered by the viewer's visibility, the window, stages and segments.
+ */
+async function responseFacts(ctx: Context, f: SatisfactionStatsFilter, groups: readonly StatsGroup[], window: { from: Date; to: Date } | null) {
+  const t = surveyResponseRollups;
+  const r = surveyResponses;
+  const time = timeGroupOf(groups);
+  const split = splitByMonths(window, ctx.config.businessTimeZone, time !== StatsGroup.DAY && time !== StatsGroup.WEEK);
+  const zone = sqlLiteral(ctx.config.businessTimeZone);
+  const fromRollup = () =>
+    ctx.readDb
+      .select({
+        projectId: sql<number>`${t.projectId}`.as('project_id'),
+        templateId: sql<number>`${t.templateId}`.as('template_id'),
+        segment: sql<Segment>`${t.segment}`.as('segment'),
+        stage: sql<ProjectStage>`${t.stage}`.as('stage'),
+        local: sql<string>`${t.month}::timestamp`.as('local'),
+        responses: sql<number>`${t.responses}`.as('responses'),
+        scored: sql<number>`${t.scored}`.as('scored'),
+        scoreSum: sql<number>`${t.scoreSum}`.as('score_sum'),
+        s1: sql<number>`${t.s1}`.as('s1'),
+        s2: sql<number>`${t.s2}`.as('s2'),
+        s3: sql<number>`${t.s3}`.as('s3'),
+        s4: sql<number>`${t.s4}`.as('s4'),
+        s5: sql<number>`${t.s5}`.as('s5'),
+        npsAnswers: sql<number>`${t.npsAnswers}`.as('nps_answers'),
+        promoters: sql<number>`${t.promoters}`.as('promoters'),
+        detractors: sql<number>`${t.detractors}`.as('detractors'),
+      })
+      .from(t);
+  const fromRows = () =>
+    ctx.readDb
+      .select({
+        projectId: sql<number>`${r.projectId}`.as('project_id'),
+        templateId: sql<number>`${r.templateId}`.as('template_id'),
+        segment: sql<Segment>`${r.segment}`.as('segment'),
+        stage: sql<ProjectStage>`${r.stage}`.as('stage'),
+        local: sql<string>`${r.submittedAt} at time zone ${zone}`.as('local'),
+        responses: sql<number>`1`.as('responses'),
+        scored: sql<number>`(${r.overallScore} is not null)::int`.as('scored'),
+        scoreSum: sql<number>`coalesce(${r.overallScore}, 0)`.as('score_sum'),
+        s1: sql<number>`(${r.overallScore} = 1)::int`.as('s1'),
+        s2: sql<number>`(${r.overallScore} = 2)::int`.as('s2'),
+        s3: sql<number>`(${r.overallScore} = 3)::int`.as('s3'),
+        s4: sql<number>`(${r.overallScore} = 4)::int`.as('s4'),
+        s5: sql<number>`(${r.overallScore} = 5)::int`.as('s5'),
+        npsAnswers: sql<number>`(${r.npsScore} is not null)::int`.as('nps_answers'),
+        promoters: sql<number>`(${r.npsScore} >= 9)::int`.as('promoters'),
+        detractors: sql<number>`(${r.npsScore} <= 6)::int`.as('detractors'),
+      })
+      .from(r);
+  const parts = [];
+  if (split.months) {
+    const m = split.months;
+    parts.push(
+      fromRollup().where(
+        and(
+          await ctx.access.customerRollupCondition(t.projectId, t.restricted),
+          m === 'all' ? undefined : gte(t.month, m.from),
+          m === 'all' ? undefined : lt(t.month, m.to),
+          f.stages?.length ? inArray(t.stage, f.stages) : undefined,
+          f.segments?.length ? inArray(t.segment, f.segments) : undefined,
+        ),
+      ),
+    );
+  }
+  if (split.raw === 'all' || split.raw.length) {
+    const raw = split.raw;
+    parts.push(
+      fromRows().where(
+        and(
+          await ctx.access.customerRecordCondition(r.projectId, r.customerId),
+          raw === 'all' ? undefined : or(...raw.map((w) => and(gte(r.submittedAt, w.from), lt(r.submittedAt, w.to)))),
+          f.stages?.length ? inArray(r.stage, f.stages) : undefined,
+          f.segments?.length ? inArray(r.segment, f.segments) : undefined,
+        ),
+      ),
+    );
+  }
+  const [first, second] = parts;
+  return (second ? first!.unionAll(second) : first!).as('facts');
+}
+
+/** A response-level statistic (the OVERALL and NPS scores of each response): sums of {@link responseFacts}. */
+async function runByResponse(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[], window: { from: Date; to: Date } | null): Promise<SatisfactionStatsResult> {
+  const facts = await responseFacts(ctx, f, groups, window);
+  const dims: Record<string, SQL> = orgDims(groups);
+  if (groups.includes(StatsGroup.TEMPLATE)) Object.assign(dims, { templateCode: sql<string>`${surveyTemplates.code}` });
+  if (groups.includes(StatsGroup.SEGMENT)) Object.assign(dims, { segment: sql<string>`${facts.segment}` });
+  if (groups.includes(StatsGroup.STAGE)) Object.assign(dims, { stage: sql<string>`${facts.stage}` });
+  Object.assign(dims, timeDims(groups, sql`${facts.local}`, ctx.config.businessTimeZone, { local: true }));
+  const sets = groupingSets(dims);
+  const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
+  const sum = (column: SQL.Aliased<number>) => sql<number>`coalesce(sum(${column}), 0)::int`;
+  let query = ctx.readDb
+    .select({
+      ...dims,
+      ...names,
+      total: sets.total,
+      responses: sum(facts.responses),
+      scored: sum(facts.scored),
+      sum: sum(facts.scoreSum),
+      s1: sum(facts.s1),
+      s2: sum(facts.s2),
+      s3: sum(facts.s3),
+      s4: sum(facts.s4),
+      s5: sum(facts.s5),
+      npsAnswers: sum(facts.npsAnswers),
+      promoters: sum(facts.promoters),
+      detractors: sum(facts.detractors),
+    })
+    .from(facts)
+    .$dynamic();
+  query = withOrgJoins(query, facts.projectId, groups, f);
+  const template = groups.includes(StatsGroup.TEMPLATE) || !!f.templateCodes?.length || !!f.kinds?.length;
+  if (template) query = query.innerJoin(surveyTemplates, eq(surveyTemplates.id, facts.templateId));
+  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
+  const rows = await query
+    .where(
+      and(
+        ...orgConditions(f, facts.projectId),
+        templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
+        f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
+      ),
+    )
+    .groupBy(sets.groupBy)
+    .orderBy(...sets.orderBy);
+  return resultOf(rows as (Record<string, unknown> & { total: number })[]);
+}
+
+/** The cells and the total of a statement's rows (a cell whose responses were all moved away by a rollup has none, and no cell). */
+function resultOf(rows: (Record<string, unknown> & { total: number })[]): SatisfactionStatsResult {
+  let total = cellOf(groupOf({}), ZERO);
+  const cells: SatisfactionCell[] = [];
+  for (const row of rows) {
+    const m = Object.fromEntries(MEASURE_KEYS.map((k) => [k, Number(row[k])])) as Measures;
+    if (Number(row.total) !== 0) total = cellOf(groupOf({}), m);
+    else if (m.responses > 0) cells.push(cellOf(groupOf(row), m));
+  }
+  return Object.assign(new SatisfactionStatsResult(), { cells, total });
+}
+
+/** A statistic grouped by DIMENSION or QUESTION: the answers, from the raw rows. */
+async function runByAnswer(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[], window: { from: Date; to: Date } | null): Promise<SatisfactionStatsResult> {
+  const byAnswer = true;
   const r = surveyResponses;
   const q = surveyQuestions;
   const a = surveyAnswers;
@@ -257,14 +409,7 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
     )
     .groupBy(sets.groupBy)
     .orderBy(...sets.orderBy);
-  let total = cellOf(groupOf({}), ZERO);
-  const cells: SatisfactionCell[] = [];
-  for (const row of rows as (Record<string, unknown> & { total: number })[]) {
-    const m = Object.fromEntries(MEASURE_KEYS.map((k) => [k, Number(row[k])])) as Measures;
-    if (Number(row.total) !== 0) total = cellOf(groupOf({}), m);
-    else cells.push(cellOf(groupOf(row), m));
-  }
-  return Object.assign(new SatisfactionStatsResult(), { cells, total });
+  return resultOf(rows as (Record<string, unknown> & { total: number })[]);
 }
 
 @Resolver()
