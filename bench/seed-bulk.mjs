@@ -211,7 +211,7 @@ process.stderr.write(`survey rollups (${timeZone})… `);
 const { rebuildSurveyRollups } = await dist('modules/surveys/rollups.js');
 await rebuildSurveyRollups(database.db, timeZone);
 process.stderr.write('vacuum analyze… ');
-for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects', 'survey_response_rollups', 'survey_driver_rollups']) await run(`vacuum (analyze) ${table}`);
+for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects', 'survey_response_rollups', 'survey_driver_rollups', 'complaint_facts']) await run(`vacuum (analyze) ${table}`);
 const [counts] = await run(
   `select (select count(*) from survey_responses)::int as responses, (select count(*) from survey_answers)::int as answers,
           (select count(*) from complaints)::int as complaints, (select count(*) from sla_clocks)::int as clocks,

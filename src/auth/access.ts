@@ -210,12 +210,15 @@ export class Access {
   /**
    * SQL restricting the `complaints` table: projects in scope, customers the viewer may
    * see (no 机密/绝密 customers' cases for AGENT/HANDLER/ANALYST), and for HANDLERs only
-   * their department's complaints.
+   * their department's complaints. `columns`: the same columns of another table of complaints
+   * (e.g. `complaint_facts`).
    */
-  async complaintCondition(): Promise<SQL | undefined> {
+  async complaintCondition(
+    columns: { projectId: AnyColumn; customerId: AnyColumn; department: AnyColumn } = complaints,
+  ): Promise<SQL | undefined> {
     const v = this.requireViewer();
-    const conds: (SQL | undefined)[] = [await this.customerRecordCondition(complaints.projectId, complaints.customerId)];
-    if (v.role === 'HANDLER') conds.push(v.department ? eq(complaints.department, v.department) : sql`false`);
+    const conds: (SQL | undefined)[] = [await this.customerRecordCondition(columns.projectId, columns.customerId)];
+    if (v.role === 'HANDLER') conds.push(v.department ? eq(columns.department, v.department) : sql`false`);
     const defined = conds.filter((c): c is SQL => c !== undefined);
     return defined.length ? and(...defined) : undefined;
   }

@@ -111,7 +111,9 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
  * queue behind requests that hold the pool.
  */
 export function openPostgres(url: string, opts: { max?: number; statementTimeoutMs?: number } = {}): Database {
-  const connection: Record<string, string | number> = { application_name: 'cx-graphql-api' };
+  // jit off: short OLTP statements never gain from JIT, and the statistics' aggregations over narrow
+  // tables spent more compiling (about 0.1 s each on 250,000 rows) than it saved.
+  const connection: Record<string, string | number> = { application_name: 'cx-graphql-api', jit: 'off' };
   if (opts.statementTimeoutMs) connection.statement_timeout = opts.statementTimeoutMs;
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connection });
   let pinger: postgres.Sql | null = null;

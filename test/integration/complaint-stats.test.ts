@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLA_CLOCKS } from '../../src/domain/enums.js';
 import { addUnit, createCustomer, createProject, seedOrg } from '../helpers/factories.js';
 import { step, testClock } from '../helpers/complaints.js';
 import { codeOf, startTestApp, type GqlResult, type TestApp } from '../helpers/test-app.js';
@@ -163,5 +165,40 @@ describe('complaintStats', () => {
     expect(codeOf(r)).toBe('BAD_USER_INPUT');
     expect(r.errors![0]!.extensions!.field).toBe('groupBy.0');
     expect(codeOf(await t.gql(STATS, {}, 'SUBSCRIBER'))).toBe('FORBIDDEN');
+  });
+  it('reads complaint_facts, which triggers keep equal to the complaints and their clocks through every write, SLA breaches included', async () => {
+    const rows = (r: unknown): unknown[] => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows);
+    const counters = SLA_CLOCKS.flatMap((clock) =>
+      Object.entries({ n: 'true', met: 'k.stopped_at is not null and k.breached_at is null', breached: 'k.breached_at is not null' }).map(([what, cond]) => ({
+        column: `${clock.toLowerCase()}_${what}`,
+        count: `(select count(*) from sla_clocks k where k.complaint_id = c.id and k.clock = '${clock}' and ${cond})::int`,
+      })),
+    );
+    const facts = async () =>
+      rows(
+        await t.database.db.execute(sql`select complaint_id::int as id, project_id::int, customer_id::int, department, received_at, status, severity, category, kind,
+          accept_ms::text, resolve_ms::text, repeat, survey_responses, survey_scored, survey_score_sum, survey_satisfied,
+          ${sql.raw(counters.map((k) => `${k.column}::int as ${k.column}`).join(', '))}
+          from complaint_facts order by 1`),
+      );
+    const recomputed = async () =>
+      rows(
+        await t.database.db.execute(sql`select c.id::int as id, c.project_id::int, c.customer_id::int, c.department, c.received_at, c.status, c.severity, c.category, c.kind,
+          round(extract(epoch from (c.accepted_at - c.received_at)) * 1000)::text as accept_ms, round(extract(epoch from (c.resolved_at - c.received_at)) * 1000)::text as resolve_ms,
+          c.repeat_of_id is not null as repeat, c.survey_responses, c.survey_scored, c.survey_score_sum, c.survey_satisfied,
+          ${sql.raw(counters.map((k) => `${k.count} as ${k.column}`).join(', '))}
+          from complaints c order by 1`),
+      );
+    const kept = await facts();
+    expect(kept.length).toBe(6);
+    expect(kept).toEqual(await recomputed());
+    // The scheduler now marks the past-due cycles breached: the facts follow, and the figures do not move
+    // (a running cycle past due was already missed).
+    const before = await stats({ f: { projectIds: [p.id] } });
+    expect(await t.app.scheduler.tick()).toBeGreaterThan(0);
+    const after = await facts();
+    expect(after).not.toEqual(kept);
+    expect(after).toEqual(await recomputed());
+    expect((await stats({ f: { projectIds: [p.id] } })).total.clocks).toEqual(before.total.clocks);
   });
 });

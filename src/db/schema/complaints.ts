@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type {
   AlertLevel,
   Channel,
@@ -12,6 +12,7 @@ import type {
   SlaClockKind,
   SlaClockState,
 } from '../../domain/enums.js';
+import { SLA_CLOCKS } from '../../domain/enums.js';
 import { customers, units } from './customers.js';
 import { createdAt, id, projects, updatedAt } from './org.js';
 
@@ -167,6 +168,8 @@ export const slaClocks = pgTable(
     uniqueIndex('sla_clocks_complaint_clock_cycle_uq').on(t.complaintId, t.clock, t.cycle),
     // The scheduler's due query and next-moment query walk this in order; only running clocks have a next check.
     index('sla_clocks_next_check_idx').on(t.nextCheckAt).where(sql`${t.state} = 'RUNNING' and ${t.nextCheckAt} is not null`),
+    // Complaint statistics: the open cycles already past due (missed though not yet marked breached).
+    index('sla_clocks_open_due_idx').on(t.dueAt).where(sql`${t.stoppedAt} is null and ${t.breachedAt} is null`),
   ],
 );
 
@@ -224,3 +227,47 @@ export const businessCalendarYears = pgTable('business_calendar_years', {
   source: text('source'),
   loadedAt: createdAt(),
 });
+
+/** A counter of one SLA clock's cycles on `complaint_facts`: `<clock>_<what>` (e.g. `acceptance_met`). */
+const clockCounter = (clock: SlaClockKind, what: 'n' | 'met' | 'breached') => smallint(`${clock.toLowerCase()}_${what}`).notNull().default(0);
+/** The three counters of each SLA clock, keyed `<CLOCK>_<what>`. */
+const clockCounters = () =>
+  Object.fromEntries(SLA_CLOCKS.flatMap((clock) => (['n', 'met', 'breached'] as const).map((what) => [`${clock}_${what}`, clockCounter(clock, what)]))) as Record<
+    `${SlaClockKind}_${'n' | 'met' | 'breached'}`,
+    ReturnType<typeof clockCounter>
+  >;
+
+/**
+ * What complaint statistics read of each complaint, narrow (a tenth of a complaint row): kept by
+ * triggers on `complaints` and `sla_clocks` (migration 0013) in the transaction of every write to
+ * them, whatever writes. Per SLA clock, three counters (plain columns: summing them is several
+ * times cheaper than array elements): its cycles (`_n`), those stopped in time (`_met`) and those
+ * breached (`_breached`).
+ */
+export const complaintFacts = pgTable(
+  'complaint_facts',
+  {
+    complaintId: bigint('complaint_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => complaints.id, { onDelete: 'cascade' }),
+    projectId: bigint('project_id', { mode: 'number' }).notNull(),
+    customerId: bigint('customer_id', { mode: 'number' }).notNull(),
+    department: text('department').$type<Department>(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+    status: text('status').$type<ComplaintStatus>().notNull(),
+    severity: text('severity').$type<Severity>().notNull(),
+    category: text('category').$type<ComplaintCategory>().notNull(),
+    kind: text('kind').$type<ComplaintKind>().notNull(),
+    /** Milliseconds from receipt to acceptance (exact: timestamps are kept to the millisecond); null until accepted. */
+    acceptMs: bigint('accept_ms', { mode: 'number' }),
+    /** Milliseconds from receipt to resolution; null until resolved. */
+    resolveMs: bigint('resolve_ms', { mode: 'number' }),
+    repeat: boolean('repeat').notNull(),
+    surveyResponses: integer('survey_responses').notNull(),
+    surveyScored: integer('survey_scored').notNull(),
+    surveyScoreSum: integer('survey_score_sum').notNull(),
+    surveySatisfied: integer('survey_satisfied').notNull(),
+    ...clockCounters(),
+  },
+  (t) => [index('complaint_facts_received_idx').on(t.receivedAt), index('complaint_facts_project_received_idx').on(t.projectId, t.receivedAt)],
+);

@@ -150,12 +150,19 @@ export function groupOf(row: Record<string, unknown>): StatsCellGroup {
   });
 }
 
-/** The SQL of the org dimensions among `groups` (region, city company, project; ids and names), in that order: join projects, city companies and regions. */
+/** The org names among a statistic's dimensions: aggregates (one name per ID), not group keys. */
+const ORG_NAMES = new Set(['regionName', 'cityCompanyName', 'projectName']);
+
+/**
+ * The SQL of the org dimensions among `groups` (region, city company, project; ids and names), in
+ * that order: join projects, city companies and regions. Names are `min(name)` of their ID's
+ * group, not keys: sorting by integers alone is much cheaper than by collated text.
+ */
 export function orgDims(groups: readonly StatsGroup[]): Record<string, SQL> {
   const dims: Record<string, SQL> = {};
-  if (groups.includes(StatsGroup.REGION)) Object.assign(dims, { regionId: sql<number>`${regions.id}`, regionName: sql<string>`${regions.name}` });
-  if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${cityCompanies.id}`, cityCompanyName: sql<string>`${cityCompanies.name}` });
-  if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projects.id}`, projectName: sql<string>`${projects.name}` });
+  if (groups.includes(StatsGroup.REGION)) Object.assign(dims, { regionId: sql<number>`${regions.id}`, regionName: sql<string>`min(${regions.name})` });
+  if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${cityCompanies.id}`, cityCompanyName: sql<string>`min(${cityCompanies.name})` });
+  if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projects.id}`, projectName: sql<string>`min(${projects.name})` });
   return dims;
 }
 
@@ -170,10 +177,10 @@ export function timeDims(groups: readonly StatsGroup[], column: AnyColumn | SQL,
   return { bucket: bucket.key, period: bucket.label, periodStart: bucket.start };
 }
 
-/** What a statistic's dimensions are grouped by: each selected dimension, but a time bucket by its key alone (its label and start are computed from it per group). */
+/** What a statistic's dimensions are grouped by: each selected dimension, but a time bucket by its key alone (its label and start are computed from it per group) and org names not at all (aggregates of their IDs' groups). */
 export function groupKeys(dims: Record<string, SQL>): SQL[] {
   return Object.entries(dims)
-    .filter(([k]) => k !== 'period' && k !== 'periodStart')
+    .filter(([k]) => k !== 'period' && k !== 'periodStart' && !ORG_NAMES.has(k))
     .map(([, v]) => v);
 }
 
