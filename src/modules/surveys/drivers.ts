@@ -2,14 +2,14 @@ import { and, eq, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, Int, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { surveyAnswers, surveyDriverRollups, surveyQuestions, surveyResponses, surveyTemplates } from '../../db/schema/index.js';
+import { surveyAnswers, surveyDriverRollups, surveyQuestions, surveyResponses } from '../../db/schema/index.js';
 import { DIMENSIONS, type Dimension } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum } from '../../graphql/enums.js';
-import { checkPeriod, orgConditions, splitByMonths, StatsPeriodInput, withOrgJoins } from '../stats/stats.js';
+import { checkPeriod, splitByMonths, StatsPeriodInput } from '../stats/stats.js';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
-import { SatisfactionStatsFilter } from './satisfaction.js';
+import { factConditions, SatisfactionStatsFilter, withFactJoins } from './satisfaction.js';
 
 /** Fewest response pairs a dimension needs for its correlation to mean something (and the least a caller may ask for). */
 export const DRIVER_MIN_SAMPLE = 30;
@@ -108,7 +108,7 @@ export async function satisfactionDrivers(
   // Pearson's r from the sufficient statistics, in numeric (exact sums); null without variance (as corr()).
   const vx = sql`(${n} * ${sxx} - ${sx} * ${sx})`;
   const vy = sql`(${n} * ${syy} - ${sy} * ${sy})`;
-  let query = ctx.readDb
+  const query = ctx.readDb
     .select({
       dimension: pairs.dimension,
       sample: sql<number>`coalesce(${n}, 0)::int`,
@@ -117,18 +117,8 @@ export async function satisfactionDrivers(
     })
     .from(pairs)
     .$dynamic();
-  query = withOrgJoins(query, pairs.projectId, [], f);
-  const template = !!f.templateCodes?.length || !!f.kinds?.length;
-  if (template) query = query.innerJoin(surveyTemplates, eq(surveyTemplates.id, pairs.templateId));
-  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
-  const rows = await query
-    .where(
-      and(
-        ...orgConditions(f, pairs.projectId),
-        templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
-        f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
-      ),
-    )
+  const rows = await withFactJoins(query, pairs, [], f)
+    .where(and(...factConditions(pairs, f)))
     .groupBy(pairs.dimension);
   const found = new Map(rows.map((row) => [row.dimension as Dimension, row]));
   const drivers = DIMENSIONS.map((dimension) => {

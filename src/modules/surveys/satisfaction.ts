@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { sqlLiteral } from '../../db/literal.js';
@@ -183,31 +183,18 @@ export async function satisfactionStats(
 }
 
 /**
- * Joins to a query over `survey_responses` what its groups and filter need: the org tables
- * (withOrgJoins) and `survey_templates` (for TEMPLATE, or a filter on template codes or kinds).
- */
-export function responseJoins<Q extends PgSelect>(query: Q, groups: readonly StatsGroup[], f: SatisfactionStatsFilter): Q {
-  const q = withOrgJoins(query, surveyResponses.projectId, groups, f);
-  const template = groups.includes(StatsGroup.TEMPLATE) || !!f.templateCodes?.length || !!f.kinds?.length;
-  return (template ? q.innerJoin(surveyTemplates, eq(surveyTemplates.id, surveyResponses.templateId)) : q) as Q;
-}
-
-/**
  * Which responses (joined to their project, city company, region and template) and, when joined
  * to answers and questions, which answers a statistics filter keeps: the viewer's visibility,
  * the period and the filter's conditions.
  */
 export async function responseConditions(ctx: Context, f: SatisfactionStatsFilter, window: { from: Date; to: Date } | null): Promise<(SQL | undefined)[]> {
   const r = surveyResponses;
-  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
   const questionCodes = codesOf(f.questionCodes, 'filter.questionCodes');
   return [
     await ctx.access.customerRecordCondition(r.projectId, r.customerId),
     window ? gte(r.submittedAt, window.from) : undefined,
     window ? lt(r.submittedAt, window.to) : undefined,
-    ...orgConditions(f, r.projectId),
-    templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
-    f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
+    ...factConditions(r, f),
     f.stages?.length ? inArray(r.stage, f.stages) : undefined,
     f.segments?.length ? inArray(r.segment, f.segments) : undefined,
     f.dimensions?.length ? inArray(surveyQuestions.dimension, f.dimensions) : undefined,
@@ -305,6 +292,29 @@ async function responseFacts(ctx: Context, f: SatisfactionStatsFilter, groups: r
   return (second ? first!.unionAll(second) : first!).as('facts');
 }
 
+/** Responses, or facts about them (rollup rows, response rows): their project and template version. */
+type Facts = { projectId: AnyColumn | SQL.Aliased<number>; templateId: AnyColumn | SQL.Aliased<number> };
+
+/**
+ * Joins to a query over responses or facts what its groups and filter need: the org tables
+ * (withOrgJoins) and `survey_templates` (for TEMPLATE, or a filter on template codes or kinds).
+ */
+export function withFactJoins<Q extends PgSelect>(query: Q, facts: Facts, groups: readonly StatsGroup[], f: SatisfactionStatsFilter): Q {
+  const q = withOrgJoins(query, facts.projectId, groups, f);
+  const template = groups.includes(StatsGroup.TEMPLATE) || !!f.templateCodes?.length || !!f.kinds?.length;
+  return (template ? q.innerJoin(surveyTemplates, eq(surveyTemplates.id, facts.templateId)) : q) as Q;
+}
+
+/** The org and template conditions of a filter on facts joined by {@link withFactJoins}. */
+export function factConditions(facts: Facts, f: SatisfactionStatsFilter): (SQL | undefined)[] {
+  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
+  return [
+    ...orgConditions(f, facts.projectId),
+    templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
+    f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
+  ];
+}
+
 /** A response-level statistic (the OVERALL and NPS scores of each response): sums of {@link responseFacts}. */
 async function runByResponse(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[], window: { from: Date; to: Date } | null): Promise<SatisfactionStatsResult> {
   const facts = await responseFacts(ctx, f, groups, window);
@@ -335,18 +345,8 @@ async function runByResponse(ctx: Context, f: SatisfactionStatsFilter, groups: S
     })
     .from(facts)
     .$dynamic();
-  query = withOrgJoins(query, facts.projectId, groups, f);
-  const template = groups.includes(StatsGroup.TEMPLATE) || !!f.templateCodes?.length || !!f.kinds?.length;
-  if (template) query = query.innerJoin(surveyTemplates, eq(surveyTemplates.id, facts.templateId));
-  const templateCodes = codesOf(f.templateCodes, 'filter.templateCodes');
-  const rows = await query
-    .where(
-      and(
-        ...orgConditions(f, facts.projectId),
-        templateCodes ? inArray(surveyTemplates.code, templateCodes) : undefined,
-        f.kinds?.length ? inArray(surveyTemplates.kind, f.kinds) : undefined,
-      ),
-    )
+  const rows = await withFactJoins(query, facts, groups, f)
+    .where(and(...factConditions(facts, f)))
     .groupBy(sets.groupBy)
     .orderBy(...sets.orderBy);
   return resultOf(rows as (Record<string, unknown> & { total: number })[]);
@@ -401,7 +401,7 @@ async function runByAnswer(ctx: Context, f: SatisfactionStatsFilter, groups: Sta
     })
     .from(r)
     .$dynamic();
-  query = responseJoins(query, groups, f);
+  query = withFactJoins(query, r, groups, f);
   if (byAnswer) query = query.innerJoin(a, eq(a.responseId, r.id)).innerJoin(q, eq(q.id, a.questionId));
   const rows = await query
     .where(
