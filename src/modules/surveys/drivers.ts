@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, isNotNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, Int, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
@@ -9,7 +9,7 @@ import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum } from '../../graphql/enums.js';
 import { checkPeriod, splitByMonths, StatsPeriodInput } from '../stats/stats.js';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
-import { factConditions, SatisfactionStatsFilter, withFactJoins } from './satisfaction.js';
+import { factConditions, rawConditions, rollupConditions, SatisfactionStatsFilter, withFactJoins } from './satisfaction.js';
 
 /** Fewest response pairs a dimension needs for its correlation to mean something (and the least a caller may ask for). */
 export const DRIVER_MIN_SAMPLE = 30;
@@ -195,14 +195,7 @@ async function driverFacts(ctx: Context, f: SatisfactionStatsFilter, window: { f
         })
         .from(t)
         .where(
-          and(
-            await ctx.access.customerRollupCondition(t.projectId, t.restricted),
-            m === 'all' ? undefined : gte(t.month, m.from),
-            m === 'all' ? undefined : lt(t.month, m.to),
-            f.stages?.length ? inArray(t.stage, f.stages) : undefined,
-            f.segments?.length ? inArray(t.segment, f.segments) : undefined,
-            f.dimensions?.length ? inArray(t.dimension, f.dimensions) : undefined,
-          ),
+          and(...(await rollupConditions(ctx, t, m, f)), f.dimensions?.length ? inArray(t.dimension, f.dimensions) : undefined),
         ),
     );
   }
@@ -228,10 +221,7 @@ async function driverFacts(ctx: Context, f: SatisfactionStatsFilter, window: { f
         .innerJoin(q, eq(q.id, a.questionId))
         .where(
           and(
-            await ctx.access.customerRecordCondition(r.projectId, r.customerId),
-            raw === 'all' ? undefined : or(...raw.map((w) => and(gte(r.submittedAt, w.from), lt(r.submittedAt, w.to)))),
-            f.stages?.length ? inArray(r.stage, f.stages) : undefined,
-            f.segments?.length ? inArray(r.segment, f.segments) : undefined,
+            ...(await rawConditions(ctx, raw, f)),
             f.dimensions?.length ? inArray(q.dimension, f.dimensions) : undefined,
             questionCodes ? inArray(q.code, questionCodes) : undefined,
             isNotNull(q.dimension),

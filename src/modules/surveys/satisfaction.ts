@@ -8,7 +8,7 @@ import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../..
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { checkGroups, checkPeriod, groupingSets, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, splitByMonths, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, timeGroupOf, withOrgJoins, withPrevious } from '../stats/stats.js';
+import { checkGroups, checkPeriod, groupingSets, groupOf, type MonthSplit, orgConditions, orgDims, OrgStatsFilter, percent, splitByMonths, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, timeGroupOf, withOrgJoins, withPrevious } from '../stats/stats.js';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
@@ -206,6 +206,30 @@ async function run(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[
   return byAnswer ? runByAnswer(ctx, f, groups, window) : runByResponse(ctx, f, groups, window);
 }
 
+type RollupColumns = { projectId: AnyColumn; restricted: AnyColumn; month: AnyColumn; stage: AnyColumn; segment: AnyColumn };
+
+/** Which rows of a survey rollup count: the viewer's visibility, the whole months (or all), stages and segments. */
+export async function rollupConditions(ctx: Context, t: RollupColumns, months: MonthSplit['months'], f: SatisfactionStatsFilter): Promise<(SQL | undefined)[]> {
+  return [
+    await ctx.access.customerRollupCondition(t.projectId, t.restricted),
+    months && months !== 'all' ? gte(t.month, months.from) : undefined,
+    months && months !== 'all' ? lt(t.month, months.to) : undefined,
+    f.stages?.length ? inArray(t.stage, f.stages) : undefined,
+    f.segments?.length ? inArray(t.segment, f.segments) : undefined,
+  ];
+}
+
+/** Which responses count outside the rollup: the viewer's visibility, the partial windows (or all), stages and segments. */
+export async function rawConditions(ctx: Context, raw: MonthSplit['raw'], f: SatisfactionStatsFilter): Promise<(SQL | undefined)[]> {
+  const r = surveyResponses;
+  return [
+    await ctx.access.customerRecordCondition(r.projectId, r.customerId),
+    raw === 'all' ? undefined : or(...raw.map((w) => and(gte(r.submittedAt, w.from), lt(r.submittedAt, w.to)))),
+    f.stages?.length ? inArray(r.stage, f.stages) : undefined,
+    f.segments?.length ? inArray(r.segment, f.segments) : undefined,
+  ];
+}
+
 /**
  * The responses a response-level statistic counts, as rows of the monthly rollup for the whole
  * local months of the window and one row per response for the rest (the partial months at its
@@ -264,28 +288,13 @@ async function responseFacts(ctx: Context, f: SatisfactionStatsFilter, groups: r
   if (split.months) {
     const m = split.months;
     parts.push(
-      fromRollup().where(
-        and(
-          await ctx.access.customerRollupCondition(t.projectId, t.restricted),
-          m === 'all' ? undefined : gte(t.month, m.from),
-          m === 'all' ? undefined : lt(t.month, m.to),
-          f.stages?.length ? inArray(t.stage, f.stages) : undefined,
-          f.segments?.length ? inArray(t.segment, f.segments) : undefined,
-        ),
-      ),
+      fromRollup().where(and(...(await rollupConditions(ctx, t, m, f)))),
     );
   }
   if (split.raw === 'all' || split.raw.length) {
     const raw = split.raw;
     parts.push(
-      fromRows().where(
-        and(
-          await ctx.access.customerRecordCondition(r.projectId, r.customerId),
-          raw === 'all' ? undefined : or(...raw.map((w) => and(gte(r.submittedAt, w.from), lt(r.submittedAt, w.to)))),
-          f.stages?.length ? inArray(r.stage, f.stages) : undefined,
-          f.segments?.length ? inArray(r.segment, f.segments) : undefined,
-        ),
-      ),
+      fromRows().where(and(...(await rawConditions(ctx, raw, f)))),
     );
   }
   const [first, second] = parts;
