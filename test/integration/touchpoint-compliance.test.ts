@@ -103,6 +103,39 @@ describe('touchpointCompliance', () => {
     expect((await compliance({ f: { projectIds: [project.id, other.id] } }, scoped)).total.planned).toBe(4);
   });
 
+  it('compares with the previous period on request: each quarter with the quarter before, with deltas', async () => {
+    const q = `query($f: TouchpointComplianceFilter, $g: [StatsGroup!], $p: StatsPeriodInput) {
+      touchpointCompliance(filter: $f, groupBy: $g, period: $p) {
+        cells { group { period } planned done onTimeRate completionRate previous { planned done onTimeRate } delta { planned done onTimeRate completionRate } }
+        total { planned previous { planned } delta { planned } }
+      }
+    }`;
+    // 1 October 2026 … 1 April 2027, local: Q4 2026 (the December actions) and Q1 2027 (the February bulletins).
+    const p = { from: '2026-09-30T16:00:00.000Z', to: '2027-03-31T16:00:00.000Z', compare: true };
+    const r = must<any>(await t.gql(q, { f: { projectIds: [project.id] }, g: ['QUARTER'], p }, 'ADMIN'), 'compliance').touchpointCompliance;
+    expect(r.cells.map((c: any) => [c.group.period, c.planned, c.previous.planned, c.delta.planned, c.delta.done])).toEqual([
+      ['2026-Q4', 12, 0, 12, 2],
+      ['2027-Q1', 4, 12, -8, -2],
+    ]);
+    const [q4, q1] = r.cells;
+    // Q4, four signers (ADMIN counts the confidential one): 1 on time of 2 done + 5 overdue SMS;
+    // Q3 had nothing, so no rate to compare with.
+    expect(q4.onTimeRate).toBeCloseTo(100 / 7, 10);
+    expect(q4.previous.onTimeRate).toBeNull();
+    expect(q4.delta.onTimeRate).toBeNull();
+    // Q1: nothing has come due yet (no rate); completion 0 % against Q4's 2 ÷ 11.
+    expect(q1.onTimeRate).toBeNull();
+    expect(q1.delta.completionRate).toBeCloseTo(0 - (100 * 2) / 11, 10);
+    // The total compares with the six months before: nothing.
+    expect(r.total).toEqual({ planned: 16, previous: { planned: 0 }, delta: { planned: 16 } });
+    // Without compare there is no previous; a period that ends before it starts is refused.
+    const plain = must<any>(await t.gql(q, { f: { projectIds: [project.id] }, p: { from: p.from, to: p.to } }, 'ADMIN'), 'compliance').touchpointCompliance;
+    expect(plain.cells[0]).toMatchObject({ planned: 16, previous: null, delta: null });
+    const bad = await t.gql(q, { p: { from: p.to, to: p.from } }, 'ADMIN');
+    expect(codeOf(bad)).toBe('BAD_USER_INPUT');
+    expect(bad.errors![0]!.extensions!.field).toBe('period.to');
+  });
+
   it('refuses dimensions it does not have, and two time buckets, naming the argument; SUBSCRIBER may not read it', async () => {
     const bad = await t.gql(COMPLIANCE, { g: ['RULE', 'TEMPLATE'] }, 'ADMIN');
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');

@@ -2,11 +2,11 @@ import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { cityCompanies, plannedTouchpoints, projects, regions, standardActionRules, touchpoints } from '../../db/schema/index.js';
+import { plannedTouchpoints, standardActionRules, touchpoints } from '../../db/schema/index.js';
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { checkGroups, groupKeys, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, TIME_GROUPS, timeDims } from '../stats/stats.js';
+import { checkGroups, checkPeriod, groupKeys, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, StatsPeriodInput, TIME_GROUPS, timeDims, withOrgJoins, withPrevious } from '../stats/stats.js';
 import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
@@ -72,6 +72,30 @@ export class TouchpointComplianceCell {
 
   @Field(() => Float, { nullable: true, description: 'Completion rate (执行率), in percent: done ÷ (planned − skipped). Null when that is 0.' })
   completionRate!: number | null;
+
+  @Field(() => TouchpointComplianceCell, {
+    nullable: true,
+    description: 'The same group over the previous period (with `period.compare`); a cell of zeros when the group had no actions due then. Null without `compare`.',
+  })
+  previous!: TouchpointComplianceCell | null;
+
+  @Field(() => TouchpointComplianceDelta, { nullable: true, description: 'This period minus the previous one (with `period.compare`).' })
+  delta!: TouchpointComplianceDelta | null;
+}
+
+@ObjectType({ description: 'Period-over-period changes of a compliance cell: this period minus the previous one; rates in percentage points, null when either is null.' })
+export class TouchpointComplianceDelta {
+  @Field(() => Int, { description: 'Change of `planned`.' })
+  planned!: number;
+
+  @Field(() => Int, { description: 'Change of `done`.' })
+  done!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Change of `onTimeRate`, in percentage points.' })
+  onTimeRate!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Change of `completionRate`, in percentage points.' })
+  completionRate!: number | null;
 }
 
 @ObjectType({ description: 'Result of `touchpointCompliance`.' })
@@ -95,17 +119,48 @@ function cell(group: StatsCellGroup, c: Counts): TouchpointComplianceCell {
     pending,
     onTimeRate: percent(c.doneOnTime, c.done + c.overdue),
     completionRate: percent(c.done, c.planned - c.skipped),
+    previous: null,
+    delta: null,
   });
 }
 
+const ZERO: Counts = { planned: 0, done: 0, doneOnTime: 0, overdue: 0, skipped: 0 };
+const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+
 /**
  * 6+2 compliance (seed 003 §7): planned standard actions against what was done, done on time,
- * overdue and skipped, grouped as asked. One statement. The viewer's visibility applies as in
+ * overdue and skipped, grouped as asked. One statement per period (`period.compare` adds the
+ * previous one, as the other statistics). The viewer's visibility applies as in
  * `plannedTouchpoints` (scope; CONFIDENTIAL/SECRET customers' actions only for ADMIN and MANAGER).
  */
-export async function touchpointCompliance(ctx: Context, filter: TouchpointComplianceFilter | null | undefined, groupBy: StatsGroup[] | null | undefined): Promise<TouchpointComplianceResult> {
+export async function touchpointCompliance(
+  ctx: Context,
+  filter: TouchpointComplianceFilter | null | undefined,
+  groupBy: StatsGroup[] | null | undefined,
+  period: StatsPeriodInput | null | undefined,
+): Promise<TouchpointComplianceResult> {
   const groups = checkGroups(groupBy, SUPPORTED, 'touchpointCompliance');
+  checkPeriod(period);
   const f = filter ?? {};
+  const current = await run(ctx, f, groups, period ? { from: period.from, to: period.to } : null);
+  if (!period?.compare) return current;
+  await withPrevious(current, period, groups, ctx.config.businessTimeZone, (window, g) => run(ctx, f, [...g], window), (c, found) => {
+    const p = found ?? cell(c.group, ZERO);
+    Object.assign(c, {
+      previous: p,
+      delta: Object.assign(new TouchpointComplianceDelta(), {
+        planned: c.planned - p.planned,
+        done: c.done - p.done,
+        onTimeRate: minus(c.onTimeRate, p.onTimeRate),
+        completionRate: minus(c.completionRate, p.completionRate),
+      }),
+    });
+  });
+  return current;
+}
+
+/** One period's cells (one statement) and their total (summed: every action is in exactly one cell). */
+async function run(ctx: Context, f: TouchpointComplianceFilter, groups: StatsGroup[], window: { from: Date; to: Date } | null): Promise<TouchpointComplianceResult> {
   const ruleCodes = codesOf(f.ruleCodes, 'filter.ruleCodes');
   const now = ctx.now().toISOString();
   const p = plannedTouchpoints;
@@ -117,7 +172,7 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
   Object.assign(dims, timeDims(groups, p.dueAt, ctx.config.businessTimeZone));
 
   const open = sql`${p.status} in ('PLANNED', 'OVERDUE')`;
-  const rows = await ctx.readDb
+  let query = ctx.readDb
     .select({
       ...dims,
       planned: sql<number>`count(*)::int`,
@@ -128,10 +183,11 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
     })
     .from(p)
     .leftJoin(touchpoints, eq(touchpoints.id, p.touchpointId))
-    .innerJoin(projects, eq(projects.id, p.projectId))
-    .innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId))
-    .innerJoin(regions, eq(regions.id, cityCompanies.regionId))
-    .innerJoin(standardActionRules, eq(standardActionRules.id, p.ruleId))
+    .$dynamic();
+  query = withOrgJoins(query, p.projectId, groups, f);
+  if (groups.includes(StatsGroup.RULE) || ruleCodes) query = query.innerJoin(standardActionRules, eq(standardActionRules.id, p.ruleId));
+  const keys = groupKeys(dims);
+  const rows = await query
     .where(
       and(
         await ctx.access.customerRecordCondition(p.projectId, p.customerId),
@@ -140,16 +196,19 @@ export async function touchpointCompliance(ctx: Context, filter: TouchpointCompl
         f.stages?.length ? inArray(p.stage, f.stages) : undefined,
         f.dueFrom ? gte(p.dueAt, f.dueFrom) : undefined,
         f.dueTo ? lt(p.dueAt, f.dueTo) : undefined,
+        window ? gte(p.dueAt, window.from) : undefined,
+        window ? lt(p.dueAt, window.to) : undefined,
       ),
     )
-    .groupBy(...groupKeys(dims))
-    .orderBy(...groupKeys(dims));
+    .groupBy(...keys)
+    .orderBy(...keys);
 
-  const total: Counts = { planned: 0, done: 0, doneOnTime: 0, overdue: 0, skipped: 0 };
+  const total: Counts = { ...ZERO };
   const cells = rows.map((r) => {
     const row = r as Record<string, unknown> & Counts;
-    for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += Number(row[k]);
-    return cell(groupOf(row), { planned: Number(row.planned), done: Number(row.done), doneOnTime: Number(row.doneOnTime), overdue: Number(row.overdue), skipped: Number(row.skipped) });
+    const counts: Counts = { planned: Number(row.planned), done: Number(row.done), doneOnTime: Number(row.doneOnTime), overdue: Number(row.overdue), skipped: Number(row.skipped) };
+    for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += counts[k];
+    return cell(groupOf(row), counts);
   });
   return Object.assign(new TouchpointComplianceResult(), { cells, total: cell(groupOf({}), total) });
 }
@@ -166,8 +225,10 @@ export class TouchpointComplianceResolver {
   touchpointCompliance(
     @Arg('filter', () => TouchpointComplianceFilter, { nullable: true, description: 'Which planned actions count.' }) filter: TouchpointComplianceFilter | null,
     @Arg('groupBy', () => [StatsGroup], { nullable: true, description: 'Dimensions to group by; none: one cell of everything.' }) groupBy: StatsGroup[] | null,
+    @Arg('period', () => StatsPeriodInput, { nullable: true, description: 'The period (due time of the actions), with `compare` for the previous period; together with `filter.dueFrom`/`dueTo` both apply.' })
+    period: StatsPeriodInput | null,
     @Ctx() ctx: Context,
   ): Promise<TouchpointComplianceResult> {
-    return touchpointCompliance(ctx, filter, groupBy);
+    return touchpointCompliance(ctx, filter, groupBy, period);
   }
 }
