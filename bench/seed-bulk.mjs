@@ -5,7 +5,7 @@
 // where it stopped (run the same command again).
 //
 //   npm run seed:bulk -- --url postgres://postgres@127.0.0.1:5432/cx_bulk
-//        [--responses 1000000] [--complaints 500000] [--projects 50] [--customers 100000]
+//        [--responses 1000000] [--complaints 500000] [--planned 500000] [--projects 50] [--customers 100000]
 //        [--years 2] [--batch 50000] [--tag bulk] [--time-zone Asia/Shanghai]
 //
 // Without --url it uses DATABASE_URL. The database must exist; it is migrated first. Rows carry
@@ -35,6 +35,7 @@ if (!url) {
 const tag = String(opts.tag ?? 'bulk').replace(/[^A-Za-z0-9]/g, '');
 const sizes = {
   responses: intArg(opts.responses, 1_000_000),
+  planned: intArg(opts.planned, 500_000),
   complaints: intArg(opts.complaints, 500_000),
   projects: intArg(opts.projects, 50),
   customers: intArg(opts.customers, 100_000),
@@ -207,11 +208,53 @@ await batches(
   },
 );
 
+// 4. Planned standard actions (6+2) over the same years, with the touchpoints that carried out the
+// done ones: 70 % DONE (four in five of them by the due time), 10 % SKIPPED, the rest open
+// (OVERDUE once past due).
+const rules = (await run(`select id, stage, channel from standard_action_rules order by id`)).map((r) => ({ id: Number(r.id), stage: r.stage, channel: r.channel }));
+const plannedShape = `
+  from generate_series($2::int, $3::int) g
+  cross join lateral (select ((g::bigint * 2654435761) % 4294967296) as h) x
+  cross join lateral (select $4::jsonb -> (g % jsonb_array_length($4::jsonb)) as rule) rl
+  cross join lateral (select date_trunc('milliseconds', $5::timestamptz - (x.h % $6::bigint) * interval '1 second') as trigger_at) tr
+  cross join lateral (select tr.trigger_at + (1 + g % 30) * interval '1 day' as due_at) d
+  join (select row_number() over (order by c.id) - 1 as i, c.id, c.origin_project_id from customers c where c.member_no like 'BN' || $1 || '-%') cu
+    on cu.i = (g::bigint * 7919) % $7::int`;
+await batches(
+  'planned',
+  sizes.planned,
+  async () => Number((await run(`select count(*)::int as n from planned_touchpoints where trigger_key like 'bulk:' || $1 || ':%'`, [tag]))[0].n),
+  async (tx, from, to) => {
+    const [{ maxt }] = await tx.unsafe(`select coalesce(max(id), 0) as maxt from touchpoints`);
+    const params = [tag, from, to, JSON.stringify(rules), now.toISOString(), spanSeconds, nc];
+    await tx.unsafe(
+      `insert into touchpoints (customer_id, project_id, stage, channel, kind, occurred_at, created_by, created_at)
+       select cu.id, cu.origin_project_id, rl.rule ->> 'stage', rl.rule ->> 'channel', 'STANDARD_ACTION',
+              d.due_at - (case when x.h % 10 < 8 then 1 else -1 end) * (1 + x.h % 48) * interval '1 hour', 'bulk:' || $1 || ':' || g, now()
+       ${plannedShape}
+       where x.h % 100 < 70`,
+      params,
+    );
+    await tx.unsafe(
+      `insert into planned_touchpoints (rule_id, customer_id, project_id, trigger_key, trigger_at, opens_at, due_at, channel, stage, status,
+                                        touchpoint_id, done_at, completed_at, skip_reason, closed_by)
+       select (rl.rule ->> 'id')::bigint, cu.id, cu.origin_project_id, 'bulk:' || $1 || ':' || g, tr.trigger_at, tr.trigger_at, d.due_at,
+              rl.rule ->> 'channel', rl.rule ->> 'stage',
+              case when x.h % 100 < 70 then 'DONE' when x.h % 100 < 80 then 'SKIPPED' when d.due_at <= $5::timestamptz then 'OVERDUE' else 'PLANNED' end,
+              tp.id, tp.occurred_at, tp.occurred_at, case when x.h % 100 between 70 and 79 then '客户要求不联系' end,
+              case when x.h % 100 < 80 then 'agent.bulk.' || (g % 40) end
+       ${plannedShape}
+       left join touchpoints tp on tp.id > $8::bigint and tp.created_by = 'bulk:' || $1 || ':' || g`,
+      [...params, maxt],
+    );
+  },
+);
+
 process.stderr.write(`survey rollups (${timeZone})… `);
 const { rebuildSurveyRollups } = await dist('modules/surveys/rollups.js');
 await rebuildSurveyRollups(database.db, timeZone);
 process.stderr.write('vacuum analyze… ');
-for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects', 'survey_response_rollups', 'survey_driver_rollups', 'complaint_facts']) await run(`vacuum (analyze) ${table}`);
+for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects', 'survey_response_rollups', 'survey_driver_rollups', 'complaint_facts', 'planned_touchpoints', 'touchpoints']) await run(`vacuum (analyze) ${table}`);
 const [counts] = await run(
   `select (select count(*) from survey_responses)::int as responses, (select count(*) from survey_answers)::int as answers,
           (select count(*) from complaints)::int as complaints, (select count(*) from sla_clocks)::int as clocks,

@@ -5,9 +5,9 @@
 //   npm run bench:stats -- --url postgres://postgres@127.0.0.1:5432/cx_bulk [--rounds 9] [--months 12]
 //
 // Each workload is one statistic grouped by project × month over the last `months` months (the
-// drivers: over the same period, per dimension). Each has two floors: the same aggregation in SQL
-// over the rows (what the rollups and complaint_facts save) and over the rollup or complaint_facts
-// the API reads (what the API adds). Before timing, the API's figures are checked against every floor's. Then rounds alternate
+// drivers: over the same period, per dimension; touchpointCompliance: by the due time). Each has two floors: the same aggregation in SQL
+// over the rows (what the rollups and complaint_facts save) and over the rollup, complaint_facts
+// or the planned actions' own done_at the API reads (what the API adds). Before timing, the API's figures are checked against every floor's. Then rounds alternate
 // ours / floors, one request at a time; the table gives the median and worst latency of each and
 // the ratios of the medians (target: ours ≤ 1.3 × the floor over the same data).
 import { randomBytes } from 'node:crypto';
@@ -168,6 +168,40 @@ const workloads = [
       const onTime = new Map(clocks.filter((r) => r.clock === 'ACCEPTANCE').map((r) => [`${r.project_id}|${r.period}`, r.met + r.missed ? (100 * r.met) / (r.met + r.missed) : null]));
       return rows.map((r) => [r.period, r.complaints, r.accepted, r.accept_p50, r.resolve_p90, r.resolved ? (100 * r.visited) / r.resolved : null, r.rv_score, onTime.get(`${r.project_id}|${r.period}`) ?? null]);
     },
+  },
+  {
+    name: 'touchpointCompliance by project × month (due time)',
+    ours: () =>
+      gql(
+        `query($p: StatsPeriodInput) { touchpointCompliance(groupBy: [PROJECT, MONTH], period: $p) { cells { group { projectId period } planned done doneOnTime overdue skipped onTimeRate } } }`,
+        { p: period },
+      ).then((d) => d.touchpointCompliance.cells.map((c) => [c.group.period, c.planned, c.done, c.doneOnTime, c.overdue, c.skipped, c.onTimeRate])),
+    floor: () =>
+      sql
+        .unsafe(
+          `select p.project_id, ${month('p.due_at')} as period, count(*)::int as planned, (count(*) filter (where p.status = 'DONE'))::int as done,
+                  (count(*) filter (where p.status = 'DONE' and t.occurred_at <= p.due_at))::int as on_time,
+                  (count(*) filter (where p.status in ('PLANNED', 'OVERDUE') and p.due_at <= now()))::int as overdue,
+                  (count(*) filter (where p.status = 'SKIPPED'))::int as skipped
+           from planned_touchpoints p left join touchpoints t on t.id = p.touchpoint_id
+           where p.due_at >= $1 and p.due_at < $2
+           group by 1, 2 order by 1, 2`,
+          [period.from, period.to],
+        )
+        .then((rows) => rows.map((r) => [r.period, r.planned, r.done, r.on_time, r.overdue, r.skipped, r.done + r.overdue ? (100 * r.on_time) / (r.done + r.overdue) : null])),
+    rollup: () =>
+      sql
+        .unsafe(
+          `select p.project_id, ${month('p.due_at')} as period, count(*)::int as planned, (count(*) filter (where p.status = 'DONE'))::int as done,
+                  (count(*) filter (where p.status = 'DONE' and p.done_at <= p.due_at))::int as on_time,
+                  (count(*) filter (where p.status in ('PLANNED', 'OVERDUE') and p.due_at <= now()))::int as overdue,
+                  (count(*) filter (where p.status = 'SKIPPED'))::int as skipped
+           from planned_touchpoints p
+           where p.due_at >= $1 and p.due_at < $2
+           group by 1, 2 order by 1, 2`,
+          [period.from, period.to],
+        )
+        .then((rows) => rows.map((r) => [r.period, r.planned, r.done, r.on_time, r.overdue, r.skipped, r.done + r.overdue ? (100 * r.on_time) / (r.done + r.overdue) : null])),
   },
   {
     name: 'satisfactionDrivers over the period',

@@ -94,14 +94,15 @@ export async function seedStandardActions(tx: Tx, rng: Rng, input: ActionSeedInp
     const set = chunk.map((d) => {
       const touchpointId = byKey.get(key(d.row as never))!.shift()!;
       carried.push({ planned: d.planned, code: codes.get(d.planned.ruleId)!, touchpointId, at: d.row.occurredAt as Date, by: d.by });
-      return { id: d.planned.id, ...doneBy(touchpointId, d.row.occurredAt as Date, d.by) };
+      return { id: d.planned.id, ...doneBy({ id: touchpointId, occurredAt: d.row.occurredAt as Date }, d.row.occurredAt as Date, d.by) };
     });
     // One parameter per column (arrays), not per value: the statement stays small whatever the chunk.
     await tx.execute(sql`
-      update ${plannedTouchpoints} as p set status = v.status, touchpoint_id = v.touchpoint_id, completed_at = v.completed_at, closed_by = v.closed_by
+      update ${plannedTouchpoints} as p set status = v.status, touchpoint_id = v.touchpoint_id, done_at = v.done_at, completed_at = v.completed_at, closed_by = v.closed_by
       from unnest(${sql.param(set.map((v) => v.id))}::bigint[], ${sql.param(set.map((v) => v.status))}::text[], ${sql.param(set.map((v) => v.touchpointId))}::bigint[],
+                  ${sql.param(set.map((v) => v.doneAt.toISOString()))}::timestamptz[],
                   ${sql.param(set.map((v) => v.completedAt.toISOString()))}::timestamptz[], ${sql.param(set.map((v) => v.closedBy))}::text[])
-        as v(id, status, touchpoint_id, completed_at, closed_by)
+        as v(id, status, touchpoint_id, done_at, completed_at, closed_by)
       where p.id = v.id`);
   }
   for (let i = 0; i < skipped.length; i += CHUNK) {

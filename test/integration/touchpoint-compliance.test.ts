@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnit, createCustomer, createProject, seedOrg } from '../helpers/factories.js';
 import { codeOf, startTestApp, type GqlResult, type TestApp } from '../helpers/test-app.js';
@@ -69,6 +70,12 @@ describe('touchpointCompliance', () => {
     expect(byRule.SIGNING_SATISFACTION_CALL).toMatchObject({ planned: 3, done: 0, overdue: 0, pending: 3, onTimeRate: null, completionRate: 0 });
     expect(r.total).toMatchObject({ planned: 12, done: 2, doneOnTime: 1, doneLate: 1, overdue: 3, skipped: 1, pending: 6 });
     expect(r.total.onTimeRate).toBeCloseTo(20, 10);
+    // On time is read from the planned action's own copy of its touchpoint's time.
+    const copies = await t.database.db.execute(sql`select count(*) filter (where p.done_at is not null)::int as copied,
+      count(*) filter (where p.done_at is distinct from t.occurred_at)::int as wrong
+      from planned_touchpoints p join touchpoints t on t.id = p.touchpoint_id`);
+    const [{ copied, wrong }] = (Array.isArray(copies) ? copies : (copies as { rows: unknown[] }).rows) as [{ copied: number; wrong: number }];
+    expect([copied, wrong]).toEqual([2, 0]);
   });
 
   it('groups by project, city company, region and month of the due time; ADMIN also counts confidential customers', async () => {

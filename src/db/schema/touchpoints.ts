@@ -90,6 +90,8 @@ export const plannedTouchpoints = pgTable(
     stage: text('stage').$type<ProjectStage>().notNull(),
     status: text('status').$type<PlannedTouchpointStatus>().notNull().default('PLANNED'),
     touchpointId: bigint('touchpoint_id', { mode: 'number' }).references(() => touchpoints.id),
+    /** When the touchpoint that carried it out happened (its `occurred_at`; touchpoints never change): compliance reads it without a join. */
+    doneAt: ts('done_at'),
     completedAt: ts('completed_at'),
     skipReason: text('skip_reason'),
     /** Login of who completed or skipped it. */

@@ -2,7 +2,7 @@ import { and, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { plannedTouchpoints, standardActionRules, touchpoints } from '../../db/schema/index.js';
+import { plannedTouchpoints, standardActionRules } from '../../db/schema/index.js';
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
@@ -177,12 +177,11 @@ async function run(ctx: Context, f: TouchpointComplianceFilter, groups: StatsGro
       ...dims,
       planned: sql<number>`count(*)::int`,
       done: sql<number>`(count(*) filter (where ${p.status} = 'DONE'))::int`,
-      doneOnTime: sql<number>`(count(*) filter (where ${p.status} = 'DONE' and ${touchpoints.occurredAt} <= ${p.dueAt}))::int`,
+      doneOnTime: sql<number>`(count(*) filter (where ${p.status} = 'DONE' and ${p.doneAt} <= ${p.dueAt}))::int`,
       overdue: sql<number>`(count(*) filter (where ${open} and ${p.dueAt} <= ${now}::timestamptz))::int`,
       skipped: sql<number>`(count(*) filter (where ${p.status} = 'SKIPPED'))::int`,
     })
     .from(p)
-    .leftJoin(touchpoints, eq(touchpoints.id, p.touchpointId))
     .$dynamic();
   query = withOrgJoins(query, p.projectId, groups, f);
   if (groups.includes(StatsGroup.RULE) || ruleCodes) query = query.innerJoin(standardActionRules, eq(standardActionRules.id, p.ruleId));

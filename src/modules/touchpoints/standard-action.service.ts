@@ -95,9 +95,9 @@ export function carriedOut(
   return { customerId: planned.customerId, projectId: planned.projectId, unitId: planned.unitId, stage: planned.stage, kind: ruleCode, ...contact };
 }
 
-/** What a planned action becomes when carried out: DONE, linked to its touchpoint. */
-export function doneBy(touchpointId: number, completedAt: Date, closedBy: string) {
-  return { status: 'DONE' as const, touchpointId, completedAt, closedBy };
+/** What a planned action becomes when carried out: DONE, linked to its touchpoint, which happened at `doneAt`. */
+export function doneBy(touchpoint: { id: number; occurredAt: Date }, completedAt: Date, closedBy: string) {
+  return { status: 'DONE' as const, touchpointId: touchpoint.id, doneAt: touchpoint.occurredAt, completedAt, closedBy };
 }
 
 /** What a planned action becomes when skipped: SKIPPED, with the reason. */
@@ -236,7 +236,7 @@ export class StandardActionService {
       const touchpointId = await insertTouchpoint(tx, values, customer.name);
       const [row] = await tx
         .update(plannedTouchpoints)
-        .set({ ...doneBy(touchpointId, now, viewer.id), updatedAt: sql`now()` })
+        .set({ ...doneBy({ id: touchpointId, occurredAt }, now, viewer.id), updatedAt: sql`now()` })
         .where(and(eq(plannedTouchpoints.id, planned.id), inArray(plannedTouchpoints.status, OPEN)))
         .returning();
       if (!row) throw AppError.invalidTransition('The planned touchpoint was completed or skipped meanwhile; reload it', { field: 'input.plannedTouchpointId' });
