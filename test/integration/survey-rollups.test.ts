@@ -17,7 +17,7 @@ let p: { id: string };
 const customers: { id: string; name: string }[] = [];
 const SCORES = ['ENGINEERING', 'CUSTOMER_SERVICE', 'DESIGN', 'SALES', 'PROPERTY_MANAGEMENT'];
 
-const CELL = 'group { period } responses scored mean satisfied distribution { score count } npsAnswers promoters detractors';
+const CELL = 'group { period templateCode templateName } responses scored mean satisfied distribution { score count } npsAnswers promoters detractors';
 const STATS = `query($f: SatisfactionStatsFilter, $g: [StatsGroup!], $p: StatsPeriodInput) { satisfactionStats(filter: $f, groupBy: $g, period: $p) { cells { ${CELL} } total { ${CELL} } } }`;
 const DRIVERS = `query($f: SatisfactionStatsFilter, $p: StatsPeriodInput) { satisfactionDrivers(filter: $f, period: $p, minSample: 10) { drivers { dimension sample mean correlation } } }`;
 const UPDATE = `mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { customer { id confidentiality } } }`;
@@ -177,6 +177,46 @@ describe('survey rollups', () => {
     const kept = await rollupRows();
     await rebuildSurveyRollups(t.database.db, 'Asia/Shanghai');
     expect(await rollupRows()).toEqual(kept);
+  });
+
+  it('groups by stage together with the org, the template or a template filter (columns named apart from the joined tables’)', async () => {
+    const all = (await stats({}, 'ADMIN')).total.responses;
+    const STAGED = `query($f: SatisfactionStatsFilter, $g: [StatsGroup!]) { satisfactionStats(filter: $f, groupBy: $g) { cells { group { stage templateCode projectId } responses } total { responses } } }`;
+    for (const [g, f] of [
+      [['PROJECT', 'STAGE'], {}],
+      [['TEMPLATE', 'STAGE'], {}],
+      [['STAGE'], { kinds: ['DELIVERY', 'ANNUAL'] }],
+      [['REGION', 'STAGE', 'MONTH'], { templateCodes: ['DELIVERY', 'ANNUAL'] }],
+    ] as const) {
+      const r = must<any>(await t.gql(STAGED, { f: { projectIds: [p.id], ...f }, g }, 'ADMIN'), `by ${g.join(', ')}`).satisfactionStats;
+      expect(r.cells.every((c: any) => c.group.stage !== null)).toBe(true);
+      expect(r.cells.reduce((n: number, c: any) => n + c.responses, 0)).toBe(all);
+      expect(r.total.responses).toBe(all);
+    }
+  });
+
+  it('names a template cell after the latest version the viewer has responses to', async () => {
+    const code = `RV${Date.now() % 100000}`;
+    const UPSERT = `mutation($input: UpsertSurveyTemplateInput!) { upsertSurveyTemplate(input: $input) { template { version } } }`;
+    const questions = [{ code: 'OVERALL', kind: 'OVERALL', labelZh: '总体满意度', labelEn: 'Overall' }];
+    const input = (name: string, more: object[] = []) => ({ code, name, kind: 'CUSTOM', stage: 'RESIDENCE', questions: [...questions, ...more] });
+    must(await t.gql(UPSERT, { input: input('旧名') }, 'ADMIN'), 'v1');
+    const shown = customers[4]!;
+    const hidden = customers[5]!;
+    await submit(shown.id, code, '2026-03-10T02:00:00.000Z', { OVERALL: 4 });
+    expect(must<any>(await t.gql(UPSERT, { input: input('新名', [{ code: 'DESIGN', kind: 'SCORE', dimension: 'DESIGN', labelZh: '设计', labelEn: 'Design' }]) }, 'ADMIN'), 'v2').upsertSurveyTemplate.template.version).toBe(2);
+    await submit(hidden.id, code, '2026-03-11T02:00:00.000Z', { OVERALL: 5, DESIGN: 5 });
+    must(await t.gql(UPDATE, { input: { id: hidden.id, confidentiality: 'CONFIDENTIAL' } }, 'ADMIN'), 'hide');
+    try {
+      const cell = async (auth: string, g: string[]) =>
+        (await stats({ g, f: { projectIds: [p.id], templateCodes: [code] } }, auth)).cells.map((c: any) => [c.group.templateCode, c.group.templateName, c.responses]);
+      // From the rollup (no time bucket) and from the responses (by DAY): the same name.
+      expect(await cell('ANALYST', ['TEMPLATE'])).toEqual([[code, '旧名', 1]]);
+      expect((await cell('ANALYST', ['TEMPLATE', 'DAY'])).map(([c, n]: any) => [c, n])).toEqual([[code, '旧名']]);
+      expect(await cell('ADMIN', ['TEMPLATE'])).toEqual([[code, '新名', 2]]);
+    } finally {
+      must(await t.gql(UPDATE, { input: { id: hidden.id, confidentiality: 'NORMAL' } }, 'ADMIN'), 'restore');
+    }
   });
 
   it('is rebuilt at start when the business time zone changed, and only then', async () => {

@@ -7,11 +7,9 @@ import { COMPLAINT_STATUSES, SLA_CLOCKS, type ComplaintCategory, type ComplaintK
 import type { Context } from '../../graphql/context.js';
 import { ComplaintCategoryEnum, ComplaintKindEnum, ComplaintStatusEnum, SeverityEnum, SlaClockEnum } from '../../graphql/enums.js';
 import {
-  cellKey,
   checkGroups,
   checkPeriod,
   groupingSets,
-  groupKeys,
   groupOf,
   orgConditions,
   orgDims,
@@ -228,10 +226,10 @@ const ZERO: Measures = {
 };
 
 /**
- * 投诉统计 (SPEC §2 BI statistics): two statements per period, each with its cells and total
- * together (GROUPING SETS): one over `complaint_facts` (the narrow copy of each complaint with
- * its clock counters, kept by triggers in every writing transaction, so exact at the time of the
- * request), one over the open clock cycles already past due. Return visits are the survey
+ * 投诉统计 (SPEC §2 BI statistics): one statement per period, its cells and total together
+ * (GROUPING SETS), over `complaint_facts` (the narrow copy of each complaint with its clock
+ * counters, kept by triggers in every writing transaction, so exact at the time of the request)
+ * and the open clock cycles already past due. Return visits are the survey
  * responses that follow the complaints (recordReturnVisit writes them), counted on each
  * complaint's row in the response's transaction, so the figures come from one place.
  */
@@ -270,11 +268,24 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
     f.statuses?.length ? inArray(c.status, f.statuses) : undefined,
   );
   const statusCounts = Object.fromEntries(COMPLAINT_STATUSES.map((s) => [`st_${s}`, sql<number>`(count(*) filter (where ${c.status} = ${sql.raw(`'${s}'`)}))::int`]));
-  // Per SLA clock: cycles, met and breached.
+  // The open cycles already past due but not (yet) marked breached: missed now, like the breached
+  // ones. Few rows (a partial index of the open cycles), joined to their complaints' facts.
+  const k = slaClocks;
+  const lateCounts = Object.fromEntries(
+    SLA_CLOCKS.map((clock) => [clock, sql<number>`count(*) filter (where ${k.clock} = ${sql.raw(`'${clock}'`)})`.as(`late_${clock.toLowerCase()}`)]),
+  ) as Record<SlaClockKind, SQL.Aliased<number>>;
+  const late = ctx.readDb
+    .select({ complaintId: sql<number>`${k.complaintId}`.as('late_complaint_id'), ...lateCounts })
+    .from(k)
+    .where(and(isNull(k.stoppedAt), isNull(k.breachedAt), lte(k.dueAt, ctx.now())))
+    .groupBy(k.complaintId)
+    .as('late');
+  // Per SLA clock: cycles, met, breached and late.
   const clockSums = Object.fromEntries(
-    SLA_CLOCKS.flatMap((clock) =>
-      (['n', 'met', 'breached'] as const).map((what) => [`${what}_${clock}`, sql<number>`coalesce(sum(${c[`${clock}_${what}`]}), 0)::int`]),
-    ),
+    SLA_CLOCKS.flatMap((clock) => [
+      ...(['n', 'met', 'breached'] as const).map((what) => [`${what}_${clock}`, sql<number>`coalesce(sum(${c[`${clock}_${what}`]}), 0)::int`]),
+      [`late_${clock}`, sql<number>`coalesce(sum(${late[clock]}), 0)::int`],
+    ]),
   );
   const measures = {
     complaints: sql<number>`count(*)::int`,
@@ -296,18 +307,18 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
     repeats: sql<number>`(count(*) filter (where ${c.repeat}))::int`,
     ...clockSums,
   };
-  // The cells and the total in two statements at once (not GROUPING SETS: the percentiles of the
-  // total would sort every value again after the cells', on the same core).
-  const keys = groupKeys(dims);
-  const cellsQuery = keys.length
-    ? withOrgJoins(ctx.readDb.select({ ...dims, total: sql<number>`0`, ...measures }).from(c).$dynamic(), c.projectId, groups, f)
-        .where(where)
-        .groupBy(...keys)
-        .orderBy(...keys)
-    : Promise.resolve([]);
-  const totalQuery = withOrgJoins(ctx.readDb.select({ total: sql<number>`1`, ...measures }).from(c).$dynamic(), c.projectId, [], f).where(where);
-  const [cellRows, totalRows, overdue] = await Promise.all([cellsQuery, totalQuery, overdueOpenCycles(ctx, dims, where, groups, f)]);
-  const rows = [...cellRows, ...totalRows];
+  // One statement, cells and total together (GROUPING SETS): one snapshot, so the cells add up to
+  // the total and no clock cycle is counted twice or missed while the scheduler marks breaches.
+  const sets = groupingSets(dims);
+  const query = ctx.readDb
+    .select({ ...dims, total: sets.total, ...measures })
+    .from(c)
+    .leftJoin(late, eq(late.complaintId, c.complaintId))
+    .$dynamic();
+  const rows = await withOrgJoins(query, c.projectId, groups, f)
+    .where(where)
+    .groupBy(sets.groupBy)
+    .orderBy(...sets.orderBy);
   const num = (v: unknown) => (v == null ? null : Number(v));
   const cells: ComplaintStatsCell[] = [];
   let total = cellOf(groupOf({}), ZERO, new Map());
@@ -331,11 +342,10 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
       repeats: Number(row.repeats),
     };
     const group = Number(row.total) !== 0 ? groupOf({}) : groupOf(row);
-    const late = overdue.get(cellKey(group));
     const clocks: Clocks = new Map(
       SLA_CLOCKS.map((clock) => {
         const met = Number(row[`met_${clock}`]);
-        const missed = Number(row[`breached_${clock}`]) + (late?.get(clock) ?? 0);
+        const missed = Number(row[`breached_${clock}`]) + Number(row[`late_${clock}`]);
         return [clock, { met, missed, pending: Number(row[`n_${clock}`]) - met - missed }];
       }),
     );
@@ -344,39 +354,6 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
     else cells.push(cell);
   }
   return Object.assign(new ComplaintStatsResult(), { cells, total });
-}
-
-/**
- * The open clock cycles of the matching complaints already past due but not (yet) marked breached,
- * by group (and the total) and clock, keyed by cellKey: missed now, like the breached ones. Few
- * rows, from a partial index of the open cycles.
- */
-async function overdueOpenCycles(
-  ctx: Context,
-  dims: Record<string, SQL>,
-  where: SQL | undefined,
-  groups: readonly StatsGroup[],
-  f: ComplaintStatsFilter,
-): Promise<Map<string, Map<SlaClockKind, number>>> {
-  const c = complaintFacts;
-  const k = slaClocks;
-  const sets = groupingSets(dims, [sql`${k.clock}`]);
-  const query = ctx.readDb
-    .select({ ...dims, clock: sql<SlaClockKind>`${k.clock}`, total: sets.total, late: sql<number>`count(*)::int` })
-    .from(k)
-    .innerJoin(c, eq(c.complaintId, k.complaintId))
-    .$dynamic();
-  const rows = await withOrgJoins(query, c.projectId, groups, f)
-    .where(and(where, isNull(k.stoppedAt), isNull(k.breachedAt), lte(k.dueAt, ctx.now())))
-    .groupBy(sets.groupBy);
-  const out = new Map<string, Map<SlaClockKind, number>>();
-  for (const row of rows as Record<string, unknown>[]) {
-    const key = cellKey(Number(row.total) !== 0 ? groupOf({}) : groupOf(row));
-    const clocks = out.get(key) ?? new Map();
-    clocks.set(row.clock as SlaClockKind, Number(row.late));
-    out.set(key, clocks);
-  }
-  return out;
 }
 
 @Resolver()

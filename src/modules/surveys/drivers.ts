@@ -88,8 +88,9 @@ const METHOD =
   'Quadrants compare each dimension with the averages of importance and mean score over those dimensions.';
 
 /**
- * Driver analysis: one statement (per-response dimension scores, then per dimension the sample,
- * the mean and `corr()`), the importances and quadrants computed from it.
+ * Driver analysis: one statement (per dimension the sample, the mean and Pearson's r from the
+ * sufficient statistics of {@link driverFacts}, in numeric), the importances and quadrants
+ * computed from it.
  */
 export async function satisfactionDrivers(
   ctx: Context,

@@ -26,7 +26,11 @@ type Source = {
   groupBy?: SQL;
 };
 
-/** Adds (sign 1) or removes (sign −1) the responses matching `where` (over `survey_responses r`) to or from both rollups, in one statement. */
+/**
+ * Adds (sign 1) or removes (sign −1) the responses matching `where` (over `survey_responses r`) to
+ * or from both rollups, in one statement. Rows are written in key order, so concurrent writers
+ * lock shared rollup rows in the same order (no deadlock between them).
+ */
 function rollUp(db: DbOrTx, where: SQL, source: Source, sign: 1 | -1, timeZone: string) {
   const zone = sqlLiteral(timeZone);
   const month = sql`(date_trunc('month', r.submitted_at at time zone ${zone}))::date`;
@@ -44,6 +48,7 @@ function rollUp(db: DbOrTx, where: SQL, source: Source, sign: 1 | -1, timeZone: 
       from survey_responses r ${source.from}
       where ${where}
       group by 1, 2, 3, 4, 5, 6
+      order by 1, 2, 3, 4, 5, 6
       on conflict (${key}) do update set ${add(['responses', 'scored', 'score_sum', 's1', 's2', 's3', 's4', 's5', 'nps_answers', 'promoters', 'detractors'])}
     )
     insert into survey_driver_rollups as t (${key}, dimension, n, sx, sy, sxx, syy, sxy)
@@ -59,6 +64,7 @@ function rollUp(db: DbOrTx, where: SQL, source: Source, sign: 1 | -1, timeZone: 
       group by r.id, q.dimension ${source.groupBy ?? sql``}
     ) pairs
     group by 1, 2, 3, 4, 5, 6, 7
+    order by 1, 2, 3, 4, 5, 6, 7
     on conflict (${key}, dimension) do update set ${add(['n', 'sx', 'sy', 'sxx', 'syy', 'sxy'])}
   `);
 }
@@ -93,8 +99,17 @@ export async function moveCustomerResponses(tx: Tx, customerId: number, was: str
   const after = now !== 'NORMAL';
   if (before === after) return;
   const where = sql`r.customer_id = ${customerId}`;
-  await rollUp(tx, where, { from: sql``, restricted: sql.raw(String(before)) }, -1, timeZone);
-  await rollUp(tx, where, { from: sql``, restricted: sql.raw(String(after)) }, 1, timeZone);
+  const take = () => rollUp(tx, where, { from: sql``, restricted: sql.raw(String(before)) }, -1, timeZone);
+  const give = () => rollUp(tx, where, { from: sql``, restricted: sql.raw(String(after)) }, 1, timeZone);
+  // The unrestricted rows first, whichever way the customer moves: two opposite moves in the same
+  // keys then lock them in the same order.
+  if (after) {
+    await take();
+    await give();
+  } else {
+    await give();
+    await take();
+  }
 }
 
 /** Rebuilds both rollups from the responses, in `timeZone`, and records the zone (one transaction; writers of responses wait). */

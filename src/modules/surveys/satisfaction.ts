@@ -247,8 +247,8 @@ async function responseFacts(ctx: Context, f: SatisfactionStatsFilter, groups: r
       .select({
         projectId: sql<number>`${t.projectId}`.as('project_id'),
         templateId: sql<number>`${t.templateId}`.as('template_id'),
-        segment: sql<Segment>`${t.segment}`.as('segment'),
-        stage: sql<ProjectStage>`${t.stage}`.as('stage'),
+        segment: sql<Segment>`${t.segment}`.as('response_segment'),
+        stage: sql<ProjectStage>`${t.stage}`.as('response_stage'),
         local: sql<string>`${t.month}::timestamp`.as('local'),
         responses: sql<number>`${t.responses}`.as('responses'),
         scored: sql<number>`${t.scored}`.as('scored'),
@@ -268,8 +268,8 @@ async function responseFacts(ctx: Context, f: SatisfactionStatsFilter, groups: r
       .select({
         projectId: sql<number>`${r.projectId}`.as('project_id'),
         templateId: sql<number>`${r.templateId}`.as('template_id'),
-        segment: sql<Segment>`${r.segment}`.as('segment'),
-        stage: sql<ProjectStage>`${r.stage}`.as('stage'),
+        segment: sql<Segment>`${r.segment}`.as('response_segment'),
+        stage: sql<ProjectStage>`${r.stage}`.as('response_stage'),
         local: sql<string>`${r.submittedAt} at time zone ${zone}`.as('local'),
         responses: sql<number>`1`.as('responses'),
         scored: sql<number>`(${r.overallScore} is not null)::int`.as('scored'),
@@ -333,7 +333,10 @@ async function runByResponse(ctx: Context, f: SatisfactionStatsFilter, groups: S
   if (groups.includes(StatsGroup.STAGE)) Object.assign(dims, { stage: sql<string>`${facts.stage}` });
   Object.assign(dims, timeDims(groups, sql`${facts.local}`, ctx.config.businessTimeZone, { local: true }));
   const sets = groupingSets(dims);
-  const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
+  // The latest version's name among those with responses (a rollup row can be left with none).
+  const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE)
+    ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc) filter (where ${facts.responses} > 0))[1]` }
+    : {};
   const sum = (column: SQL.Aliased<number>) => sql<number>`coalesce(sum(${column}), 0)::int`;
   let query = ctx.readDb
     .select({
