@@ -374,3 +374,8 @@ export function bucketOf(group: TimeGroup, column: AnyColumn | SQL, timeZone: st
 export function percent(part: number, whole: number): number | null {
   return whole === 0 ? null : (100 * part) / whole;
 }
+
+/** This period's value minus the previous one's; null when either is null (a delta of a statistic). */
+export function minus(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a - b;
+}

@@ -8,7 +8,7 @@ import type { Dimension, ProjectStage, Segment, SurveyTemplateKind } from '../..
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum, ProjectStageEnum, SegmentEnum, SurveyTemplateKindEnum } from '../../graphql/enums.js';
-import { checkGroups, checkPeriod, groupingSets, groupOf, type MonthSplit, orgConditions, orgDims, OrgStatsFilter, percent, splitByMonths, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, timeGroupOf, withOrgJoins, withPrevious } from '../stats/stats.js';
+import { checkGroups, checkPeriod, groupingSets, groupOf, minus, type MonthSplit, orgConditions, orgDims, OrgStatsFilter, percent, splitByMonths, StatsCellGroup, StatsGroup, TIME_GROUPS, StatsPeriodInput, timeDims, timeGroupOf, withOrgJoins, withPrevious } from '../stats/stats.js';
 import type { PgSelect } from 'drizzle-orm/pg-core';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
 
@@ -151,7 +151,6 @@ function cellOf(group: StatsCellGroup, m: Measures): SatisfactionCell {
 }
 
 const ZERO: Measures = { responses: 0, scored: 0, sum: 0, s1: 0, s2: 0, s3: 0, s4: 0, s5: 0, npsAnswers: 0, promoters: 0, detractors: 0 };
-const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
 
 /**
  * 满意度统计 (SPEC §2 BI statistics): one statement per period, the cells and the total together

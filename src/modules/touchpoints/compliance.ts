@@ -6,7 +6,7 @@ import { plannedTouchpoints, standardActionRules } from '../../db/schema/index.j
 import type { ProjectStage } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { checkGroups, checkPeriod, groupKeys, groupOf, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, StatsPeriodInput, TIME_GROUPS, timeDims, withOrgJoins, withPrevious } from '../stats/stats.js';
+import { checkGroups, checkPeriod, groupKeys, groupOf, minus, orgConditions, orgDims, OrgStatsFilter, percent, StatsCellGroup, StatsGroup, StatsPeriodInput, TIME_GROUPS, timeDims, withOrgJoins, withPrevious } from '../stats/stats.js';
 import { codesOf } from './touchpoint.service.js';
 
 /** The dimensions touchpoint compliance can be grouped by. */
@@ -125,7 +125,6 @@ function cell(group: StatsCellGroup, c: Counts): TouchpointComplianceCell {
 }
 
 const ZERO: Counts = { planned: 0, done: 0, doneOnTime: 0, overdue: 0, skipped: 0 };
-const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
 
 /**
  * 6+2 compliance (seed 003 §7): planned standard actions against what was done, done on time,
