@@ -135,6 +135,12 @@ export function addCalendarDuration(at: Date, d: CalendarDuration, timeZone: str
   return new Date(moved.getTime() + sign * d.ms);
 }
 
+/** The first instant of the local month `at` falls in (local midnight of its first day). */
+export function startOfMonth(at: Date, timeZone: string): Date {
+  const w = wallOf(at, timeZone);
+  return instantOf({ year: w.year, month: w.month, day: 1, ms: 0 }, timeZone);
+}
+
 /** The first instant of the local month after the one `at` falls in: the end of `at`'s month. */
 export function endOfMonth(at: Date, timeZone: string): Date {
   const w = wallOf(at, timeZone);

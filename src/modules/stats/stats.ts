@@ -7,7 +7,7 @@ import { sqlLiteral } from '../../db/literal.js';
 import { AppError } from '../../graphql/errors.js';
 import { ComplaintCategoryEnum, ComplaintKindEnum, DimensionEnum, ProjectStageEnum, SegmentEnum, SeverityEnum } from '../../graphql/enums.js';
 import { parseIds, toGlobalId } from '../../graphql/global-id.js';
-import { addCalendarDuration, calendarDuration, endOfMonth, instantOf, wallOf } from '../../domain/calendar-duration.js';
+import { addCalendarDuration, calendarDuration, endOfMonth, startOfMonth, wallOf } from '../../domain/calendar-duration.js';
 
 /**
  * Shared shape of every statistic (SPEC §4): `groupBy: [StatsGroup!]` and cells that each carry
@@ -231,6 +231,7 @@ export function orgConditions(f: OrgStatsFilter, projectId: AnyColumn | SQL.Alia
   const cityCompanyIds = parseIds(f.cityCompanyIds, 'CityCompany', 'filter.cityCompanyIds');
   const regionIds = parseIds(f.regionIds, 'Region', 'filter.regionIds');
   return [
+    // One call: the two branches only pick inArray's overload (a column or a subquery's field).
     projectIds ? (is(projectId, SQL.Aliased) ? inArray(projectId, projectIds) : inArray(projectId, projectIds)) : undefined,
     cityCompanyIds ? inArray(projects.cityCompanyId, cityCompanyIds) : undefined,
     regionIds ? inArray(cityCompanies.regionId, regionIds) : undefined,
@@ -309,12 +310,8 @@ export type MonthSplit = { months: { from: string; to: string } | 'all' | null; 
 export function splitByMonths(window: { from: Date; to: Date } | null, timeZone: string, rollup: boolean): MonthSplit {
   if (!rollup) return { months: null, raw: window ? [window] : 'all' };
   if (!window) return { months: 'all', raw: [] };
-  const startOf = (at: Date) => {
-    const w = wallOf(at, timeZone);
-    return instantOf({ year: w.year, month: w.month, day: 1, ms: 0 }, timeZone);
-  };
-  const first = startOf(window.from).getTime() === window.from.getTime() ? window.from : endOfMonth(window.from, timeZone);
-  const end = startOf(window.to);
+  const first = startOfMonth(window.from, timeZone).getTime() === window.from.getTime() ? window.from : endOfMonth(window.from, timeZone);
+  const end = startOfMonth(window.to, timeZone);
   if (!(first < end)) return { months: null, raw: [window] };
   const day = (at: Date) => {
     const w = wallOf(at, timeZone);

@@ -9,7 +9,7 @@ import { AppError } from '../../graphql/errors.js';
 import { DimensionEnum } from '../../graphql/enums.js';
 import { checkPeriod, splitByMonths, StatsPeriodInput } from '../stats/stats.js';
 import { codesOf } from '../touchpoints/touchpoint.service.js';
-import { factConditions, rawConditions, rollupConditions, SatisfactionStatsFilter, withFactJoins } from './satisfaction.js';
+import { answerConditions, factConditions, rawConditions, rollupConditions, SatisfactionStatsFilter, withFactJoins } from './satisfaction.js';
 
 /** Fewest response pairs a dimension needs for its correlation to mean something (and the least a caller may ask for). */
 export const DRIVER_MIN_SAMPLE = 30;
@@ -223,8 +223,7 @@ async function driverFacts(ctx: Context, f: SatisfactionStatsFilter, window: { f
         .where(
           and(
             ...(await rawConditions(ctx, raw, f)),
-            f.dimensions?.length ? inArray(q.dimension, f.dimensions) : undefined,
-            questionCodes ? inArray(q.code, questionCodes) : undefined,
+            ...answerConditions(f),
             isNotNull(q.dimension),
             isNotNull(a.score),
             isNotNull(r.overallScore),

@@ -182,20 +182,18 @@ export async function satisfactionStats(
 }
 
 /**
- * Which responses (joined to their project, city company, region and template) and, when joined
- * to answers and questions, which answers a statistics filter keeps: the viewer's visibility,
- * the period and the filter's conditions.
+ * Which responses (joined to their project, city company, region and template) and, joined to
+ * answers and questions, which answers a statistics filter keeps: the viewer's visibility, the
+ * period and the filter's conditions.
  */
-export async function responseConditions(ctx: Context, f: SatisfactionStatsFilter, window: { from: Date; to: Date } | null): Promise<(SQL | undefined)[]> {
-  const r = surveyResponses;
+async function responseConditions(ctx: Context, f: SatisfactionStatsFilter, window: { from: Date; to: Date } | null): Promise<(SQL | undefined)[]> {
+  return [...(await rawConditions(ctx, window ? [window] : 'all', f)), ...factConditions(surveyResponses, f), ...answerConditions(f)];
+}
+
+/** Which answers (joined to their questions) a filter keeps: its dimensions and question codes. */
+export function answerConditions(f: SatisfactionStatsFilter): (SQL | undefined)[] {
   const questionCodes = codesOf(f.questionCodes, 'filter.questionCodes');
   return [
-    await ctx.access.customerRecordCondition(r.projectId, r.customerId),
-    window ? gte(r.submittedAt, window.from) : undefined,
-    window ? lt(r.submittedAt, window.to) : undefined,
-    ...factConditions(r, f),
-    f.stages?.length ? inArray(r.stage, f.stages) : undefined,
-    f.segments?.length ? inArray(r.segment, f.segments) : undefined,
     f.dimensions?.length ? inArray(surveyQuestions.dimension, f.dimensions) : undefined,
     questionCodes ? inArray(surveyQuestions.code, questionCodes) : undefined,
   ];
@@ -337,7 +335,7 @@ async function runByResponse(ctx: Context, f: SatisfactionStatsFilter, groups: S
     ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc) filter (where ${facts.responses} > 0))[1]` }
     : {};
   const sum = (column: SQL.Aliased<number>) => sql<number>`coalesce(sum(${column}), 0)::int`;
-  let query = ctx.readDb
+  const query = ctx.readDb
     .select({
       ...dims,
       ...names,
@@ -377,7 +375,6 @@ function resultOf(rows: (Record<string, unknown> & { total: number })[]): Satisf
 
 /** A statistic grouped by DIMENSION or QUESTION: the answers, from the raw rows. */
 async function runByAnswer(ctx: Context, f: SatisfactionStatsFilter, groups: StatsGroup[], window: { from: Date; to: Date } | null): Promise<SatisfactionStatsResult> {
-  const byAnswer = true;
   const r = surveyResponses;
   const q = surveyQuestions;
   const a = surveyAnswers;
@@ -391,14 +388,14 @@ async function runByAnswer(ctx: Context, f: SatisfactionStatsFilter, groups: Sta
   const sets = groupingSets(dims);
   // A template's versions may differ in name: the cell shows the latest version's (not a group key).
   const names: Record<string, SQL> = groups.includes(StatsGroup.TEMPLATE) ? { templateName: sql<string>`(array_agg(${surveyTemplates.name} order by ${surveyTemplates.version} desc))[1]` } : {};
-  const score = byAnswer ? sql`(case when ${q.kind} in ('SCORE', 'OVERALL') then ${a.score} end)` : sql`${r.overallScore}`;
-  const npsScore = byAnswer ? sql`(case when ${q.kind} = 'NPS' then ${a.score} end)` : sql`${r.npsScore}`;
-  let query = ctx.readDb
+  const score = sql`(case when ${q.kind} in ('SCORE', 'OVERALL') then ${a.score} end)`;
+  const npsScore = sql`(case when ${q.kind} = 'NPS' then ${a.score} end)`;
+  const query = ctx.readDb
     .select({
       ...dims,
       ...names,
       total: sets.total,
-      responses: byAnswer ? sql<number>`count(distinct ${r.id})::int` : sql<number>`count(*)::int`,
+      responses: sql<number>`count(distinct ${r.id})::int`,
       scored: sql<number>`count(${score})::int`,
       sum: sql<number>`coalesce(sum(${score}), 0)::int`,
       s1: sql<number>`(count(*) filter (where ${score} = 1))::int`,
@@ -411,10 +408,10 @@ async function runByAnswer(ctx: Context, f: SatisfactionStatsFilter, groups: Sta
       detractors: sql<number>`(count(*) filter (where ${npsScore} <= 6))::int`,
     })
     .from(r)
+    .innerJoin(a, eq(a.responseId, r.id))
+    .innerJoin(q, eq(q.id, a.questionId))
     .$dynamic();
-  query = withFactJoins(query, r, groups, f);
-  if (byAnswer) query = query.innerJoin(a, eq(a.responseId, r.id)).innerJoin(q, eq(q.id, a.questionId));
-  const rows = await query
+  const rows = await withFactJoins(query, r, groups, f)
     .where(
       and(...(await responseConditions(ctx, f, window)), groups.includes(StatsGroup.DIMENSION) ? sql`${q.dimension} is not null` : undefined),
     )
