@@ -10,8 +10,8 @@
 //
 // Without --url it uses DATABASE_URL. The database must exist; it is migrated first. Rows carry
 // the tag (project codes BP-<tag>-…, complaint numbers BK-<tag>-…, responses created by
-// bulk:<tag>), so a second tag adds a second, independent data set. The survey rollups are rebuilt
-// at the end in the business time zone (--time-zone, else BUSINESS_TIME_ZONE, else Asia/Shanghai);
+// bulk:<tag>), so a second tag adds a second, independent data set. The survey and complaint
+// rollups are rebuilt at the end in the business time zone (--time-zone, else BUSINESS_TIME_ZONE, else Asia/Shanghai);
 // until then they are marked stale, so a server started meanwhile rebuilds them itself.
 //
 // The shape (see BENCHMARKS.md):
@@ -64,6 +64,7 @@ const started = nowMs();
 const timeZone = String(opts['time-zone'] ?? process.env.BUSINESS_TIME_ZONE ?? 'Asia/Shanghai');
 // The rollups will not count what follows until rebuilt: mark them stale first.
 await run('delete from survey_rollup_state');
+await run('delete from complaint_rollup_state');
 const spanSeconds = sizes.years * 365 * 86_400;
 const now = new Date();
 
@@ -253,8 +254,11 @@ await batches(
 process.stderr.write(`survey rollups (${timeZone})… `);
 const { rebuildSurveyRollups } = await dist('modules/surveys/rollups.js');
 await rebuildSurveyRollups(database.db, timeZone);
+process.stderr.write(`complaint rollups (${timeZone})… `);
+const { rebuildComplaintRollups } = await dist('modules/complaints/rollups.js');
+await rebuildComplaintRollups(database.db, timeZone);
 process.stderr.write('vacuum analyze… ');
-for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects', 'survey_response_rollups', 'survey_driver_rollups', 'complaint_facts', 'planned_touchpoints', 'touchpoints']) await run(`vacuum (analyze) ${table}`);
+for (const table of ['complaints', 'sla_clocks', 'survey_responses', 'survey_answers', 'customers', 'unit_ownerships', 'projects', 'survey_response_rollups', 'survey_driver_rollups', 'complaint_facts', 'complaint_rollups', 'planned_touchpoints', 'touchpoints']) await run(`vacuum (analyze) ${table}`);
 const [counts] = await run(
   `select (select count(*) from survey_responses)::int as responses, (select count(*) from survey_answers)::int as answers,
           (select count(*) from complaints)::int as complaints, (select count(*) from sla_clocks)::int as clocks,

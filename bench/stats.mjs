@@ -101,41 +101,47 @@ const workloads = [
       ).then((d) =>
         d.complaintStats.cells.map((c) => [c.group.period, c.complaints, c.accepted, c.timeToAcceptP50Seconds, c.timeToResolveP90Seconds, c.returnVisitRate, c.returnVisitScore, c.clocks.find((k) => k.clock === 'ACCEPTANCE').onTimeRate]),
       ),
-    rollup: async () => {
-      const [rows, overdue] = await Promise.all([
-        sql.unsafe(
-          `select f.project_id, ${month('f.received_at')} as period, count(*)::int as complaints, count(f.accept_ms)::int as accepted,
-                  ${['RECEIVED', 'ACCEPTED', 'IN_PROGRESS', 'RESOLVED', 'RETURN_VISITED', 'CLOSED', 'REOPENED', 'REJECTED'].map((st) => `count(*) filter (where f.status = '${st}') as "${st}",`).join(' ')}
-                  count(*) filter (where f.severity = 'MAJOR') as major, count(*) filter (where f.repeat) as repeats,
-                  avg(f.accept_ms) / 1000 as accept_mean, avg(f.resolve_ms) / 1000 as resolve_mean,
-                  percentile_cont(0.5) within group (order by f.accept_ms) / 1000 as accept_p50,
-                  percentile_cont(0.9) within group (order by f.accept_ms) / 1000 as accept_p90,
-                  percentile_cont(0.5) within group (order by f.resolve_ms) / 1000 as resolve_p50,
-                  percentile_cont(0.9) within group (order by f.resolve_ms) / 1000 as resolve_p90,
-                  sum(f.survey_satisfied) as rv_satisfied,
-                  count(f.resolve_ms)::int as resolved, count(*) filter (where f.survey_responses > 0)::int as visited,
-                  sum(f.survey_score_sum)::float8 / nullif(sum(f.survey_scored), 0) as rv_score,
-                  ${['acceptance', 'escalation_report', 'resolution', 'return_visit', 'repair_visit'].map((k) => `sum(f.${k}_n)::int as ${k}_n, sum(f.${k}_met)::int as ${k}_met, sum(f.${k}_breached)::int as ${k}_breached`).join(', ')}
-           from complaint_facts f
-           where f.received_at >= $1 and f.received_at < $2
-           group by 1, 2 order by 1, 2`,
+    // What the API reads, by hand, in one snapshot like the API: the additive measures from the
+    // monthly rollups and their pending deltas, the percentiles from complaint_facts, the open
+    // cycles past due from the partial index.
+    rollup: () =>
+      sql.begin('isolation level repeatable read read only', async (tx) => {
+        const key = (r) => `${r.project_id}|${r.period}`;
+        const sums = await tx.unsafe(
+          `select r.project_id, to_char(r.month, 'YYYY-MM') as period, sum(r.complaints)::int as complaints, sum(r.accepted)::int as accepted,
+                  sum(r.resolved)::int as resolved, sum(r.visited)::int as visited,
+                  sum(r.survey_score_sum)::float8 / nullif(sum(r.survey_scored), 0) as rv_score,
+                  sum(r.acceptance_met)::int as met, sum(r.acceptance_breached)::int as breached
+           from (select month, project_id, complaints, accepted, resolved, visited, survey_score_sum, survey_scored, acceptance_met, acceptance_breached from complaint_rollups
+                 where month >= ($1::timestamptz at time zone '${TZ}')::date and month < ($2::timestamptz at time zone '${TZ}')::date
+                 union all
+                 select (date_trunc('month', received_at at time zone '${TZ}'))::date, project_id, complaints, accepted, resolved, visited, survey_score_sum, survey_scored, acceptance_met, acceptance_breached
+                 from complaint_rollup_deltas where received_at >= $1 and received_at < $2) r
+           group by 1, 2 having sum(r.complaints) > 0 order by 1, 2`,
           [period.from, period.to],
-        ),
-        sql.unsafe(
+        );
+        const pcts = await tx.unsafe(
+          `select f.project_id, ${month('f.received_at')} as period,
+                  percentile_cont(0.5) within group (order by f.accept_ms) / 1000 as accept_p50, percentile_cont(0.9) within group (order by f.accept_ms) / 1000 as accept_p90,
+                  percentile_cont(0.5) within group (order by f.resolve_ms) / 1000 as resolve_p50, percentile_cont(0.9) within group (order by f.resolve_ms) / 1000 as resolve_p90
+           from complaint_facts f where f.received_at >= $1 and f.received_at < $2 group by 1, 2`,
+          [period.from, period.to],
+        );
+        const overdue = await tx.unsafe(
           `select f.project_id, ${month('f.received_at')} as period, count(*)::int as late
            from sla_clocks k join complaint_facts f on f.complaint_id = k.complaint_id
            where f.received_at >= $1 and f.received_at < $2 and k.clock = 'ACCEPTANCE' and k.stopped_at is null and k.breached_at is null and k.due_at <= now()
            group by 1, 2`,
           [period.from, period.to],
-        ),
-      ]);
-      const late = new Map(overdue.map((r) => [`${r.project_id}|${r.period}`, r.late]));
-      return rows.map((r) => {
-        const missed = r.acceptance_breached + (late.get(`${r.project_id}|${r.period}`) ?? 0);
-        const onTime = r.acceptance_met + missed ? (100 * r.acceptance_met) / (r.acceptance_met + missed) : null;
-        return [r.period, r.complaints, r.accepted, r.accept_p50, r.resolve_p90, r.resolved ? (100 * r.visited) / r.resolved : null, r.rv_score, onTime];
-      });
-    },
+        );
+        const pct = new Map(pcts.map((r) => [key(r), r]));
+        const late = new Map(overdue.map((r) => [key(r), r.late]));
+        return sums.map((r) => {
+          const missed = r.breached + (late.get(key(r)) ?? 0);
+          const onTime = r.met + missed ? (100 * r.met) / (r.met + missed) : null;
+          return [r.period, r.complaints, r.accepted, pct.get(key(r)).accept_p50, pct.get(key(r)).resolve_p90, r.resolved ? (100 * r.visited) / r.resolved : null, r.rv_score, onTime];
+        });
+      }),
     floor: async () => {
       const [rows, clocks] = await Promise.all([
         sql.unsafe(

@@ -116,6 +116,8 @@ const schema = z
     EVENTS_POLL_MS: z.coerce.number().int().min(50).default(5_000),
     /** Days events are kept for resuming subscriptions; older cursors are refused. */
     EVENT_RETENTION_DAYS: z.coerce.number().min(0.001).default(30),
+    /** How often each instance folds the complaint rollups' deltas into the rollups (complaintStats reads both, so this changes speed, never figures); 0: never. */
+    ROLLUP_COMPACT_MS: z.coerce.number().int().min(0).default(5_000),
     /** Events one subscription may have waiting before its connection counts as stuck (closed with 4413). */
     EVENT_STREAM_BUFFER: z.coerce.number().int().min(1).default(1_000),
     /** Least milliseconds between two sends to a cohort of alike subscribers: under steady load, events arriving sooner leave together. */
@@ -191,6 +193,8 @@ export type Config = {
   eventsPollMs: number;
   eventRetentionMs: number;
   eventStreamBuffer: number;
+  /** How often the complaint rollups' deltas are folded in; 0: never. */
+  rollupCompactMs: number;
   /** Least time between two sends of one cohort of alike subscribers: events arriving sooner leave together. */
   eventCoalesceMs: number;
   wsMaxSubscriptionsPerConnection: number;
@@ -265,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventsPollMs: e.EVENTS_POLL_MS,
     eventRetentionMs: Math.round(e.EVENT_RETENTION_DAYS * 86_400_000),
     eventStreamBuffer: e.EVENT_STREAM_BUFFER,
+    rollupCompactMs: e.ROLLUP_COMPACT_MS,
     eventCoalesceMs: e.EVENT_COALESCE_MS,
     wsMaxSubscriptionsPerConnection: e.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     wsMaxConnectionsPerSubject: e.WS_MAX_CONNECTIONS_PER_SUBJECT,

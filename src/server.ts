@@ -20,6 +20,7 @@ import { CalendarStore } from './sla/store.js';
 import { overdueSource, planningSource } from './modules/touchpoints/scheduler.js';
 import { findingsSource } from './modules/inspections/scheduler.js';
 import { ensureSurveyRollups } from './modules/surveys/rollups.js';
+import { ComplaintRollupCompactor, ensureComplaintRollups } from './modules/complaints/rollups.js';
 
 /** A running (or ready to run) API server. */
 export type App = {
@@ -98,6 +99,8 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
   };
   // The survey rollups' months are in the business time zone: rebuilt if they are in another (or none).
   if (await ensureSurveyRollups(database.db, config.businessTimeZone)) logger.info({ timeZone: config.businessTimeZone }, 'survey rollups rebuilt');
+  if (await ensureComplaintRollups(database.db, config.businessTimeZone)) logger.info({ timeZone: config.businessTimeZone }, 'complaint rollups rebuilt');
+  const compactor = new ComplaintRollupCompactor(database.db, { logger: logger.child({ component: 'complaint-rollups' }), everyMs: config.rollupCompactMs });
   const schema = await getSchema();
   const apollo = await createApollo(schema, config, metrics);
   const http = createHttpServer({ config, database, logger, metrics, graphql: createGraphqlHandler({ config, deps, apollo, metrics }) });
@@ -119,6 +122,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
       });
       await events.start();
       retention.start();
+      compactor.start();
       if (config.slaScheduler) await scheduler.start();
       return bound;
     },
@@ -128,6 +132,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
       await sockets.close();
       await events.stop();
       await retention.stop();
+      await compactor.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + config.shutdownGraceMs;

@@ -223,6 +223,18 @@ export class Access {
     return defined.length ? and(...defined) : undefined;
   }
 
+  /**
+   * Twin of {@link complaintCondition} for complaint facts and rollups, whose rows carry whether
+   * the customer is restricted instead of the customer (and '' or null for no department).
+   */
+  async complaintRollupCondition(columns: { projectId: AnyColumn; restricted: AnyColumn; department: AnyColumn }): Promise<SQL | undefined> {
+    const v = this.requireViewer();
+    const conds: (SQL | undefined)[] = [await this.customerRollupCondition(columns.projectId, columns.restricted)];
+    if (v.role === 'HANDLER') conds.push(v.department ? eq(columns.department, v.department) : sql`false`);
+    const defined = conds.filter((c): c is SQL => c !== undefined);
+    return defined.length ? and(...defined) : undefined;
+  }
+
   /** Row-level twin of {@link complaintCondition}. */
   async canSeeComplaint(c: { projectId: number; department: string | null }, customerConfidentiality: Confidentiality): Promise<boolean> {
     const v = this.requireViewer();

@@ -177,7 +177,7 @@ describe('complaintStats', () => {
     const facts = async () =>
       rows(
         await t.database.db.execute(sql`select complaint_id::int as id, project_id::int, customer_id::int, department, received_at, status, severity, category, kind,
-          accept_ms::text, resolve_ms::text, repeat, survey_responses, survey_scored, survey_score_sum, survey_satisfied,
+          accept_ms::text, resolve_ms::text, repeat, survey_responses, survey_scored, survey_score_sum, survey_satisfied, restricted,
           ${sql.raw(counters.map((k) => `${k.column}::int as ${k.column}`).join(', '))}
           from complaint_facts order by 1`),
       );
@@ -186,6 +186,7 @@ describe('complaintStats', () => {
         await t.database.db.execute(sql`select c.id::int as id, c.project_id::int, c.customer_id::int, c.department, c.received_at, c.status, c.severity, c.category, c.kind,
           round(extract(epoch from (c.accepted_at - c.received_at)) * 1000)::text as accept_ms, round(extract(epoch from (c.resolved_at - c.received_at)) * 1000)::text as resolve_ms,
           c.repeat_of_id is not null as repeat, c.survey_responses, c.survey_scored, c.survey_score_sum, c.survey_satisfied,
+          (select u.confidentiality <> 'NORMAL' from customers u where u.id = c.customer_id) as restricted,
           ${sql.raw(counters.map((k) => `${k.count} as ${k.column}`).join(', '))}
           from complaints c order by 1`),
       );

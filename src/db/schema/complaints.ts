@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgTable, real, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, date, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type {
   AlertLevel,
   Channel,
@@ -267,7 +267,81 @@ export const complaintFacts = pgTable(
     surveyScored: integer('survey_scored').notNull(),
     surveyScoreSum: integer('survey_score_sum').notNull(),
     surveySatisfied: integer('survey_satisfied').notNull(),
+    /** Whether the customer is CONFIDENTIAL or SECRET now: read (FOR SHARE) when the complaint is written, and set again by a trigger on `customers` when their confidentiality crosses NORMAL (migration 0015). */
+    restricted: boolean('restricted').notNull().default(false),
     ...clockCounters(),
   },
-  (t) => [index('complaint_facts_received_idx').on(t.receivedAt), index('complaint_facts_project_received_idx').on(t.projectId, t.receivedAt)],
+  // Also `complaint_facts_received_cover_idx` on (received_at) INCLUDE (project_id, restricted,
+  // accept_ms, resolve_ms), in SQL (migration 0015; drizzle has no INCLUDE): the percentiles of
+  // complaintStats read a year of complaints from it alone (an index-only scan).
+  (t) => [index('complaint_facts_project_received_idx').on(t.projectId, t.receivedAt)],
 );
+
+/**
+ * The key of a complaint rollup row besides its month: what `complaintStats` filters and groups
+ * by, and what access rules need (`department`: '' for none; `restricted`: the customer is
+ * CONFIDENTIAL or SECRET).
+ */
+const complaintRollupKey = () => ({
+  projectId: bigint('project_id', { mode: 'number' }).notNull(),
+  department: text('department').notNull().default(''),
+  restricted: boolean('restricted').notNull(),
+  status: text('status').$type<ComplaintStatus>().notNull(),
+  severity: text('severity').$type<Severity>().notNull(),
+  category: text('category').$type<ComplaintCategory>().notNull(),
+  kind: text('kind').$type<ComplaintKind>().notNull(),
+});
+const sum = (name: string) => integer(name).notNull().default(0);
+const bigSum = (name: string) => bigint(name, { mode: 'number' }).notNull().default(0);
+/** The additive measures of complaints (sums of what `complaint_facts` holds per complaint). */
+const complaintRollupMeasures = () => ({
+  complaints: sum('complaints'),
+  accepted: sum('accepted'),
+  acceptMsSum: bigSum('accept_ms_sum'),
+  resolved: sum('resolved'),
+  resolveMsSum: bigSum('resolve_ms_sum'),
+  visited: sum('visited'),
+  surveyScored: sum('survey_scored'),
+  surveyScoreSum: bigSum('survey_score_sum'),
+  surveySatisfied: sum('survey_satisfied'),
+  repeats: sum('repeats'),
+  ...(Object.fromEntries(SLA_CLOCKS.flatMap((clock) => (['n', 'met', 'breached'] as const).map((what) => [`${clock}_${what}`, sum(`${clock.toLowerCase()}_${what}`)]))) as Record<
+    `${SlaClockKind}_${'n' | 'met' | 'breached'}`,
+    ReturnType<typeof sum>
+  >),
+});
+
+/**
+ * Exact monthly sums of `complaint_facts` for `complaintStats` (everything but the percentiles):
+ * one row per local month (in the time zone of `complaint_rollup_state`) and rollup key. Only the
+ * compactor writes it, folding in `complaint_rollup_deltas`; readers add the deltas not yet folded
+ * in, so what they read is as fresh as the complaints.
+ */
+export const complaintRollups = pgTable(
+  'complaint_rollups',
+  {
+    month: date('month', { mode: 'string' }).notNull(),
+    ...complaintRollupKey(),
+    ...complaintRollupMeasures(),
+  },
+  (t) => [primaryKey({ name: 'complaint_rollups_pk', columns: [t.month, t.projectId, t.department, t.restricted, t.status, t.severity, t.category, t.kind] })],
+);
+
+/**
+ * Changes to `complaint_facts` not yet folded into `complaint_rollups`: a trigger appends the old
+ * row's measures negated and the new row's (append-only: writers never wait for each other on a
+ * rollup row), and the compactor moves them into the rollups every few seconds.
+ */
+export const complaintRollupDeltas = pgTable('complaint_rollup_deltas', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+  ...complaintRollupKey(),
+  ...complaintRollupMeasures(),
+});
+
+/** The time zone `complaint_rollups`' months are in (one row); a server in another zone rebuilds them at start. */
+export const complaintRollupState = pgTable('complaint_rollup_state', {
+  id: integer('id').primaryKey().default(1),
+  timeZone: text('time_zone').notNull(),
+  builtAt: timestamp('built_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull(),
+});

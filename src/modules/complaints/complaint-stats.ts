@@ -1,12 +1,16 @@
-import { and, eq, gte, inArray, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNull, lt, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
-import { complaintFacts, slaClocks } from '../../db/schema/index.js';
+import type { DbOrTx } from '../../db/client.js';
+import { sqlLiteral } from '../../db/literal.js';
+import { complaintFacts, complaintRollupDeltas, complaintRollups, slaClocks } from '../../db/schema/index.js';
 import { COMPLAINT_STATUSES, SLA_CLOCKS, type ComplaintCategory, type ComplaintKind, type ComplaintStatus, type Severity, type SlaClockKind } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { ComplaintCategoryEnum, ComplaintKindEnum, ComplaintStatusEnum, SeverityEnum, SlaClockEnum } from '../../graphql/enums.js';
 import {
+  cellKey,
   checkGroups,
   checkPeriod,
   groupingSets,
@@ -15,14 +19,17 @@ import {
   orgDims,
   OrgStatsFilter,
   percent,
+  splitByMonths,
   StatsCellGroup,
   StatsGroup,
   TIME_GROUPS,
   StatsPeriodInput,
   timeDims,
+  timeGroupOf,
   withOrgJoins,
   withPrevious,
 } from '../stats/stats.js';
+import { FACT_MEASURES, ROLLUP_MEASURES, type RollupMeasure } from './rollups.js';
 
 const SUPPORTED = [
   StatsGroup.PROJECT,
@@ -226,12 +233,18 @@ const ZERO: Measures = {
 };
 
 /**
- * 投诉统计 (SPEC §2 BI statistics): one statement per period, its cells and total together
- * (GROUPING SETS), over `complaint_facts` (the narrow copy of each complaint with its clock
- * counters, kept by triggers in every writing transaction, so exact at the time of the request)
- * and the open clock cycles already past due. Return visits are the survey
- * responses that follow the complaints (recordReturnVisit writes them), counted on each
- * complaint's row in the response's transaction, so the figures come from one place.
+ * 投诉统计 (SPEC §2 BI statistics), per period in one read-only REPEATABLE READ transaction (one
+ * snapshot: the cells add up to the total, and no clock cycle is counted twice or missed while the
+ * scheduler marks breaches), three statements, cells and total together in each (GROUPING SETS):
+ * - the additive measures: the monthly rollups (and their deltas not yet folded in) for the whole
+ *   local months of the period, `complaint_facts` for the rest (the partial months at its edges;
+ *   everything when grouped by DAY or WEEK);
+ * - the percentiles, from `complaint_facts` (the narrow copy of each complaint, kept by triggers);
+ * - the open clock cycles already past due but not yet marked breached (a partial index of the
+ *   open cycles).
+ * Return visits are the survey responses that follow the complaints (recordReturnVisit writes
+ * them), counted on each complaint's row in the response's transaction, so the figures come from
+ * one place.
  */
 export async function complaintStats(
   ctx: Context,
@@ -250,110 +263,233 @@ export async function complaintStats(
   return current;
 }
 
-async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], window: { from: Date; to: Date } | null): Promise<ComplaintStatsResult> {
-  const c = complaintFacts;
+type Window = { from: Date; to: Date };
+/** The columns every complaint source (facts, rollups, deltas) shares: what filters and access rules read. */
+type KeyColumns = { projectId: AnyColumn; restricted: AnyColumn; department: AnyColumn; status: AnyColumn; severity: AnyColumn; category: AnyColumn; kind: AnyColumn };
+
+/** The filter's and the viewer's conditions over a complaint source's key columns (the org filter aside: it reads the joined org tables, see withOrgJoins). */
+async function keyConditions(ctx: Context, f: ComplaintStatsFilter, k: KeyColumns): Promise<(SQL | undefined)[]> {
+  return [
+    await ctx.access.complaintRollupCondition(k),
+    f.kinds?.length ? inArray(k.kind, f.kinds) : undefined,
+    f.categories?.length ? inArray(k.category, f.categories) : undefined,
+    f.severities?.length ? inArray(k.severity, f.severities) : undefined,
+    f.statuses?.length ? inArray(k.status, f.statuses) : undefined,
+  ];
+}
+
+/** The dimensions of a query over a complaint source (`local`: its time column is local wall-clock time). */
+function dimsOf(ctx: Context, groups: StatsGroup[], k: { category: AnyColumn | SQL.Aliased; kind: AnyColumn | SQL.Aliased; severity: AnyColumn | SQL.Aliased }, time: AnyColumn | SQL, local: boolean) {
   const dims: Record<string, SQL> = orgDims(groups);
-  if (groups.includes(StatsGroup.CATEGORY)) Object.assign(dims, { category: sql<string>`${c.category}` });
-  if (groups.includes(StatsGroup.KIND)) Object.assign(dims, { kind: sql<string>`${c.kind}` });
-  if (groups.includes(StatsGroup.SEVERITY)) Object.assign(dims, { severity: sql<string>`${c.severity}` });
-  Object.assign(dims, timeDims(groups, c.receivedAt, ctx.config.businessTimeZone));
-  const where = and(
-    await ctx.access.complaintCondition(c),
-    window ? gte(c.receivedAt, window.from) : undefined,
-    window ? lt(c.receivedAt, window.to) : undefined,
-    ...orgConditions(f, c.projectId),
-    f.kinds?.length ? inArray(c.kind, f.kinds) : undefined,
-    f.categories?.length ? inArray(c.category, f.categories) : undefined,
-    f.severities?.length ? inArray(c.severity, f.severities) : undefined,
-    f.statuses?.length ? inArray(c.status, f.statuses) : undefined,
-  );
-  const statusCounts = Object.fromEntries(COMPLAINT_STATUSES.map((s) => [`st_${s}`, sql<number>`(count(*) filter (where ${c.status} = ${sql.raw(`'${s}'`)}))::int`]));
-  // The open cycles already past due but not (yet) marked breached: missed now, like the breached
-  // ones. Few rows (a partial index of the open cycles), joined to their complaints' facts.
-  const k = slaClocks;
-  const lateCounts = Object.fromEntries(
-    SLA_CLOCKS.map((clock) => [clock, sql<number>`count(*) filter (where ${k.clock} = ${sql.raw(`'${clock}'`)})`.as(`late_${clock.toLowerCase()}`)]),
-  ) as Record<SlaClockKind, SQL.Aliased<number>>;
-  const late = ctx.readDb
-    .select({ complaintId: sql<number>`${k.complaintId}`.as('late_complaint_id'), ...lateCounts })
-    .from(k)
-    .where(and(isNull(k.stoppedAt), isNull(k.breachedAt), lte(k.dueAt, ctx.now())))
-    .groupBy(k.complaintId)
-    .as('late');
-  // Per SLA clock: cycles, met, breached and late.
-  const clockSums = Object.fromEntries(
-    SLA_CLOCKS.flatMap((clock) => [
-      ...(['n', 'met', 'breached'] as const).map((what) => [`${what}_${clock}`, sql<number>`coalesce(sum(${c[`${clock}_${what}`]}), 0)::int`]),
-      [`late_${clock}`, sql<number>`coalesce(sum(${late[clock]}), 0)::int`],
-    ]),
-  );
-  const measures = {
-    complaints: sql<number>`count(*)::int`,
-    ...statusCounts,
-    major: sql<number>`(count(*) filter (where ${c.severity} = 'MAJOR'))::int`,
-    accepted: sql<number>`count(${c.acceptMs})::int`,
-    acceptMean: sql<number | null>`(avg(${c.acceptMs}) / 1000)::float8`,
-    acceptP50: sql<number | null>`percentile_cont(0.5) within group (order by ${c.acceptMs}) / 1000`,
-    acceptP90: sql<number | null>`percentile_cont(0.9) within group (order by ${c.acceptMs}) / 1000`,
-    resolved: sql<number>`count(${c.resolveMs})::int`,
-    resolveMean: sql<number | null>`(avg(${c.resolveMs}) / 1000)::float8`,
-    resolveP50: sql<number | null>`percentile_cont(0.5) within group (order by ${c.resolveMs}) / 1000`,
-    resolveP90: sql<number | null>`percentile_cont(0.9) within group (order by ${c.resolveMs}) / 1000`,
-    // Return visits: the counters of the survey responses that follow each complaint.
-    returnVisited: sql<number>`(count(*) filter (where ${c.surveyResponses} > 0))::int`,
-    rvScored: sql<number>`coalesce(sum(${c.surveyScored}), 0)::int`,
-    rvSum: sql<number>`coalesce(sum(${c.surveyScoreSum}), 0)::int`,
-    rvSatisfied: sql<number>`coalesce(sum(${c.surveySatisfied}), 0)::int`,
-    repeats: sql<number>`(count(*) filter (where ${c.repeat}))::int`,
-    ...clockSums,
-  };
-  // One statement, cells and total together (GROUPING SETS): one snapshot, so the cells add up to
-  // the total and no clock cycle is counted twice or missed while the scheduler marks breaches.
-  const sets = groupingSets(dims);
-  const query = ctx.readDb
-    .select({ ...dims, total: sets.total, ...measures })
-    .from(c)
-    .leftJoin(late, eq(late.complaintId, c.complaintId))
-    .$dynamic();
-  const rows = await withOrgJoins(query, c.projectId, groups, f)
-    .where(where)
-    .groupBy(sets.groupBy)
-    .orderBy(...sets.orderBy);
-  const num = (v: unknown) => (v == null ? null : Number(v));
-  const cells: ComplaintStatsCell[] = [];
-  let total = cellOf(groupOf({}), ZERO, new Map());
-  for (const row of rows as Record<string, unknown>[]) {
-    const m: Measures = {
-      complaints: Number(row.complaints),
-      statuses: COMPLAINT_STATUSES.map((s) => Number(row[`st_${s}`])),
-      major: Number(row.major),
-      accepted: Number(row.accepted),
-      acceptMean: num(row.acceptMean),
-      acceptP50: num(row.acceptP50),
-      acceptP90: num(row.acceptP90),
-      resolved: Number(row.resolved),
-      resolveMean: num(row.resolveMean),
-      resolveP50: num(row.resolveP50),
-      resolveP90: num(row.resolveP90),
-      returnVisited: Number(row.returnVisited),
-      rvScored: Number(row.rvScored),
-      rvSum: Number(row.rvSum),
-      rvSatisfied: Number(row.rvSatisfied),
-      repeats: Number(row.repeats),
-    };
-    const group = Number(row.total) !== 0 ? groupOf({}) : groupOf(row);
-    const clocks: Clocks = new Map(
-      SLA_CLOCKS.map((clock) => {
-        const met = Number(row[`met_${clock}`]);
-        const missed = Number(row[`breached_${clock}`]) + Number(row[`late_${clock}`]);
-        return [clock, { met, missed, pending: Number(row[`n_${clock}`]) - met - missed }];
-      }),
+  if (groups.includes(StatsGroup.CATEGORY)) Object.assign(dims, { category: sql<string>`${k.category}` });
+  if (groups.includes(StatsGroup.KIND)) Object.assign(dims, { kind: sql<string>`${k.kind}` });
+  if (groups.includes(StatsGroup.SEVERITY)) Object.assign(dims, { severity: sql<string>`${k.severity}` });
+  return Object.assign(dims, timeDims(groups, time, ctx.config.businessTimeZone, { local }));
+}
+
+const windowOf = (column: AnyColumn, w: Window) => and(gte(column, w.from), lt(column, w.to));
+
+/**
+ * The complaints of the period as rows of additive measures, all with the same columns: rollup
+ * rows (and deltas) for its whole local months, one row per complaint for the rest.
+ */
+function measureRows(db: DbOrTx, ctx: Context, conds: Conditions, groups: StatsGroup[], window: Window | null) {
+  const time = timeGroupOf(groups);
+  const split = splitByMonths(window, ctx.config.businessTimeZone, time !== StatsGroup.DAY && time !== StatsGroup.WEEK);
+  const zone = sqlLiteral(ctx.config.businessTimeZone);
+  const select = (k: KeyColumns, local: SQL, measure: (m: RollupMeasure) => SQL) => ({
+    projectId: sql<number>`${k.projectId}`.as('r_project'),
+    status: sql<ComplaintStatus>`${k.status}`.as('r_status'),
+    severity: sql<Severity>`${k.severity}`.as('r_severity'),
+    category: sql<ComplaintCategory>`${k.category}`.as('r_category'),
+    kind: sql<ComplaintKind>`${k.kind}`.as('r_kind'),
+    local: sql<string>`${local}`.as('r_local'),
+    ...(Object.fromEntries(ROLLUP_MEASURES.map((m) => [m, measure(m).as(`m_${m}`)])) as Record<RollupMeasure, SQL.Aliased<number>>),
+  });
+  const t = complaintRollups;
+  const d = complaintRollupDeltas;
+  const parts = [];
+  if (split.months) {
+    const m = split.months;
+    const months = m === 'all' ? undefined : and(gte(t.month, m.from), lt(t.month, m.to));
+    const deltaLocal = sql`${d.receivedAt} at time zone ${zone}`;
+    const deltaMonths = m === 'all' ? undefined : sql`${deltaLocal} >= ${m.from}::timestamp and ${deltaLocal} < ${m.to}::timestamp`;
+    parts.push(
+      db
+        .select(select(t, sql`${t.month}::timestamp`, (x) => sql`${sql.identifier(x)}`))
+        .from(t)
+        .where(and(months, ...conds.rollups)),
+      db
+        .select(select(d, deltaLocal, (x) => sql`${sql.identifier(x)}`))
+        .from(d)
+        .where(and(deltaMonths, ...conds.deltas)),
     );
-    const cell = cellOf(group, m, clocks);
-    if (Number(row.total) !== 0) total = cell;
-    else cells.push(cell);
   }
-  return Object.assign(new ComplaintStatsResult(), { cells, total });
+  if (split.raw === 'all' || split.raw.length) {
+    const raw = split.raw === 'all' ? undefined : or(...split.raw.map((w) => windowOf(facts.receivedAt, w)));
+    parts.push(
+      db
+        .select(select(facts, sql`${facts.receivedAt} at time zone ${zone}`, (x) => sql.raw(FACT_MEASURES[x])))
+        .from(facts)
+        .where(and(raw, ...conds.facts)),
+    );
+  }
+  const [first, ...rest] = parts;
+  return rest.reduce((all, part) => all.unionAll(part), first!.$dynamic()).as('rows');
+}
+
+/** `complaint_facts` as `f`, the name the rollups' per-complaint measures ({@link FACT_MEASURES}) use. */
+const facts = alias(complaintFacts, 'f');
+
+/** The filter's and the viewer's conditions over each source, resolved before the transaction (resolving the viewer's scope may read; on PGlite the transaction holds the one connection). */
+type Conditions = { facts: (SQL | undefined)[]; rollups: (SQL | undefined)[]; deltas: (SQL | undefined)[] };
+
+async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], window: Window | null): Promise<ComplaintStatsResult> {
+  const conds: Conditions = {
+    facts: await keyConditions(ctx, f, facts),
+    rollups: await keyConditions(ctx, f, complaintRollups),
+    deltas: await keyConditions(ctx, f, complaintRollupDeltas),
+  };
+  return ctx.readDb.transaction(
+    async (tx) => {
+      const sums = await sumsOf(tx, ctx, f, conds, groups, window);
+      const pcts = await percentilesOf(tx, ctx, f, conds, groups, window);
+      const late = await lateOf(tx, ctx, f, conds, groups, window);
+      const keyed = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [Number(row.total) !== 0 ? 'total' : cellKey(groupOf(row)), row]));
+      const pctOf = keyed(pcts);
+      const lateOf_ = keyed(late);
+      const num = (v: unknown) => (v == null ? null : Number(v));
+      const cells: ComplaintStatsCell[] = [];
+      let total = cellOf(groupOf({}), ZERO, new Map());
+      for (const row of sums) {
+        const isTotal = Number(row.total) !== 0;
+        const group = isTotal ? groupOf({}) : groupOf(row);
+        const key = isTotal ? 'total' : cellKey(group);
+        const p = pctOf.get(key) ?? {};
+        const l = lateOf_.get(key) ?? {};
+        const m: Measures = {
+          complaints: Number(row.complaints),
+          statuses: COMPLAINT_STATUSES.map((st) => Number(row[`st_${st}`])),
+          major: Number(row.major),
+          accepted: Number(row.accepted),
+          acceptMean: num(row.acceptMean),
+          acceptP50: num(p.acceptP50),
+          acceptP90: num(p.acceptP90),
+          resolved: Number(row.resolved),
+          resolveMean: num(row.resolveMean),
+          resolveP50: num(p.resolveP50),
+          resolveP90: num(p.resolveP90),
+          returnVisited: Number(row.returnVisited),
+          rvScored: Number(row.rvScored),
+          rvSum: Number(row.rvSum),
+          rvSatisfied: Number(row.rvSatisfied),
+          repeats: Number(row.repeats),
+        };
+        const clocks: Clocks = new Map(
+          SLA_CLOCKS.map((clock) => {
+            const met = Number(row[`met_${clock}`]);
+            const missed = Number(row[`breached_${clock}`]) + Number(l[`late_${clock}`] ?? 0);
+            return [clock, { met, missed, pending: Number(row[`n_${clock}`]) - met - missed }];
+          }),
+        );
+        const cell = cellOf(group, m, clocks);
+        if (isTotal) total = cell;
+        // A cell whose complaints all moved away (rollup rows keep their key) has none, and no cell.
+        else if (m.complaints > 0) cells.push(cell);
+      }
+      return Object.assign(new ComplaintStatsResult(), { cells, total });
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+/** The additive measures of each cell and of the total. */
+async function sumsOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
+  const rows = measureRows(db, ctx, conds, groups, window);
+  const dims = dimsOf(ctx, groups, rows, sql`${rows.local}`, true);
+  const sum = (m: RollupMeasure) => sql`sum(${rows[m]})`;
+  const int = (m: RollupMeasure) => sql<number>`coalesce(${sum(m)}, 0)::int`;
+  const byStatus = Object.fromEntries(
+    COMPLAINT_STATUSES.map((st) => [`st_${st}`, sql<number>`coalesce(${sum('complaints')} filter (where ${rows.status} = ${sql.raw(`'${st}'`)}), 0)::int`]),
+  );
+  const clockSums = Object.fromEntries(SLA_CLOCKS.flatMap((clock) => (['n', 'met', 'breached'] as const).map((what) => [`${what}_${clock}`, int(`${clock.toLowerCase()}_${what}` as RollupMeasure)])));
+  // Means as Σ ÷ n in numeric, exact whichever rows the sums come from.
+  const mean = (total: RollupMeasure, n: RollupMeasure) => sql<number | null>`(${sum(total)}::numeric / nullif(${sum(n)}, 0) / 1000)::float8`;
+  const sets = groupingSets(dims);
+  const query = db
+    .select({
+      ...dims,
+      total: sets.total,
+      complaints: int('complaints'),
+      ...byStatus,
+      major: sql<number>`coalesce(${sum('complaints')} filter (where ${rows.severity} = 'MAJOR'), 0)::int`,
+      accepted: int('accepted'),
+      acceptMean: mean('accept_ms_sum', 'accepted'),
+      resolved: int('resolved'),
+      resolveMean: mean('resolve_ms_sum', 'resolved'),
+      returnVisited: int('visited'),
+      rvScored: int('survey_scored'),
+      rvSum: int('survey_score_sum'),
+      rvSatisfied: int('survey_satisfied'),
+      repeats: int('repeats'),
+      ...clockSums,
+    })
+    .from(rows)
+    .$dynamic();
+  return (await withOrgJoins(query, rows.projectId, groups, f)
+    .where(and(...orgConditions(f, rows.projectId)))
+    .groupBy(sets.groupBy)
+    .orderBy(...sets.orderBy)) as Record<string, unknown>[];
+}
+
+/** p50 and p90 of the times to accept and to resolve, of each cell and of the total (exact: from the complaints' facts). */
+async function percentilesOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
+  const dims = dimsOf(ctx, groups, facts, facts.receivedAt, false);
+  const sets = groupingSets(dims);
+  const pct = (p: string, column: AnyColumn) => sql<number | null>`percentile_cont(${sql.raw(p)}) within group (order by ${column}) / 1000`;
+  const query = db
+    .select({
+      ...dims,
+      total: sets.total,
+      acceptP50: pct('0.5', facts.acceptMs),
+      acceptP90: pct('0.9', facts.acceptMs),
+      resolveP50: pct('0.5', facts.resolveMs),
+      resolveP90: pct('0.9', facts.resolveMs),
+    })
+    .from(facts)
+    .$dynamic();
+  return (await withOrgJoins(query, facts.projectId, groups, f)
+    .where(and(window ? windowOf(facts.receivedAt, window) : undefined, ...orgConditions(f, facts.projectId), ...conds.facts))
+    .groupBy(sets.groupBy)) as Record<string, unknown>[];
+}
+
+/**
+ * The open clock cycles already past due but not (yet) marked breached, per clock, of each cell
+ * and of the total: missed now, like the breached ones. Few rows (a partial index of the open
+ * cycles), joined to their complaints' facts.
+ */
+async function lateOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
+  const k = slaClocks;
+  const dims = dimsOf(ctx, groups, facts, facts.receivedAt, false);
+  const sets = groupingSets(dims);
+  const counts = Object.fromEntries(SLA_CLOCKS.map((clock) => [`late_${clock}`, sql<number>`(count(*) filter (where ${k.clock} = ${sql.raw(`'${clock}'`)}))::int`]));
+  const query = db
+    .select({ ...dims, total: sets.total, ...counts })
+    .from(k)
+    .innerJoin(facts, eq(facts.complaintId, k.complaintId))
+    .$dynamic();
+  return (await withOrgJoins(query, facts.projectId, groups, f)
+    .where(
+      and(
+        isNull(k.stoppedAt),
+        isNull(k.breachedAt),
+        lte(k.dueAt, ctx.now()),
+        window ? windowOf(facts.receivedAt, window) : undefined,
+        ...orgConditions(f, facts.projectId),
+        ...conds.facts,
+      ),
+    )
+    .groupBy(sets.groupBy)) as Record<string, unknown>[];
 }
 
 @Resolver()
