@@ -210,17 +210,10 @@ export class Access {
   /**
    * SQL restricting the `complaints` table: projects in scope, customers the viewer may
    * see (no 机密/绝密 customers' cases for AGENT/HANDLER/ANALYST), and for HANDLERs only
-   * their department's complaints. `columns`: the same columns of another table of complaints
-   * (e.g. `complaint_facts`).
+   * their department's complaints.
    */
-  async complaintCondition(
-    columns: { projectId: AnyColumn; customerId: AnyColumn; department: AnyColumn } = complaints,
-  ): Promise<SQL | undefined> {
-    const v = this.requireViewer();
-    const conds: (SQL | undefined)[] = [await this.customerRecordCondition(columns.projectId, columns.customerId)];
-    if (v.role === 'HANDLER') conds.push(v.department ? eq(columns.department, v.department) : sql`false`);
-    const defined = conds.filter((c): c is SQL => c !== undefined);
-    return defined.length ? and(...defined) : undefined;
+  async complaintCondition(): Promise<SQL | undefined> {
+    return and(await this.customerRecordCondition(complaints.projectId, complaints.customerId), this.departmentCondition(complaints.department));
   }
 
   /**
@@ -228,11 +221,14 @@ export class Access {
    * the customer is restricted instead of the customer (and '' or null for no department).
    */
   async complaintRollupCondition(columns: { projectId: AnyColumn; restricted: AnyColumn; department: AnyColumn }): Promise<SQL | undefined> {
+    return and(await this.customerRollupCondition(columns.projectId, columns.restricted), this.departmentCondition(columns.department));
+  }
+
+  /** A HANDLER sees its department's complaints only (none without a department). */
+  private departmentCondition(department: AnyColumn): SQL | undefined {
     const v = this.requireViewer();
-    const conds: (SQL | undefined)[] = [await this.customerRollupCondition(columns.projectId, columns.restricted)];
-    if (v.role === 'HANDLER') conds.push(v.department ? eq(columns.department, v.department) : sql`false`);
-    const defined = conds.filter((c): c is SQL => c !== undefined);
-    return defined.length ? and(...defined) : undefined;
+    if (v.role !== 'HANDLER') return undefined;
+    return v.department ? eq(department, v.department) : sql`false`;
   }
 
   /** Row-level twin of {@link complaintCondition}. */

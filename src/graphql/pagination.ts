@@ -11,8 +11,6 @@ export type PageArgs = { first?: number | null; after?: string | null; last?: nu
 export type CursorValue = string | number;
 /** `id` is the row's key: a bigint id, or a text key (staff logins) for connections keyed by text. */
 export type Cursor = { k: string; v: CursorValue; id: number | string };
-/** Longest text key a cursor may carry. */
-const MAX_TEXT_ID = 200;
 
 /**
  * Opaque keyset cursors over (sort key, id), encrypted (AES-256-GCM) with a key derived

@@ -45,9 +45,9 @@ function random(seed: number) {
   };
 }
 
-async function create(owner: { id: string; unitId: string }, category: string, at: Date): Promise<string> {
+async function create(owner: { id: string; unitId: string }, category: string, at: Date, projectId = p.id): Promise<string> {
   clock.set(at);
-  const r = await t.gql(CREATE, { input: { customerId: owner.id, projectId: p.id, unitId: owner.unitId, kind: 'COMPLAINT', category, channel: 'PHONE', description: '汇总测试' } }, 'ADMIN');
+  const r = await t.gql(CREATE, { input: { customerId: owner.id, projectId, unitId: owner.unitId, kind: 'COMPLAINT', category, channel: 'PHONE', description: '汇总测试' } }, 'ADMIN');
   return must<any>(r, 'create').createComplaint.complaint.id as string;
 }
 
@@ -128,13 +128,30 @@ describe('complaint rollups', () => {
 
   it('filters and groups by city company and region (the org tables joined over the rollups, the deltas and the facts)', async () => {
     const period = { from: '2026-01-15T00:00:00.000Z', to: '2026-04-10T00:00:00.000Z' };
-    const mine = await stats({ g: ['MONTH'], p: period });
-    const company = await stats({ f: { cityCompanyIds: [org.szId], regionIds: [org.southId] }, g: ['REGION', 'CITY_COMPANY', 'MONTH'], p: period });
-    expect(company.total).toEqual(mine.total);
-    expect(company.cells.map((c: any) => [c.group.period, c.complaints, c.timeToAcceptP50Seconds, c.clocks])).toEqual(mine.cells.map((c: any) => [c.group.period, c.complaints, c.timeToAcceptP50Seconds, c.clocks]));
-    const elsewhere = await stats({ f: { regionIds: [org.eastId] }, g: ['CITY_COMPANY'], p: period });
-    expect(elsewhere.cells).toEqual([]);
-    expect(elsewhere.total.complaints).toBe(0);
+    // A second project, in the other city company and region, with complaints of its own.
+    const q = await createProject(t, org.shId);
+    const id = await createCustomer(t, q.id);
+    const other = { id, unitId: (await addUnit(t, id, q.id)).unit.id };
+    for (let i = 0; i < 5; i++) {
+      const at = new Date(Date.UTC(2026, 1, 3 + i, 2));
+      const k = await create(other, CATEGORIES[i % 3]!, at, q.id);
+      clock.set(new Date(at.getTime() + (i + 1) * 7 * H));
+      must(await step(t, 'acceptComplaint', { complaintId: k, department: 'ENGINEERING' }, 'ADMIN'), 'accept');
+    }
+    clock.set('2026-05-20T02:00:00.000Z');
+    const alone = async (projectId: string) => (await stats({ f: { projectIds: [projectId] }, p: period })).total;
+    const [mine, theirs] = [await alone(p.id), await alone(q.id)];
+    expect(theirs.complaints).toBe(5);
+    const cell = (c: any) => ({ ...c, group: null });
+    for (const g of ['CITY_COMPANY', 'REGION']) {
+      const by = await stats({ f: {}, g: [g], p: period });
+      expect(by.cells.map(cell)).toEqual([mine, theirs].map(cell));
+      expect(by.total.complaints).toBe(mine.complaints + theirs.complaints);
+    }
+    const south = await stats({ f: { cityCompanyIds: [org.szId], regionIds: [org.southId] }, g: ['REGION', 'CITY_COMPANY', 'MONTH'], p: period });
+    expect(south.total).toEqual(mine);
+    const east = await stats({ f: { regionIds: [org.eastId] }, g: ['PROJECT'], p: period });
+    expect(east.cells.map(cell)).toEqual([cell(theirs)]);
   });
 
   it('is exact under concurrent writes: the rollups and pending deltas equal a recomputation from the facts, compaction moves every delta, a new complaint counts at once', async () => {

@@ -10,13 +10,14 @@ import { COMPLAINT_STATUSES, SLA_CLOCKS, type ComplaintCategory, type ComplaintK
 import type { Context } from '../../graphql/context.js';
 import { ComplaintCategoryEnum, ComplaintKindEnum, ComplaintStatusEnum, SeverityEnum, SlaClockEnum } from '../../graphql/enums.js';
 import {
-  cellKey,
+  cellIdKey,
   checkGroups,
   checkPeriod,
   groupingSets,
   groupOf,
   orgConditions,
   orgDims,
+  orgIdDims,
   OrgStatsFilter,
   percent,
   splitByMonths,
@@ -278,9 +279,20 @@ async function keyConditions(ctx: Context, f: ComplaintStatsFilter, k: KeyColumn
   ];
 }
 
-/** The dimensions of a query over a complaint source (`local`: its time column is local wall-clock time). */
-function dimsOf(ctx: Context, groups: StatsGroup[], k: { category: AnyColumn | SQL.Aliased; kind: AnyColumn | SQL.Aliased; severity: AnyColumn | SQL.Aliased }, time: AnyColumn | SQL, local: boolean) {
-  const dims: Record<string, SQL> = orgDims(groups);
+/**
+ * The dimensions of a query over a complaint source: the org ones with names, or by ID alone
+ * (`org`), then the complaint's own and the time bucket (`local`: its time column is local
+ * wall-clock time).
+ */
+function dimsOf(
+  ctx: Context,
+  groups: StatsGroup[],
+  org: Record<string, SQL>,
+  k: { category: AnyColumn | SQL.Aliased; kind: AnyColumn | SQL.Aliased; severity: AnyColumn | SQL.Aliased },
+  time: AnyColumn | SQL,
+  local: boolean,
+) {
+  const dims: Record<string, SQL> = { ...org };
   if (groups.includes(StatsGroup.CATEGORY)) Object.assign(dims, { category: sql<string>`${k.category}` });
   if (groups.includes(StatsGroup.KIND)) Object.assign(dims, { kind: sql<string>`${k.kind}` });
   if (groups.includes(StatsGroup.SEVERITY)) Object.assign(dims, { severity: sql<string>`${k.severity}` });
@@ -355,7 +367,8 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
       const sums = await sumsOf(tx, ctx, f, conds, groups, window);
       const pcts = await percentilesOf(tx, ctx, f, conds, groups, window);
       const late = await lateOf(tx, ctx, f, conds, groups, window);
-      const keyed = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [Number(row.total) !== 0 ? 'total' : cellKey(groupOf(row)), row]));
+      // The percentiles' and late cycles' rows name no org (no join for them): matched by IDs.
+      const keyed = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [Number(row.total) !== 0 ? 'total' : cellIdKey(groupOf(row)), row]));
       const pctOf = keyed(pcts);
       const lateOf_ = keyed(late);
       const num = (v: unknown) => (v == null ? null : Number(v));
@@ -364,7 +377,7 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
       for (const row of sums) {
         const isTotal = Number(row.total) !== 0;
         const group = isTotal ? groupOf({}) : groupOf(row);
-        const key = isTotal ? 'total' : cellKey(group);
+        const key = isTotal ? 'total' : cellIdKey(group);
         const p = pctOf.get(key) ?? {};
         const l = lateOf_.get(key) ?? {};
         const m: Measures = {
@@ -406,7 +419,7 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
 /** The additive measures of each cell and of the total. */
 async function sumsOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
   const rows = measureRows(db, ctx, conds, groups, window);
-  const dims = dimsOf(ctx, groups, rows, sql`${rows.local}`, true);
+  const dims = dimsOf(ctx, groups, orgDims(groups), rows, sql`${rows.local}`, true);
   const sum = (m: RollupMeasure) => sql`sum(${rows[m]})`;
   const int = (m: RollupMeasure) => sql<number>`coalesce(${sum(m)}, 0)::int`;
   const byStatus = Object.fromEntries(
@@ -444,7 +457,7 @@ async function sumsOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: 
 
 /** p50 and p90 of the times to accept and to resolve, of each cell and of the total (exact: from the complaints' facts). */
 async function percentilesOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
-  const dims = dimsOf(ctx, groups, facts, facts.receivedAt, false);
+  const dims = dimsOf(ctx, groups, orgIdDims(groups, facts.projectId), facts, facts.receivedAt, false);
   const sets = groupingSets(dims);
   const pct = (p: string, column: AnyColumn) => sql<number | null>`percentile_cont(${sql.raw(p)}) within group (order by ${column}) / 1000`;
   const query = db
@@ -458,7 +471,7 @@ async function percentilesOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, 
     })
     .from(facts)
     .$dynamic();
-  return (await withOrgJoins(query, facts.projectId, groups, f)
+  return (await withOrgJoins(query, facts.projectId, groups, f, { names: false })
     .where(and(window ? windowOf(facts.receivedAt, window) : undefined, ...orgConditions(f, facts.projectId), ...conds.facts))
     .groupBy(sets.groupBy)) as Record<string, unknown>[];
 }
@@ -470,7 +483,7 @@ async function percentilesOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, 
  */
 async function lateOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
   const k = slaClocks;
-  const dims = dimsOf(ctx, groups, facts, facts.receivedAt, false);
+  const dims = dimsOf(ctx, groups, orgIdDims(groups, facts.projectId), facts, facts.receivedAt, false);
   const sets = groupingSets(dims);
   const counts = Object.fromEntries(SLA_CLOCKS.map((clock) => [`late_${clock}`, sql<number>`(count(*) filter (where ${k.clock} = ${sql.raw(`'${clock}'`)}))::int`]));
   const query = db
@@ -478,7 +491,7 @@ async function lateOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: 
     .from(k)
     .innerJoin(facts, eq(facts.complaintId, k.complaintId))
     .$dynamic();
-  return (await withOrgJoins(query, facts.projectId, groups, f)
+  return (await withOrgJoins(query, facts.projectId, groups, f, { names: false })
     .where(
       and(
         isNull(k.stoppedAt),

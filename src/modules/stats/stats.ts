@@ -211,13 +211,34 @@ export class OrgStatsFilter {
 }
 
 /**
- * Joins `projects`, `city_companies` and `regions` to a statistic's query (a dynamic select) only
- * as far as its groups and org filter need them: an unneeded join costs a hash probe per row.
+ * The org dimensions among `groups` by their IDs alone, without names (so a statistic grouped by
+ * project alone needs no join): for a statement whose cells are matched to another's, which
+ * carries the names, by {@link cellIdKey}. Join with `withOrgJoins(…, { names: false })`.
  */
-export function withOrgJoins<Q extends PgSelect>(query: Q, projectId: AnyColumn | SQL.Aliased, groups: readonly StatsGroup[], f: OrgStatsFilter): Q {
-  const region = groups.includes(StatsGroup.REGION) || !!f.regionIds?.length;
-  const company = region || groups.includes(StatsGroup.CITY_COMPANY) || !!f.cityCompanyIds?.length;
-  const project = company || groups.includes(StatsGroup.PROJECT);
+export function orgIdDims(groups: readonly StatsGroup[], projectId: AnyColumn | SQL.Aliased): Record<string, SQL> {
+  const dims: Record<string, SQL> = {};
+  if (groups.includes(StatsGroup.REGION)) Object.assign(dims, { regionId: sql<number>`${cityCompanies.regionId}` });
+  if (groups.includes(StatsGroup.CITY_COMPANY)) Object.assign(dims, { cityCompanyId: sql<number>`${projects.cityCompanyId}` });
+  if (groups.includes(StatsGroup.PROJECT)) Object.assign(dims, { projectId: sql<number>`${projectId}` });
+  return dims;
+}
+
+/**
+ * Joins `projects`, `city_companies` and `regions` to a statistic's query (a dynamic select) only
+ * as far as its groups (with their names, see {@link orgDims}, or without, see {@link orgIdDims})
+ * and org filter need them: an unneeded join costs a hash probe per row.
+ */
+export function withOrgJoins<Q extends PgSelect>(
+  query: Q,
+  projectId: AnyColumn | SQL.Aliased,
+  groups: readonly StatsGroup[],
+  f: OrgStatsFilter,
+  opts: { names?: boolean } = {},
+): Q {
+  const names = opts.names ?? true;
+  const region = names && (groups.includes(StatsGroup.REGION) || !!f.regionIds?.length);
+  const company = region || groups.includes(StatsGroup.REGION) || !!f.regionIds?.length || (names && groups.includes(StatsGroup.CITY_COMPANY)) || !!f.cityCompanyIds?.length;
+  const project = company || groups.includes(StatsGroup.CITY_COMPANY) || (names && groups.includes(StatsGroup.PROJECT));
   let q: PgSelect = query;
   if (project) q = q.innerJoin(projects, eq(projects.id, projectId));
   if (company) q = q.innerJoin(cityCompanies, eq(cityCompanies.id, projects.cityCompanyId));
@@ -331,6 +352,11 @@ export function previousWindow(period: { from: Date; to: Date }): { from: Date; 
 /** What matches a cell with its previous-period twin: its group without names (a template's name may change between versions). */
 export function cellKey(g: StatsCellGroup): string {
   return JSON.stringify({ ...g, templateName: null });
+}
+
+/** What matches a cell across statements of one statistic, some without org names ({@link orgIdDims}): its group by IDs and values alone. */
+export function cellIdKey(g: StatsCellGroup): string {
+  return JSON.stringify({ ...g, templateName: null, projectName: null, cityCompanyName: null, regionName: null, ruleName: null });
 }
 
 /** BAD_USER_INPUT unless every dimension is one the statistic supports; duplicates removed. */
