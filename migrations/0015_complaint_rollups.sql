@@ -112,44 +112,33 @@ END $$;--> statement-breakpoint
 CREATE TRIGGER "customers_restricted" AFTER UPDATE OF "confidentiality" ON "customers" FOR EACH ROW
   WHEN ((OLD."confidentiality" <> 'NORMAL') IS DISTINCT FROM (NEW."confidentiality" <> 'NORMAL'))
   EXECUTE FUNCTION "cx_customer_restricted"();--> statement-breakpoint
-CREATE OR REPLACE FUNCTION "cx_complaint_delta"(f "complaint_facts", s int) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO "complaint_rollup_deltas" ("received_at", "project_id", "department", "restricted", "status", "severity", "category", "kind",
-    "complaints", "accepted", "accept_ms_sum", "resolved", "resolve_ms_sum", "visited", "survey_scored", "survey_score_sum", "survey_satisfied", "repeats", "acceptance_n", "acceptance_met", "acceptance_breached", "escalation_report_n", "escalation_report_met", "escalation_report_breached", "resolution_n", "resolution_met", "resolution_breached", "return_visit_n", "return_visit_met", "return_visit_breached", "repair_visit_n", "repair_visit_met", "repair_visit_breached")
-  VALUES (f.received_at, f.project_id, coalesce(f.department, ''), f.restricted, f.status, f.severity, f.category, f.kind,
-    s * 1,
-    s * (f.accept_ms IS NOT NULL)::int,
-    s * coalesce(f.accept_ms, 0),
-    s * (f.resolve_ms IS NOT NULL)::int,
-    s * coalesce(f.resolve_ms, 0),
-    s * (f.survey_responses > 0)::int,
-    s * f.survey_scored,
-    s * f.survey_score_sum,
-    s * f.survey_satisfied,
-    s * f.repeat::int,
-    s * f.acceptance_n,
-    s * f.acceptance_met,
-    s * f.acceptance_breached,
-    s * f.escalation_report_n,
-    s * f.escalation_report_met,
-    s * f.escalation_report_breached,
-    s * f.resolution_n,
-    s * f.resolution_met,
-    s * f.resolution_breached,
-    s * f.return_visit_n,
-    s * f.return_visit_met,
-    s * f.return_visit_breached,
-    s * f.repair_visit_n,
-    s * f.repair_visit_met,
-    s * f.repair_visit_breached);
-$$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION "cx_complaint_fact_delta"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD IS NOT DISTINCT FROM NEW THEN RETURN NULL; END IF;
   -- Until the rollups are built (no state row: a new database, or a bulk load under way), there is
   -- nothing to keep: the build reads complaint_facts, after every writer (it locks the table).
   IF NOT EXISTS (SELECT 1 FROM "complaint_rollup_state" WHERE "id" = 1) THEN RETURN NULL; END IF;
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN PERFORM "cx_complaint_delta"(OLD, -1); END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM "cx_complaint_delta"(NEW, 1); END IF;
+  -- Plain statements of the trigger (plpgsql keeps their plans): one row of differences when the
+  -- key is unchanged, else the old row negated and the new one.
+  IF TG_OP = 'UPDATE' AND (OLD."received_at", OLD."project_id", coalesce(OLD."department", ''), OLD."restricted", OLD."status", OLD."severity", OLD."category", OLD."kind") IS NOT DISTINCT FROM (NEW."received_at", NEW."project_id", coalesce(NEW."department", ''), NEW."restricted", NEW."status", NEW."severity", NEW."category", NEW."kind") THEN
+    INSERT INTO "complaint_rollup_deltas" ("received_at", "project_id", "department", "restricted", "status", "severity", "category", "kind",
+      "complaints", "accepted", "accept_ms_sum", "resolved", "resolve_ms_sum", "visited", "survey_scored", "survey_score_sum", "survey_satisfied", "repeats", "acceptance_n", "acceptance_met", "acceptance_breached", "escalation_report_n", "escalation_report_met", "escalation_report_breached", "resolution_n", "resolution_met", "resolution_breached", "return_visit_n", "return_visit_met", "return_visit_breached", "repair_visit_n", "repair_visit_met", "repair_visit_breached")
+    VALUES (NEW."received_at", NEW."project_id", coalesce(NEW."department", ''), NEW."restricted", NEW."status", NEW."severity", NEW."category", NEW."kind",
+      (1) - (1), ((NEW.accept_ms IS NOT NULL)::int) - ((OLD.accept_ms IS NOT NULL)::int), (coalesce(NEW.accept_ms, 0)) - (coalesce(OLD.accept_ms, 0)), ((NEW.resolve_ms IS NOT NULL)::int) - ((OLD.resolve_ms IS NOT NULL)::int), (coalesce(NEW.resolve_ms, 0)) - (coalesce(OLD.resolve_ms, 0)), ((NEW.survey_responses > 0)::int) - ((OLD.survey_responses > 0)::int), (NEW.survey_scored) - (OLD.survey_scored), (NEW.survey_score_sum) - (OLD.survey_score_sum), (NEW.survey_satisfied) - (OLD.survey_satisfied), (NEW.repeat::int) - (OLD.repeat::int), (NEW.acceptance_n) - (OLD.acceptance_n), (NEW.acceptance_met) - (OLD.acceptance_met), (NEW.acceptance_breached) - (OLD.acceptance_breached), (NEW.escalation_report_n) - (OLD.escalation_report_n), (NEW.escalation_report_met) - (OLD.escalation_report_met), (NEW.escalation_report_breached) - (OLD.escalation_report_breached), (NEW.resolution_n) - (OLD.resolution_n), (NEW.resolution_met) - (OLD.resolution_met), (NEW.resolution_breached) - (OLD.resolution_breached), (NEW.return_visit_n) - (OLD.return_visit_n), (NEW.return_visit_met) - (OLD.return_visit_met), (NEW.return_visit_breached) - (OLD.return_visit_breached), (NEW.repair_visit_n) - (OLD.repair_visit_n), (NEW.repair_visit_met) - (OLD.repair_visit_met), (NEW.repair_visit_breached) - (OLD.repair_visit_breached));
+    RETURN NULL;
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    INSERT INTO "complaint_rollup_deltas" ("received_at", "project_id", "department", "restricted", "status", "severity", "category", "kind",
+      "complaints", "accepted", "accept_ms_sum", "resolved", "resolve_ms_sum", "visited", "survey_scored", "survey_score_sum", "survey_satisfied", "repeats", "acceptance_n", "acceptance_met", "acceptance_breached", "escalation_report_n", "escalation_report_met", "escalation_report_breached", "resolution_n", "resolution_met", "resolution_breached", "return_visit_n", "return_visit_met", "return_visit_breached", "repair_visit_n", "repair_visit_met", "repair_visit_breached")
+    VALUES (OLD."received_at", OLD."project_id", coalesce(OLD."department", ''), OLD."restricted", OLD."status", OLD."severity", OLD."category", OLD."kind",
+      -(1), -((OLD.accept_ms IS NOT NULL)::int), -(coalesce(OLD.accept_ms, 0)), -((OLD.resolve_ms IS NOT NULL)::int), -(coalesce(OLD.resolve_ms, 0)), -((OLD.survey_responses > 0)::int), -(OLD.survey_scored), -(OLD.survey_score_sum), -(OLD.survey_satisfied), -(OLD.repeat::int), -(OLD.acceptance_n), -(OLD.acceptance_met), -(OLD.acceptance_breached), -(OLD.escalation_report_n), -(OLD.escalation_report_met), -(OLD.escalation_report_breached), -(OLD.resolution_n), -(OLD.resolution_met), -(OLD.resolution_breached), -(OLD.return_visit_n), -(OLD.return_visit_met), -(OLD.return_visit_breached), -(OLD.repair_visit_n), -(OLD.repair_visit_met), -(OLD.repair_visit_breached));
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO "complaint_rollup_deltas" ("received_at", "project_id", "department", "restricted", "status", "severity", "category", "kind",
+      "complaints", "accepted", "accept_ms_sum", "resolved", "resolve_ms_sum", "visited", "survey_scored", "survey_score_sum", "survey_satisfied", "repeats", "acceptance_n", "acceptance_met", "acceptance_breached", "escalation_report_n", "escalation_report_met", "escalation_report_breached", "resolution_n", "resolution_met", "resolution_breached", "return_visit_n", "return_visit_met", "return_visit_breached", "repair_visit_n", "repair_visit_met", "repair_visit_breached")
+    VALUES (NEW."received_at", NEW."project_id", coalesce(NEW."department", ''), NEW."restricted", NEW."status", NEW."severity", NEW."category", NEW."kind",
+      1, (NEW.accept_ms IS NOT NULL)::int, coalesce(NEW.accept_ms, 0), (NEW.resolve_ms IS NOT NULL)::int, coalesce(NEW.resolve_ms, 0), (NEW.survey_responses > 0)::int, NEW.survey_scored, NEW.survey_score_sum, NEW.survey_satisfied, NEW.repeat::int, NEW.acceptance_n, NEW.acceptance_met, NEW.acceptance_breached, NEW.escalation_report_n, NEW.escalation_report_met, NEW.escalation_report_breached, NEW.resolution_n, NEW.resolution_met, NEW.resolution_breached, NEW.return_visit_n, NEW.return_visit_met, NEW.return_visit_breached, NEW.repair_visit_n, NEW.repair_visit_met, NEW.repair_visit_breached);
+  END IF;
   RETURN NULL;
 END $$;--> statement-breakpoint
 CREATE TRIGGER "complaint_facts_delta" AFTER INSERT OR UPDATE OR DELETE ON "complaint_facts" FOR EACH ROW EXECUTE FUNCTION "cx_complaint_fact_delta"();--> statement-breakpoint
