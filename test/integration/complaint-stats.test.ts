@@ -202,4 +202,16 @@ describe('complaintStats', () => {
     expect(after).toEqual(await recomputed());
     expect((await stats({ f: { projectIds: [p.id] } })).total.clocks).toEqual(before.total.clocks);
   });
+
+  it('keeps the counters of every SLA clock kind (the clock trigger names each one)', async () => {
+    const rows = (r: unknown): any[] => (Array.isArray(r) ? r : (r as { rows: any[] }).rows);
+    const [{ id }] = rows(await t.database.db.execute(sql`select min(complaint_id)::int as id from complaint_facts`));
+    const read = async () => rows(await t.database.db.execute(sql.raw(`select ${SLA_CLOCKS.map((c) => `${c.toLowerCase()}_breached::int as ${c.toLowerCase()}`).join(', ')} from complaint_facts where complaint_id = ${id}`)))[0];
+    const before = await read();
+    for (const clock of SLA_CLOCKS) await t.database.db.execute(sql`select cx_clock_fact_add(${id}::bigint, ${clock}::text, 0, 0, 1)`);
+    const after = await read();
+    expect(after).toEqual(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, Number(v) + 1])));
+    for (const clock of SLA_CLOCKS) await t.database.db.execute(sql`select cx_clock_fact_add(${id}::bigint, ${clock}::text, 0, 0, -1)`);
+    expect(await read()).toEqual(before);
+  });
 });
