@@ -54,6 +54,20 @@ async function gql(query, variables) {
 }
 
 const month = (col) => `to_char(date_trunc('month', ${col} at time zone '${TZ}'), 'YYYY-MM')`;
+// touchpointCompliance in SQL, "on time" read from `doneAt` (with the `join` it needs).
+const compliance = (doneAt, join) =>
+  sql
+    .unsafe(
+      `select p.project_id, ${month('p.due_at')} as period, count(*)::int as planned, (count(*) filter (where p.status = 'DONE'))::int as done,
+              (count(*) filter (where p.status = 'DONE' and ${doneAt} <= p.due_at))::int as on_time,
+              (count(*) filter (where p.status in ('PLANNED', 'OVERDUE') and p.due_at <= now()))::int as overdue,
+              (count(*) filter (where p.status = 'SKIPPED'))::int as skipped
+       from planned_touchpoints p ${join}
+       where p.due_at >= $1 and p.due_at < $2
+       group by 1, 2 order by 1, 2`,
+      [period.from, period.to],
+    )
+    .then((rows) => rows.map((r) => [r.period, r.planned, r.done, r.on_time, r.overdue, r.skipped, r.done + r.overdue ? (100 * r.on_time) / (r.done + r.overdue) : null]));
 const workloads = [
   {
     name: 'satisfactionStats by project × month',
@@ -182,32 +196,8 @@ const workloads = [
         `query($p: StatsPeriodInput) { touchpointCompliance(groupBy: [PROJECT, MONTH], period: $p) { cells { group { projectId period } planned done doneOnTime overdue skipped onTimeRate } } }`,
         { p: period },
       ).then((d) => d.touchpointCompliance.cells.map((c) => [c.group.period, c.planned, c.done, c.doneOnTime, c.overdue, c.skipped, c.onTimeRate])),
-    floor: () =>
-      sql
-        .unsafe(
-          `select p.project_id, ${month('p.due_at')} as period, count(*)::int as planned, (count(*) filter (where p.status = 'DONE'))::int as done,
-                  (count(*) filter (where p.status = 'DONE' and t.occurred_at <= p.due_at))::int as on_time,
-                  (count(*) filter (where p.status in ('PLANNED', 'OVERDUE') and p.due_at <= now()))::int as overdue,
-                  (count(*) filter (where p.status = 'SKIPPED'))::int as skipped
-           from planned_touchpoints p left join touchpoints t on t.id = p.touchpoint_id
-           where p.due_at >= $1 and p.due_at < $2
-           group by 1, 2 order by 1, 2`,
-          [period.from, period.to],
-        )
-        .then((rows) => rows.map((r) => [r.period, r.planned, r.done, r.on_time, r.overdue, r.skipped, r.done + r.overdue ? (100 * r.on_time) / (r.done + r.overdue) : null])),
-    rollup: () =>
-      sql
-        .unsafe(
-          `select p.project_id, ${month('p.due_at')} as period, count(*)::int as planned, (count(*) filter (where p.status = 'DONE'))::int as done,
-                  (count(*) filter (where p.status = 'DONE' and p.done_at <= p.due_at))::int as on_time,
-                  (count(*) filter (where p.status in ('PLANNED', 'OVERDUE') and p.due_at <= now()))::int as overdue,
-                  (count(*) filter (where p.status = 'SKIPPED'))::int as skipped
-           from planned_touchpoints p
-           where p.due_at >= $1 and p.due_at < $2
-           group by 1, 2 order by 1, 2`,
-          [period.from, period.to],
-        )
-        .then((rows) => rows.map((r) => [r.period, r.planned, r.done, r.on_time, r.overdue, r.skipped, r.done + r.overdue ? (100 * r.on_time) / (r.done + r.overdue) : null])),
+    floor: () => compliance('t.occurred_at', 'left join touchpoints t on t.id = p.touchpoint_id'),
+    rollup: () => compliance('p.done_at', ''),
   },
   {
     name: 'satisfactionDrivers over the period',

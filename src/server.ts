@@ -20,7 +20,7 @@ import { CalendarStore } from './sla/store.js';
 import { overdueSource, planningSource } from './modules/touchpoints/scheduler.js';
 import { findingsSource } from './modules/inspections/scheduler.js';
 import { ensureSurveyRollups } from './modules/surveys/rollups.js';
-import { ComplaintRollupCompactor, ensureComplaintRollups } from './modules/complaints/rollups.js';
+import { complaintRollupCompactor, ensureComplaintRollups } from './modules/complaints/rollups.js';
 
 /** A running (or ready to run) API server. */
 export type App = {
@@ -100,7 +100,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
   // The survey rollups' months are in the business time zone: rebuilt if they are in another (or none).
   if (await ensureSurveyRollups(database.db, config.businessTimeZone)) logger.info({ timeZone: config.businessTimeZone }, 'survey rollups rebuilt');
   if (await ensureComplaintRollups(database.db, config.businessTimeZone)) logger.info({ timeZone: config.businessTimeZone }, 'complaint rollups rebuilt');
-  const compactor = new ComplaintRollupCompactor(database.db, { logger: logger.child({ component: 'complaint-rollups' }), everyMs: config.rollupCompactMs });
+  const compactor = complaintRollupCompactor(database.db, { logger: logger.child({ component: 'complaint-rollups' }), everyMs: config.rollupCompactMs });
   const schema = await getSchema();
   const apollo = await createApollo(schema, config, metrics);
   const http = createHttpServer({ config, database, logger, metrics, graphql: createGraphqlHandler({ config, deps, apollo, metrics }) });

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Periodic } from '../periodic.js';
 import type { EventLog } from './log.js';
 
 /**
@@ -7,24 +8,18 @@ import type { EventLog } from './log.js';
  * pruning watermark.
  */
 export class EventRetention {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly job: Periodic;
 
   constructor(
     private readonly log: EventLog,
     private readonly opts: { retentionMs: number; logger: Logger; now: () => Date; everyMs?: number },
-  ) {}
+  ) {
+    const everyMs = opts.everyMs ?? Math.min(3_600_000, Math.max(1_000, Math.floor(opts.retentionMs / 10)));
+    this.job = new Periodic(() => this.pruneNow(), { everyMs, logger: opts.logger, failure: 'event retention failed; retrying later', immediately: true });
+  }
 
   start(): void {
-    const every = this.opts.everyMs ?? Math.min(3_600_000, Math.max(1_000, Math.floor(this.opts.retentionMs / 10)));
-    const run = () => {
-      this.running = this.pruneNow()
-        .then(() => undefined)
-        .catch((err) => this.opts.logger.warn({ err }, 'event retention failed; retrying later'));
-    };
-    run();
-    this.timer = setInterval(run, every);
-    this.timer.unref();
+    this.job.start();
   }
 
   /** Prunes now; resolves to the number of events deleted. */
@@ -32,9 +27,7 @@ export class EventRetention {
     return this.log.prune(new Date(this.opts.now().getTime() - this.opts.retentionMs));
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 }

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComplaintRollupCompactor, compactComplaintRollups, ensureComplaintRollups, FACT_MEASURES, rebuildComplaintRollups, ROLLUP_MEASURES } from '../../src/modules/complaints/rollups.js';
+import { compactComplaintRollups, complaintRollupCompactor, ensureComplaintRollups, FACT_MEASURES, rebuildComplaintRollups, ROLLUP_MEASURES } from '../../src/modules/complaints/rollups.js';
 import { createLogger } from '../../src/logger.js';
 import { parseId } from '../../src/graphql/global-id.js';
 import { addUnit, createCustomer, createProject, seedOrg } from '../helpers/factories.js';
@@ -193,7 +193,7 @@ describe('complaint rollups', () => {
   });
 
   it('is compacted in the background on every instance, every ROLLUP_COMPACT_MS', async () => {
-    const compactor = new ComplaintRollupCompactor(t.database.db, { logger: createLogger('silent'), everyMs: 20 });
+    const compactor = complaintRollupCompactor(t.database.db, { logger: createLogger('silent'), everyMs: 20 });
     await create(owners[2]!, 'SERVICE_ATTITUDE', new Date(Date.UTC(2026, 3, 3, 2)));
     clock.set('2026-05-20T02:00:00.000Z');
     const pending = async () => rows(await t.database.db.execute(sql`select count(*)::int as n from complaint_rollup_deltas`))[0].n as number;

@@ -1,5 +1,5 @@
 import { and, eq, gte, inArray, isNull, lt, lte, or, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { alias, type PgSelect } from 'drizzle-orm/pg-core';
 import { Arg, Authorized, Ctx, Extensions, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { CACHEABLE_FOR_BI } from '../../graphql/cache-hints.js';
@@ -365,12 +365,11 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
   return ctx.readDb.transaction(
     async (tx) => {
       const sums = await sumsOf(tx, ctx, f, conds, groups, window);
-      const pcts = await percentilesOf(tx, ctx, f, conds, groups, window);
-      const late = await lateOf(tx, ctx, f, conds, groups, window);
+      const byFact = factsScope(ctx, f, conds, groups, window);
       // The percentiles' and late cycles' rows name no org (no join for them): matched by IDs.
       const keyed = (rows: Record<string, unknown>[]) => new Map(rows.map((row) => [Number(row.total) !== 0 ? 'total' : cellIdKey(groupOf(row)), row]));
-      const pctOf = keyed(pcts);
-      const lateOf_ = keyed(late);
+      const pctOf = keyed(await percentilesOf(tx, byFact));
+      const lateByKey = keyed(await lateOf(tx, ctx, byFact));
       const num = (v: unknown) => (v == null ? null : Number(v));
       const cells: ComplaintStatsCell[] = [];
       let total = cellOf(groupOf({}), ZERO, new Map());
@@ -379,7 +378,7 @@ async function run(ctx: Context, f: ComplaintStatsFilter, groups: StatsGroup[], 
         const group = isTotal ? groupOf({}) : groupOf(row);
         const key = isTotal ? 'total' : cellIdKey(group);
         const p = pctOf.get(key) ?? {};
-        const l = lateOf_.get(key) ?? {};
+        const l = lateByKey.get(key) ?? {};
         const m: Measures = {
           complaints: Number(row.complaints),
           statuses: COMPLAINT_STATUSES.map((st) => Number(row[`st_${st}`])),
@@ -455,15 +454,29 @@ async function sumsOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: 
     .orderBy(...sets.orderBy)) as Record<string, unknown>[];
 }
 
-/** p50 and p90 of the times to accept and to resolve, of each cell and of the total (exact: from the complaints' facts). */
-async function percentilesOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
+/**
+ * What both statements over `complaint_facts` (percentiles, late cycles) group and filter by: the
+ * dimensions with the org by ID alone, and the period's, the filter's and the viewer's conditions.
+ */
+type FactsScope = { dims: Record<string, SQL>; sets: ReturnType<typeof groupingSets>; where: SQL | undefined; joins: <Q extends PgSelect>(q: Q) => Q };
+
+function factsScope(ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): FactsScope {
   const dims = dimsOf(ctx, groups, orgIdDims(groups, facts.projectId), facts, facts.receivedAt, false);
-  const sets = groupingSets(dims);
+  return {
+    dims,
+    sets: groupingSets(dims),
+    where: and(window ? windowOf(facts.receivedAt, window) : undefined, ...orgConditions(f, facts.projectId), ...conds.facts),
+    joins: (q) => withOrgJoins(q, facts.projectId, groups, f, { names: false }),
+  };
+}
+
+/** p50 and p90 of the times to accept and to resolve, of each cell and of the total (exact: from the complaints' facts). */
+async function percentilesOf(db: DbOrTx, s: FactsScope): Promise<Record<string, unknown>[]> {
   const pct = (p: string, column: AnyColumn) => sql<number | null>`percentile_cont(${sql.raw(p)}) within group (order by ${column}) / 1000`;
   const query = db
     .select({
-      ...dims,
-      total: sets.total,
+      ...s.dims,
+      total: s.sets.total,
       acceptP50: pct('0.5', facts.acceptMs),
       acceptP90: pct('0.9', facts.acceptMs),
       resolveP50: pct('0.5', facts.resolveMs),
@@ -471,9 +484,7 @@ async function percentilesOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, 
     })
     .from(facts)
     .$dynamic();
-  return (await withOrgJoins(query, facts.projectId, groups, f, { names: false })
-    .where(and(window ? windowOf(facts.receivedAt, window) : undefined, ...orgConditions(f, facts.projectId), ...conds.facts))
-    .groupBy(sets.groupBy)) as Record<string, unknown>[];
+  return (await s.joins(query).where(s.where).groupBy(s.sets.groupBy)) as Record<string, unknown>[];
 }
 
 /**
@@ -481,28 +492,18 @@ async function percentilesOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, 
  * and of the total: missed now, like the breached ones. Few rows (a partial index of the open
  * cycles), joined to their complaints' facts.
  */
-async function lateOf(db: DbOrTx, ctx: Context, f: ComplaintStatsFilter, conds: Conditions, groups: StatsGroup[], window: Window | null): Promise<Record<string, unknown>[]> {
+async function lateOf(db: DbOrTx, ctx: Context, s: FactsScope): Promise<Record<string, unknown>[]> {
   const k = slaClocks;
-  const dims = dimsOf(ctx, groups, orgIdDims(groups, facts.projectId), facts, facts.receivedAt, false);
-  const sets = groupingSets(dims);
   const counts = Object.fromEntries(SLA_CLOCKS.map((clock) => [`late_${clock}`, sql<number>`(count(*) filter (where ${k.clock} = ${sql.raw(`'${clock}'`)}))::int`]));
   const query = db
-    .select({ ...dims, total: sets.total, ...counts })
+    .select({ ...s.dims, total: s.sets.total, ...counts })
     .from(k)
     .innerJoin(facts, eq(facts.complaintId, k.complaintId))
     .$dynamic();
-  return (await withOrgJoins(query, facts.projectId, groups, f, { names: false })
-    .where(
-      and(
-        isNull(k.stoppedAt),
-        isNull(k.breachedAt),
-        lte(k.dueAt, ctx.now()),
-        window ? windowOf(facts.receivedAt, window) : undefined,
-        ...orgConditions(f, facts.projectId),
-        ...conds.facts,
-      ),
-    )
-    .groupBy(sets.groupBy)) as Record<string, unknown>[];
+  return (await s
+    .joins(query)
+    .where(and(isNull(k.stoppedAt), isNull(k.breachedAt), lte(k.dueAt, ctx.now()), s.where))
+    .groupBy(s.sets.groupBy)) as Record<string, unknown>[];
 }
 
 @Resolver()

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import { complaintRollupState } from '../../db/schema/index.js';
 import { sqlLiteral } from '../../db/literal.js';
 import { rowsOf } from '../../db/rows.js';
+import { Periodic } from '../../periodic.js';
 import { SLA_CLOCKS, type SlaClockKind } from '../../domain/enums.js';
 
 /**
@@ -130,33 +131,7 @@ export async function ensureComplaintRollups(db: Db, timeZone: string): Promise<
   return true;
 }
 
-/** Runs {@link compactComplaintRollups} every `everyMs` until stopped (never when 0). */
-export class ComplaintRollupCompactor {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
-  constructor(
-    private readonly db: Db,
-    private readonly opts: { logger: Logger; everyMs: number },
-  ) {}
-
-  start(): void {
-    if (this.opts.everyMs <= 0) return;
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = compactComplaintRollups(this.db)
-        .then(() => undefined)
-        .catch((err) => this.opts.logger.warn({ err }, 'complaint rollup compaction failed; retrying later'))
-        .finally(() => {
-          this.running = null;
-        });
-    }, this.opts.everyMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
+/** Runs {@link compactComplaintRollups} every `everyMs` on this instance until stopped (never when 0). */
+export function complaintRollupCompactor(db: Db, opts: { logger: Logger; everyMs: number }): Periodic {
+  return new Periodic(() => compactComplaintRollups(db), { ...opts, failure: 'complaint rollup compaction failed; retrying later' });
 }
