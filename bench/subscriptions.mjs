@@ -4,7 +4,7 @@
 //
 //   npm run build && node bench/subscriptions.mjs [--subscribers 1000] [--rate 100] [--seconds 30]
 //        [--instances 1,2] [--client-procs 2] [--floor-seconds <seconds>] [--drain 60]
-//        [--warmup 10] [--calibrate 100] [--pool 10] [--attempts 2] [--viewers alike|scoped] [--cpu-prof] [--no-wait]
+//        [--warmup 10] [--ramp 3] [--calibrate 100] [--pool 10] [--attempts 2] [--viewers alike|scoped] [--cpu-prof] [--no-wait]
 //        [--writer api|sql] [--coalesce <ms>]
 //
 // --writer api (default): complaints are created through createComplaint on instance 1, so the
@@ -41,15 +41,18 @@
 //   (not in this process, and not in the servers): MANAGER tokens without scope (whole group),
 //   one token subject per subscriber (WS_MAX_CONNECTIONS_PER_SUBJECT is per subject),
 //   `subscription { complaintCreated { cursor at complaint { id number } } }`.
-// - warm-up: `--warmup` complaints at 10/s; every subscriber must receive all of them (proves its
-//   stream is open before the measurement starts).
+// - warm-up: `--warmup` complaints at 10/s, then `--ramp` seconds of the load itself (`--rate`/s,
+//   same writer), neither measured; every subscriber must receive all of them (proves its stream
+//   is open before the measurement starts). The ramp measures a server that has run the load
+//   before, as a production server has: without it (`--ramp 0`) the first second of the load
+//   was the server's first burst of full rounds (V8 compiling the flush for them, the heap
+//   growing), with p99 of 400–900 ms in that second against 110–200 ms after it.
 // - load: `--rate` × `--seconds` createComplaint (AGENT token, each for another customer with a
 //   unit) through instance 1 only, open loop (sent on schedule, not after the previous answer),
 //   from this process over keep-alive HTTP. A second LISTEN/NOTIFY floor runs meanwhile
 //   ("floor under load"). Then up to `--drain` s for the subscribers to receive everything.
 // - latency of each delivered event = receive time in the subscriber − the event's `at`; also
-//   reported without the events written in the load's first second (the step up from the
-//   warm-up's 10/s), as the steady state.
+//   reported without the events written in the load's first second, as the steady state.
 //   `at` is domain_events.at = now() of the createComplaint transaction, i.e. its START, on the
 //   database's clock (same machine, same clock as the subscribers): it therefore also contains
 //   the rest of the write transaction up to its commit (the calibration shows how long the
@@ -189,7 +192,12 @@ async function clientWorker() {
       reply({ re: 'connect', connected: subs.filter((s) => s.connected).length, failed: subs.filter((s) => !s.connected).map((s) => ({ i: s.i, closed: s.closed, errors: s.errors })), ms: wall() - t0 });
     } else if (m.cmd === 'progress') {
       const l = live();
-      const warmGot = m.warmIds ? subs.map((s) => m.warmIds.filter((g) => intern.has(g) && s.ids.includes(intern.get(g))).length) : null;
+      const warmGot = m.warmIds
+        ? subs.map((s) => {
+            const have = new Set(s.ids);
+            return m.warmIds.filter((g) => intern.has(g) && have.has(intern.get(g))).length;
+          })
+        : null;
       reply({
         re: 'progress',
         live: l.length,
@@ -269,6 +277,7 @@ async function main(lib) {
   const FLOOR_SECONDS = intArg(a['floor-seconds'], SECONDS);
   const DRAIN = intArg(a.drain, 60);
   const WARMUP = intArg(a.warmup, 10);
+  const RAMP = a.ramp === undefined ? 3 : Number(a.ramp);
   const CALIBRATE = intArg(a.calibrate, 100);
   const PREWARM = 30;
   const POOL = a.pool === undefined ? undefined : String(intArg(a.pool, 10));
@@ -642,7 +651,7 @@ async function main(lib) {
     const res = {
       backgroundCpuBusy: background,
       machine: await machine(null),
-      params: { WRITER, VIEWERS, SUBSCRIBERS, RATE, SECONDS, INSTANCES, CLIENT_PROCS, FLOOR_SECONDS, DRAIN, WARMUP, CALIBRATE, POOL: POOL ?? 'default (10)', ATTEMPTS, query: QUERY, mutation: MUTATION, serverEnv: { ...serverEnv, JWT_SECRET: '(random)', DATABASE_URL: '(bench database)' } },
+      params: { WRITER, VIEWERS, SUBSCRIBERS, RATE, SECONDS, INSTANCES, CLIENT_PROCS, FLOOR_SECONDS, DRAIN, WARMUP, RAMP, CALIBRATE, POOL: POOL ?? 'default (10)', ATTEMPTS, query: QUERY, mutation: MUTATION, serverEnv: { ...serverEnv, JWT_SECRET: '(random)', DATABASE_URL: '(bench database)' } },
       scenarios: [],
     };
 
@@ -697,7 +706,8 @@ async function main(lib) {
 
       // Warm-up: every subscriber receives every warm-up event (its stream is open).
       const warm = await openLoop(writeUrl, writerHeaders, take(WARMUP), 10);
-      const warmIds = warm.results.map((r) => r.id).filter(Boolean);
+      const ramp = RAMP > 0 ? await openLoop(writeUrl, writerHeaders, take(Math.round(RATE * RAMP)), RATE) : { results: [] };
+      const warmIds = [...warm.results, ...ramp.results].map((r) => r.id).filter(Boolean);
       const progress = async (extra = {}) => {
         const ps = await Promise.all(procs.map((p) => p.ask('progress', extra)));
         const closes = {};
@@ -712,7 +722,7 @@ async function main(lib) {
         await sleep(250);
       }
       out.warmup = { created: warmIds.length, everySubscriberGotAll: pw.minWarm >= warmIds.length, minReceived: pw.minWarm, ms: wall() - tw, live: pw.live, closes: pw.closes };
-      console.log(`  warm-up: ${warmIds.length} complaints, ${out.warmup.everySubscriberGotAll ? 'every subscriber got all' : `some subscriber got only ${pw.minWarm}`} after ${fmt(out.warmup.ms / 1000, 1)} s; ${pw.live} live`);
+      console.log(`  warm-up: ${warmIds.length} complaints (${RAMP} s of them at ${RATE}/s), ${out.warmup.everySubscriberGotAll ? 'every subscriber got all' : `some subscriber got only ${pw.minWarm}`} after ${fmt(out.warmup.ms / 1000, 1)} s; ${pw.live} live`);
 
       // Measurement.
       await Promise.all(procs.map((p) => p.ask('mark', { warmIds })));

@@ -195,7 +195,7 @@ export type Config = {
   eventStreamBuffer: number;
   /** How often the complaint rollups' deltas are folded in; 0: never. */
   rollupCompactMs: number;
-  /** Least time between two sends of one cohort of alike subscribers: events arriving sooner leave together. */
+  /** Least time between the starts of two sends of one cohort of alike subscribers: events arriving sooner leave together. */
   eventCoalesceMs: number;
   wsMaxSubscriptionsPerConnection: number;
   wsMaxConnectionsPerSubject: number;

@@ -229,6 +229,20 @@ describe('Cohort', () => {
     expect(w.sends.slice(2)).toEqual(['a:2', 'a:3', 'b:2', 'b:3']);
   });
 
+  it('counts the coalescing window from the start of the last send: after a send that took longer than the window, the next event leaves at once', async () => {
+    const w = world();
+    const a = member(w, 'a', 0);
+    const { c: cohort } = cohortOf([a], { coalesceMs: 60 });
+    w.sendMs = 80; // a flush to many sockets that takes longer than the window
+    cohort.offer(ev(1));
+    await settle();
+    expect(w.sends).toEqual(['a:1']);
+    w.sendMs = 0;
+    cohort.offer(ev(2));
+    await settle(); // 20 ms: well inside a window counted from the end of the first send
+    expect(w.sends).toEqual(['a:1', 'a:2']);
+  });
+
   it('prepares a backlog in rounds of at most 100, sending each round before preparing the next', async () => {
     const w = world();
     const a = member(w, 'a', 0);
