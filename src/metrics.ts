@@ -4,7 +4,7 @@ import type { Database } from './db/client.js';
 /** The Prometheus registry of one app instance and the metrics its parts record. */
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Creates the registry: Node runtime, HTTP, GraphQL errors, SQL statements, SLA alerts. */
+/** Creates the registry: Node runtime, HTTP, GraphQL errors, SQL statements, the event fan-out's stages, SLA alerts. */
 export function createMetrics(database: Database) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
@@ -36,6 +36,19 @@ export function createMetrics(database: Database) {
       name: 'sla_alerts_fired_total',
       help: 'SLA alerts fired by this instance, by level',
       labelNames: ['level'] as const,
+      registers: [registry],
+    }),
+    eventLogLag: new client.Histogram({
+      name: 'event_log_lag_seconds',
+      help: 'Time from an event being written (its transaction’s start) to this instance taking it from the log, sequenced or read: the first stage of event_delivery_lag_seconds',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 30],
+      registers: [registry],
+    }),
+    eventRound: new client.Histogram({
+      name: 'event_round_seconds',
+      help: 'Rounds of cohorts of alike subscribers, by stage: prepare (the shared check and executions of the round’s events) and flush (writing them to every member’s socket)',
+      labelNames: ['stage'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
     alertLateness: new client.Histogram({

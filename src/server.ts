@@ -87,6 +87,11 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
     streamCapacity: config.eventStreamBuffer,
     coalesceMs: config.eventCoalesceMs,
     batchSize: 500,
+    onEvent: (e) => metrics.eventLogLag.observe(Math.max(Date.now() - e.at.getTime(), 0) / 1000),
+    onRound: (r) => {
+      metrics.eventRound.observe({ stage: 'prepare' }, r.prepareMs / 1000);
+      metrics.eventRound.observe({ stage: 'flush' }, r.flushMs / 1000);
+    },
   });
   const retention = new EventRetention(events.log, { retentionMs: config.eventRetentionMs, logger, now: input.clock ?? (() => new Date()) });
   const deps: AppDeps = {

@@ -195,6 +195,13 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
   }
 }
 
+/**
+ * One round of a cohort, for metrics: how many events it sent to how many members, how long
+ * preparing them took (the shared check and executions) and how long the flush to every
+ * member's socket took (slices and the loop's turns between them included).
+ */
+export type RoundStats = { events: number; members: number; prepareMs: number; flushMs: number };
+
 /** Events a cohort prepares in one round before sending them (its look-ahead: all are sent in the round). */
 const PREPARE_BATCH = 100;
 /** Longest a cohort's flush holds the event loop before it lets other work run (see {@link Cohort}). */
@@ -236,6 +243,7 @@ export class Cohort {
     private readonly coalesceMs: number,
     private readonly onEmpty: (c: Cohort) => void,
     private readonly onPersonal: (c: Cohort) => void,
+    private readonly onRound?: (r: RoundStats) => void,
   ) {}
 
   add(s: EventStream): void {
@@ -325,7 +333,9 @@ export class Cohort {
           stop = null;
         }
         this.lastFlush = performance.now();
+        const members = this.members.size;
         if (!(await this.flush(ready))) return;
+        this.onRound?.({ events: ready.length, members, prepareMs: this.lastFlush - started, flushMs: performance.now() - this.lastFlush });
         if (stop) {
           this.disband();
           if (stop === 'personal') this.onPersonal(this);
@@ -410,8 +420,10 @@ export type EventHubOptions = {
   batchSize: number;
   /** Least time between the starts of two sends of a cohort of alike subscribers (see {@link Cohort}). */
   coalesceMs?: number;
-  /** Called for each event read from the log (metrics: lag). */
+  /** Called for each event as this instance takes it from the log, sequenced or read (metrics: the log's lag). */
   onEvent?: (e: StoredEvent) => void;
+  /** Called after each round a cohort sent (metrics: preparation and flush times). */
+  onRound?: (r: RoundStats) => void;
 };
 
 /** Answers (checks, executions) the sharing memo holds before it drops the oldest. */
@@ -697,6 +709,7 @@ export class EventHub {
           if (this.personalLanes.size >= 10_000) this.personalLanes.clear();
           this.personalLanes.add(gone.lane.key);
         },
+        this.opts.onRound,
       );
       this.cohorts.set(lane.key, c);
     }

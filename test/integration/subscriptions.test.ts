@@ -479,11 +479,18 @@ describe('fan-out cost', () => {
 
   it('sends an event to alike subscribers who wait for it in one pass of their cohort, not through each one’s own chain', async () => {
     const fx = await complaintFixture(quiet);
-    const shared = async () => Number((await (await quiet.fetch('/metrics')).text()).match(/^events_delivered_shared_total (\d+)$/m)?.[1]);
-    const before = await shared();
-    expect(before).toBeGreaterThanOrEqual(0);
+    const metric = async (pattern: RegExp) => Number((await (await quiet.fetch('/metrics')).text()).match(pattern)?.[1] ?? 0);
+    const shared = () => metric(/^events_delivered_shared_total (\d+)$/m);
+    const flushes = () => metric(/^event_round_seconds_count\{stage="flush"\} (\d+)$/m);
+    const prepares = () => metric(/^event_round_seconds_count\{stage="prepare"\} (\d+)$/m);
+    const taken = () => metric(/^event_log_lag_seconds_count (\d+)$/m);
+    const before = { shared: await shared(), flushes: await flushes(), prepares: await prepares(), taken: await taken() };
     await statementsFor(fx, await alike(5, fx, 'id number status'));
-    expect((await shared()) - before).toBe(5);
+    expect((await shared()) - before.shared).toBe(5);
+    // The stages of the delivery lag: the log's lag once per event taken, each round's preparation and flush.
+    expect((await taken()) - before.taken).toBeGreaterThanOrEqual(1);
+    expect((await flushes()) - before.flushes).toBeGreaterThanOrEqual(1);
+    expect((await prepares()) - before.prepares).toBe((await flushes()) - before.flushes);
   });
 
   it('passes on what its own sequencer stamped without reading the log: one sequencing statement from commit to delivery', async () => {

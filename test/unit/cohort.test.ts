@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { deliveries } from '../../src/events/delivery.js';
-import { Cohort, EventHub, EventStream, StreamOverflow, type Lane, type Prepared } from '../../src/events/hub.js';
+import { Cohort, EventHub, EventStream, StreamOverflow, type Lane, type Prepared, type RoundStats } from '../../src/events/hub.js';
 import type { StoredEvent } from '../../src/events/log.js';
 
 /**
@@ -70,8 +70,8 @@ function member(w: World, name: string, position: number, capacity = 10) {
 
 /** A cohort on the first member's lane, with all `members` in it. */
 function cohortOf(members: ReturnType<typeof member>[], opts: { capacity?: number; coalesceMs?: number } = {}) {
-  const calls = { empty: 0, personal: 0 };
-  const c = new Cohort(members[0]!.stream.lane!, TYPES, opts.capacity ?? 100, opts.coalesceMs ?? 0, () => calls.empty++, () => calls.personal++);
+  const calls = { empty: 0, personal: 0, rounds: [] as RoundStats[] };
+  const c = new Cohort(members[0]!.stream.lane!, TYPES, opts.capacity ?? 100, opts.coalesceMs ?? 0, () => calls.empty++, () => calls.personal++, (r) => calls.rounds.push(r));
   for (const m of members) c.add(m.stream);
   return { c, calls };
 }
@@ -227,6 +227,27 @@ describe('Cohort', () => {
     expect(w.sends).toHaveLength(2); // waiting for the window
     await new Promise((r) => setTimeout(r, 80));
     expect(w.sends.slice(2)).toEqual(['a:2', 'a:3', 'b:2', 'b:3']);
+  });
+
+  it('reports each round it sent: its events, its members, and how long preparing and flushing took', async () => {
+    const w = world();
+    const [a, b] = [member(w, 'a', 0), member(w, 'b', 0)];
+    const { c: cohort, calls } = cohortOf([a, b], { coalesceMs: 60 });
+    w.sendMs = 5;
+    cohort.offer(ev(1));
+    await settle();
+    cohort.offer(ev(2));
+    cohort.offer(ev(3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(w.sends).toEqual(['a:1', 'b:1', 'a:2', 'a:3', 'b:2', 'b:3']);
+    expect(calls.rounds.map(({ events, members }) => ({ events, members }))).toEqual([
+      { events: 1, members: 2 },
+      { events: 2, members: 2 },
+    ]);
+    for (const r of calls.rounds) {
+      expect(r.prepareMs).toBeGreaterThanOrEqual(0);
+      expect(r.flushMs).toBeGreaterThanOrEqual(10); // two members' sends of 5 ms each
+    }
   });
 
   it('counts the coalescing window from the start of the last send: after a send that took longer than the window, the next event leaves at once', async () => {
