@@ -245,12 +245,10 @@ export class Access {
    * may not see such customers. Undefined when unrestricted.
    */
   async customerRecordCondition(projectColumn: AnyColumn, customerColumn: AnyColumn): Promise<SQL | undefined> {
-    const conds: (SQL | undefined)[] = [await this.projectCondition(projectColumn)];
-    if (!this.seesConfidential()) {
-      conds.push(inArray(customerColumn, this.db.select({ id: customers.id }).from(customers).where(eq(customers.confidentiality, 'NORMAL'))));
-    }
-    const defined = conds.filter((c): c is SQL => c !== undefined);
-    return defined.length ? and(...defined) : undefined;
+    return and(
+      await this.projectCondition(projectColumn),
+      this.seesConfidential() ? undefined : inArray(customerColumn, this.db.select({ id: customers.id }).from(customers).where(eq(customers.confidentiality, 'NORMAL'))),
+    );
   }
 
   /**
@@ -258,10 +256,7 @@ export class Access {
    * whether the customer is restricted (CONFIDENTIAL or SECRET) instead of the customer.
    */
   async customerRollupCondition(projectColumn: AnyColumn, restrictedColumn: AnyColumn): Promise<SQL | undefined> {
-    const conds: (SQL | undefined)[] = [await this.projectCondition(projectColumn)];
-    if (!this.seesConfidential()) conds.push(eq(restrictedColumn, false));
-    const defined = conds.filter((c): c is SQL => c !== undefined);
-    return defined.length ? and(...defined) : undefined;
+    return and(await this.projectCondition(projectColumn), this.seesConfidential() ? undefined : eq(restrictedColumn, false));
   }
 
   /** Row-level twin of {@link customerRecordCondition}. */

@@ -236,8 +236,10 @@ export function withOrgJoins<Q extends PgSelect>(
   opts: { names?: boolean } = {},
 ): Q {
   const names = opts.names ?? true;
-  const region = names && (groups.includes(StatsGroup.REGION) || !!f.regionIds?.length);
-  const company = region || groups.includes(StatsGroup.REGION) || !!f.regionIds?.length || (names && groups.includes(StatsGroup.CITY_COMPANY)) || !!f.cityCompanyIds?.length;
+  const byRegion = groups.includes(StatsGroup.REGION) || !!f.regionIds?.length;
+  // Regions for their names; city companies for theirs and for region IDs; projects for theirs and for city-company IDs.
+  const region = names && byRegion;
+  const company = byRegion || !!f.cityCompanyIds?.length || (names && groups.includes(StatsGroup.CITY_COMPANY));
   const project = company || groups.includes(StatsGroup.CITY_COMPANY) || (names && groups.includes(StatsGroup.PROJECT));
   let q: PgSelect = query;
   if (project) q = q.innerJoin(projects, eq(projects.id, projectId));
