@@ -5,10 +5,13 @@
 //   npm run build && node bench/subscriptions.mjs [--subscribers 1000] [--rate 100] [--seconds 30]
 //        [--instances 1,2] [--client-procs 2] [--floor-seconds <seconds>] [--drain 60]
 //        [--warmup 10] [--ramp 3] [--calibrate 100] [--pool 10] [--attempts 2] [--viewers alike|scoped] [--cpu-prof] [--no-wait]
-//        [--writer api|sql] [--coalesce <ms>]
+//        [--writer api|sql] [--spread-writes] [--coalesce <ms>]
 //
 // --writer api (default): complaints are created through createComplaint on instance 1, so the
 //   instance also pays for intake (6 statements + BEGIN/COMMIT since 2026-11-30; 20 before).
+// --spread-writes (with --writer api): the warm-up, ramp and load's createComplaint requests go
+//   to the instances in turn, as a load balancer in front of them would send them, instead of
+//   all to instance 1 (the calibration stays on instance 1).
 // --writer sql: this process writes each complaint and its ComplaintCreated event by hand in one
 //   statement (no clocks, timeline or audit): the servers do only the fan-out.
 //
@@ -286,6 +289,7 @@ async function main(lib) {
   const VIEWERS = a.viewers === 'scoped' ? 'scoped' : 'alike';
   const CPU_PROF = !!a['cpu-prof'];
   const WRITER = a.writer === 'sql' ? 'sql' : 'api';
+  const SPREAD = WRITER === 'api' && !!a['spread-writes'];
 
   const { loadConfig } = await dist('config.js');
   const { signToken } = await dist('auth/token.js');
@@ -550,7 +554,7 @@ async function main(lib) {
       maxInflight = Math.max(maxInflight, inflight);
       onTick?.(i);
       pending.push(
-        (WRITER === 'sql' ? sqlCreate(bodies[i]) : request(url, { method: 'POST', headers, body: bodies[i] }))
+        (WRITER === 'sql' ? sqlCreate(bodies[i]) : request(Array.isArray(url) ? url[i % url.length] : url, { method: 'POST', headers, body: bodies[i] }))
           .then((r) => {
             const answered = wall();
             let id = null;
@@ -651,7 +655,7 @@ async function main(lib) {
     const res = {
       backgroundCpuBusy: background,
       machine: await machine(null),
-      params: { WRITER, VIEWERS, SUBSCRIBERS, RATE, SECONDS, INSTANCES, CLIENT_PROCS, FLOOR_SECONDS, DRAIN, WARMUP, RAMP, CALIBRATE, POOL: POOL ?? 'default (10)', ATTEMPTS, query: QUERY, mutation: MUTATION, serverEnv: { ...serverEnv, JWT_SECRET: '(random)', DATABASE_URL: '(bench database)' } },
+      params: { WRITER, SPREAD, VIEWERS, SUBSCRIBERS, RATE, SECONDS, INSTANCES, CLIENT_PROCS, FLOOR_SECONDS, DRAIN, WARMUP, RAMP, CALIBRATE, POOL: POOL ?? 'default (10)', ATTEMPTS, query: QUERY, mutation: MUTATION, serverEnv: { ...serverEnv, JWT_SECRET: '(random)', DATABASE_URL: '(bench database)' } },
       scenarios: [],
     };
 
@@ -662,6 +666,8 @@ async function main(lib) {
       servers.length = 0;
       for (let i = 0; i < k; i++) servers.push(await startServer(i + 1, serverEnv));
       const writeUrl = `${servers[0].base}/graphql`;
+      // Where the warm-up, ramp and load write: instance 1, or every instance in turn.
+      const loadUrl = SPREAD ? servers.map((s) => `${s.base}/graphql`) : writeUrl;
       console.log(`  servers: ${servers.map((s) => `#${s.k} pid ${s.pid} port ${s.port}`).join(', ')}`);
       const snap = async (name) => {
         const ms = await Promise.all(servers.map((s) => scrape(s).catch(() => null)));
@@ -705,8 +711,8 @@ async function main(lib) {
       out.serverSubscriptions = snaps.subscribed.metrics.map((m) => metric(m, 'ws_subscriptions'));
 
       // Warm-up: every subscriber receives every warm-up event (its stream is open).
-      const warm = await openLoop(writeUrl, writerHeaders, take(WARMUP), 10);
-      const ramp = RAMP > 0 ? await openLoop(writeUrl, writerHeaders, take(Math.round(RATE * RAMP)), RATE) : { results: [] };
+      const warm = await openLoop(loadUrl, writerHeaders, take(WARMUP), 10);
+      const ramp = RAMP > 0 ? await openLoop(loadUrl, writerHeaders, take(Math.round(RATE * RAMP)), RATE) : { results: [] };
       const warmIds = [...warm.results, ...ramp.results].map((r) => r.id).filter(Boolean);
       const progress = async (extra = {}) => {
         const ps = await Promise.all(procs.map((p) => p.ask('progress', extra)));
@@ -762,7 +768,7 @@ async function main(lib) {
         }
       })();
       const floorUnderLoad = notifyFloor(created.url, RATE, SECONDS);
-      const load = await openLoop(writeUrl, writerHeaders, take(RATE * SECONDS), RATE, (i) => (sentSoFar = i + 1));
+      const load = await openLoop(loadUrl, writerHeaders, take(RATE * SECONDS), RATE, (i) => (sentSoFar = i + 1));
       const loadDoneAt = wall();
       out.floorUnderLoad = await floorUnderLoad;
       const ok = load.results.filter((r) => r.id);
@@ -941,7 +947,7 @@ async function main(lib) {
         const a1 = snaps.end.metrics[i];
         const statements = metric(a1, 'db_statements_total') - metric(a0, 'db_statements_total');
         const delivered = sumMetric(a1, 'events_delivered_total') - sumMetric(a0, 'events_delivered_total');
-        const writes = i === 0 ? ok.length : 0;
+        const writes = SPREAD ? load.results.filter((r, j) => r.id && j % servers.length === i).length : i === 0 ? ok.length : 0;
         const deliveryStatements = statements - writes * out.calibration.statementsPerCreate;
         const subs = specs.filter((x) => x.instance === s.k).length;
         const closed0 = labelled(a0, 'ws_closed_total', 'code');
@@ -1019,7 +1025,7 @@ async function main(lib) {
       return all.find((s) => !s.disturbed) ?? all.at(-1);
     });
     const lines = [
-      `| ${SUBSCRIBERS} subscribers (${VIEWERS === 'scoped' ? 'MANAGER tokens, each with its own project scope' : 'MANAGER tokens without scope: they see alike'}), ${RATE} complaints/s × ${SECONDS} s | ${best.map((s) => `${s.instances} instance${s.instances > 1 ? `s (${SUBSCRIBERS / s.instances} each)` : ''}`).join(' | ')} |`,
+      `| ${SUBSCRIBERS} subscribers (${VIEWERS === 'scoped' ? 'MANAGER tokens, each with its own project scope' : 'MANAGER tokens without scope: they see alike'}), ${RATE} complaints/s × ${SECONDS} s ${WRITER === 'sql' ? 'written in SQL' : SPREAD ? 'through createComplaint on each instance in turn' : 'through createComplaint on instance 1'} | ${best.map((s) => `${s.instances} instance${s.instances > 1 ? `s (${SUBSCRIBERS / s.instances} each)` : ''}`).join(' | ')} |`,
       `|---|${best.map(() => '---:').join('|')}|`,
       `| delivery latency p50 / p99 / max (receive − event \`at\`) | ${best.map((s) => `${fmt(s.latencyFromAt.p50, 1)} / **${fmt(s.latencyFromAt.p99, 1)}** / ${fmt(s.latencyFromAt.max, 0)} ms`).join(' | ')} |`,
       `| … of the events written after the load's first second (steady state), p50 / p99 | ${best.map((s) => `${fmt(s.latencySteady.p50, 1)} / ${fmt(s.latencySteady.p99, 1)} ms`).join(' | ')} |`,
@@ -1034,7 +1040,7 @@ async function main(lib) {
       `| connections closed by the server (code: count) | ${best.map((s) => (s.delivery.closedSubscribers ? `${JSON.stringify(s.delivery.closeCodes)}, first after ${fmt(s.delivery.firstCloseAfterStartS, 1)} s` : 'none')).join(' | ')} |`,
       `| writes ok / sent, achieved rate | ${best.map((s) => `${s.writes.ok} / ${s.writes.requested}, ${fmt(s.writes.achievedRate, 1)}/s`).join(' | ')} |`,
       `| createComplaint latency p50 / p99 (without subscribers) | ${best.map((s) => `${fmt(s.writes.latency.p50, 0)} / ${fmt(s.writes.latency.p99, 0)} ms (${fmt(s.calibration.writeLatency.p50, 0)} / ${fmt(s.calibration.writeLatency.p99, 0)} ms)`).join(' | ')} |`,
-      `| SQL statements per event for delivery, per instance (per subscriber); instance 1 after subtracting ${'~'}${fmt(best[0].calibration.statementsPerCreate, 0)} per create | ${best.map((s) => s.servers.map((x) => `#${x.instance}: ${fmt(Math.max(0, x.deliveryStatementsPerEvent), 1)} (${fmt(Math.max(0, x.deliveryStatementsPerEventPerSubscriber), 2)})`).join(', ')).join(' | ')} |`,
+      `| SQL statements per event for delivery, per instance (per subscriber); ${SPREAD ? 'each instance' : 'instance 1'} after subtracting ${'~'}${fmt(best[0].calibration.statementsPerCreate, 0)} per create | ${best.map((s) => s.servers.map((x) => `#${x.instance}: ${fmt(Math.max(0, x.deliveryStatementsPerEvent), 1)} (${fmt(Math.max(0, x.deliveryStatementsPerEventPerSubscriber), 2)})`).join(', ')).join(' | ')} |`,
       `| server CPU during writing, mean / max (cores) | ${best.map((s) => s.cpuDuringLoad.serverCores.map((c, i) => `#${i + 1}: ${fmt(c, 2)} / ${fmt(s.cpuDuringLoad.maxServerCores[i], 2)}`).join(', ')).join(' | ')} |`,
       `| CPU share of the machine: servers / PostgreSQL / subscribers / load gen. / other | ${best.map((s) => `${pct(s.cpu.servers.reduce((x, y) => x + y, 0))} / ${pct(s.cpu.postgres)} / ${pct(s.cpu.subscriberProcs)} / ${pct(s.cpu.loadGenerator)} / ${pct(s.cpu.other)}`).join(' | ')} |`,
       `| server RSS idle → subscribed → after (peak) | ${best.map((s) => s.servers.map((x) => `#${x.instance}: ${MiB(x.rss.idleMetrics)} → ${MiB(x.rss.startMetrics)} → ${MiB(x.rss.endMetrics)} (${MiB(x.rss.peakProc)})`).join(', ')).join(' | ')} |`,
