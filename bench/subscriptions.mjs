@@ -5,13 +5,16 @@
 //   npm run build && node bench/subscriptions.mjs [--subscribers 1000] [--rate 100] [--seconds 30]
 //        [--instances 1,2] [--client-procs 2] [--floor-seconds <seconds>] [--drain 60]
 //        [--warmup 10] [--ramp 3] [--calibrate 100] [--pool 10] [--attempts 2] [--viewers alike|scoped] [--cpu-prof] [--no-wait]
-//        [--writer api|sql] [--spread-writes] [--coalesce <ms>]
+//        [--writer api|sql] [--spread-writes] [--subscribe-to <k>] [--coalesce <ms>]
 //
 // --writer api (default): complaints are created through createComplaint on instance 1, so the
 //   instance also pays for intake (6 statements + BEGIN/COMMIT since 2026-11-30; 20 before).
 // --spread-writes (with --writer api): the warm-up, ramp and load's createComplaint requests go
 //   to the instances in turn, as a load balancer in front of them would send them, instead of
 //   all to instance 1 (the calibration stays on instance 1).
+// --subscribe-to k: every subscriber on instance k (the last one if there are fewer) instead of
+//   spread evenly: with `--instances 2 --subscribe-to 2`, one instance takes the writes and
+//   another the WebSockets, as a process of its own for the sockets would split them.
 // --writer sql: this process writes each complaint and its ComplaintCreated event by hand in one
 //   statement (no clocks, timeline or audit): the servers do only the fan-out.
 //
@@ -290,6 +293,7 @@ async function main(lib) {
   const CPU_PROF = !!a['cpu-prof'];
   const WRITER = a.writer === 'sql' ? 'sql' : 'api';
   const SPREAD = WRITER === 'api' && !!a['spread-writes'];
+  const SUBSCRIBE_TO = a['subscribe-to'] === undefined ? 0 : intArg(a['subscribe-to'], 0);
 
   const { loadConfig } = await dist('config.js');
   const { signToken } = await dist('auth/token.js');
@@ -655,7 +659,7 @@ async function main(lib) {
     const res = {
       backgroundCpuBusy: background,
       machine: await machine(null),
-      params: { WRITER, SPREAD, VIEWERS, SUBSCRIBERS, RATE, SECONDS, INSTANCES, CLIENT_PROCS, FLOOR_SECONDS, DRAIN, WARMUP, RAMP, CALIBRATE, POOL: POOL ?? 'default (10)', ATTEMPTS, query: QUERY, mutation: MUTATION, serverEnv: { ...serverEnv, JWT_SECRET: '(random)', DATABASE_URL: '(bench database)' } },
+      params: { WRITER, SPREAD, SUBSCRIBE_TO, VIEWERS, SUBSCRIBERS, RATE, SECONDS, INSTANCES, CLIENT_PROCS, FLOOR_SECONDS, DRAIN, WARMUP, RAMP, CALIBRATE, POOL: POOL ?? 'default (10)', ATTEMPTS, query: QUERY, mutation: MUTATION, serverEnv: { ...serverEnv, JWT_SECRET: '(random)', DATABASE_URL: '(bench database)' } },
       scenarios: [],
     };
 
@@ -701,7 +705,8 @@ async function main(lib) {
       procs.length = 0;
       for (let p = 0; p < CLIENT_PROCS; p++) procs.push(startClientProc());
       await Promise.all(procs.map((p) => p.ready));
-      const specs = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ i, instance: (i % k) + 1, url: servers[i % k].ws, token: tokens[i] }));
+      const on = (i) => (SUBSCRIBE_TO ? Math.min(SUBSCRIBE_TO, k) - 1 : i % k);
+      const specs = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ i, instance: on(i) + 1, url: servers[on(i)].ws, token: tokens[i] }));
       const tc = wall();
       const conn = await Promise.all(procs.map((p, j) => p.ask('connect', { subscribers: specs.filter((s) => s.i % CLIENT_PROCS === j), concurrency: 50 })));
       out.connect = { connected: conn.reduce((x, c) => x + c.connected, 0), failed: conn.flatMap((c) => c.failed).slice(0, 10), failedCount: conn.reduce((x, c) => x + c.failed.length, 0), ms: wall() - tc };
@@ -1025,7 +1030,7 @@ async function main(lib) {
       return all.find((s) => !s.disturbed) ?? all.at(-1);
     });
     const lines = [
-      `| ${SUBSCRIBERS} subscribers (${VIEWERS === 'scoped' ? 'MANAGER tokens, each with its own project scope' : 'MANAGER tokens without scope: they see alike'}), ${RATE} complaints/s × ${SECONDS} s ${WRITER === 'sql' ? 'written in SQL' : SPREAD ? 'through createComplaint on each instance in turn' : 'through createComplaint on instance 1'} | ${best.map((s) => `${s.instances} instance${s.instances > 1 ? `s (${SUBSCRIBERS / s.instances} each)` : ''}`).join(' | ')} |`,
+      `| ${SUBSCRIBERS} subscribers (${VIEWERS === 'scoped' ? 'MANAGER tokens, each with its own project scope' : 'MANAGER tokens without scope: they see alike'}), ${RATE} complaints/s × ${SECONDS} s ${WRITER === 'sql' ? 'written in SQL' : SPREAD ? 'through createComplaint on each instance in turn' : 'through createComplaint on instance 1'} | ${best.map((s) => `${s.instances} instance${s.instances > 1 ? (SUBSCRIBE_TO ? `s (all subscribers on #${Math.min(SUBSCRIBE_TO, s.instances)})` : `s (${SUBSCRIBERS / s.instances} each)`) : ''}`).join(' | ')} |`,
       `|---|${best.map(() => '---:').join('|')}|`,
       `| delivery latency p50 / p99 / max (receive − event \`at\`) | ${best.map((s) => `${fmt(s.latencyFromAt.p50, 1)} / **${fmt(s.latencyFromAt.p99, 1)}** / ${fmt(s.latencyFromAt.max, 0)} ms`).join(' | ')} |`,
       `| … of the events written after the load's first second (steady state), p50 / p99 | ${best.map((s) => `${fmt(s.latencySteady.p50, 1)} / ${fmt(s.latencySteady.p99, 1)} ms`).join(' | ')} |`,
