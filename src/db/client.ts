@@ -7,8 +7,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import path from 'node:path';
 import postgres from 'postgres';
 import { projectRoot } from '../paths.js';
-import { checkDeadline } from './deadline.js';
-import { registerArrayRunner } from './rows.js';
+import { deriveArrayRunner, registerArrayRunner } from './rows.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -24,6 +23,12 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres';
   /** Number of SQL statements sent through drizzle since start (tests count these). */
   readonly stats: { queries: number };
+  /**
+   * The handle one request works through: `db`, but each statement, in transactions begun on
+   * it too, first calls `before` (the request's time budget, which throws to refuse it), then
+   * is counted as usual.
+   */
+  forRequest(before: () => void): Db;
   /** Throws unless the database answers. */
   ping(): Promise<void>;
   /**
@@ -46,10 +51,24 @@ const MIGRATION_LOCK = 7_310_001;
 function counter() {
   const stats = { queries: 0 };
   const note = () => {
-    checkDeadline();
     stats.queries++;
   };
   return { stats, note, logger: { logQuery: note } };
+}
+
+/**
+ * `db` with every statement going through `note` first (see {@link Database.forRequest}): a
+ * handle whose drizzle session has another query logger, in its options too (a transaction's
+ * session is made from them), and whose array-mode fast path calls `note`. Two objects on top
+ * of the shared ones: cheap enough to make for every request.
+ */
+function derive(db: Db, note: () => void): Db {
+  const logger = { logQuery: note };
+  const base = (db as unknown as { session: { options?: Record<string, unknown> } }).session;
+  const session = Object.create(base, { logger: { value: logger }, options: { value: { ...base.options, logger } } }) as object;
+  const derived = Object.create(db, { session: { value: session } }) as Db;
+  deriveArrayRunner(db, derived, note);
+  return derived;
 }
 
 /** Date and time values stay text for drizzle's column decoders, as drizzle's PGlite driver asks. */
@@ -76,6 +95,11 @@ export function wrapPglite(client: PGlite): Database {
     db,
     kind: 'pglite',
     stats,
+    forRequest: (before) =>
+      derive(db, () => {
+        before();
+        note();
+      }),
     pglite: client,
     async ping() {
       // One connection in this process: a ping waits for the statement running before it.
@@ -129,6 +153,11 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
     db,
     kind: 'postgres',
     stats,
+    forRequest: (before) =>
+      derive(db, () => {
+        before();
+        note();
+      }),
     sql: client,
     async listen(channel, onNotify) {
       const sub = await client.listen(channel, (payload) => onNotify(payload ?? ''));

@@ -1,33 +1,34 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { AppError } from '../graphql/errors.js';
 
-/** The time budget of the request being served (set by the HTTP layer). */
-const budget = new AsyncLocalStorage<{ deadline: number; ms: number }>();
-
-/** Runs `fn` with a time budget: after `ms`, no new SQL statement starts on its behalf. */
-export function withDeadline<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  return budget.run({ deadline: Date.now() + ms, ms }, fn);
-}
-
 /**
- * Runs `fn` outside any request's budget. Background work (the SLA scheduler, the event
- * reader) started from inside a request (a mutation waking the scheduler, a notification
- * delivered during a commit) must not inherit that request's deadline: its timers would
- * carry it on, and every later cycle would fail once the request's time was up.
+ * The time budget of one request: after `ms`, no new SQL statement starts on its behalf.
+ *
+ * It travels with the request's database handle (`Database.forRequest` in src/db/client.ts), which calls
+ * {@link RequestBudget.check} before each statement. It used to travel in an
+ * `AsyncLocalStorage`, which on Node 20 hooks every promise the process makes: without it a
+ * complaint-desk read takes 10 % less server CPU (BENCHMARKS.md, "Reads, 2026-12-01 evening"). Work that outlives a request (the
+ * scheduler it wakes, the event sequencer) uses the instance's own handle, never the request's,
+ * so it never inherits a spent budget.
  */
-export function detached<T>(fn: () => T): T {
-  return budget.exit(fn);
-}
+export class RequestBudget {
+  readonly deadline: number;
 
-/**
- * TIMEOUT when the current request's budget is spent. Called before every statement, so
- * a request that has run out of time stops issuing SQL and its other fields fail fast
- * instead of queueing more work behind it. (A statement already running is bounded by
- * the server's statement timeout.)
- */
-export function checkDeadline(): void {
-  const b = budget.getStore();
-  if (b && Date.now() > b.deadline) {
-    throw new AppError('TIMEOUT', `The request ran out of its ${b.ms} ms time budget; ask for less (smaller pages, fewer fields) or split it`);
+  constructor(
+    readonly ms: number,
+    now = Date.now(),
+  ) {
+    this.deadline = now + ms;
+  }
+
+  /**
+   * TIMEOUT when the budget is spent. Called before every statement of the request, so a
+   * request that has run out of time stops issuing SQL and its other fields fail fast instead
+   * of queueing more work behind it. (A statement already running is bounded by the server's
+   * statement timeout.)
+   */
+  check(): void {
+    if (Date.now() > this.deadline) {
+      throw new AppError('TIMEOUT', `The request ran out of its ${this.ms} ms time budget; ask for less (smaller pages, fewer fields) or split it`);
+    }
   }
 }

@@ -25,14 +25,23 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 export type ArrayRunner = (text: string, params: unknown[], prepare: boolean) => Promise<unknown[][]>;
 
 type Fast = { run: ArrayRunner; note: () => void };
-const drivers = new WeakMap<object, Fast>();
+/** Where a registered database handle keeps its driver: a property, so that a handle derived per request carries its own. */
+const DRIVER = Symbol('array runner');
+const driverOf = (db: object): Fast | undefined => (db as { [DRIVER]?: Fast })[DRIVER];
 
 /**
  * Registers the driver of a drizzle database (see src/db/client.ts). `note` is called before
- * each statement, as drizzle's query logger is: statement counting and the request deadline.
+ * each statement, as drizzle's query logger is: statement counting, and on a request's handle
+ * its time budget.
  */
 export function registerArrayRunner(db: object, run: ArrayRunner, note: () => void): void {
-  drivers.set(db, { run, note });
+  Object.defineProperty(db, DRIVER, { value: { run, note }, configurable: true });
+}
+
+/** Registers `derived`, a handle on `db` made for one request, with `db`'s driver and its own `note`. */
+export function deriveArrayRunner(db: object, derived: object, note: () => void): void {
+  const fast = driverOf(db);
+  if (fast) Object.defineProperty(derived, DRIVER, { value: { run: fast.run, note } });
 }
 
 type Decoder = { mapFromDriverValue(value: unknown): unknown };
@@ -84,7 +93,7 @@ export type SelectQuery<T> = PromiseLike<T[]> & { toSQL(): { sql: string; params
  * would let a client fill the server's memory with plans.
  */
 export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { prepared?: boolean } = {}): Promise<T[]> {
-  const fast = drivers.get(db);
+  const fast = driverOf(db);
   if (!fast) return query;
   const { sql, params } = query.toSQL();
   let mapper = mappers.get(sql);
@@ -117,7 +126,7 @@ const fixedTexts = new Map<string, { sql: string; mapper: Mapper } | null>();
  * `name` must stand for one text: callers use fixed names.
  */
 export async function selectFixed<T>(db: object, name: string, params: unknown[], build: () => SelectQuery<T>, opts: { prepared?: boolean } = {}): Promise<T[]> {
-  const fast = drivers.get(db);
+  const fast = driverOf(db);
   if (!fast) return build();
   // The count is part of the name: a text may depend on how many parameters there are.
   const key = `${name}|${params.length}`;

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
-import { detached } from '../db/deadline.js';
 import { AppError } from '../graphql/errors.js';
 import { EventLog, NEW_EVENTS_CHANNEL, SEQUENCED_CHANNEL, type StoredEvent } from './log.js';
 
@@ -735,8 +734,9 @@ export class EventHub {
 }
 
 /**
- * A background job run one at a time, outside any request's budget: a call while it runs
- * asks for exactly one more run after it (wake-ups during a run are not lost, nor stacked).
+ * A background job run one at a time (on the instance's own database handle, outside any
+ * request's budget): a call while it runs asks for exactly one more run after it (wake-ups
+ * during a run are not lost, nor stacked).
  */
 function coalesced(job: () => Promise<void>, onError: (err: unknown) => void) {
   let running: Promise<void> | null = null;
@@ -746,7 +746,7 @@ function coalesced(job: () => Promise<void>, onError: (err: unknown) => void) {
       again = true;
       return;
     }
-    running = detached(job)
+    running = job()
       .catch(onError)
       .finally(() => {
         running = null;

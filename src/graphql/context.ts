@@ -4,6 +4,7 @@ import { personalLookups, type LookupBudget, type PersonalLookups } from '../aut
 import type { Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
 import type { Database, Db } from '../db/client.js';
+import type { RequestBudget } from '../db/deadline.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Cursors } from './pagination.js';
 import type { EventHub } from '../events/hub.js';
@@ -39,16 +40,20 @@ export type Context = {
 /** Long-lived dependencies a context is built from. */
 export type AppDeps = { config: Config; database: Database; readDatabase?: Database; logger: Logger; clock?: () => Date; sla: SlaRuntime; lookupBudget: LookupBudget; cursors: Cursors; events: EventHub };
 
-/** A fresh per-request context: new access object and new DataLoaders. */
-export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string): Context {
-  const db = deps.database.db;
+/**
+ * A fresh per-request context: new access object and new DataLoaders. With a `budget` (HTTP
+ * requests), every statement of the request, on the primary and on the replica, checks it first.
+ */
+export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string, budget?: RequestBudget): Context {
+  const check = budget ? () => budget.check() : null;
+  const db = check ? deps.database.forRequest(check) : deps.database.db;
   const access = new Access(viewer, db);
   return {
     requestId,
     viewer,
     access,
     db,
-    readDb: deps.readDatabase?.db ?? db,
+    readDb: deps.readDatabase ? (check ? deps.readDatabase.forRequest(check) : deps.readDatabase.db) : db,
     database: deps.database,
     loaders: createLoaders(db),
     config: deps.config,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerToken, verifyToken, type Viewer } from '../auth/token.js';
 import type { Config } from '../config.js';
-import { withDeadline } from '../db/deadline.js';
+import { RequestBudget } from '../db/deadline.js';
 import { createContext, type AppDeps, type Context } from '../graphql/context.js';
 import { AppError } from '../graphql/errors.js';
 import { findBadTextInVariables } from '../graphql/hygiene.js';
@@ -101,12 +101,11 @@ export function createGraphqlHandler(opts: { config: Config; deps: AppDeps; apol
 
     const headers = new HeaderMap();
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-    const result = await withDeadline(config.requestTimeoutMs, () =>
-      apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method, headers, search: url.search, body },
-        context: async () => createContext(deps, viewer, requestId),
-      }),
-    );
+    const budget = new RequestBudget(config.requestTimeoutMs);
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method, headers, search: url.search, body },
+      context: async () => createContext(deps, viewer, requestId, budget),
+    });
     // Answers depend on the token: never stored by a shared or browser cache.
     res.setHeader('cache-control', 'no-store');
     for (const [k, v] of result.headers) res.setHeader(k, v);

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, eq, isNotNull, lte, min } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Db, Tx } from '../db/client.js';
-import { detached } from '../db/deadline.js';
 import { slaClocks } from '../db/schema/index.js';
 import { fireDueAlerts, loadOwners, type AlertRow } from './alerts.js';
 import type { AlertLevel } from '../domain/enums.js';
@@ -124,7 +123,7 @@ export class SlaScheduler {
     if (earliest && this.timer && rest > 0 && rest <= earliest.getTime() - this.opts.now().getTime()) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.running = detached(() => this.cycle()).finally(() => {
+    this.running = this.cycle().finally(() => {
       this.running = null;
       const again = this.again;
       this.again = null;
