@@ -3,12 +3,13 @@ import { AppError } from '../graphql/errors.js';
 /**
  * The time budget of one request: after `ms`, no new SQL statement starts on its behalf.
  *
- * It travels with the request's database handle (`Database.forRequest` in src/db/client.ts), which calls
- * {@link RequestBudget.check} before each statement. It used to travel in an
- * `AsyncLocalStorage`, which on Node 20 hooks every promise the process makes: without it a
- * complaint-desk read takes 10 % less server CPU (BENCHMARKS.md, "Reads, 2026-12-01 evening"). Work that outlives a request (the
- * scheduler it wakes, the event sequencer) uses the instance's own handle, never the request's,
- * so it never inherits a spent budget.
+ * It travels with the request's database handle (`Database.forRequest` in src/db/client.ts),
+ * which calls {@link RequestBudget.check} before each statement, in transactions too. It used
+ * to travel in an `AsyncLocalStorage`, which on Node 20 hooks every promise the process makes:
+ * without it a complaint-desk read takes 10 % less server CPU (BENCHMARKS.md, "Reads,
+ * 2026-12-01 evening"). Work that outlives a request (the scheduler it wakes, the event
+ * sequencer) runs on the instance's own handle, never the request's, so it never inherits a
+ * spent budget.
  */
 export class RequestBudget {
   readonly deadline: number;
