@@ -18,10 +18,11 @@ export class LookupBudget {
   /**
    * Takes `n` lookups for `subject`, or throws RATE_LIMITED with `retryAfter` (seconds)
    * when the minute's budget is spent. Runs as its own statement, outside any business
-   * transaction, so a write that is refused afterwards still spends it.
+   * transaction, so a write that is refused afterwards still spends it. `db`: the handle of
+   * the request taking them (its time budget applies), else the instance's.
    */
-  async take(subject: string, n = 1): Promise<void> {
-    const rows = await this.db.execute<{ used: number; retry_after: number }>(sql`
+  async take(subject: string, n = 1, db: Db = this.db): Promise<void> {
+    const rows = await db.execute<{ used: number; retry_after: number }>(sql`
       insert into lookup_budgets as b (subject, window_start, used)
       values (${subject}, date_trunc('minute', now()), ${n})
       on conflict (subject) do update set
@@ -48,8 +49,8 @@ export class LookupBudget {
  */
 export type PersonalLookups = { take(keys: string[]): Promise<void> };
 
-/** The lookups of one request's viewer. */
-export function personalLookups(budget: LookupBudget, viewer: { id: string; role: string } | null): PersonalLookups {
+/** The lookups of one request's viewer, counted through the request's database handle `db`. */
+export function personalLookups(budget: LookupBudget, viewer: { id: string; role: string } | null, db?: Db): PersonalLookups {
   if (!viewer || viewer.role === 'ADMIN') return { take: async () => {} };
   const seen = new Set<string>();
   return {
@@ -57,7 +58,7 @@ export function personalLookups(budget: LookupBudget, viewer: { id: string; role
       const fresh = [...new Set(keys)].filter((k) => !seen.has(k));
       if (fresh.length === 0) return;
       for (const k of fresh) seen.add(k);
-      await budget.take(viewer.id, fresh.length);
+      await budget.take(viewer.id, fresh.length, db);
     },
   };
 }

@@ -60,7 +60,7 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     logger: deps.logger.child({ requestId, sub: viewer?.id }),
     now: deps.clock ?? (() => new Date()),
     sla: deps.sla,
-    lookups: personalLookups(deps.lookupBudget, viewer),
+    lookups: personalLookups(deps.lookupBudget, viewer, db),
     cursors: deps.cursors,
     events: deps.events,
   };
