@@ -66,7 +66,15 @@ function derive(db: Db, note: () => void): Db {
   const logger = { logQuery: note };
   const base = (db as unknown as { session: { options?: Record<string, unknown> } }).session;
   const session = Object.create(base, { logger: { value: logger }, options: { value: { ...base.options, logger } } }) as object;
-  const derived = Object.create(db, { session: { value: session } }) as Db;
+  const derived = Object.create(db, {
+    session: { value: session },
+    // drizzle's relational builders hold the session they were made with: through this handle they would skip `note`.
+    query: {
+      get() {
+        throw new Error('db.query (drizzle relational queries) is not available on a request handle: its statements would skip the request budget; use select()');
+      },
+    },
+  }) as Db;
   deriveArrayRunner(db, derived, note);
   return derived;
 }

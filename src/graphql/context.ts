@@ -19,7 +19,6 @@ export type Context = {
   db: Db;
   /** Where statistics read: the read replica (DATABASE_READ_URL) when configured, else `db`. */
   readDb: Db;
-  database: Database;
   loaders: Loaders;
   config: Config;
   logger: Logger;
@@ -54,7 +53,6 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     access,
     db,
     readDb: deps.readDatabase ? (check ? deps.readDatabase.forRequest(check) : deps.readDatabase.db) : db,
-    database: deps.database,
     loaders: createLoaders(db),
     config: deps.config,
     logger: deps.logger.child({ requestId, sub: viewer?.id }),
