@@ -57,12 +57,16 @@ function counter() {
 }
 
 /**
- * `db` with every statement going through `note` first (see {@link Database.forRequest}): a
- * handle whose drizzle session has another query logger, in its options too (a transaction's
- * session is made from them), and whose array-mode fast path calls `note`. Two objects on top
- * of the shared ones: cheap enough to make for every request.
+ * `db` with every statement calling `before`, then `count`, first (see
+ * {@link Database.forRequest}): a handle whose drizzle session has another query logger, in its
+ * options too (a transaction's session is made from them), and whose array-mode fast path calls
+ * it. Two objects on top of the shared ones: cheap enough to make for every request.
  */
-function derive(db: Db, note: () => void): Db {
+function derive(db: Db, before: () => void, count: () => void): Db {
+  const note = () => {
+    before();
+    count();
+  };
   const logger = { logQuery: note };
   const base = (db as unknown as { session: { options?: Record<string, unknown> } }).session;
   const session = Object.create(base, { logger: { value: logger }, options: { value: { ...base.options, logger } } }) as object;
@@ -103,11 +107,7 @@ export function wrapPglite(client: PGlite): Database {
     db,
     kind: 'pglite',
     stats,
-    forRequest: (before) =>
-      derive(db, () => {
-        before();
-        note();
-      }),
+    forRequest: (before) => derive(db, before, note),
     pglite: client,
     async ping() {
       // One connection in this process: a ping waits for the statement running before it.
@@ -161,11 +161,7 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
     db,
     kind: 'postgres',
     stats,
-    forRequest: (before) =>
-      derive(db, () => {
-        before();
-        note();
-      }),
+    forRequest: (before) => derive(db, before, note),
     sql: client,
     async listen(channel, onNotify) {
       const sub = await client.listen(channel, (payload) => onNotify(payload ?? ''));

@@ -45,14 +45,15 @@ export type AppDeps = { config: Config; database: Database; readDatabase?: Datab
  */
 export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: string, budget?: RequestBudget): Context {
   const check = budget ? () => budget.check() : null;
-  const db = check ? deps.database.forRequest(check) : deps.database.db;
+  const handle = (d: Database) => (check ? d.forRequest(check) : d.db);
+  const db = handle(deps.database);
   const access = new Access(viewer, db);
   return {
     requestId,
     viewer,
     access,
     db,
-    readDb: deps.readDatabase ? (check ? deps.readDatabase.forRequest(check) : deps.readDatabase.db) : db,
+    readDb: deps.readDatabase ? handle(deps.readDatabase) : db,
     loaders: createLoaders(db),
     config: deps.config,
     logger: deps.logger.child({ requestId, sub: viewer?.id }),
