@@ -21,8 +21,11 @@ export type DbOrTx = Db | Tx;
 export interface Database {
   readonly db: Db;
   readonly kind: 'pglite' | 'postgres';
-  /** Number of SQL statements sent through drizzle since start (tests count these). */
-  readonly stats: { queries: number };
+  /**
+   * Number of SQL statements sent through drizzle since start, and of transactions begun on
+   * request handles ({@link forRequest}) (tests and benchmarks count these).
+   */
+  readonly stats: { queries: number; transactions: number };
   /**
    * The handle one request works through: `db`, but each statement, in transactions begun on
    * it too, first calls `before` (the request's time budget, which throws to refuse it), then
@@ -48,38 +51,55 @@ export interface Database {
 export const migrationsFolder = () => path.join(projectRoot(), 'migrations');
 const MIGRATION_LOCK = 7_310_001;
 
+type QueryLogger = { logQuery(query: string, params: unknown[]): void };
+
+/**
+ * The statement counter: drizzle's query logger of a database, which its array-mode fast path
+ * and its request handles call too, so that wrapping its `logQuery` (as bench/complaints-create
+ * does to list statements) sees every statement.
+ */
 function counter() {
-  const stats = { queries: 0 };
-  const note = () => {
-    stats.queries++;
+  const stats = { queries: 0, transactions: 0 };
+  const logger: QueryLogger = {
+    logQuery() {
+      stats.queries++;
+    },
   };
-  return { stats, note, logger: { logQuery: note } };
+  return { stats, logger, note: (text: string) => logger.logQuery(text, []) };
 }
 
 /**
- * `db` with every statement calling `before`, then `count`, first (see
- * {@link Database.forRequest}): a handle whose drizzle session has another query logger, in its
- * options too (a transaction's session is made from them), and whose array-mode fast path calls
- * it. Two objects on top of the shared ones: cheap enough to make for every request.
+ * `db` with every statement calling `before`, then `logger` (see {@link Database.forRequest}): a
+ * handle whose drizzle session has another query logger, in its options too (a transaction's
+ * session is made from them), and whose array-mode fast path calls it. Transactions begun on it
+ * are counted. Two objects on top of the shared ones: cheap enough to make for every request.
  */
-function derive(db: Db, before: () => void, count: () => void): Db {
-  const note = () => {
-    before();
-    count();
+function derive(db: Db, before: () => void, base: QueryLogger, stats: { transactions: number }): Db {
+  const logger: QueryLogger = {
+    logQuery(query, params) {
+      before();
+      base.logQuery(query, params);
+    },
   };
-  const logger = { logQuery: note };
-  const base = (db as unknown as { session: { options?: Record<string, unknown> } }).session;
-  const session = Object.create(base, { logger: { value: logger }, options: { value: { ...base.options, logger } } }) as object;
+  const session = (db as unknown as { session: { options?: Record<string, unknown> } }).session;
+  const derivedSession = Object.create(session, { logger: { value: logger }, options: { value: { ...session.options, logger } } }) as object;
+  const begin = db.transaction;
   const derived = Object.create(db, {
-    session: { value: session },
-    // drizzle's relational builders hold the session they were made with: through this handle they would skip `note`.
+    session: { value: derivedSession },
+    transaction: {
+      value(this: Db, ...args: Parameters<Db['transaction']>) {
+        stats.transactions++;
+        return begin.apply(this, args);
+      },
+    },
+    // drizzle's relational builders hold the session they were made with: through this handle they would skip `before`.
     query: {
       get() {
         throw new Error('db.query (drizzle relational queries) is not available on a request handle: its statements would skip the request budget; use select()');
       },
     },
   }) as Db;
-  deriveArrayRunner(db, derived, note);
+  deriveArrayRunner(db, derived, (text) => logger.logQuery(text, []));
   return derived;
 }
 
@@ -107,7 +127,7 @@ export function wrapPglite(client: PGlite): Database {
     db,
     kind: 'pglite',
     stats,
-    forRequest: (before) => derive(db, before, note),
+    forRequest: (before) => derive(db, before, logger, stats),
     pglite: client,
     async ping() {
       // One connection in this process: a ping waits for the statement running before it.
@@ -161,7 +181,7 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
     db,
     kind: 'postgres',
     stats,
-    forRequest: (before) => derive(db, before, note),
+    forRequest: (before) => derive(db, before, logger, stats),
     sql: client,
     async listen(channel, onNotify) {
       const sub = await client.listen(channel, (payload) => onNotify(payload ?? ''));

@@ -24,7 +24,8 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
  */
 export type ArrayRunner = (text: string, params: unknown[], prepare: boolean) => Promise<unknown[][]>;
 
-type Fast = { run: ArrayRunner; note: () => void };
+/** `note` gets the statement's text, as drizzle's query logger does. */
+type Fast = { run: ArrayRunner; note: (text: string) => void };
 /** Where a registered database handle keeps its driver: a property, so that a handle derived per request carries its own. */
 const DRIVER = Symbol('array runner');
 const driverOf = (db: object): Fast | undefined => (db as { [DRIVER]?: Fast })[DRIVER];
@@ -34,12 +35,12 @@ const driverOf = (db: object): Fast | undefined => (db as { [DRIVER]?: Fast })[D
  * each statement, as drizzle's query logger is: statement counting, and on a request's handle
  * its time budget.
  */
-export function registerArrayRunner(db: object, run: ArrayRunner, note: () => void): void {
+export function registerArrayRunner(db: object, run: ArrayRunner, note: (text: string) => void): void {
   Object.defineProperty(db, DRIVER, { value: { run, note }, configurable: true });
 }
 
 /** Registers `derived`, a handle on `db` made for one request, with `db`'s driver and its own `note`. */
-export function deriveArrayRunner(db: object, derived: object, note: () => void): void {
+export function deriveArrayRunner(db: object, derived: object, note: (text: string) => void): void {
   const fast = driverOf(db);
   if (fast) Object.defineProperty(derived, DRIVER, { value: { run: fast.run, note } });
 }
@@ -108,7 +109,7 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { p
 
 /** Runs `sql` on the driver in array mode and maps each row with `mapper`. */
 async function runMapped<T>(fast: Fast, sql: string, params: unknown[], mapper: Mapper, prepared: boolean): Promise<T[]> {
-  fast.note();
+  fast.note(sql);
   const rows = await fast.run(sql, params, prepared);
   const out = new Array<T>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = mapper(rows[i]!) as T;
