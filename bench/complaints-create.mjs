@@ -21,9 +21,10 @@
 //        another customer with a unit, selection { id number status nextDueAt }.
 // floor: the same request bodies to bench/intake-floor.mjs, a node:http server in this process
 //        (like the app) that verifies the same token and writes, by hand, the same rows:
-//        checks and policy in one SELECT, then BEGIN, INSERT complaint (repeat check inside),
-//        INSERT timeline, INSERT clocks, counter + number + domain event + audit in one
-//        statement, COMMIT; its own postgres.js pool of 10 (PGlite: the app's instance).
+//        checks and policy in one SELECT, then the number, id and repeat check in one
+//        statement, then the complaint, timeline, clocks, domain event and audit in one
+//        statement, no transaction (as the app); its own postgres.js pool of 10 (PGlite: the
+//        app's instance).
 //        Before anything is timed, one set of intakes through each (a plain one and one
 //        without a unit; a MAJOR one with an appointment and attachments at a fixed receipt
 //        time and a repeat of it) must write the same rows (complaints, timeline, clocks,
@@ -41,11 +42,12 @@
 //   through drizzle or its array runner, BEGIN/COMMIT not seen), and split by async context
 //   into the request's own (the mutation: statements sent on behalf of an HTTP request) and the
 //   app's background (the SLA scheduler's ticks, which a mutation's wake-up sets off, and the
-//   event sequencer and reader, woken by the domain events' NOTIFY). BEGIN/COMMIT: + 2 (one
-//   transaction per createComplaint).
+//   event sequencer and reader, woken by the domain events' NOTIFY). BEGIN/COMMIT: + 2 per
+//   transaction the requests begin (database.stats.transactions; none since the intake is one
+//   statement, 2026-12-01).
 // - floor: counted by a wrapper around its client: every statement it sends, BEGIN/COMMIT
 //   apart (and checked once against the wire on PostgreSQL, through lib's countingProxy), and
-//   its waits for the database (PostgreSQL: 3 of its statements are pipelined). The app's
+//   its waits for the database (one per statement). The app's
 //   background over a floor round is the work the floor's rows cause in the app (the event
 //   sequencer stamps the floor's domain events too; the floor does not wake the SLA scheduler).
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -123,7 +125,7 @@ const bodyOf = (x) =>
  * an HTTP request (from a 'request' listener put before the app's), `background` the rest: the
  * SLA scheduler (woken by a request, but run outside it) and the event sequencer and reader
  * (woken by LISTEN notifications). `trace(fn)` lists the statements drizzle's logger sees
- * meanwhile (those of the array runner are counted but not logged), each marked own or not.
+ * meanwhile (the request handles' and the array runner's too), each marked own or not.
  */
 function statementSplit(database) {
   const inRequest = new AsyncLocalStorage();
@@ -378,6 +380,7 @@ async function main() {
     const timedRound = async (label, target, appName, concurrency, requests) => {
       const rows = take(requests);
       const q0 = database.stats.queries;
+      const x0 = database.stats.transactions;
       const s0 = { ...split.counts };
       const t0 = app.scheduler.stats.ticks;
       const c0 = await complaintCount();
@@ -395,6 +398,8 @@ async function main() {
         // (the raw counts above do not go through drizzle)
         app: {
           queries: (database.stats.queries - q0) / requests,
+          // transactions begun by requests (database.stats.transactions: the request handles'); each is a BEGIN and a COMMIT
+          transactions: (database.stats.transactions - x0) / requests,
           own: (split.counts.own - s0.own) / requests,
           background: (split.counts.background - s0.background) / requests,
           ticks: (app.scheduler.stats.ticks - t0) / requests,
@@ -403,10 +408,11 @@ async function main() {
     };
     const apiRound = async (label, concurrency = CONCURRENCY, requests = REQUESTS) => {
       const { round, app: per } = await timedRound(label, url, 'cx-graphql-api', concurrency, requests);
-      // Round trips not seen by drizzle's logger: BEGIN/COMMIT of the mutation's transaction and
-      // of every scheduler tick, and the wake-up NOTIFY (PostgreSQL only).
-      const roundTrips = per.queries + 2 + 2 * per.ticks + (KIND === 'postgres' ? 1 : 0);
-      return { ...round, queriesPerRequest: per.queries, ownPerRequest: per.own, backgroundPerRequest: per.background, ticksPerRequest: per.ticks, roundTrips };
+      // Round trips not seen by drizzle's logger: BEGIN/COMMIT of the mutation's transactions (none
+      // since the intake became one statement) and of every scheduler tick, and the wake-up NOTIFY (PostgreSQL only).
+      const txControl = 2 * per.transactions;
+      const roundTrips = per.queries + txControl + 2 * per.ticks + (KIND === 'postgres' ? 1 : 0);
+      return { ...round, queriesPerRequest: per.queries, ownPerRequest: per.own, transactionControlPerRequest: txControl, backgroundPerRequest: per.background, ticksPerRequest: per.ticks, roundTrips };
     };
     const floorRound = async (label) => {
       const s0 = { ...floor.stats };
@@ -462,10 +468,12 @@ async function main() {
     let apiTrace = null;
     if (RUN('api')) {
       const one = take(1)[0];
+      const x0 = database.stats.transactions;
       apiTrace = await split.trace(async () => {
         await runLoad({ url, bodies: [bodyOf(one)], concurrency: 1, headers });
         await sleep(300);
       });
+      apiTrace.transactions = database.stats.transactions - x0;
     }
     let floorTrace = null;
     if (RUN('floor')) {
@@ -518,17 +526,17 @@ async function main() {
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ];
     const apiRow = (label, r) =>
-      `| ${label} | ${fmt(r.rps, 1)} | ${fmt(r.latency.p50, 1)} ms | ${fmt(r.latency.p99, 1)} ms | ${fmt(r.ownPerRequest, 2)} + 2 | ${fmt(r.backgroundPerRequest, 2)}${r.ticksPerRequest ? ` (${fmt(r.ticksPerRequest, 2)} scheduler ticks)` : ''} | ${fmt(r.queriesPerRequest, 2)} | ${fmt(r.roundTrips, 1)} | ${pct(r.serverEventLoopUtilization)} | ${cpuText(r.cpu)} | ${lockText(r.locks)} |`;
+      `| ${label} | ${fmt(r.rps, 1)} | ${fmt(r.latency.p50, 1)} ms | ${fmt(r.latency.p99, 1)} ms | ${fmt(r.ownPerRequest, 2)} + ${fmt(r.transactionControlPerRequest, 2)} | ${fmt(r.backgroundPerRequest, 2)}${r.ticksPerRequest ? ` (${fmt(r.ticksPerRequest, 2)} scheduler ticks)` : ''} | ${fmt(r.queriesPerRequest, 2)} | ${fmt(r.roundTrips, 1)} | ${pct(r.serverEventLoopUtilization)} | ${cpuText(r.cpu)} | ${lockText(r.locks)} |`;
     if (A) lines.push(apiRow('API `createComplaint` (scheduler on)', A), apiRow('API `createComplaint` (scheduler stopped)', apiNoScheduler));
     if (F) {
       lines.push(
-        `| hand-written floor (bench/intake-floor.mjs) | ${fmt(F.rps, 1)} | ${fmt(F.latency.p50, 1)} ms | ${fmt(F.latency.p99, 1)} ms | ${fmt(F.statementsPerRequest, 2)} + ${fmt(F.transactionControlPerRequest, 2)} | ${fmt(F.appBackgroundPerRequest, 2)} (the app's, for the floor's rows${F.appTicksPerRequest ? `; ${fmt(F.appTicksPerRequest, 2)} scheduler ticks` : ''}) | – | ${fmt(F.roundTripsPerRequest, 1)}${KIND === 'pglite' ? ' (waits)' : ' (3 pipelined)'} | ${pct(F.serverEventLoopUtilization)} | ${cpuText(F.cpu)} | ${lockText(F.locks)} |`,
+        `| hand-written floor (bench/intake-floor.mjs) | ${fmt(F.rps, 1)} | ${fmt(F.latency.p50, 1)} ms | ${fmt(F.latency.p99, 1)} ms | ${fmt(F.statementsPerRequest, 2)} + ${fmt(F.transactionControlPerRequest, 2)} | ${fmt(F.appBackgroundPerRequest, 2)} (the app's, for the floor's rows${F.appTicksPerRequest ? `; ${fmt(F.appTicksPerRequest, 2)} scheduler ticks` : ''}) | – | ${fmt(F.roundTripsPerRequest, 1)} | ${pct(F.serverEventLoopUtilization)} | ${cpuText(F.cpu)} | ${lockText(F.locks)} |`,
       );
     }
     if (S) lines.push(`| (reference) bare SQL \`INSERT INTO complaints\`: one row, no checks, counter, clocks, timeline, event or audit | ${fmt(S.rps, 1)} | ${fmt(S.latency.p50, 2)} ms | ${fmt(S.latency.p99, 2)} ms | 1 + 0 | – | – | 1 | – | ${cpuText(S.cpu)} | – |`);
     if (A && F) {
       lines.push(
-        `| **ratio API ÷ floor (scheduler on; target ≥ 0.5×)** | **${fmt(A.rps / F.rps, 2)}×** | ${fmt(A.latency.p50 / F.latency.p50, 1)}× | ${fmt(A.latency.p99 / F.latency.p99, 1)}× | ${fmt((A.ownPerRequest + 2) / (F.statementsPerRequest + F.transactionControlPerRequest), 2)}× | | | | | | |`,
+        `| **ratio API ÷ floor (scheduler on; target ≥ 0.5×)** | **${fmt(A.rps / F.rps, 2)}×** | ${fmt(A.latency.p50 / F.latency.p50, 1)}× | ${fmt(A.latency.p99 / F.latency.p99, 1)}× | ${fmt((A.ownPerRequest + A.transactionControlPerRequest) / (F.statementsPerRequest + F.transactionControlPerRequest), 2)}× | | | | | | |`,
       );
     }
     if (sweep.length) lines.push('', '| concurrent clients (API) | complaints/s | latency p50 | latency p99 | mean backends active / waiting on a lock |', '|---:|---:|---:|---:|---:|');
@@ -544,14 +552,13 @@ async function main() {
     }
     const oneLine = (x) => x.replace(/\s+/g, ' ').trim().slice(0, 150);
     if (apiTrace) {
-      const logged = apiTrace.seen.filter((x) => x.own).length;
       console.log(
-        `\nstatements of one createComplaint: ${apiTrace.own} of its own + BEGIN/COMMIT (${apiTrace.own - logged} of them through the array runner — the loaders' reads — counted but not logged), ${apiTrace.background} in the background it set off:`,
+        `\nstatements of one createComplaint: ${apiTrace.own} of its own${apiTrace.transactions ? ` + BEGIN/COMMIT × ${apiTrace.transactions}` : ', no transaction'}, ${apiTrace.background} in the background it set off:`,
       );
       for (const x of apiTrace.seen) console.log(`  ${x.own ? 'own       ' : 'background'} ${oneLine(x.text)}`);
     }
     if (floorTrace) {
-      console.log(`\nstatements of one floor intake (${floorTrace.statements.length - 1} + BEGIN/COMMIT):`);
+      console.log(`\nstatements of one floor intake (${floorTrace.statements.length}, no transaction):`);
       for (const x of floorTrace.statements) console.log('  ' + oneLine(x));
       console.log(`and in the app's background, for its rows (${floorTrace.app.background}):`);
       for (const x of floorTrace.app.seen) console.log(`  ${x.own ? 'own       ' : 'background'} ${oneLine(x.text)}`);

@@ -14,29 +14,24 @@
 // 60 s, the floor never).
 //
 // Statements of one intake (PostgreSQL: postgres.js named prepared statements; PGlite:
-// database.pglite.query/transaction):
-//   1. SELECT (autocommit): the customer (exists; NORMAL confidentiality unless ADMIN/MANAGER),
-//      linked to the project (origin project or a holding there; else whether the project
-//      exists), the unit held by the customer in that project, and the active SLA policy
-//      chosen as choosePolicy chooses it (most specific, then priority, then latest saved).
-//   2. INSERT … ON CONFLICT DO UPDATE … RETURNING (autocommit): the next number of the receipt
-//      year from its counter row, locked only while this statement runs, as in the app.
-//   3. BEGIN
-//   4. INSERT complaints … RETURNING id, repeat_of_id: repeat_of_id is a subquery (latest
-//      complaint of the same customer, unit and category in the 30 days before, not REJECTED);
-//      next_due_at is computed in JavaScript (earliest due of the clocks started, all running
-//      at intake).
-//   5. INSERT complaint_events: RECEIVED, REPEAT_FLAGGED (when a repeat), one CLOCK_STARTED per
-//      clock, one multi-row statement.
-//   6. INSERT sla_clocks: one multi-row statement (due_at, warn_due_at, next_check_at, target_ms
-//      from the app's functions).
-//   7. WITH c AS (the complaint), INSERT domain_events (ComplaintCreated), INSERT audit_log
-//      (createComplaint).
-//   8. COMMIT
-// On PostgreSQL 5–7 are pipelined (sent together, one wait): 6 round trips per intake; on PGlite
-// each statement waits for the one before. The SLA scheduler is not woken (the app's
-// ctx.sla.wake(): a NOTIFY and a re-plan): nothing of a fresh intake is due within minutes.
-// Only whole-group tokens (no `scope` claim) are served; idempotencyKey is refused.
+// database.pglite.query), each one round trip, no transaction (as the app since 2026-12-01):
+//   1. SELECT: the customer (exists; NORMAL confidentiality unless ADMIN/MANAGER), linked to the
+//      project (origin project or a holding there; else whether the project exists), the unit
+//      held by the customer in that project, and the active SLA policy chosen as choosePolicy
+//      chooses it (most specific, then priority, then latest saved).
+//   2. The reservation: the next number of the receipt year from its counter row (INSERT … ON
+//      CONFLICT DO UPDATE in a CTE: the row is locked only while this statement runs, as in the
+//      app), the complaint's id from its sequence, and the complaint it repeats (latest complaint
+//      of the same customer, unit and category in the 30 days before, not REJECTED).
+//   3. One statement, which commits whole: INSERT complaints (next_due_at computed in
+//      JavaScript: the earliest due of the clocks started, all running at intake) as a CTE,
+//      and as CTEs that follow it: the timeline (RECEIVED, REPEAT_FLAGGED when a repeat, one
+//      CLOCK_STARTED per clock), the clocks (selected from the complaint's CTE, so that they are
+//      inserted after it, as its fact row needs), the domain event (ComplaintCreated) and the
+//      audit entry.
+// The SLA scheduler is not woken (the app's ctx.sla.wake(): a NOTIFY and a re-plan): nothing of
+// a fresh intake is due within minutes. Only whole-group tokens (no `scope` claim) are served;
+// idempotencyKey is refused.
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
@@ -79,62 +74,75 @@ const VALIDATE = `
       limit 1) p on true
     where c.id = $1) v`;
 
-// $1 number placeholder … $19 repeat window start; the repeat check as the app writes it (unit null: `unit_id is null`).
-const insertComplaint = (withUnit) => `
-  insert into complaints (number, customer_id, project_id, unit_id, kind, category, defect_location, channel, description, attachments,
-                          severity, major_reason, first_responder_id, sla_policy_id, sla_targets, next_due_at, received_at, escalated_at,
-                          repair_appointment_at, repeat_of_id)
-  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15::jsonb, $16::timestamptz, $17::timestamptz, $18::timestamptz,
-          $20::timestamptz,
-          (select id from complaints
-           where customer_id = $2 and ${withUnit ? 'unit_id = $4' : 'unit_id is null'} and category = $6 and status <> 'REJECTED'
-             and received_at >= $19::timestamptz and received_at < $17::timestamptz
-           order by received_at desc limit 1))
-  returning id, repeat_of_id`;
-const INSERT_COMPLAINT = { true: insertComplaint(true), false: insertComplaint(false) };
+// $1 year, $2 'TS-<year>-', $3 customer, $4 category, $5 repeat window start, $6 received at, [$7 unit]; the repeat check as the app writes it (unit null: `unit_id is null`).
+const reserve = (withUnit) => `
+  with n as (
+    insert into complaint_number_counters (year, last) values ($1, 1)
+    on conflict (year) do update set last = complaint_number_counters.last + 1
+    returning last
+  )
+  select $2::text || lpad(last::text, greatest(6, length(last::text)), '0') as number,
+         nextval('complaints_id_seq') as id,
+         (select id from complaints
+          where customer_id = $3 and ${withUnit ? 'unit_id = $7' : 'unit_id is null'} and category = $4 and status <> 'REJECTED'
+            and received_at >= $5::timestamptz and received_at < $6::timestamptz
+          order by received_at desc limit 1) as repeat_of_id
+  from n`;
+const RESERVE = { true: reserve(true), false: reserve(false) };
 
 /** Multi-row INSERT texts by row count (a handful of variants, each prepared once per connection). */
 const byCount = (build) => {
   const cache = new Map();
   return (n) => cache.get(n) ?? cache.set(n, build(n)).get(n);
 };
-// $1 complaint, $2 at; per entry: type, to_status, actor_id, data.
-const insertEvents = byCount(
-  (n) =>
-    `insert into complaint_events (complaint_id, type, to_status, actor_id, data, at) values ${Array.from({ length: n }, (_, i) => {
-      const p = 3 + i * 4;
-      return `($1, $${p}, $${p + 1}, $${p + 2}, $${p + 3}::jsonb, $2::timestamptz)`;
-    }).join(', ')}`,
-);
-// $1 complaint; per clock: clock, target, target_ms, working_time, warn_at, started_at (= running_since), due_at, warn_due_at, next_check_at.
-const insertClocks = byCount(
-  (n) =>
-    `insert into sla_clocks (complaint_id, clock, cycle, state, target, target_ms, working_time, warn_at, started_at, running_since, due_at, warn_due_at, next_check_at)
-     values ${Array.from({ length: n }, (_, i) => {
-       const p = 2 + i * 9;
-       return `($1, $${p}, 0, 'RUNNING', $${p + 1}, $${p + 2}::bigint, $${p + 3}::boolean, $${p + 4}::real, $${p + 5}::timestamptz, $${p + 5}::timestamptz, $${p + 6}::timestamptz, $${p + 7}::timestamptz, $${p + 8}::timestamptz)`;
-     }).join(', ')}`,
-);
-// $1 year, $2 'TS-<year>-': the next number of the year, in a statement of its own before the transaction.
-const TAKE_NUMBER = `
-  insert into complaint_number_counters (year, last) values ($1, 1)
-  on conflict (year) do update set last = complaint_number_counters.last + 1
-  returning $2::text || lpad(last::text, greatest(6, length(last::text)), '0') as number`;
-// $1 complaint, $2 actor, $3 role, $4 subject global ID, $5 request id.
-const EVENT_AUDIT = `
+// The intake's one statement, by the number of timeline entries and clocks.
+// $1 id, $2 number, $3 customer, $4 project, $5 unit, $6 kind, $7 category, $8 defect location, $9 channel, $10 description,
+// $11 attachments, $12 severity, $13 major reason, $14 actor (first responder), $15 policy, $16 SLA targets, $17 next due,
+// $18 received at, $19 escalated at, $20 repair appointment, $21 repeat of, $22 actor role, $23 subject global ID, $24 request id;
+// then per entry: type, to_status, actor_id, data; then per clock: clock, target, target_ms, working_time, warn_at,
+// started_at (= running_since), due_at, warn_due_at, next_check_at.
+const INTAKE_FIXED = 24;
+const intake = byCount((key) => {
+  const [n, m] = key.split(':').map(Number);
+  const entries = Array.from({ length: n }, (_, i) => {
+    const p = INTAKE_FIXED + 1 + i * 4;
+    return `($1, $${p}, $${p + 1}, $${p + 2}, $${p + 3}::jsonb, $18::timestamptz)`;
+  }).join(', ');
+  const clocks = Array.from({ length: m }, (_, i) => {
+    const p = INTAKE_FIXED + 1 + n * 4 + i * 9;
+    return `($${p}, $${p + 1}, $${p + 2}::bigint, $${p + 3}::boolean, $${p + 4}::real, $${p + 5}::timestamptz, $${p + 6}::timestamptz, $${p + 7}::timestamptz, $${p + 8}::timestamptz)`;
+  }).join(', ');
+  return `
   with c as (
-    select id, number, status, kind, category, severity, project_id from complaints where id = $1
-  ), e as (
+    insert into complaints (id, number, customer_id, project_id, unit_id, kind, category, defect_location, channel, description, attachments,
+                            severity, major_reason, first_responder_id, sla_policy_id, sla_targets, next_due_at, received_at, escalated_at,
+                            repair_appointment_at, repeat_of_id)
+    overriding system value
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15, $16::jsonb, $17::timestamptz, $18::timestamptz, $19::timestamptz,
+            $20::timestamptz, $21)
+    returning id, number, status, kind, category, severity, project_id
+  ), t as (
+    insert into complaint_events (complaint_id, type, to_status, actor_id, data, at) values ${entries}
+  )${
+    m
+      ? `, k as (
+    insert into sla_clocks (complaint_id, clock, cycle, state, target, target_ms, working_time, warn_at, started_at, running_since, due_at, warn_due_at, next_check_at)
+    select c.id, v.clock, 0, 'RUNNING', v.target, v.target_ms, v.working_time, v.warn_at, v.started_at, v.started_at, v.due_at, v.warn_due_at, v.next_check_at
+    from c, (values ${clocks}) v(clock, target, target_ms, working_time, warn_at, started_at, due_at, warn_due_at, next_check_at)
+  )`
+      : ''
+  }, e as (
     insert into domain_events (type, aggregate_type, aggregate_id, project_id, payload)
     select 'ComplaintCreated', 'Complaint', id, project_id,
            jsonb_build_object('number', number, 'status', status, 'kind', kind, 'category', category, 'severity', severity)
     from c
   ), a as (
     insert into audit_log (actor_id, actor_role, action, subject_id, project_id, changes, request_id)
-    select $2, $3, 'createComplaint', $4, project_id, jsonb_build_object('number', number, 'kind', kind, 'category', category, 'severity', severity), $5
+    select $14, $22, 'createComplaint', $23, project_id, jsonb_build_object('number', number, 'kind', kind, 'category', category, 'severity', severity), $24
     from c
   )
   select number, status from c`;
+});
 
 class InputError extends Error {
   constructor(code, message) {
@@ -219,47 +227,30 @@ const yearOf = (at, timeZone) => {
 };
 
 /**
- * Statement counting around the driver: every statement sent (`statements`), BEGIN and
- * COMMIT/ROLLBACK apart (`transactionControl`, 2 per transaction), and the waits for the
- * database (`roundTrips`: a pipelined group counts once).
+ * Statement counting around the driver: every statement sent (`statements`; the floor begins
+ * no transaction, so `transactionControl` stays 0), and the waits for the database (`roundTrips`).
  */
 function countedDriver(database, url, poolSize, stats, trace) {
   const note = (text) => {
     stats.statements++;
     if (trace.on) trace.seen.push(text);
   };
-  /** A transaction through `run`, counted: BEGIN and COMMIT (or ROLLBACK). */
-  const counted = (run) => (fn) => {
-    stats.transactionControl += 2;
-    if (trace.on) trace.seen.push('BEGIN … COMMIT');
-    return run(fn);
-  };
   if (database.kind === 'pglite') {
     const pg = database.pglite;
-    const wrap = (c) => ({
+    return {
       query: async (text, params) => {
         note(text);
-        return (await c.query(text, params)).rows;
+        return (await pg.query(text, params)).rows;
       },
-    });
-    return {
-      ...wrap(pg),
-      pipelined: false,
-      begin: counted((fn) => pg.transaction((tx) => fn(wrap(tx)))),
       end: async () => {},
     };
   }
   const sql = postgres(url, { max: poolSize, onnotice: () => {}, connection: { application_name: 'cx-bench-intake-floor' } });
-  const wrap = (c) => ({
+  return {
     query: (text, params) => {
       note(text);
-      return c.unsafe(text, params, PREPARED);
+      return sql.unsafe(text, params, PREPARED);
     },
-  });
-  return {
-    ...wrap(sql),
-    pipelined: true,
-    begin: counted((fn) => sql.begin((tx) => fn(wrap(tx)))),
     end: () => sql.end({ timeout: 5 }),
   };
 }
@@ -296,40 +287,23 @@ export async function startIntakeFloor({ database, config, url = null, poolSize 
     const year = yearOf(x.receivedAt, config.businessTimeZone);
     const requestId = randomUUID();
     stats.roundTrips++;
-    const [{ number }] = await db.query(TAKE_NUMBER, [year, `TS-${year}-`]);
-    stats.roundTrips += 2; // BEGIN, COMMIT
-    return db.begin(async (tx) => {
-      stats.roundTrips++;
-      const [c] = await tx.query(INSERT_COMPLAINT[x.unitId !== null], [
-        number, x.customerId, x.projectId, x.unitId, x.kind, x.category, x.defectLocation, x.channel, x.description,
-        JSON.stringify(x.attachments), x.severity, x.majorReason, viewer.id, v.policy_id, JSON.stringify(targets), iso(nextDueAt), at,
-        x.severity === 'MAJOR' ? at : null, new Date(x.receivedAt.getTime() - REPEAT_WINDOW_MS).toISOString(), iso(x.repairAppointmentAt),
-      ]);
-      const id = Number(c.id);
-      const events = [['RECEIVED', 'RECEIVED', viewer.id, JSON.stringify({ channel: x.channel, severity: x.severity, policy: v.policy_name ?? null })]];
-      if (c.repeat_of_id !== null) events.push(['REPEAT_FLAGGED', null, null, JSON.stringify({ repeatOf: toGlobalId('Complaint', Number(c.repeat_of_id)) })]);
-      for (const k of clocks) events.push(['CLOCK_STARTED', null, viewer.id, JSON.stringify({ clock: k.clock, cycle: 0, target: k.target, workingTime: k.workingTime })]);
-      const statements = [
-        [insertEvents(events.length), [id, at, ...events.flat()]],
-        ...(clocks.length
-          ? [[insertClocks(clocks.length), [id, ...clocks.flatMap((k) => [k.clock, k.target, k.targetMs, k.workingTime, k.warnAt, iso(k.begin), iso(k.dueAt), iso(k.warnDueAt), iso(k.nextCheckAt)])]]]
-          : []),
-        [EVENT_AUDIT, [id, viewer.id, viewer.role, toGlobalId('Complaint', id), requestId]],
-      ];
-      let results;
-      if (db.pipelined) {
-        stats.roundTrips++;
-        results = await Promise.all(statements.map(([text, params]) => tx.query(text, params)));
-      } else {
-        results = [];
-        for (const [text, params] of statements) {
-          stats.roundTrips++;
-          results.push(await tx.query(text, params));
-        }
-      }
-      const [n] = results.at(-1);
-      return { id: toGlobalId('Complaint', id), number: n.number, status: n.status, nextDueAt: iso(nextDueAt) };
-    });
+    const [r] = await db.query(RESERVE[x.unitId !== null], [
+      year, `TS-${year}-`, x.customerId, x.category, new Date(x.receivedAt.getTime() - REPEAT_WINDOW_MS).toISOString(), at, ...(x.unitId !== null ? [x.unitId] : []),
+    ]);
+    const id = Number(r.id);
+    const repeatOf = r.repeat_of_id === null ? null : Number(r.repeat_of_id);
+    const events = [['RECEIVED', 'RECEIVED', viewer.id, JSON.stringify({ channel: x.channel, severity: x.severity, policy: v.policy_name ?? null })]];
+    if (repeatOf !== null) events.push(['REPEAT_FLAGGED', null, null, JSON.stringify({ repeatOf: toGlobalId('Complaint', repeatOf) })]);
+    for (const k of clocks) events.push(['CLOCK_STARTED', null, viewer.id, JSON.stringify({ clock: k.clock, cycle: 0, target: k.target, workingTime: k.workingTime })]);
+    stats.roundTrips++;
+    const [n] = await db.query(intake(`${events.length}:${clocks.length}`), [
+      id, r.number, x.customerId, x.projectId, x.unitId, x.kind, x.category, x.defectLocation, x.channel, x.description,
+      JSON.stringify(x.attachments), x.severity, x.majorReason, viewer.id, v.policy_id, JSON.stringify(targets), iso(nextDueAt),
+      at, x.severity === 'MAJOR' ? at : null, iso(x.repairAppointmentAt), repeatOf, viewer.role, toGlobalId('Complaint', id), requestId,
+      ...events.flat(),
+      ...clocks.flatMap((k) => [k.clock, k.target, k.targetMs, k.workingTime, k.warnAt, iso(k.begin), iso(k.dueAt), iso(k.warnDueAt), iso(k.nextCheckAt)]),
+    ]);
+    return { id: toGlobalId('Complaint', id), number: n.number, status: n.status, nextDueAt: iso(nextDueAt) };
   }
 
   const send = (res, status, text) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { AppError, pgErrorOf } from '../graphql/errors.js';
 import type { Db, Tx } from './client.js';
 import { idempotencyKeys } from './schema/index.js';
@@ -21,6 +22,18 @@ export function inputFingerprint(input: Record<string, unknown>): string {
   return createHash('sha256').update(canonical(rest)).digest('base64url');
 }
 
+/** A row a statement inserts besides its main one, as the CTE `name`. */
+export type RowInsert = { name: string; table: PgTable; row: Record<string, unknown> };
+
+type Once = {
+  actorId: string;
+  operation: string;
+  key: string | null | undefined;
+  input: Record<string, unknown>;
+  /** Runs before the write when the request is not a replay (work that must not hold locks until commit). */
+  first?: () => Promise<unknown>;
+};
+
 /**
  * Runs a creating write once per (actor, operation, key): a retry with the same
  * key and the same input returns the id created first and writes nothing; the same key
@@ -28,22 +41,37 @@ export function inputFingerprint(input: Record<string, unknown>): string {
  * up two requests. `create` runs inside a transaction together with the key, so a failed
  * create leaves no key behind.
  */
-export async function idempotent(
+export async function idempotent(db: Db, opts: Once, create: (tx: Tx) => Promise<number>): Promise<{ id: number; replayed: boolean }> {
+  return once(db, opts, (key) =>
+    db.transaction(async (tx) => {
+      const created = await create(tx);
+      if (key) await tx.insert(idempotencyKeys).values({ ...key, resultId: created });
+      return created;
+    }),
+  );
+}
+
+/**
+ * {@link idempotent} for a write made of one statement, which commits whole without a
+ * transaction: `create` gets the key's row (to insert as a CTE of its statement, with the id
+ * it creates, known before the statement) or null when the request has no key.
+ */
+export async function idempotentStatement(
   db: Db,
-  opts: {
-    actorId: string;
-    operation: string;
-    key: string | null | undefined;
-    input: Record<string, unknown>;
-    /** Runs before the transaction when the request is not a replay (work that must not hold locks until commit). */
-    first?: () => Promise<unknown>;
-  },
-  create: (tx: Tx) => Promise<number>,
+  opts: Once,
+  create: (keyRow: ((resultId: number) => RowInsert) | null) => Promise<number>,
 ): Promise<{ id: number; replayed: boolean }> {
+  return once(db, opts, (key) => create(key && ((resultId) => ({ name: 'idempotency_key', table: idempotencyKeys, row: { ...key, resultId } }))));
+}
+
+type KeyRow = { actorId: string; operation: string; key: string; fingerprint: string };
+
+/** The replay lookup and the race of two retries, around `write`, which stores the key it is given with what it creates. */
+async function once(db: Db, opts: Once, write: (key: KeyRow | null) => Promise<number>): Promise<{ id: number; replayed: boolean }> {
   const { actorId, operation, key } = opts;
   if (!key) {
     await opts.first?.();
-    return { id: await db.transaction(create), replayed: false };
+    return { id: await write(null), replayed: false };
   }
   const fingerprint = inputFingerprint(opts.input);
   const lookup = async () => {
@@ -64,12 +92,7 @@ export async function idempotent(
   if (prior !== null) return { id: prior, replayed: true };
   await opts.first?.();
   try {
-    const id = await db.transaction(async (tx) => {
-      const created = await create(tx);
-      await tx.insert(idempotencyKeys).values({ actorId, operation, key, resultId: created, fingerprint });
-      return created;
-    });
-    return { id, replayed: false };
+    return { id: await write({ actorId, operation, key, fingerprint }), replayed: false };
   } catch (e) {
     // A concurrent retry with the same key won the race: return its result.
     if (pgErrorOf(e).code === '23505' && pgErrorOf(e).constraint === 'idempotency_keys_actor_id_operation_key_pk') {

@@ -1,3 +1,4 @@
+import * as drizzle from 'drizzle-orm';
 import { is, Param, Placeholder, SQL, sql, type Query } from 'drizzle-orm';
 import type { Db, Tx } from './client.js';
 
@@ -11,6 +12,19 @@ export class Slots {
   private readonly parts: string[] = [];
   /** False once a value is SQL: its text is part of the statement, which is then built every time. */
   reusable = true;
+  /** SQL values made by {@link Slots.fixed}: their text never changes, so the statement stays reusable. */
+  private readonly fixedSql = new WeakSet<SQL>();
+
+  /**
+   * A value of {@link Slots.row} given as SQL text that is the same for every statement of
+   * the shape and has no parameters (such as a reference to a CTE): unlike other SQL, it
+   * leaves the statement's text reusable.
+   */
+  fixed(text: string): SQL {
+    const s = sql.raw(text);
+    this.fixedSql.add(s);
+    return s;
+  }
 
   /** A placeholder named `name` for `value`. Raw values (no column encoder): pass dates as ISO strings. */
   put(name: string, value: unknown): Placeholder<string> {
@@ -37,6 +51,9 @@ export class Slots {
       if (v === null) {
         keys.push(`${k}=null`);
         out[k] = sql`null`;
+      } else if (is(v, SQL) && this.fixedSql.has(v)) {
+        keys.push(`${k}=sql:${v.queryChunks.map((c) => (c as { value: string[] }).value.join('')).join('')}`);
+        out[k] = v;
       } else if (is(v, SQL) || is(v, Param) || is(v, Placeholder)) {
         this.reusable = false;
         keys.push(`${k}=sql`);
@@ -56,6 +73,8 @@ export class Slots {
 }
 
 type Built = { query: Query; fields: unknown };
+/** drizzle's ordering of a select's fields into the list its prepared queries map rows with (a drizzle internal). */
+const orderSelectedFields = (drizzle as unknown as { orderSelectedFields(fields: unknown): unknown }).orderSelectedFields;
 /** A drizzle query builder as far as this module uses it (`config` and `getSQL` are drizzle internals). */
 type Builder<T> = PromiseLike<T> & { getSQL(): SQL; execute(values?: Record<string, unknown>): Promise<T> };
 /** The parts of a drizzle database or transaction this module uses (internals of drizzle-orm 0.45). */
@@ -82,7 +101,9 @@ export async function runShaped<T>(db: Db | Tx, kind: string, slots: Slots, buil
     const builder = build();
     const query = (db as unknown as Internals).dialect.sqlToQuery(builder.getSQL());
     const placeholdersOnly = query.params.every((p) => is(p, Placeholder) || (is(p, Param) && is(p.value, Placeholder)));
-    b = placeholdersOnly ? { query, fields: (builder as unknown as { config: { returning?: unknown } }).config.returning } : null;
+    // An INSERT/UPDATE keeps its RETURNING list ordered already; a SELECT keeps its fields as an object.
+    const { returning, fields } = (builder as unknown as { config: { returning?: unknown; fields?: unknown } }).config;
+    b = placeholdersOnly ? { query, fields: returning ?? (fields ? orderSelectedFields(fields) : undefined) } : null;
     if (built.size >= 1_000) built.clear();
     built.set(key, b);
     shapedStats.built++;

@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableName, inArray, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
-import type { Tx } from '../db/client.js';
+import type { DbOrTx, Tx } from '../db/client.js';
+import type { RowInsert } from '../db/idempotency.js';
 import { runShaped, Slots } from '../db/shaped.js';
 import { complaintEvents, complaints, slaClocks } from '../db/schema/index.js';
 import type { SlaClockKind } from '../domain/enums.js';
@@ -10,6 +10,8 @@ import { deadlines, pause, resume, targetMsOf, type ClockRun, type ClockSpec } f
 import { parseSlaDuration } from './duration.js';
 
 type ComplaintRow = typeof complaints.$inferSelect;
+/** What starting clocks reads of a complaint: a row, or the draft of one the engine is about to insert. */
+export type ClockSubject = Pick<ComplaintRow, 'id' | 'severity' | 'escalationReportedAt' | 'repairAppointmentAt' | 'slaTargets' | 'slaPaused'>;
 type ClockRow = typeof slaClocks.$inferSelect;
 /** A timeline entry of the complaint the engine works on. */
 export type TimelineEntry = typeof complaintEvents.$inferInsert;
@@ -37,7 +39,7 @@ function schedule(c: Pick<ClockRow, 'targetMs' | 'workingTime' | 'warnAt' | 'war
  * the complaint row first (FOR NO KEY UPDATE), then the engine touches its clocks:
  * one lock order everywhere, compatible with the scheduler's FK checks.
  */
-export class SlaEngine {
+export class SlaEngine<H extends DbOrTx = Tx> {
   private owner: ClockOwner | null = null;
   /** Timeline entries not written yet: one INSERT for all of them, before anything else writes to the timeline. */
   private pending: TimelineEntry[] = [];
@@ -47,7 +49,11 @@ export class SlaEngine {
   earliestCheck: Date | null = null;
 
   constructor(
-    private readonly tx: Tx,
+    /**
+     * The transaction of a step; for an intake, which writes with one statement, the database.
+     * Stopping, pausing and escalating fire alerts over several statements: they need a transaction.
+     */
+    private readonly tx: H,
     private readonly cal: BusinessCalendar,
     private readonly actorId: string | null,
     private readonly opts: { lateAfterMs?: number } = {},
@@ -58,7 +64,7 @@ export class SlaEngine {
    * A clock already running is left alone; a stopped RESOLUTION clock continues; any
    * other stopped clock opens a new window (a new return visit, a new appointment).
    */
-  async start(complaint: ComplaintRow, kinds: SlaClockKind[], at: Date, opts: { fresh?: boolean } = {}): Promise<void> {
+  async start(complaint: ClockSubject, kinds: SlaClockKind[], at: Date, opts: { fresh?: boolean } = {}): Promise<void> {
     const wanted = [...new Set(kinds)].filter((kind) => applies(complaint, kind) && complaint.slaTargets.some((t) => t.clock === kind));
     if (!wanted.length) return;
     // The latest cycle of each wanted clock, in one statement; a complaint created in this
@@ -129,7 +135,7 @@ export class SlaEngine {
   }
 
   /** Stops the given clocks (their goal happened or the case ended), first firing alerts already due. */
-  async stop(complaintId: number, kinds: SlaClockKind[], at: Date): Promise<void> {
+  async stop(this: SlaEngine<Tx>, complaintId: number, kinds: SlaClockKind[], at: Date): Promise<void> {
     if (!kinds.length) return;
     await this.writeClocks();
     const open = await this.tx
@@ -149,7 +155,7 @@ export class SlaEngine {
   }
 
   /** Pauses every running clock (waiting on the customer), first firing alerts already due. */
-  async pauseAll(complaintId: number, at: Date): Promise<number> {
+  async pauseAll(this: SlaEngine<Tx>, complaintId: number, at: Date): Promise<number> {
     await this.writeClocks();
     const running = await this.tx
       .select()
@@ -187,7 +193,7 @@ export class SlaEngine {
   }
 
   /** On an upgrade to MAJOR: clocks already breached and still open escalate now. */
-  async escalateBreached(complaint: ComplaintRow, at: Date): Promise<void> {
+  async escalateBreached(this: SlaEngine<Tx>, complaint: ComplaintRow, at: Date): Promise<void> {
     await this.writeClocks();
     const breached = await this.tx
       .select()
@@ -205,7 +211,7 @@ export class SlaEngine {
   }
 
   /** Fires what is due on a running clock before it stops or pauses, so no alert is lost. */
-  private async settle(c: ClockRow, at: Date) {
+  private async settle(this: SlaEngine<Tx>, c: ClockRow, at: Date) {
     const dueNow = (!c.warnedAt && c.warnDueAt && c.warnDueAt <= at) || (!c.breachedAt && c.dueAt && c.dueAt <= at);
     if (!dueNow) return {};
     await this.flush();
@@ -218,7 +224,7 @@ export class SlaEngine {
    * `finish()`, so an alert fired before then sees the severity from before the step: no step
    * today both changes severity and stops or pauses clocks (escalate starts one).
    */
-  private async ownerOf(complaintId: number): Promise<ClockOwner> {
+  private async ownerOf(this: SlaEngine<Tx>, complaintId: number): Promise<ClockOwner> {
     if (this.owner?.complaintId !== complaintId) this.owner = (await loadOwners(this.tx, [complaintId])).get(complaintId)!;
     return this.owner;
   }
@@ -264,6 +270,41 @@ export class SlaEngine {
     return row!;
   }
 
+  /**
+   * Writes a new complaint with one statement, outside any transaction (one statement commits
+   * whole or not at all): the complaint `row`, whose `id` the caller took from its sequence,
+   * with its `next_due_at` (the earliest deadline of its new running clocks), and, as CTEs, the
+   * pending clock cycles, timeline entries and the caller's `also` rows. The clocks refer to
+   * the complaint through its CTE, so it is inserted first: the complaint's fact row, which
+   * their trigger updates, exists by then. Call it instead of {@link finish}, after
+   * {@link start} with `fresh`. Returns the row as inserted.
+   */
+  async insert(row: typeof complaints.$inferInsert & { id: number }, also: AlsoInsert[] = []): Promise<ComplaintRow> {
+    const clocks = this.pendingClocks;
+    const entries = this.pending;
+    this.pendingClocks = [];
+    this.pending = [];
+    const slots = new Slots();
+    const nextDueAt = clocks.reduce<Date | null>((m, c) => (c.state === 'RUNNING' && c.dueAt && (!m || c.dueAt < m) ? c.dueAt : m), null);
+    const complaintRow = slots.row('c', { ...row, nextDueAt });
+    const NEW = 'new_complaint';
+    const ref = slots.fixed(`(select "id" from "${NEW}")`);
+    const clockRows = clocks.map((c, i) => slots.row(`k${i}`, { ...c, complaintId: ref as unknown as number }));
+    const entryRows = entries.map((e, i) => slots.row(`e${i}`, e));
+    const alsoRows = also.map((a) => ({ ...a, row: slots.row(`${a.name}:${getTableName(a.table)}`, a.row) }));
+    const [inserted] = await runShaped(this.tx, 'insertComplaint', slots, () => {
+      const created = this.tx.$with(NEW).as(this.tx.insert(complaints).overridingSystemValue().values(complaintRow).returning());
+      const ctes = [
+        created,
+        ...(clockRows.length ? [this.tx.$with('new_clocks').as(this.tx.insert(slaClocks).values(clockRows))] : []),
+        ...(entryRows.length ? [this.tx.$with('new_events').as(this.tx.insert(complaintEvents).values(entryRows))] : []),
+        ...alsoRows.map((a) => this.tx.$with(a.name).as(this.tx.insert(a.table).values(a.row))),
+      ];
+      return this.tx.with(...ctes).select().from(created);
+    });
+    return inserted as ComplaintRow;
+  }
+
   private event(complaintId: number, type: string, at: Date, data: Record<string, unknown>) {
     this.record({ complaintId, type, actorId: this.actorId, at, data });
   }
@@ -285,11 +326,11 @@ export class SlaEngine {
   }
 }
 
-/** A row the closing statement of {@link SlaEngine.finish} inserts too, as the CTE `name`. */
-export type AlsoInsert = { name: string; table: PgTable; row: Record<string, unknown> };
+/** A row the closing statement of {@link SlaEngine.finish} or {@link SlaEngine.insert} inserts too, as the CTE `name`. */
+export type AlsoInsert = RowInsert;
 
 /** Whether a clock of the policy applies to this complaint at all. */
-function applies(c: ComplaintRow, kind: SlaClockKind): boolean {
+function applies(c: ClockSubject, kind: SlaClockKind): boolean {
   if (kind === 'ESCALATION_REPORT') return c.severity === 'MAJOR' && !c.escalationReportedAt;
   if (kind === 'REPAIR_VISIT') return c.repairAppointmentAt !== null;
   return true;

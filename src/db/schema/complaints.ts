@@ -90,7 +90,7 @@ export const complaints = pgTable(
   ],
 );
 
-/** Per-year counter behind complaint numbers: taken in a statement of its own before the intake's transaction, so numbers are unique and increase; a failed write leaves a gap. */
+/** Per-year counter behind complaint numbers: taken in a statement of its own before the intake's write, so numbers are unique and increase; a failed write leaves a gap. */
 export const complaintNumberCounters = pgTable('complaint_number_counters', {
   year: integer('year').primaryKey(),
   last: integer('last').notNull(),

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Db, Tx } from '../../db/client.js';
 import { runShaped, Slots } from '../../db/shaped.js';
-import { idempotent } from '../../db/idempotency.js';
+import { idempotentStatement } from '../../db/idempotency.js';
 import {
   auditLog,
   complaintNumberCounters,
@@ -14,7 +14,7 @@ import {
   slaClocks,
   slaPolicies,
 } from '../../db/schema/index.js';
-import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, MAJOR_REASONS, SEVERITIES, type ComplaintStatus } from '../../domain/enums.js';
+import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, MAJOR_REASONS, SEVERITIES, type ComplaintCategory, type ComplaintStatus } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
@@ -196,37 +196,20 @@ export class ComplaintService {
     const cal = await calendarLoad;
     let saved: ComplaintRow | null = null;
     let earliestCheck: Date | null = null;
-    let number = '';
-    const { id, replayed } = await idempotent(
+    let taken: Reservation | null = null;
+    const { id, replayed } = await idempotentStatement(
       this.ctx.db,
       {
         actorId: viewer.id,
         operation: 'createComplaint',
         key: data.idempotencyKey,
         input: data,
-        first: async () => void (number = await takeNumber(this.ctx.db, receivedAt, this.ctx.config.businessTimeZone)),
+        first: async () => void (taken = await reserve(this.ctx.db, { customerId: customer.id, unitId, category: data.category, receivedAt }, this.ctx.config.businessTimeZone)),
       },
-      async (tx) => {
-        // The latest earlier complaint of the same customer, unit and category within the
-        // window (not rejected) makes this one a repeat: read by the INSERT itself. Written with
-        // placeholders: its SQL text is built once per shape (with or without a unit).
-        const slots = new Slots().note(unitId === null ? 'no-unit' : 'unit');
-        const repeatOf = tx
-          .select({ id: complaints.id })
-          .from(complaints)
-          .where(
-            and(
-              eq(complaints.customerId, slots.put('repeat.customer', customer.id)),
-              unitId === null ? isNull(complaints.unitId) : eq(complaints.unitId, slots.put('repeat.unit', unitId)),
-              eq(complaints.category, slots.put('repeat.category', data.category)),
-              sql`${complaints.status} <> 'REJECTED'`,
-              gte(complaints.receivedAt, slots.put('repeat.since', new Date(receivedAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS).toISOString())),
-              lt(complaints.receivedAt, slots.put('repeat.until', receivedAt.toISOString())),
-            ),
-          )
-          .orderBy(desc(complaints.receivedAt))
-          .limit(slots.put('repeat.limit', 1));
-        const values = slots.row('c', {
+      async (keyRow) => {
+        const { id, number, repeatOfId } = taken!;
+        const values = {
+          id,
           number,
           customerId: customer.id,
           projectId,
@@ -239,47 +222,43 @@ export class ComplaintService {
           attachments: data.attachments ?? [],
           severity,
           majorReason: data.majorReason ?? null,
+          status: 'RECEIVED',
           firstResponderId: viewer.id,
+          repeatOfId,
           slaPolicyId: policy?.id ?? null,
           slaTargets: policy?.clocks ?? [],
+          slaPaused: false,
           receivedAt,
           escalatedAt: severity === 'MAJOR' ? receivedAt : null,
+          escalationReportedAt: null,
           repairAppointmentAt: data.repairAppointmentAt ?? null,
-        } satisfies typeof complaints.$inferInsert);
-        const [row] = await runShaped(tx, 'createComplaint', slots, () =>
-          tx
-            .insert(complaints)
-            .values({ ...values, repeatOfId: sql`(${repeatOf})` })
-            .returning(),
-        );
-        const c = row!;
-        const engine = new SlaEngine(tx, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
+        } satisfies typeof complaints.$inferInsert & { id: number };
+        // The whole intake is one statement (see SlaEngine.insert): no transaction, so no
+        // round trips for BEGIN and COMMIT, and nothing held between statements.
+        const engine = new SlaEngine(this.ctx.db, cal, viewer.id, { lateAfterMs: this.ctx.config.slaLateAfterMs });
         engine.record({
-          complaintId: c.id,
+          complaintId: id,
           type: 'RECEIVED',
           toStatus: 'RECEIVED',
           actorId: viewer.id,
           at: receivedAt,
-          data: { channel: c.channel, severity, policy: policy?.name ?? null },
+          data: { channel: values.channel, severity, policy: policy?.name ?? null },
         });
-        if (c.repeatOfId !== null) {
-          engine.record({ complaintId: c.id, type: 'REPEAT_FLAGGED', actorId: null, at: receivedAt, data: { repeatOf: toGlobalId('Complaint', c.repeatOfId) } });
+        if (repeatOfId !== null) {
+          engine.record({ complaintId: id, type: 'REPEAT_FLAGGED', actorId: null, at: receivedAt, data: { repeatOf: toGlobalId('Complaint', repeatOfId) } });
         }
-        await engine.start(c, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
-        // The domain event and the audit entry are written by the statement that ends the clocks' batch.
-        const s = await engine.finish(
-          c.id,
-          {},
-          eventAndAudit(this.ctx, eventRow('ComplaintCreated', c), {
+        await engine.start(values, [...CLOCK_EFFECTS.create.start, 'ESCALATION_REPORT', 'REPAIR_VISIT'], receivedAt, { fresh: true });
+        saved = await engine.insert(values, [
+          ...eventAndAudit(this.ctx, eventRow('ComplaintCreated', values), {
             action: 'createComplaint',
-            subjectId: toGlobalId('Complaint', c.id),
+            subjectId: toGlobalId('Complaint', id),
             projectId,
-            changes: { number: c.number, kind: c.kind, category: c.category, severity },
+            changes: { number, kind: values.kind, category: values.category, severity },
           }),
-        );
-        saved = s;
+          ...(keyRow ? [keyRow(id)] : []),
+        ]);
         earliestCheck = engine.earliestCheck;
-        return c.id;
+        return id;
       },
     );
     // Only new clocks changed: the scheduler needs to hear of them only when they fall due
@@ -594,7 +573,7 @@ export class ComplaintService {
 }
 
 /** The domain event of a complaint change, for the durable event log (the subscriptions' source), written in the change's transaction. */
-function eventRow(type: string, c: ComplaintRow, extra: Record<string, unknown> = {}) {
+function eventRow(type: string, c: Pick<ComplaintRow, 'id' | 'projectId' | 'number' | 'status' | 'kind' | 'category' | 'severity'>, extra: Record<string, unknown> = {}) {
   return {
     type,
     aggregateType: 'Complaint',
@@ -624,24 +603,63 @@ function yearFormat(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** What an intake takes before its statement: the complaint's id and number, and the complaint it repeats. */
+type Reservation = { id: number; number: string; repeatOfId: number | null };
+
 /**
- * The next number of the receipt year (in the business time zone; see complaintNumber).
- * Taken from the yearly counter in a statement of its own, after the request is validated and
- * before its transaction: the counter row is locked only while that statement runs. Taken inside the transaction, it stayed locked until COMMIT, and every
- * intake on every instance queued behind the one holding it (with a second instance, intake
- * p50 went from 14 to 54 ms). Numbers are unique and increase; a write that fails after taking
- * one leaves a gap.
+ * Takes, in one statement before the intake's own, the next number of the receipt year (in
+ * the business time zone; see complaintNumber), the complaint's id from its sequence (so
+ * that the intake's rows can name it), and the complaint it repeats: the latest earlier one
+ * of the same customer, unit and category within the window, not rejected.
+ *
+ * The yearly counter row is locked only while this statement runs: taken inside a
+ * transaction, it stayed locked until COMMIT, and every intake on every instance queued
+ * behind the one holding it (with a second instance, intake p50 went from 14 to 54 ms).
+ * Numbers are unique and increase; a write that fails after taking one leaves a gap.
  */
-async function takeNumber(db: Db, at: Date, timeZone: string): Promise<string> {
-  const year = Number(yearFormat(timeZone).format(at));
-  const slots = new Slots();
+async function reserve(
+  db: Db,
+  of: { customerId: number; unitId: number | null; category: ComplaintCategory; receivedAt: Date },
+  timeZone: string,
+): Promise<Reservation> {
+  const year = Number(yearFormat(timeZone).format(of.receivedAt));
+  // Written with placeholders: its SQL text is built once per shape (with or without a unit).
+  const slots = new Slots().note(of.unitId === null ? 'no-unit' : 'unit');
   const values = slots.row('n', { year, last: 1 });
-  const [row] = await runShaped(db, 'takeNumber', slots, () =>
-    db
-      .insert(complaintNumberCounters)
-      .values(values)
-      .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
-      .returning({ last: complaintNumberCounters.last }),
-  );
-  return complaintNumber(year, row!.last);
+  const repeatOf = db
+    .select({ id: complaints.id })
+    .from(complaints)
+    .where(
+      and(
+        eq(complaints.customerId, slots.put('repeat.customer', of.customerId)),
+        of.unitId === null ? isNull(complaints.unitId) : eq(complaints.unitId, slots.put('repeat.unit', of.unitId)),
+        eq(complaints.category, slots.put('repeat.category', of.category)),
+        sql`${complaints.status} <> 'REJECTED'`,
+        gte(complaints.receivedAt, slots.put('repeat.since', new Date(of.receivedAt.getTime() - REPEAT_WINDOW_DAYS * DAY_MS).toISOString())),
+        lt(complaints.receivedAt, slots.put('repeat.until', of.receivedAt.toISOString())),
+      ),
+    )
+    .orderBy(desc(complaints.receivedAt))
+    .limit(slots.put('repeat.limit', 1));
+  const [row] = await runShaped(db, 'reserveComplaint', slots, () => {
+    const counter = db
+      .$with('counter')
+      .as(
+        db
+          .insert(complaintNumberCounters)
+          .values(values)
+          .onConflictDoUpdate({ target: complaintNumberCounters.year, set: { last: sql`${complaintNumberCounters.last} + 1` } })
+          .returning({ last: complaintNumberCounters.last }),
+      );
+    return db
+      .with(counter)
+      .select({
+        last: counter.last,
+        // The identity sequence of complaints.id (migrations/0000_init.sql).
+        id: sql<number>`nextval('complaints_id_seq')`.mapWith(Number),
+        repeatOfId: sql<number | null>`(${repeatOf})`.mapWith(Number),
+      })
+      .from(counter);
+  });
+  return { id: row!.id, number: complaintNumber(year, row!.last), repeatOfId: row!.repeatOfId };
 }
