@@ -8,7 +8,8 @@
 //        [--writer api|sql] [--spread-writes] [--subscribe-to <k>] [--coalesce <ms>]
 //
 // --writer api (default): complaints are created through createComplaint on instance 1, so the
-//   instance also pays for intake (6 statements + BEGIN/COMMIT since 2026-11-30; 20 before).
+//   instance also pays for intake (5 statements, no transaction, since 2026-12-01; 6 + BEGIN/COMMIT
+//   from 2026-11-30; 20 before).
 // --spread-writes (with --writer api): the warm-up, ramp and load's createComplaint requests go
 //   to the instances in turn, as a load balancer in front of them would send them, instead of
 //   all to instance 1 (the calibration stays on instance 1).
