@@ -12,17 +12,18 @@ export class Slots {
   private readonly parts: string[] = [];
   /** False once a value is SQL: its text is part of the statement, which is then built every time. */
   reusable = true;
-  /** SQL values made by {@link Slots.fixed}: their text never changes, so the statement stays reusable. */
-  private readonly fixedSql = new WeakSet<SQL>();
+  /** SQL values made by {@link Slots.ref}: their text never changes, so the statement stays reusable. */
+  private readonly refs = new WeakSet<SQL>();
 
   /**
-   * A value of {@link Slots.row} given as SQL text that is the same for every statement of
-   * the shape and has no parameters (such as a reference to a CTE): unlike other SQL, it
-   * leaves the statement's text reusable.
+   * A value of {@link Slots.row} that reads `column` of the one row of the CTE `cte` (such as
+   * the id of a row the same statement inserts): SQL text the same for every statement of the
+   * shape, with no parameters, so unlike other SQL it leaves the statement's text reusable.
    */
-  fixed(text: string): SQL {
-    const s = sql.raw(text);
-    this.fixedSql.add(s);
+  ref(cte: string, column: string): SQL {
+    for (const name of [cte, column]) if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Slots.ref: "${name}" is not a plain identifier`);
+    const s = sql.raw(`(select "${column}" from "${cte}")`);
+    this.refs.add(s);
     return s;
   }
 
@@ -51,8 +52,9 @@ export class Slots {
       if (v === null) {
         keys.push(`${k}=null`);
         out[k] = sql`null`;
-      } else if (is(v, SQL) && this.fixedSql.has(v)) {
-        keys.push(`${k}=sql:${v.queryChunks.map((c) => (c as { value: string[] }).value.join('')).join('')}`);
+      } else if (is(v, SQL) && this.refs.has(v)) {
+        // Identifiers only (see ref): the text cannot run into the shape's separators.
+        keys.push(`${k}=ref:${v.queryChunks.map((c) => (c as { value: string[] }).value.join('')).join('')}`);
         out[k] = v;
       } else if (is(v, SQL) || is(v, Param) || is(v, Placeholder)) {
         this.reusable = false;
@@ -72,7 +74,8 @@ export class Slots {
   }
 }
 
-type Built = { query: Query; fields: unknown };
+/** A statement's text and what maps its rows: the RETURNING or selected fields, and a SELECT's nullability of joined tables. */
+type Built = { query: Query; fields: unknown; joins: unknown };
 /** drizzle's ordering of a select's fields into the list its prepared queries map rows with (a drizzle internal). */
 const orderSelectedFields = (drizzle as unknown as { orderSelectedFields(fields: unknown): unknown }).orderSelectedFields;
 /** A drizzle query builder as far as this module uses it (`config` and `getSQL` are drizzle internals). */
@@ -80,7 +83,7 @@ type Builder<T> = PromiseLike<T> & { getSQL(): SQL; execute(values?: Record<stri
 /** The parts of a drizzle database or transaction this module uses (internals of drizzle-orm 0.45). */
 type Internals = {
   dialect: { sqlToQuery(s: SQL): Query };
-  session: { prepareQuery(q: Query, fields: unknown, name: undefined, arrayMode: boolean): { execute(values: Record<string, unknown>): Promise<unknown> } };
+  session: { prepareQuery(q: Query, fields: unknown, name: undefined, arrayMode: boolean): { execute(values: Record<string, unknown>): Promise<unknown>; joinsNotNullableMap?: unknown } };
 };
 
 const built = new Map<string, Built | null>();
@@ -101,9 +104,10 @@ export async function runShaped<T>(db: Db | Tx, kind: string, slots: Slots, buil
     const builder = build();
     const query = (db as unknown as Internals).dialect.sqlToQuery(builder.getSQL());
     const placeholdersOnly = query.params.every((p) => is(p, Placeholder) || (is(p, Param) && is(p.value, Placeholder)));
-    // An INSERT/UPDATE keeps its RETURNING list ordered already; a SELECT keeps its fields as an object.
-    const { returning, fields } = (builder as unknown as { config: { returning?: unknown; fields?: unknown } }).config;
-    b = placeholdersOnly ? { query, fields: returning ?? (fields ? orderSelectedFields(fields) : undefined) } : null;
+    // An INSERT/UPDATE keeps its RETURNING list ordered already; a SELECT keeps its fields as an
+    // object, and which joined tables may be null (drizzle sets it on the prepared query).
+    const { config, joinsNotNullableMap } = builder as unknown as { config: { returning?: unknown; fields?: unknown }; joinsNotNullableMap?: unknown };
+    b = placeholdersOnly ? { query, fields: config.returning ?? (config.fields ? orderSelectedFields(config.fields) : undefined), joins: joinsNotNullableMap } : null;
     if (built.size >= 1_000) built.clear();
     built.set(key, b);
     shapedStats.built++;
@@ -111,5 +115,7 @@ export async function runShaped<T>(db: Db | Tx, kind: string, slots: Slots, buil
   }
   if (!b) return build().execute(slots.values);
   shapedStats.reused++;
-  return (await (db as unknown as Internals).session.prepareQuery(b.query, b.fields, undefined, true).execute(slots.values)) as T;
+  const prepared = (db as unknown as Internals).session.prepareQuery(b.query, b.fields, undefined, true);
+  if (b.joins) prepared.joinsNotNullableMap = b.joins;
+  return (await prepared.execute(slots.values)) as T;
 }

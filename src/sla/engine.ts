@@ -37,7 +37,9 @@ function schedule(c: Pick<ClockRow, 'targetMs' | 'workingTime' | 'warnAt' | 'war
  * Applies the clock side of a complaint event in the caller's transaction, so a
  * status change and its SLA bookkeeping commit together or not at all. Callers lock
  * the complaint row first (FOR NO KEY UPDATE), then the engine touches its clocks:
- * one lock order everywhere, compatible with the scheduler's FK checks.
+ * one lock order everywhere, compatible with the scheduler's FK checks. An intake is the
+ * exception: its engine works on the database, and writes everything in one statement
+ * ({@link SlaEngine.insert}), which commits whole.
  */
 export class SlaEngine<H extends DbOrTx = Tx> {
   private owner: ClockOwner | null = null;
@@ -63,12 +65,16 @@ export class SlaEngine<H extends DbOrTx = Tx> {
    * Starts the given clocks that the complaint's policy defines and that apply to it.
    * A clock already running is left alone; a stopped RESOLUTION clock continues; any
    * other stopped clock opens a new window (a new return visit, a new appointment).
+   * `fresh`: the complaint is the one {@link insert} is about to write, so it has no clocks
+   * yet and nothing is read; only then may the engine work outside a transaction.
    */
+  async start(this: SlaEngine<Tx>, complaint: ClockSubject, kinds: SlaClockKind[], at: Date, opts?: { fresh?: boolean }): Promise<void>;
+  async start(complaint: ClockSubject, kinds: SlaClockKind[], at: Date, opts: { fresh: true }): Promise<void>;
   async start(complaint: ClockSubject, kinds: SlaClockKind[], at: Date, opts: { fresh?: boolean } = {}): Promise<void> {
     const wanted = [...new Set(kinds)].filter((kind) => applies(complaint, kind) && complaint.slaTargets.some((t) => t.clock === kind));
     if (!wanted.length) return;
-    // The latest cycle of each wanted clock, in one statement; a complaint created in this
-    // transaction (`fresh`) has none.
+    // The latest cycle of each wanted clock, in one statement; a complaint not written yet
+    // (`fresh`) has none.
     const latestOf = new Map<SlaClockKind, ClockRow>();
     if (!opts.fresh) {
       await this.writeClocks();
@@ -174,7 +180,7 @@ export class SlaEngine<H extends DbOrTx = Tx> {
   }
 
   /** Resumes every paused clock; deadlines move by the time spent paused. A repair visit never resumes before its appointment. */
-  async resumeAll(complaint: ComplaintRow, at: Date): Promise<number> {
+  async resumeAll(this: SlaEngine<Tx>, complaint: ComplaintRow, at: Date): Promise<number> {
     await this.writeClocks();
     const paused = await this.tx
       .select()
@@ -236,7 +242,7 @@ export class SlaEngine<H extends DbOrTx = Tx> {
    * any other columns of `set`, returning the row. Call it once after the clock operations of a
    * mutation. A value of `set` may be SQL (the statement is then built anew each time).
    */
-  async finish(complaintId: number, set: Partial<Record<keyof ComplaintRow, unknown>> = {}, also: AlsoInsert[] = []): Promise<ComplaintRow> {
+  async finish(this: SlaEngine<Tx>, complaintId: number, set: Partial<Record<keyof ComplaintRow, unknown>> = {}, also: AlsoInsert[] = []): Promise<ComplaintRow> {
     const clocks = this.pendingClocks;
     const entries = this.pending;
     this.pendingClocks = [];
@@ -288,7 +294,7 @@ export class SlaEngine<H extends DbOrTx = Tx> {
     const nextDueAt = clocks.reduce<Date | null>((m, c) => (c.state === 'RUNNING' && c.dueAt && (!m || c.dueAt < m) ? c.dueAt : m), null);
     const complaintRow = slots.row('c', { ...row, nextDueAt });
     const NEW = 'new_complaint';
-    const ref = slots.fixed(`(select "id" from "${NEW}")`);
+    const ref = slots.ref(NEW, 'id');
     const clockRows = clocks.map((c, i) => slots.row(`k${i}`, { ...c, complaintId: ref as unknown as number }));
     const entryRows = entries.map((e, i) => slots.row(`e${i}`, e));
     const alsoRows = also.map((a) => ({ ...a, row: slots.row(`${a.name}:${getTableName(a.table)}`, a.row) }));
@@ -310,7 +316,7 @@ export class SlaEngine<H extends DbOrTx = Tx> {
   }
 
   /** Writes the pending clock cycles and timeline entries now (`finish()` does it too). */
-  async flush(): Promise<void> {
+  async flush(this: SlaEngine<Tx>): Promise<void> {
     await this.writeClocks();
     if (!this.pending.length) return;
     const entries = this.pending;

@@ -1,4 +1,5 @@
 import { eq, inArray, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/index.js';
@@ -71,6 +72,40 @@ describe('runShaped', () => {
     expect(shapedStats.reused - before.reused).toBe(0);
     const rows = await database.db.select({ s: auditLog.subjectId }).from(auditLog).where(eq(auditLog.actorId, 'shaped'));
     expect(rows.map((r) => r.s)).toEqual(expect.arrayContaining(['bound one', 'bound two']));
+  });
+});
+
+describe('runShaped with a SELECT', () => {
+  it('maps a reused SELECT as drizzle maps its first run: a left-joined table without a row is null', async () => {
+    const { id } = await insert({ subjectId: 'select' });
+    const other = alias(auditLog, 'other');
+    const read = () => {
+      const slots = new Slots();
+      const db = database.db;
+      // Values are put before the builder, which runs only the first time.
+      const none = slots.put('other', -1);
+      const self = slots.put('id', id);
+      return runShaped(db, 'shaped.select', slots, () =>
+        db
+          .select({ subject: auditLog.subjectId, other: { id: other.id, subject: other.subjectId } })
+          .from(auditLog)
+          .leftJoin(other, eq(other.id, none))
+          .where(eq(auditLog.id, self)),
+      );
+    };
+    const before = { ...shapedStats };
+    const first = await read();
+    const again = await read();
+    expect(shapedStats.reused - before.reused).toBe(1);
+    expect(first).toEqual([{ subject: 'select', other: null }]);
+    expect(again).toEqual(first);
+  });
+
+  it('takes only plain identifiers for a reference to a CTE', () => {
+    const slots = new Slots();
+    expect(() => slots.ref('new_row', 'id')).not.toThrow();
+    expect(() => slots.ref('x") or ("1', 'id')).toThrow(/plain identifier/);
+    expect(() => slots.ref('new_row', 'id,other')).toThrow(/plain identifier/);
   });
 });
 

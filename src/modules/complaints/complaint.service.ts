@@ -572,7 +572,7 @@ export class ComplaintService {
   }
 }
 
-/** The domain event of a complaint change, for the durable event log (the subscriptions' source), written in the change's transaction. */
+/** The domain event of a complaint change, for the durable event log (the subscriptions' source), written with the change (its transaction, or an intake's one statement). */
 function eventRow(type: string, c: Pick<ComplaintRow, 'id' | 'projectId' | 'number' | 'status' | 'kind' | 'category' | 'severity'>, extra: Record<string, unknown> = {}) {
   return {
     type,
