@@ -327,7 +327,10 @@ async function main(lib) {
     return { busy: f.reduce((x, y) => x + y, 0) - f[3] - f[4], total: f.reduce((x, y) => x + y, 0) };
   };
   // ── HTTP (keep-alive) ──
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle sockets are dropped after 4 s, before the server's keep-alive timeout (5 s) closes them:
+  // otherwise a request sent on a socket the server is closing at that moment fails with
+  // "socket hang up" (seen once in 1,500 writes after the ramp's burst left idle sockets).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });
   const request = (url, { method = 'GET', headers = {}, body } = {}) =>
     new Promise((resolve, reject) => {
       const req = http.request(url, { method, agent, headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) } }, (res) => {
