@@ -6,7 +6,8 @@ import { createLogger } from '../../src/logger.js';
 import { SlaScheduler } from '../../src/sla/scheduler.js';
 import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, dbId, firedIn, projectAlertCount, step, testClock } from '../helpers/complaints.js';
 import { unique } from '../helpers/factories.js';
-import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
+import postgres from 'postgres';
+import { codeOf, dbKind, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const HOUR = 3_600_000;
 // Every test starts at Wednesday 2026-11-25 10:00 Shanghai (reset before each test).
@@ -362,6 +363,49 @@ describe('live scheduler', () => {
       await intake('OTHER');
       expect(live.app.scheduler.stats.ticks).toBeGreaterThan(ticks);
     } finally {
+      await live.close();
+    }
+  });
+
+  it.skipIf(dbKind !== 'postgres')('tells the other instances of a new complaint only when its clocks fall due before any of them looks anyway', async () => {
+    // An app whose scheduler runs (it looks at least once a minute here).
+    const live = await startTestApp({ env: { SLA_POLL_MAX_MS: '60000' } });
+    const listener = postgres(live.databaseUrl!, { max: 1, onnotice: () => {} });
+    const other = openPostgres(live.databaseUrl!, { max: 1 });
+    const heard: string[] = [];
+    try {
+      await listener.listen('cx_sla_wakeup', (payload) => heard.push(payload));
+      const lfx = await complaintFixture(live);
+      await fastPolicy(live, 'fast', 'PT2S');
+      const told = async (app: TestApp, category: string) => {
+        const before = heard.length;
+        const r = await inquiry(app, lfx, category);
+        expect(r.errors).toBeUndefined();
+        await app.settle();
+        await new Promise((res) => setTimeout(res, 200)); // the NOTIFY is sent after the answer
+        return heard.length - before;
+      };
+      // Clocks due in hours: the running scheduler looks within the minute anyway.
+      expect(await told(live, 'DESIGN')).toBe(0);
+      // A warning due in a second: the others are told, with the moment.
+      expect(await told(live, 'OTHER')).toBe(1);
+      expect(heard.at(-1)).toMatch(/^[0-9a-f-]{36}\|\d+$/);
+      // A scheduler that does not run (an instance with SLA_SCHEDULER=off) tells the others even
+      // of clocks due in hours; a running one, of what falls due before its longest sleep ends.
+      const idle = scheduler(other);
+      const inHours = new Date(time.now().getTime() + 3_600_000);
+      const before = heard.length;
+      expect(await idle.notifyOthers(inHours)).toBe(true);
+      await idle.start();
+      expect(await idle.notifyOthers(inHours)).toBe(false);
+      expect(await idle.notifyOthers(new Date(time.now().getTime() + 30_000))).toBe(true);
+      expect(await idle.notifyOthers()).toBe(true);
+      await idle.stop();
+      for (let i = 0; i < 50 && heard.length < before + 3; i++) await new Promise((res) => setTimeout(res, 20));
+      expect(heard.length - before).toBe(3);
+    } finally {
+      await listener.end();
+      await other.close();
       await live.close();
     }
   });
