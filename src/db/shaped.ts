@@ -12,8 +12,8 @@ export class Slots {
   private readonly parts: string[] = [];
   /** False once a value is SQL: its text is part of the statement, which is then built every time. */
   reusable = true;
-  /** SQL values made by {@link Slots.ref}: their text never changes, so the statement stays reusable. */
-  private readonly refs = new WeakSet<SQL>();
+  /** SQL values made by {@link Slots.ref}, with what they read (`cte.column`): their text never changes, so the statement stays reusable. */
+  private readonly refs = new WeakMap<SQL, string>();
 
   /**
    * A value of {@link Slots.row} that reads `column` of the one row of the CTE `cte` (such as
@@ -23,7 +23,7 @@ export class Slots {
   ref(cte: string, column: string): SQL {
     for (const name of [cte, column]) if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Slots.ref: "${name}" is not a plain identifier`);
     const s = sql.raw(`(select "${column}" from "${cte}")`);
-    this.refs.add(s);
+    this.refs.set(s, `${cte}.${column}`);
     return s;
   }
 
@@ -54,7 +54,7 @@ export class Slots {
         out[k] = sql`null`;
       } else if (is(v, SQL) && this.refs.has(v)) {
         // Identifiers only (see ref): the text cannot run into the shape's separators.
-        keys.push(`${k}=ref:${v.queryChunks.map((c) => (c as { value: string[] }).value.join('')).join('')}`);
+        keys.push(`${k}=ref:${this.refs.get(v)}`);
         out[k] = v;
       } else if (is(v, SQL) || is(v, Param) || is(v, Placeholder)) {
         this.reusable = false;

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableName, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableName, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../db/client.js';
 import type { RowInsert } from '../db/idempotency.js';
 import { runShaped, Slots } from '../db/shaped.js';
@@ -243,28 +243,17 @@ export class SlaEngine<H extends DbOrTx = Tx> {
    * mutation. A value of `set` may be SQL (the statement is then built anew each time).
    */
   async finish(this: SlaEngine<Tx>, complaintId: number, set: Partial<Record<keyof ComplaintRow, unknown>> = {}, also: AlsoInsert[] = []): Promise<ComplaintRow> {
-    const clocks = this.pendingClocks;
-    const entries = this.pending;
-    this.pendingClocks = [];
-    this.pending = [];
     // Written with placeholders: the statement's SQL text is built once per shape.
     const slots = new Slots();
-    const clockRows = clocks.map((c, i) => slots.row(`k${i}`, c));
-    const entryRows = entries.map((e, i) => slots.row(`e${i}`, e));
-    const alsoRows = also.map((a) => ({ ...a, row: slots.row(`${a.name}:${getTableName(a.table)}`, a.row) }));
+    const pending = this.takePending(slots, also);
     const setRow = slots.row('set', set as Record<string, unknown>);
     // The statement's subquery does not see the clocks its own CTE inserts: their earliest
     // running deadline is added here (least() skips nulls).
-    const newDue = clocks.reduce<Date | null>((m, c) => (c.state === 'RUNNING' && c.dueAt && (!m || c.dueAt < m) ? c.dueAt : m), null);
-    const due = newDue ? slots.put('due', newDue.toISOString()) : null;
+    const due = pending.earliestDue ? slots.put('due', pending.earliestDue.toISOString()) : null;
     const id = slots.put('id', complaintId);
     slots.note(due ? 'due' : 'no-due');
     const [row] = await runShaped(this.tx, 'finish', slots, () => {
-      const ctes = [
-        ...(clockRows.length ? [this.tx.$with('new_clocks').as(this.tx.insert(slaClocks).values(clockRows))] : []),
-        ...(entryRows.length ? [this.tx.$with('new_events').as(this.tx.insert(complaintEvents).values(entryRows))] : []),
-        ...alsoRows.map((a) => this.tx.$with(a.name).as(this.tx.insert(a.table).values(a.row))),
-      ];
+      const ctes = pending.ctes();
       const existingDue = sql`(select min(${slaClocks.dueAt}) from ${slaClocks} where ${slaClocks.complaintId} = ${id} and ${slaClocks.state} = 'RUNNING')`;
       return this.tx
         .with(...ctes)
@@ -286,29 +275,39 @@ export class SlaEngine<H extends DbOrTx = Tx> {
    * {@link start} with `fresh`. Returns the row as inserted.
    */
   async insert(row: typeof complaints.$inferInsert & { id: number }, also: AlsoInsert[] = []): Promise<ComplaintRow> {
+    const slots = new Slots();
+    const NEW = 'new_complaint';
+    const pending = this.takePending(slots, also, slots.ref(NEW, 'id'));
+    const complaintRow = slots.row('c', { ...row, nextDueAt: pending.earliestDue });
+    const [inserted] = await runShaped(this.tx, 'insertComplaint', slots, () => {
+      const created = this.tx.$with(NEW).as(this.tx.insert(complaints).overridingSystemValue().values(complaintRow).returning());
+      return this.tx.with(created, ...pending.ctes()).select().from(created);
+    });
+    return inserted as ComplaintRow;
+  }
+
+  /**
+   * Takes the pending clock cycles and timeline entries, with the caller's `also` rows, into
+   * `slots` for the closing statement of {@link finish} or {@link insert}: `ctes()` builds their
+   * INSERTs as CTEs, and `earliestDue` is the earliest deadline among the new running clocks.
+   * `complaint`, when given, is what the clocks' complaint id is written as (a reference to a
+   * row the same statement inserts).
+   */
+  private takePending(slots: Slots, also: AlsoInsert[], complaint?: SQL) {
     const clocks = this.pendingClocks;
     const entries = this.pending;
     this.pendingClocks = [];
     this.pending = [];
-    const slots = new Slots();
-    const nextDueAt = clocks.reduce<Date | null>((m, c) => (c.state === 'RUNNING' && c.dueAt && (!m || c.dueAt < m) ? c.dueAt : m), null);
-    const complaintRow = slots.row('c', { ...row, nextDueAt });
-    const NEW = 'new_complaint';
-    const ref = slots.ref(NEW, 'id');
-    const clockRows = clocks.map((c, i) => slots.row(`k${i}`, { ...c, complaintId: ref as unknown as number }));
+    const earliestDue = clocks.reduce<Date | null>((m, c) => (c.state === 'RUNNING' && c.dueAt && (!m || c.dueAt < m) ? c.dueAt : m), null);
+    const clockRows = clocks.map((c, i) => slots.row(`k${i}`, complaint ? { ...c, complaintId: complaint as unknown as number } : c));
     const entryRows = entries.map((e, i) => slots.row(`e${i}`, e));
     const alsoRows = also.map((a) => ({ ...a, row: slots.row(`${a.name}:${getTableName(a.table)}`, a.row) }));
-    const [inserted] = await runShaped(this.tx, 'insertComplaint', slots, () => {
-      const created = this.tx.$with(NEW).as(this.tx.insert(complaints).overridingSystemValue().values(complaintRow).returning());
-      const ctes = [
-        created,
-        ...(clockRows.length ? [this.tx.$with('new_clocks').as(this.tx.insert(slaClocks).values(clockRows))] : []),
-        ...(entryRows.length ? [this.tx.$with('new_events').as(this.tx.insert(complaintEvents).values(entryRows))] : []),
-        ...alsoRows.map((a) => this.tx.$with(a.name).as(this.tx.insert(a.table).values(a.row))),
-      ];
-      return this.tx.with(...ctes).select().from(created);
-    });
-    return inserted as ComplaintRow;
+    const ctes = () => [
+      ...(clockRows.length ? [this.tx.$with('new_clocks').as(this.tx.insert(slaClocks).values(clockRows))] : []),
+      ...(entryRows.length ? [this.tx.$with('new_events').as(this.tx.insert(complaintEvents).values(entryRows))] : []),
+      ...alsoRows.map((a) => this.tx.$with(a.name).as(this.tx.insert(a.table).values(a.row))),
+    ];
+    return { earliestDue, ctes };
   }
 
   private event(complaintId: number, type: string, at: Date, data: Record<string, unknown>) {
