@@ -3,6 +3,7 @@
 //
 //   npm run bench:read [-- --workloads A,B,C] [--only ours,v4,v5,floor] [--connections 16]
 //        [--duration 10] [--warmup 3] [--customers 24000] [--complaints 23600] [--repeaters 150]
+//        [--only …,executor]
 //        [--count 50] [--attempts 2] [--url postgres://…/cx_bench_read_xxx] [--keep] [--no-wait]
 //
 // Servers (each a process of its own, started for one workload at a time, never two at once):
@@ -18,6 +19,10 @@
 //   on the Node 22 binary of that package's `node` dev dependency (v5 needs Node >= 22).
 // - floor: bench/read-floor.mjs, node:http + postgres.js + JSON.stringify, one statement per
 //   request, answering with JSON identical to ours.
+// - executor (only when named in --only): bench/read-executor.mjs, Apollo + graphql-js on our
+//   schema with ours' answers in memory (recorded from ours for every body sent): what executing
+//   and serialising the same documents costs with no data path at all. What ours costs beyond it
+//   is our data path (statements, rows, resolvers, access rules).
 // Every Node server (ours, both peers, the floor) runs with ours' Node options, so a GC setting
 // is not counted as ours alone. The peers install on first use (`npm ci --prefix bench/peers/<name>`); they are not
 // dependencies of the root package. PostGraphile runs without authentication or row-level
@@ -64,7 +69,8 @@
 // Prints a table and saves bench/results/read-*.json.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { READ_QUERIES } from './read-floor.mjs';
@@ -96,7 +102,7 @@ import {
 const a = args();
 const WORKLOADS = String(a.workloads ?? 'A,B,C').split(',').map((w) => w.trim().toUpperCase());
 // Always in this order (ours first: its answers are the reference the others are verified against).
-const SERVERS = ['ours', 'v4', 'v5', 'floor'].filter((s) => String(a.only ?? 'ours,v4,v5,floor').split(',').map((x) => x.trim()).includes(s));
+const SERVERS = ['ours', 'executor', 'v4', 'v5', 'floor'].filter((s) => String(a.only ?? 'ours,v4,v5,floor').split(',').map((x) => x.trim()).includes(s));
 const CONNECTIONS = intArg(a.connections, 16);
 const DURATION_S = Number(a.duration ?? 10);
 const WARMUP_S = Number(a.warmup ?? 3);
@@ -110,7 +116,8 @@ const VERIFY_B = 10;
 const loads = new AbortController();
 const KEEP = !!a.keep || keepDatabases;
 for (const w of WORKLOADS) if (!READ_QUERIES[w]) throw new Error(`unknown workload ${w} (A, B or C)`);
-for (const s of String(a.only ?? '').split(',').filter(Boolean)) if (!['ours', 'v4', 'v5', 'floor'].includes(s.trim())) throw new Error(`unknown server ${s} (ours, v4, v5, floor)`);
+for (const s of String(a.only ?? '').split(',').filter(Boolean)) if (!['ours', 'executor', 'v4', 'v5', 'floor'].includes(s.trim())) throw new Error(`unknown server ${s} (ours, executor, v4, v5, floor)`);
+if (SERVERS.includes('executor') && !SERVERS.includes('ours')) throw new Error('the executor answers with what ours answered: --only needs ours too');
 
 // ───────────────────────── PostGraphile's documents ─────────────────────────
 
@@ -246,6 +253,7 @@ async function main() {
 
   let created = null;
   let database = null;
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'bench-read-'));
   // Interrupted (Ctrl-C, SIGTERM): stop the servers, drop the database, then exit (a signal skips `finally`).
   const live = new Set();
   const interrupted = async (signal) => {
@@ -254,6 +262,7 @@ async function main() {
     await Promise.all([...live].map((p) => p.stop().catch(() => {})));
     await database?.close().catch(() => {});
     if (created && !a.keep) await created.drop().catch(() => {});
+    rmSync(scratch, { recursive: true, force: true });
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
@@ -331,12 +340,20 @@ async function main() {
         start: (dbUrl, port) =>
           startProcess('PostGraphile v5', PEERS.v5.node(), [...oursFlags, 'server.mjs'], { cwd: PEERS.v5.dir, env: { NODE_ENV: 'production', GRAPHILE_ENV: 'production', DATABASE_URL: dbUrl, PORT: String(port) } }),
       },
+      executor: {
+        headers: {},
+        bodies: (w) => servers.ours.bodies(w),
+        start: (dbUrl, port, counting, w) =>
+          startProcess('executor', process.execPath, [...oursFlags, path.join(benchDir, 'read-executor.mjs')], { env: { EXECUTOR_ANSWERS: recordedFile(w), PORT: String(port) } }),
+      },
       floor: {
         headers: {},
         bodies: (w) => servers.ours.bodies(w),
         start: (dbUrl, port) => startProcess('floor', process.execPath, [...oursFlags, path.join(benchDir, 'read-floor.mjs')], { env: { DATABASE_URL: dbUrl, PORT: String(port) } }),
       },
     };
+    /** Where ours' answers to workload `w` are recorded for the executor. */
+    const recordedFile = (w) => path.join(scratch, `ours-${w}.json`);
     res.queries = { ours: READ_QUERIES, v4: PEER_QUERIES.v4, v5: PEER_QUERIES.v5, floor: '(same documents as ours)' };
 
     for (const w of WORKLOADS) {
@@ -355,7 +372,7 @@ async function main() {
         let proc = null;
         try {
           const port = await freePort();
-          proc = await tracked(s.start(proxy.urlFor(url), port, true));
+          proc = await tracked(s.start(proxy.urlFor(url), port, true, w));
           const endpoint = `http://127.0.0.1:${port}/graphql`;
           const answers = [];
           for (const b of sample) answers.push(await post(endpoint, s.headers, b));
@@ -363,7 +380,7 @@ async function main() {
           if (!reference) reference = { server: name, answers, normal };
           else {
             // The floor promises our exact JSON; PostGraphile the same data in its own spelling.
-            const exact = name === 'floor' && reference.server === 'ours';
+            const exact = (name === 'floor' || name === 'executor') && reference.server === 'ours';
             for (let i = 0; i < answers.length; i++) {
               const d = exact ? firstDifference(reference.answers[i], answers[i]) : firstDifference(reference.normal[i], normal[i]);
               if (d) throw new Error(`workload ${w}: answer ${i + 1} of ${name} differs from that of ${reference.server}${exact ? '' : ' (normalised)'} at ${d}`);
@@ -371,6 +388,12 @@ async function main() {
             r.verified = `${answers.length} answer(s) ${exact ? 'deep-equal to' : 'equal after normalisation to'} those of ${reference.server}`;
           }
           r.responseBytes = Buffer.byteLength(JSON.stringify(answers[0]));
+          // The executor answers every body with what ours answered to it.
+          if (name === 'ours' && SERVERS.includes('executor')) {
+            const recorded = [];
+            for (const b of bodies) recorded.push({ body: b, answer: await post(endpoint, s.headers, b) });
+            writeFileSync(recordedFile(w), JSON.stringify(recorded));
+          }
           for (let i = 0; i < 20; i++) await post(endpoint, s.headers, bodies[i % bodies.length]);
           await sleep(200);
           proxy.reset();
@@ -393,7 +416,7 @@ async function main() {
             if (proc?.exited()) console.log(`  ${name} exited (${JSON.stringify(proc.exited())}) meanwhile; starting it again`);
             if (!proc || proc.exited()) {
               const port = await freePort();
-              proc = await tracked(s.start(url, port, false));
+              proc = await tracked(s.start(url, port, false, w));
               endpoint = `http://127.0.0.1:${port}/graphql`;
             }
             let meter = null;
@@ -450,6 +473,7 @@ async function main() {
     res.totalSeconds = (Date.now() - started) / 1000;
     console.log(`\nresults: ${saveResult('read', res)} (${fmt(res.totalSeconds, 0)} s)`);
   } finally {
+    rmSync(scratch, { recursive: true, force: true });
     await database?.close().catch(() => {});
     if (created) {
       if (a.keep) console.log(`kept ${created.name}; rerun with --url ${created.url}`);
@@ -462,7 +486,7 @@ const count = (x = 0) => fmt(x, Number.isInteger(x) ? 0 : 2);
 
 /** The summary table and the details per server (markdown). */
 function table(res) {
-  const names = { ours: 'ours', v4: 'PostGraphile v4', v5: 'PostGraphile v5', floor: 'floor' };
+  const names = { ours: 'ours', executor: 'executor (Apollo + graphql-js, data in memory)', v4: 'PostGraphile v4', v5: 'PostGraphile v5', floor: 'floor' };
   const present = SERVERS;
   const head = [
     'workload',
