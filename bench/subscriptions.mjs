@@ -327,7 +327,8 @@ async function main(lib) {
     return { busy: f.reduce((x, y) => x + y, 0) - f[3] - f[4], total: f.reduce((x, y) => x + y, 0) };
   };
   // ── HTTP (keep-alive) ──
-  // Idle sockets are dropped after 4 s, before the server's keep-alive timeout (5 s) closes them:
+  // Idle sockets are dropped after 4 s, before the server's keep-alive timeout closes them (65 s
+  // by default, HTTP_KEEP_ALIVE_TIMEOUT_MS; 5 s in builds before it, which A/B runs may start):
   // otherwise a request sent on a socket the server is closing at that moment fails with
   // "socket hang up" (seen once in 1,500 writes after the ramp's burst left idle sockets).
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 });

@@ -74,6 +74,12 @@ const schema = z
     REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     /** Bearer token required by `/metrics` when set (at least 16 characters); open otherwise. */
     METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+    /**
+     * How long an idle HTTP keep-alive connection stays open, in milliseconds. Longer than a load
+     * balancer's idle timeout (AWS ALB and nginx: 60 s), so the balancer, not this server, closes
+     * idle connections: otherwise a request the balancer sends as the server closes gets a 502.
+     */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(65_000),
     /** Maximum request body in bytes. */
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     /** Requests allowed per token (or per client address when anonymous) per minute; 0 disables. */
@@ -186,6 +192,7 @@ export type Config = {
   requestTimeoutMs: number;
   metricsToken: string | null;
   maxBodyBytes: number;
+  httpKeepAliveTimeoutMs: number;
   rateLimitPerMinute: number;
   segmentBreakInMonths: number;
   segmentVeteranMonths: number;
@@ -262,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN ?? null,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     segmentBreakInMonths: e.SEGMENT_BREAK_IN_MONTHS,
     segmentVeteranMonths: e.SEGMENT_VETERAN_MONTHS,

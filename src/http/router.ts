@@ -111,7 +111,11 @@ export function createHttpServer(opts: {
   }
 
   const server = http.createServer((req, res) => void handle(req, res));
-  server.keepAliveTimeout = 5_000;
+  // Idle keep-alive connections outlive a load balancer's (HTTP_KEEP_ALIVE_TIMEOUT_MS); a
+  // request's headers may take a second more, so that a request arriving on a connection just
+  // before its idle time ends is not cut off by the headers timeout.
+  server.keepAliveTimeout = config.httpKeepAliveTimeoutMs;
+  server.headersTimeout = config.httpKeepAliveTimeoutMs + 1_000;
   return {
     server,
     inFlight: () => inFlight,

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/token.js';
 import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -166,6 +167,49 @@ describe('rate limiting', () => {
       expect(other.status).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+});
+
+/** Sends `GET /healthz` on a raw keep-alive connection; resolves with the response head and a promise of the socket's close. */
+function keepAliveProbe(url: string): Promise<{ head: string; closed: Promise<number> }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    let answeredAt = 0;
+    const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - answeredAt)));
+    socket.once('error', reject);
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1');
+      if (!answeredAt && received.includes('\r\n\r\n{')) {
+        answeredAt = Date.now();
+        resolve({ head: received.slice(0, received.indexOf('\r\n\r\n')), closed });
+      }
+    });
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`);
+  });
+}
+
+describe('keep-alive', () => {
+  it('keeps idle connections open longer than common load balancers do (65 s), and says so', async () => {
+    const { head, closed } = await keepAliveProbe(t.url);
+    expect(head).toMatch(/^HTTP\/1\.1 200/);
+    expect(head.toLowerCase()).toContain('keep-alive: timeout=65');
+    // Still open a moment later (the old 5 s timeout would also pass this; the header above is the setting).
+    const early = await Promise.race([closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('open'), 300))]);
+    expect(early).toBe('open');
+  });
+
+  it('closes idle connections after HTTP_KEEP_ALIVE_TIMEOUT_MS', async () => {
+    const short = await startTestApp({ env: { HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000' } });
+    try {
+      const { head, closed } = await keepAliveProbe(short.url);
+      expect(head.toLowerCase()).toContain('keep-alive: timeout=1');
+      const idleMs = await Promise.race([closed, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
+      expect(idleMs).toBeGreaterThanOrEqual(900);
+    } finally {
+      await short.close();
     }
   });
 });

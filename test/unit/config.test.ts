@@ -35,6 +35,7 @@ describe('loadConfig: defaults', () => {
       introspection: true,
       maxQueryDepth: 12,
       maxBodyBytes: 1_000_000,
+      httpKeepAliveTimeoutMs: 65_000,
       rateLimitPerMinute: 600,
       segmentBreakInMonths: 12,
       segmentVeteranMonths: 36,
