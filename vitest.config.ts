@@ -10,6 +10,9 @@ export default defineConfig({
     // same copy, or `instanceof GraphQLError` / schema checks fail across the two.
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
+  // Test files are outside tsconfig.json's `include`, so the transform would not take its
+  // decorator settings for them: the same legacy decorators with metadata as src/ (type-graphql).
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
