@@ -1,0 +1,104 @@
+// A/B of two builds of ours on the read workloads, for deciding whether a change pays.
+//
+//   node bench/read-ab.mjs --url postgres://…/cx_bench_read_xxx --a /path/to/old/checkout [--b .]
+//        [--workloads A,B,C] [--rounds 8] [--seconds 3] [--connections 16]
+//
+// Both builds run at once (`dist/src/main.js` of each checkout, built beforehand, with the same
+// environment as bench/read.mjs gives ours), and the load alternates between them in short
+// windows: A then B in odd rounds, B then A in even ones. This machine's speed drifts by tens of
+// per cent within minutes; runs one after the other (bench:read, or one build then the other)
+// measure the drift as much as the change. Interleaving spreads it over both.
+//
+// Per workload: the server CPU per request of each build (from /proc, summed over its windows;
+// each window's value is listed too) and B ÷ A. `--url` is a database seeded by
+// `npm run bench:read -- --keep` (it prints the URL). An older checkout for `--a`:
+// `git worktree add /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules && (cd /tmp/old && npx tsc -p .)`.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import postgres from 'postgres';
+import { READ_QUERIES } from './read-floor.mjs';
+import { runTimedLoad } from './http-load.mjs';
+import { args, freePort, intArg, jiffiesMs, procJiffies, root, sleep } from './lib.mjs';
+
+const a = args();
+if (!a.url || !a.a) throw new Error('usage: node bench/read-ab.mjs --url <seeded database> --a <checkout> [--b <checkout>] [--workloads A,B,C] [--rounds 8] [--seconds 3]');
+const dirs = [path.resolve(String(a.a)), path.resolve(String(a.b ?? root))];
+const WORKLOADS = String(a.workloads ?? 'A,B,C').split(',').map((w) => w.trim().toUpperCase());
+for (const w of WORKLOADS) if (!READ_QUERIES[w]) throw new Error(`unknown workload ${w} (A, B or C)`);
+const ROUNDS = intArg(a.rounds, 8);
+const SECONDS = Number(a.seconds ?? 3);
+const CONNECTIONS = intArg(a.connections, 16);
+
+const { loadConfig } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'config.js')).href);
+const { signToken } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'auth', 'token.js')).href);
+const env = {
+  PATH: process.env.PATH,
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  JWT_SECRET: 'b'.repeat(64),
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_PER_MINUTE: '0',
+  SEED_DEMO_DATA: 'never',
+  SLA_SCHEDULER: 'off',
+  DATABASE_URL: String(a.url),
+};
+const token = await signToken(loadConfig(env), { sub: 'admin.bench', role: 'ADMIN', scope: null }, '24h');
+
+const servers = [];
+try {
+  for (const dir of dirs) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', 'dist/src/main.js'], { cwd: dir, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+    servers.push({ dir, port, child });
+    for (let i = 0; ; i++) {
+      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
+      if (i > 300 || child.exitCode !== null) throw new Error(`${dir}: the server did not start (is it built?)`);
+      await sleep(100);
+    }
+  }
+  const sql = postgres(String(a.url), { max: 1 });
+  const ids = (await sql`select customer_id as id from complaints group by 1 having count(*) >= 5 order by 1 limit 150`).map((r) => String(r.id));
+  await sql.end();
+
+  console.log(`A: ${dirs[0]}\nB: ${dirs[1]}\n${ROUNDS} rounds of ${SECONDS} s windows (after 1 s of warm-up each), ${CONNECTIONS} connections\n`);
+  for (const w of WORKLOADS) {
+    const bodies =
+      w === 'B'
+        ? ids.map((id) => JSON.stringify({ query: READ_QUERIES.B, variables: { id: Buffer.from(`Customer:${id}`).toString('base64url') } }))
+        : [JSON.stringify({ query: READ_QUERIES[w] })];
+    const totals = servers.map(() => ({ ms: 0, requests: 0, windows: [] }));
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const i of r % 2 ? [1, 0] : [0, 1]) {
+        const s = servers[i];
+        let before = 0;
+        let after = 0;
+        const load = await runTimedLoad({
+          url: `http://127.0.0.1:${s.port}/graphql`,
+          bodies,
+          headers: { authorization: `Bearer ${token}` },
+          connections: CONNECTIONS,
+          warmupMs: 1000,
+          durationMs: SECONDS * 1000,
+          onTimed: async () => {
+            before = procJiffies(s.child.pid);
+          },
+          onEnd: async () => {
+            after = procJiffies(s.child.pid);
+          },
+        });
+        if (load.errors) throw new Error(`${s.dir} ${w}: ${load.errors} failed requests, first: ${load.firstError}`);
+        const ms = jiffiesMs(after - before);
+        totals[i].ms += ms;
+        totals[i].requests += load.requests;
+        totals[i].windows.push((ms / load.requests).toFixed(2));
+      }
+    }
+    const [x, y] = totals.map((t) => t.ms / t.requests);
+    console.log(`${w}: A ${x.toFixed(3)} ms CPU/request [${totals[0].windows.join(' ')}]`);
+    console.log(`${w}: B ${y.toFixed(3)} ms CPU/request [${totals[1].windows.join(' ')}]`);
+    console.log(`${w}: B ÷ A ${(y / x).toFixed(3)}\n`);
+  }
+} finally {
+  for (const s of servers) s.child.kill();
+}
