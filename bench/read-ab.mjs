@@ -2,6 +2,7 @@
 //
 //   node bench/read-ab.mjs --url postgres://…/cx_bench_read_xxx --a /path/to/old/checkout [--b .]
 //        [--workloads A,B,C] [--rounds 8] [--seconds 3] [--connections 16]
+//        [--flags-a="--max-semi-space-size=64"] [--flags-b=…]
 //
 // Both builds run at once (`dist/src/main.js` of each checkout, built beforehand, with the same
 // environment as bench/read.mjs gives ours), and the load alternates between them in short
@@ -9,11 +10,15 @@
 // per cent within minutes; runs one after the other (bench:read, or one build then the other)
 // measure the drift as much as the change. Interleaving spreads it over both.
 //
+// `--flags-a` / `--flags-b`: the Node options of each build's server (default: those of
+// package.json's start script, as bench:read uses), e.g. to compare GC settings on one build.
+//
 // Per workload: the server CPU per request of each build (from /proc, summed over its windows;
 // each window's value is listed too) and B ÷ A. `--url` is a database seeded by
 // `npm run bench:read -- --keep` (it prints the URL). An older checkout for `--a`:
 // `git worktree add /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules && (cd /tmp/old && npx tsc -p .)`.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
@@ -29,6 +34,17 @@ for (const w of WORKLOADS) if (!READ_QUERIES[w]) throw new Error(`unknown worklo
 const ROUNDS = intArg(a.rounds, 8);
 const SECONDS = Number(a.seconds ?? 3);
 const CONNECTIONS = intArg(a.connections, 16);
+/** The Node options `npm start` uses (package.json's start script). */
+const startFlags = (() => {
+  const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js\b/.exec(script);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+})();
+// Written `--flags-a=<options>` (the options themselves start with `--`).
+const flags = ['flags-a', 'flags-b'].map((k) => {
+  const given = process.argv.find((x) => x.startsWith(`--${k}=`));
+  return given === undefined ? startFlags : given.slice(k.length + 3).split(/\s+/).filter(Boolean);
+});
 
 const { loadConfig } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'config.js')).href);
 const { signToken } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'auth', 'token.js')).href);
@@ -47,9 +63,9 @@ const token = await signToken(loadConfig(env), { sub: 'admin.bench', role: 'ADMI
 
 const servers = [];
 try {
-  for (const dir of dirs) {
+  for (const [i, dir] of dirs.entries()) {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--max-semi-space-size=64', 'dist/src/main.js'], { cwd: dir, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...flags[i], 'dist/src/main.js'], { cwd: dir, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
     servers.push({ dir, port, child });
     for (let i = 0; ; i++) {
       if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
@@ -61,7 +77,7 @@ try {
   const ids = (await sql`select customer_id as id from complaints group by 1 having count(*) >= 5 order by 1 limit 150`).map((r) => String(r.id));
   await sql.end();
 
-  console.log(`A: ${dirs[0]}\nB: ${dirs[1]}\n${ROUNDS} rounds of ${SECONDS} s windows (after 1 s of warm-up each), ${CONNECTIONS} connections\n`);
+  console.log(`A: ${dirs[0]} (node ${flags[0].join(' ')})\nB: ${dirs[1]} (node ${flags[1].join(' ')})\n${ROUNDS} rounds of ${SECONDS} s windows (after 1 s of warm-up each), ${CONNECTIONS} connections\n`);
   for (const w of WORKLOADS) {
     const bodies =
       w === 'B'
