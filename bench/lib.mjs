@@ -67,6 +67,16 @@ export async function q(database, text, params = []) {
   return database.sql.unsafe(text, params);
 }
 
+/**
+ * The Node options `npm start` runs our server with (package.json's start script, e.g.
+ * `--max-semi-space-size=64`), so that ours is measured as it is deployed.
+ */
+export function startFlags() {
+  const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
+  const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js\b/.exec(script);
+  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
 export const percentile = (sorted, p) => {
   if (!sorted.length) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

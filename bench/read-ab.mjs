@@ -18,13 +18,12 @@
 // `npm run bench:read -- --keep` (it prints the URL). An older checkout for `--a`:
 // `git worktree add /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules && (cd /tmp/old && npx tsc -p .)`.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { READ_QUERIES } from './read-floor.mjs';
 import { runTimedLoad } from './http-load.mjs';
-import { args, freePort, intArg, jiffiesMs, procJiffies, root, sleep } from './lib.mjs';
+import { args, freePort, intArg, jiffiesMs, procJiffies, root, sleep, startFlags } from './lib.mjs';
 
 const a = args();
 if (!a.url || !a.a) throw new Error('usage: node bench/read-ab.mjs --url <seeded database> --a <checkout> [--b <checkout>] [--workloads A,B,C] [--rounds 8] [--seconds 3]');
@@ -34,16 +33,10 @@ for (const w of WORKLOADS) if (!READ_QUERIES[w]) throw new Error(`unknown worklo
 const ROUNDS = intArg(a.rounds, 8);
 const SECONDS = Number(a.seconds ?? 3);
 const CONNECTIONS = intArg(a.connections, 16);
-/** The Node options `npm start` uses (package.json's start script). */
-const startFlags = (() => {
-  const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
-  const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js\b/.exec(script);
-  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
-})();
 // Written `--flags-a=<options>` (the options themselves start with `--`).
 const flags = ['flags-a', 'flags-b'].map((k) => {
   const given = process.argv.find((x) => x.startsWith(`--${k}=`));
-  return given === undefined ? startFlags : given.slice(k.length + 3).split(/\s+/).filter(Boolean);
+  return given === undefined ? startFlags() : given.slice(k.length + 3).split(/\s+/).filter(Boolean);
 });
 
 const { loadConfig } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'config.js')).href);

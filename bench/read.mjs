@@ -1,9 +1,8 @@
 // Read benchmark (issue 8): our API against PostGraphile v4, PostGraphile v5 and a
 // hand-written floor, on three read workloads over the same PostgreSQL database, in one run.
 //
-//   npm run bench:read [-- --workloads A,B,C] [--only ours,v4,v5,floor] [--connections 16]
+//   npm run bench:read [-- --workloads A,B,C] [--only ours,executor,v4,v5,floor] [--connections 16]
 //        [--duration 10] [--warmup 3] [--customers 24000] [--complaints 23600] [--repeaters 150]
-//        [--only …,executor]
 //        [--count 50] [--attempts 2] [--url postgres://…/cx_bench_read_xxx] [--keep] [--no-wait]
 //
 // Servers (each a process of its own, started for one workload at a time, never two at once):
@@ -69,7 +68,7 @@
 // Prints a table and saves bench/results/read-*.json.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -94,6 +93,7 @@ import {
   saveResult,
   sleep,
   startOfRun,
+  startFlags,
   startProcess,
   summary,
   waitQuiet,
@@ -157,17 +157,6 @@ $$;
 create or replace function units_label(u units) returns text language sql immutable as $$
   select u.building || '-' || u.unit_no || '-' || u.room
 $$;`;
-
-/**
- * The Node options `npm start` runs our server with (package.json's start script, e.g.
- * `--max-semi-space-size=64`), so that ours is measured as it is deployed. The peers and the
- * floor get the same options: a GC setting any Node server could use is not ours alone.
- */
-function startFlags() {
-  const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';
-  const m = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/main\.js\b/.exec(script);
-  return m ? m[1].trim().split(/\s+/).filter(Boolean) : [];
-}
 
 const PEERS = {
   v4: { dir: path.join(benchDir, 'peers', 'postgraphile-v4'), node: () => process.execPath },
@@ -249,6 +238,7 @@ async function main() {
   const { loadConfig } = await dist('config.js');
   const { signToken } = await dist('auth/token.js');
   const mainJs = path.join(root, 'dist', 'src', 'main.js');
+  // ours as deployed; the peers and the floor get the same options: a GC setting any Node server could use is not ours alone.
   const oursFlags = startFlags();
 
   let created = null;
