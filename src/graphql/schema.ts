@@ -60,14 +60,15 @@ type ParamMeta = { kind: string; index: number; propertyName?: string; getType?:
 type FieldMeta = { target: Function; name: string; schemaName: string; middlewares?: unknown[]; roles?: unknown[] };
 type FieldResolverMeta = { kind: 'internal' | 'external'; target: Function; methodName: string; middlewares?: unknown[]; roles?: unknown[]; params?: ParamMeta[]; getObjectType?: () => Function };
 type TypeMeta = { name: string; target: Function; fields?: FieldMeta[]; interfaceClasses?: Function[] };
-type Pick = (root: Record<string, unknown>, ctx: unknown, info: GraphQLResolveInfo) => unknown;
+/** Reads one parameter of a field resolver method from graphql-js's (root, context, info). */
+type ParamPick = (root: Record<string, unknown>, ctx: unknown, info: GraphQLResolveInfo) => unknown;
 
 /**
  * Field resolvers without type-graphql's per-call wrapping where it adds nothing. type-graphql
  * wraps every field: a plain property gets a resolver that builds a `{ root, args, context,
  * info }` object to read `root[name]`, and a `@FieldResolver` method sorts its parameter list
  * again and maps it on every call. On the complaint desk that was a fifth of the bytes a
- * request allocated, and 9–16 % of its CPU (BENCHMARKS.md). Here:
+ * request allocated, and 8–14 % of its CPU (BENCHMARKS.md). Here:
  * - a plain property field without middleware or roles, whose GraphQL name is its property
  *   name, gets graphql-js's default resolver (`source[name]`), as type-graphql's
  *   `simpleResolvers` would;
@@ -108,7 +109,7 @@ function directResolvers(schema: GraphQLSchema): void {
       const classes = [resolver.kind === 'internal' ? resolver.getObjectType?.() : undefined, ...params.map((p) => (p.kind === 'root' ? p.getType?.() : undefined))].filter(
         (c): c is Function => typeof c === 'function',
       );
-      const picks: Pick[] = params.map((p) => {
+      const picks: ParamPick[] = params.map((p) => {
         const property = p.propertyName;
         return p.kind === 'root' ? (property ? (r) => r[property] : (r) => r) : p.kind === 'context' ? (_r, c) => c : (_r, _c, i) => i;
       });
