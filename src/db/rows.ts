@@ -1,5 +1,5 @@
 import { Column, SQL, getTableColumns, is, sql, type Table } from 'drizzle-orm';
-import { PgDialect, type PgColumn } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 
 /**
  * Rows of hot reads without drizzle's generic row mapping.
@@ -91,7 +91,8 @@ export type SelectQuery<T> = PromiseLike<T[]> & { toSQL(): { sql: string; params
  * connection). Only for statements whose text comes from a fixed set, such as the loaders':
  * every distinct text stays prepared on each connection until it is recycled (postgres.js
  * `max_lifetime`, 30–60 min), so texts that vary with client input (filter combinations)
- * would let a client fill the server's memory with plans.
+ * would let a client fill the server's memory with plans. Past {@link MAX_PREPARED} texts
+ * in the process, the rest run unprepared.
  */
 export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { prepared?: boolean } = {}): Promise<T[]> {
   const fast = driverOf(db);
@@ -107,10 +108,25 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { p
   return runMapped<T>(fast, sql, params, mapper, opts.prepared === true);
 }
 
+/**
+ * The texts run as prepared statements so far. A connection keeps every text it prepared, so
+ * their number is capped: beyond it (texts that carry a client's choice of columns, see
+ * graphql/projection.ts, can be many) a text runs unprepared.
+ */
+const preparedTexts = new Set<string>();
+const MAX_PREPARED = 256;
+
+function mayPrepare(sql: string): boolean {
+  if (preparedTexts.has(sql)) return true;
+  if (preparedTexts.size >= MAX_PREPARED) return false;
+  preparedTexts.add(sql);
+  return true;
+}
+
 /** Runs `sql` on the driver in array mode and maps each row with `mapper`. */
 async function runMapped<T>(fast: Fast, sql: string, params: unknown[], mapper: Mapper, prepared: boolean): Promise<T[]> {
   fast.note(sql);
-  const rows = await fast.run(sql, params, prepared);
+  const rows = await fast.run(sql, params, prepared && mayPrepare(sql));
   const out = new Array<T>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = mapper(rows[i]!) as T;
   return out;
@@ -138,6 +154,8 @@ export async function selectFixed<T>(db: object, name: string, params: unknown[]
     const mapper = compile(query._.selectedFields as Record<string, unknown>);
     const same = built.params.length === params.length && built.params.every((p, i) => p === params[i]);
     fixed = mapper && same ? { sql: built.sql, mapper } : null;
+    // Names may carry a client's choice of columns (loaders of some columns): bounded.
+    if (fixedTexts.size >= MAX_MAPPERS) fixedTexts.clear();
     fixedTexts.set(key, fixed);
     return selectRows(db, query, opts);
   }
@@ -166,6 +184,8 @@ export async function selectStatement<T>(db: object, name: string, fields: Recor
   let mapper = statementMappers.get(name);
   if (mapper === undefined) {
     mapper = compile(fields);
+    // Names may carry a list of columns chosen by a client's selection: bounded.
+    if (statementMappers.size >= MAX_MAPPERS) statementMappers.clear();
     statementMappers.set(name, mapper);
   }
   if (!mapper) return fallback();
@@ -173,17 +193,39 @@ export async function selectStatement<T>(db: object, name: string, fields: Recor
   return runMapped<T>(fast, text, params, mapper, false);
 }
 
-const columnLists = new WeakMap<Table, SQL>();
 const listDialect = new PgDialect();
+/** Per table, per list of column keys (`*` for all): the fields and their SQL text. Bounded: the lists come from clients' selections. */
+const picks = new WeakMap<Table, Map<string, { fields: Record<string, Column>; list: SQL }>>();
+const MAX_PICKS = 200;
 
-/** Every column of `table`, qualified and in drizzle's order (that of `getTableColumns`), as SQL text made once per table. */
-export function columnList(table: Table): SQL {
-  let list = columnLists.get(table);
-  if (!list) {
-    list = sql.raw(listDialect.sqlToQuery(sql.join(Object.values(getTableColumns(table)), sql`, `)).sql);
-    columnLists.set(table, list);
+function pick(table: Table, keys: readonly string[] | null) {
+  let byKeys = picks.get(table);
+  if (!byKeys) picks.set(table, (byKeys = new Map()));
+  const k = keys ? keys.join(',') : '*';
+  let found = byKeys.get(k);
+  if (!found) {
+    const all = getTableColumns(table) as Record<string, Column>;
+    const fields = keys ? Object.fromEntries(keys.map((c) => [c, all[c]!])) : all;
+    for (const [c, col] of Object.entries(fields)) if (!col) throw new Error(`no column ${c} in the table`);
+    found = { fields, list: sql.raw(listDialect.sqlToQuery(sql.join(Object.values(fields), sql`, `)).sql) };
+    if (byKeys.size >= MAX_PICKS) byKeys.clear();
+    byKeys.set(k, found);
   }
-  return list;
+  return found;
+}
+
+/**
+ * Columns of `table` by key (every column when null, in drizzle's order), as a select builder's
+ * fields. Typed as all of them: a row of some columns is still read as the table's row, whose
+ * readers (see graphql/projection.ts) throw on a column it lacks.
+ */
+export function columnsOf<T extends PgTable>(table: T, keys: readonly string[] | null): T['_']['columns'] {
+  return pick(table, keys).fields as T['_']['columns'];
+}
+
+/** Columns of `table` (every column when `keys` is null, in drizzle's order), qualified, as SQL text made once per list. */
+export function columnList(table: Table, keys: readonly string[] | null = null): SQL {
+  return pick(table, keys).list;
 }
 
 /**

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../db/client.js';
-import { anyOf, selectFixed } from '../db/rows.js';
+import { anyOf, columnsOf, selectFixed } from '../db/rows.js';
 import { asc } from 'drizzle-orm';
 import {
   cityCompanies,
@@ -64,6 +64,25 @@ function lazy<T>(make: () => T): () => T {
 }
 
 /**
+ * Loaders of some columns only (see projection.ts), made on first use per list of columns;
+ * `null` asks for the loader of whole rows, `whole`.
+ */
+function byColumns<L>(whole: L, make: (columns: readonly string[]) => L): (columns: readonly string[] | null) => L {
+  let made: Map<string, L> | undefined;
+  return (columns) => {
+    if (!columns) return whole;
+    made ??= new Map();
+    const key = columns.join(',');
+    let loader = made.get(key);
+    if (!loader) made.set(key, (loader = make(columns)));
+    return loader;
+  };
+}
+
+/** The name of a loader's statement for these columns (one text per name: selectFixed). */
+const named = (name: string, columns: readonly string[] | null) => (columns ? `${name}|${columns.join(',')}` : name);
+
+/**
  * One set of DataLoaders per request: every relation a field resolver follows
  * goes through these, so a page of N items costs a constant number of statements.
  */
@@ -94,6 +113,32 @@ export function createLoaders(db: Db) {
       (ids) => selectFixed(db, 'surveyAnswersByResponse', [ids], () => db.select().from(surveyAnswers).where(anyOf(surveyAnswers.responseId, ids)).orderBy(asc(surveyAnswers.id)), PREPARED),
     ),
   );
+  const clocksBy = (columns: readonly string[] | null) =>
+    groupedBy(
+      (r: typeof slaClocks.$inferSelect) => r.complaintId,
+      (ids) =>
+        selectFixed(
+          db,
+          named('clocksByComplaint', columns),
+          [ids],
+          () => db.select(columnsOf(slaClocks, columns)).from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)),
+          PREPARED,
+        ),
+    );
+  const eventsBy = (columns: readonly string[] | null) =>
+    groupedBy(
+      (r: typeof complaintEvents.$inferSelect) => r.complaintId,
+      (ids) =>
+        selectFixed(
+          db,
+          named('eventsByComplaint', columns),
+          [ids],
+          () => db.select(columnsOf(complaintEvents, columns)).from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)),
+          PREPARED,
+        ),
+    );
+  const clocksWhole = clocksBy(null);
+  const eventsWhole = eventsBy(null);
   return {
     get surveyTemplate() {
       return surveyTemplate();
@@ -146,20 +191,18 @@ export function createLoaders(db: Db) {
       (ids) => selectFixed(db, 'ownershipsByUnit', [ids], () => db.select().from(unitOwnerships).where(anyOf(unitOwnerships.unitId, ids)).orderBy(unitOwnerships.id), PREPARED),
     ),
     complaint: byId((ids) => selectFixed(db, 'complaint', [ids], () => db.select().from(complaints).where(anyOf(complaints.id, ids)), PREPARED)),
-    clocksByComplaint: groupedBy(
-      (r: typeof slaClocks.$inferSelect) => r.complaintId,
-      (ids) => selectFixed(db, 'clocksByComplaint', [ids], () => db.select().from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)), PREPARED),
-    ),
+    clocksByComplaint: clocksWhole,
+    /** A complaint's clocks with only these columns (`complaintId` among them), or whole rows for null. */
+    clocksWith: byColumns(clocksWhole, clocksBy),
     alertsByComplaint: groupedBy(
       (r: typeof slaAlerts.$inferSelect) => r.complaintId!,
       (ids) => selectFixed(db, 'alertsByComplaint', [ids], () => db.select().from(slaAlerts).where(anyOf(slaAlerts.complaintId, ids)).orderBy(asc(slaAlerts.firedAt), asc(slaAlerts.id)), PREPARED),
     ),
     /** Per-field, per-arguments loaders of nested connections (see graphql/nested.ts). */
     nested: new Map<string, DataLoader<number, unknown>>(),
-    eventsByComplaint: groupedBy(
-      (r: typeof complaintEvents.$inferSelect) => r.complaintId,
-      (ids) => selectFixed(db, 'eventsByComplaint', [ids], () => db.select().from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)), PREPARED),
-    ),
+    eventsByComplaint: eventsWhole,
+    /** A complaint's timeline with only these columns (`complaintId` among them), or whole rows for null. */
+    eventsWith: byColumns(eventsWhole, eventsBy),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
+import { columnFields } from './projection.js';
 
 /** Relay Node: every object with a global ID. */
 @InterfaceType('Node', { description: 'An object with a global ID, fetchable with `node(id:)`.' })
@@ -14,13 +15,20 @@ export abstract class Node {
  * rather than a copy of its 15–36 columns, which V8 does in microseconds per object (copies
  * were 6 % of the complaint desk's CPU, and much of its garbage). Rows are never written
  * through a node: the getters have no setters.
+ *
+ * A row may hold only the columns its operation selects (see projection.ts): a getter whose
+ * column is absent throws, so that a field reading a column nobody declared fails loudly in
+ * a test instead of answering null.
  */
-export function readsRow(cls: { prototype: object }, columns: readonly string[], own: readonly string[] = []): void {
+export function readsRow(cls: { prototype: object; name: string }, columns: readonly string[], own: readonly string[] = []): void {
+  columnFields(cls, columns, own);
   for (const key of columns) {
     if (own.includes(key) || key === 'row') continue;
     Object.defineProperty(cls.prototype, key, {
       get(this: { row: Record<string, unknown> }) {
-        return this.row[key];
+        const value = this.row[key];
+        if (value === undefined) throw new Error(`${cls.name}.${key}: its column was not selected (declare what the field reads: fieldNeeds in graphql/projection.ts)`);
+        return value;
       },
       configurable: true,
     });

@@ -1,7 +1,9 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root, ID } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root, ID } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import { nestedConnection } from '../../graphql/nested.js';
+import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
 import type { Context } from '../../graphql/context.js';
 import { remainingMs } from '../../sla/clock.js';
 import { formatMs } from '../../sla/duration.js';
@@ -69,8 +71,9 @@ export class ComplaintResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Conditions on the complaints.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering; received time descending by default.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return ComplaintConnection.of(await new ComplaintService(ctx).list(filter, orderBy, page), Complaint.from);
+    return ComplaintConnection.of(await new ComplaintService(ctx).list(filter, orderBy, page, {}, selectedColumns(info, Complaint, true)), Complaint.from);
   }
 
   @Authorized(READERS)
@@ -198,13 +201,13 @@ export class ComplaintResolver {
   }
 
   @FieldResolver(() => [ComplaintEvent], { description: 'Every transition, assignment, note, clock event and alert, oldest first.' })
-  async timeline(@Root() c: Complaint, @Ctx() ctx: Context): Promise<ComplaintEvent[]> {
-    return (await ctx.loaders.eventsByComplaint.load(c.dbId)).map(ComplaintEvent.from);
+  async timeline(@Root() c: Complaint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<ComplaintEvent[]> {
+    return (await ctx.loaders.eventsWith(selectedColumns(info, ComplaintEvent, false)).load(c.dbId)).map(ComplaintEvent.from);
   }
 
   @FieldResolver(() => [SlaClock], { description: 'The SLA clocks started for this complaint.' })
-  async clocks(@Root() c: Complaint, @Ctx() ctx: Context): Promise<SlaClock[]> {
-    return (await ctx.loaders.clocksByComplaint.load(c.dbId)).map(SlaClock.from);
+  async clocks(@Root() c: Complaint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<SlaClock[]> {
+    return (await ctx.loaders.clocksWith(selectedColumns(info, SlaClock, false)).load(c.dbId)).map(SlaClock.from);
   }
 
   @FieldResolver(() => [SlaAlert], { description: 'Alerts fired for this complaint, oldest first.' })
@@ -218,6 +221,39 @@ export class ComplaintResolver {
   }
 }
 
+// What each field of a complaint reads of its row besides its own column (see graphql/projection.ts): every
+// complaint reads `id` and `repeatOfId` when it is made (Complaint.from).
+fieldNeeds(Complaint, {
+  always: ['id', 'repeatOfId'],
+  fields: {
+    id: [],
+    isRepeat: [],
+    customer: ['customerId'],
+    project: ['projectId'],
+    unit: ['unitId'],
+    firstResponder: ['firstResponderId'],
+    handler: ['handlerId'],
+    repeatOf: [],
+    timeline: [],
+    clocks: [],
+    alerts: [],
+    allowedActions: ['status'],
+  },
+});
+
+// A clock reads `id` and `warnAt` when it is made (SlaClock.from); its loader groups by `complaintId`.
+fieldNeeds(SlaClock, {
+  always: ['id', 'complaintId', 'warnAt'],
+  fields: {
+    warnShare: [],
+    remaining: ['state', 'targetMs', 'workingTime', 'consumedMs', 'runningSince'],
+    breached: ['breachedAt', 'state', 'dueAt', 'stoppedAt'],
+  },
+});
+
+// An event reads `id` when it is made (ComplaintEvent.from); its loader groups by `complaintId`.
+fieldNeeds(ComplaintEvent, { always: ['id', 'complaintId'], fields: { id: [], actor: ['actorId'] } });
+
 /**
  * A nested `complaints` connection under a list of customers or projects: every parent's
  * page comes from one batched statement (and the counts from one more), not one per parent.
@@ -227,14 +263,17 @@ async function nestedComplaints(
   parent: 'customerId' | 'projectId',
   parentId: number,
   args: { page: PageArgsType; filter: ComplaintFilter | null; orderBy: ComplaintOrder | null },
+  info: GraphQLResolveInfo,
 ) {
-  const key = `complaints:${parent}:${JSON.stringify(args)}`;
+  const columns = selectedColumns(info, Complaint, true);
+  // Parents share a batch only with the same arguments and the same columns.
+  const key = `complaints:${parent}:${JSON.stringify(args)}:${columns?.join(',') ?? '*'}`;
   const service = new ComplaintService(ctx);
   const page = await nestedConnection(
     ctx,
     key,
     parentId,
-    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page),
+    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page, columns),
     (ids) => service.countsFor(parent, ids, args.filter),
   );
   return ComplaintConnection.of(page, Complaint.from);
@@ -249,8 +288,9 @@ export class CustomerComplaintsResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedComplaints(ctx, 'customerId', c.dbId, { page, filter, orderBy });
+    return nestedComplaints(ctx, 'customerId', c.dbId, { page, filter, orderBy }, info);
   }
 }
 
@@ -263,8 +303,9 @@ export class ProjectComplaintsResolver {
     @Arg('filter', () => ComplaintFilter, { nullable: true, description: 'Further conditions.' }) filter: ComplaintFilter | null,
     @Arg('orderBy', () => ComplaintOrder, { nullable: true, description: 'Ordering.' }) orderBy: ComplaintOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedComplaints(ctx, 'projectId', p.dbId, { page, filter, orderBy });
+    return nestedComplaints(ctx, 'projectId', p.dbId, { page, filter, orderBy }, info);
   }
 }
 

@@ -1,4 +1,4 @@
-import { columnList, selectFixed, selectRows, selectStatement } from '../../db/rows.js';
+import { columnList, columnsOf, selectFixed, selectRows, selectStatement } from '../../db/rows.js';
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -55,6 +55,10 @@ const createSchema = z
   });
 
 const note = text(4000);
+/** The columns of each sort's key: selected with whatever else a list selects (its cursors read them). */
+const SORT_COLUMNS: Record<string, string> = { RECEIVED_AT: 'receivedAt', DUE_AT: 'nextDueAt' };
+const withSortColumn = (columns: readonly string[] | null, sortKey: string) =>
+  columns && !columns.includes(SORT_COLUMNS[sortKey]!) ? [...columns, SORT_COLUMNS[sortKey]!] : columns;
 const SORTS: Record<string, SortSpec> = {
   RECEIVED_AT: { key: 'RECEIVED_AT', column: complaints.receivedAt, cast: 'timestamptz' },
   DUE_AT: { key: 'DUE_AT', column: sql`coalesce(${complaints.nextDueAt}, 'infinity'::timestamptz)`, cast: 'timestamptz' },
@@ -81,11 +85,16 @@ export class ComplaintService {
     return !!customer && this.access.canSeeComplaint(row, customer.confidentiality);
   }
 
+  /**
+   * A page of complaints. `columns`: only these columns of each row (see graphql/projection.ts);
+   * such rows are not primed into the complaint loader, whose rows are whole.
+   */
   async list(
     filter: ComplaintFilter | null | undefined,
     order: ComplaintOrder | null | undefined,
     args: PageArgs,
     fixed: { customerId?: number; projectId?: number } = {},
+    columns: readonly string[] | null = null,
   ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const descending = (order?.direction ?? 'DESC') === 'DESC';
@@ -97,8 +106,9 @@ export class ComplaintService {
       fixed.projectId ? eq(complaints.projectId, fixed.projectId) : undefined,
     );
     const ks = keyset(req, sort, complaints.id, descending);
-    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(complaints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
-    for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
+    columns = withSortColumn(columns, sort.key);
+    const rows = (await selectRows(this.ctx.db, this.ctx.db.select(columnsOf(complaints, columns)).from(complaints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit))) as ComplaintRow[];
+    if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
     return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
   }
@@ -107,21 +117,29 @@ export class ComplaintService {
    * Pages of a nested `complaints` connection for many parents (customers or projects)
    * in one statement, and their counts in one more (see graphql/nested.ts).
    */
-  async pagesFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: ComplaintFilter | null | undefined, order: ComplaintOrder | null | undefined, args: PageArgs) {
+  async pagesFor(
+    parent: 'customerId' | 'projectId',
+    parentIds: number[],
+    filter: ComplaintFilter | null | undefined,
+    order: ComplaintOrder | null | undefined,
+    args: PageArgs,
+    columns: readonly string[] | null = null,
+  ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const column = complaints[parent];
     const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), inArray(column, parentIds));
     const { rank, where, limit } = partitionedRank(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC', column);
-    const fields = { ...getTableColumns(complaints), _pid: sql<number>`${column}`.as('_pid'), _rn: rank.as('_rn') };
+    columns = withSortColumn(columns, sort.key);
+    const fields = { ...columnsOf(complaints, columns), _pid: sql<number>`${column}`.as('_pid'), _rn: rank.as('_rn') };
     const cond = and(base, where);
     // Written out: built by drizzle's select builder, its 40 columns twice (the subquery and the outer select) cost more than the rest of the request's SQL.
-    const statement = sql`select * from (select ${columnList(complaints)}, ${column} as "_pid", ${rank} as "_rn" from ${complaints} where ${cond}) as "page" where "page"."_rn" <= ${limit}`;
-    const rows = await selectStatement(this.ctx.db, 'complaints.pagesFor', fields, statement, () => {
+    const statement = sql`select * from (select ${columnList(complaints, columns)}, ${column} as "_pid", ${rank} as "_rn" from ${complaints} where ${cond}) as "page" where "page"."_rn" <= ${limit}`;
+    const rows = (await selectStatement(this.ctx.db, `complaints.pagesFor|${columns?.join(',') ?? '*'}`, fields, statement, () => {
       const page = this.ctx.db.select(fields).from(complaints).where(cond).as('page');
       return this.ctx.db.select().from(page).where(lte(page._rn, limit));
-    });
-    for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
+    })) as (ComplaintRow & { _pid: number; _rn: number })[];
+    if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
     return pagesByParent<ComplaintRow>(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id));
   }
