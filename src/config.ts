@@ -54,6 +54,8 @@ const schema = z
     IDE_DEV_TOKEN: z.enum(['true', 'false']).default('false'),
     /** Maximum selection depth of an operation. */
     MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(100).default(12),
+    /** What executes operations over HTTP: queries compiled once per document (graphql-jit), or graphql-js's interpreter. */
+    GRAPHQL_EXECUTOR: z.enum(['jit', 'graphql-js']).default('jit'),
     /** Maximum estimated cost of an operation (fields × connection page sizes). */
     MAX_QUERY_COST: z.coerce.number().int().min(10).default(50_000),
     /** Longest GraphQL document, in characters. */
@@ -186,6 +188,8 @@ export type Config = {
   ideDevToken: boolean;
   maxQueryDepth: number;
   maxQueryCost: number;
+  /** See GRAPHQL_EXECUTOR. */
+  graphqlExecutor: 'jit' | 'graphql-js';
   documentLimits: DocumentLimits;
   personalLookupsPerMinute: number;
   databaseStatementTimeoutMs: number;
@@ -256,6 +260,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ideDevToken: e.IDE_DEV_TOKEN === 'true',
     maxQueryDepth: e.MAX_QUERY_DEPTH,
     maxQueryCost: e.MAX_QUERY_COST,
+    graphqlExecutor: e.GRAPHQL_EXECUTOR,
     documentLimits: {
       maxLength: e.MAX_QUERY_LENGTH,
       maxTokens: e.MAX_QUERY_TOKENS,

@@ -8,6 +8,7 @@ import type { Context } from '../graphql/context.js';
 import { AppError, formatError } from '../graphql/errors.js';
 import { depthLimit, operationCost } from '../graphql/limits.js';
 import type { Metrics } from '../metrics.js';
+import { jitGateway } from './executor.js';
 
 /** Logs internal errors (never sent to clients), counts errors by code, adds the request id to internal ones. */
 function errorPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
@@ -95,7 +96,7 @@ function biCachePlugin(config: Config): ApolloServerPlugin<Context> {
 /** The started Apollo server that executes GraphQL over HTTP. */
 export async function createApollo(schema: GraphQLSchema, config: Config, metrics: Metrics): Promise<ApolloServer<Context>> {
   const apollo = new ApolloServer<Context>({
-    schema,
+    ...(config.graphqlExecutor === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,

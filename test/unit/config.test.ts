@@ -148,6 +148,12 @@ describe('loadConfig: problems → ConfigError naming the variable', () => {
     expect(e.message).toContain(variable);
   });
 
+  it('runs operations on graphql-jit unless told graphql-js, and refuses any other executor by name', () => {
+    expect(loadConfig({}).graphqlExecutor).toBe('jit');
+    expect(loadConfig({ GRAPHQL_EXECUTOR: 'graphql-js' }).graphqlExecutor).toBe('graphql-js');
+    expect(namedVariables(configErrorOf({ GRAPHQL_EXECUTOR: 'fast' }))).toEqual(['GRAPHQL_EXECUTOR']);
+  });
+
   it('several problems are reported together', () => {
     const e = configErrorOf({ PORT: 'abc', JWT_SECRET: 'short', LOG_LEVEL: 'loud', NODE_ENV: 'staging' });
     expect(namedVariables(e).sort()).toEqual(['JWT_SECRET', 'LOG_LEVEL', 'NODE_ENV', 'PORT']);

@@ -1,0 +1,74 @@
+import { getIntrospectionQuery } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREATE_COMPLAINT, complaintFixture, step, testClock } from '../helpers/complaints.js';
+import type { Role } from '../../src/domain/enums.js';
+import { createLogger } from '../../src/logger.js';
+import { createApp, type App } from '../../src/server.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+
+// Operations run on graphql-jit by default (GRAPHQL_EXECUTOR=jit, src/http/executor.ts), on
+// graphql-js when asked. Two servers on one database, one per executor, must answer every
+// request the same: data, errors, codes and HTTP status.
+
+const clock = testClock('2026-06-01T02:00:00Z');
+let jit: TestApp;
+let js: { app: App; url: string };
+let ids: { customer: string; complaint: string };
+
+beforeAll(async () => {
+  jit = await startTestApp({ clock: clock.now });
+  expect(jit.config.graphqlExecutor).toBe('jit');
+  const app = await createApp({ config: { ...jit.config, graphqlExecutor: 'graphql-js' }, database: jit.database, logger: createLogger('silent'), clock: clock.now });
+  js = { app, url: `http://127.0.0.1:${await app.listen(0, '127.0.0.1')}` };
+  const f = await complaintFixture(jit);
+  const agent = await jit.token('AGENT');
+  let first = '';
+  for (let i = 0; i < 3; i++) {
+    const input = { customerId: f.customerId, projectId: f.project.id, unitId: f.unitId, kind: 'REPAIR', category: 'ENGINEERING_QUALITY', channel: 'PHONE', description: `漏水 ${i}` };
+    const r = await jit.gql(CREATE_COMPLAINT.replace('...C', 'id'), { input }, agent);
+    expect(r.errors).toBeUndefined();
+    first ||= r.data.createComplaint.complaint.id;
+  }
+  expect((await step(jit, 'acceptComplaint', { complaintId: first, department: 'ENGINEERING' }, agent)).errors).toBeUndefined();
+  await jit.settle();
+  ids = { customer: f.customerId, complaint: first };
+});
+afterAll(async () => {
+  await js?.app.close();
+  await jit?.close();
+});
+
+/** Status and body of a POST, with request ids (random per request) taken out. */
+async function answer(url: string, body: unknown, role: Role) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await jit.token(role)}` },
+    body: JSON.stringify(body),
+  });
+  const text = (await res.text()).replace(/"requestId":"[^"]+"/g, '"requestId":"…"');
+  return { status: res.status, body: JSON.parse(text) as unknown };
+}
+
+describe('graphql-jit and graphql-js answer alike', () => {
+  const cases: [string, () => { query: string; variables?: Record<string, unknown>; operationName?: string }, Role][] = [
+    ['the standard introspection query', () => ({ query: getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }) }), 'ADMIN'],
+    ['the complaint desk', () => ({ query: `{ complaints(first: 10) { edges { cursor node { id number status receivedAt nextDueAt customer { name phone } project { name } clocks { clock state dueAt breached remaining } } } pageInfo { hasNextPage endCursor } totalCount } }` }), 'ADMIN'],
+    ['the customer 360 with a masked role', () => ({ query: `query($id: ID!) { customer(id: $id) { id name phone segment units { unit { label } } complaints(first: 5) { edges { node { number timeline { type at note } } } } } }`, variables: { id: ids.customer } }), 'AGENT'],
+    ['node(id:) through the interface, with fragments and __typename', () => ({ query: `query($id: ID!) { node(id: $id) { __typename id ... on Complaint { number allowedActions } } }`, variables: { id: ids.complaint } }), 'ADMIN'],
+    ['a NOT_FOUND in a nullable field', () => ({ query: `{ a: complaint(id: "Q29tcGxhaW50Ojk5OTk5") { id } b: viewer { role } }` }), 'ADMIN'],
+    ['a refused root field (FORBIDDEN)', () => ({ query: `{ auditLog(first: 1) { totalCount } }` }), 'AGENT'],
+    ['a bad variable (BAD_USER_INPUT, 400)', () => ({ query: `query($first: Int) { complaints(first: $first) { totalCount } }`, variables: { first: 'many' } }), 'ADMIN'],
+    ['a bad argument value caught by a resolver', () => ({ query: `{ complaints(first: -1) { totalCount } }` }), 'ADMIN'],
+    ['a named operation among several', () => ({ query: `query A { viewer { role } } query B { complaints(first: 1) { totalCount } }`, operationName: 'B' }), 'ADMIN'],
+    ['several operations and no name', () => ({ query: `query A { viewer { role } } query B { viewer { role } }` }), 'ADMIN'],
+    ['@skip and @include on fields and fragments', () => ({ query: `query($s: Boolean!) { viewer { role @skip(if: $s) ...V @include(if: $s) } } fragment V on Viewer { id }`, variables: { s: true } }), 'ADMIN'],
+    ['a mutation refused by its rules', () => ({ query: `mutation($id: ID!) { closeComplaint(input: { complaintId: $id }) { complaint { status } } }`, variables: { id: ids.complaint } }), 'AGENT'],
+  ];
+  for (const [label, body, role] of cases) {
+    it(label, async () => {
+      const [a, b] = [await answer(jit.url, body(), role), await answer(js.url, body(), role)];
+      expect(a).toEqual(b);
+      expect(a.status).toBeGreaterThanOrEqual(200);
+    });
+  }
+});
