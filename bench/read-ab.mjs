@@ -2,7 +2,7 @@
 //
 //   node bench/read-ab.mjs --url postgres://…/cx_bench_read_xxx --a /path/to/old/checkout [--b .]
 //        [--workloads A,B,C] [--rounds 8] [--seconds 3] [--connections 16]
-//        [--flags-a="--max-semi-space-size=64"] [--flags-b=…]
+//        [--flags-a="--max-semi-space-size=64"] [--flags-b=…] [--env-a=NAME=value,…] [--env-b=…]
 //
 // Both builds run at once (`dist/src/main.js` of each checkout, built beforehand, with the same
 // environment as bench/read.mjs gives ours), and the load alternates between them in short
@@ -12,6 +12,8 @@
 //
 // `--flags-a` / `--flags-b`: the Node options of each build's server (default: those of
 // package.json's start script, as bench:read uses), e.g. to compare GC settings on one build.
+// `--env-a` / `--env-b`: environment variables added to one build's server, e.g. to compare a
+// setting (DATABASE_POOL_SIZE=3) on one build.
 //
 // Per workload: the server CPU per request of each build (from /proc, summed over its windows;
 // each window's value is listed too) and B ÷ A. `--url` is a database seeded by
@@ -41,6 +43,11 @@ const flags = ['flags-a', 'flags-b'].map((k) => {
 
 const { loadConfig } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'config.js')).href);
 const { signToken } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'auth', 'token.js')).href);
+// Written `--env-a=NAME=value,NAME=value`: environment variables of one build's server only.
+const envs = ['env-a', 'env-b'].map((k) => {
+  const given = process.argv.find((x) => x.startsWith(`--${k}=`));
+  return Object.fromEntries((given?.slice(k.length + 3) ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+});
 const env = {
   PATH: process.env.PATH,
   NODE_ENV: 'production',
@@ -58,7 +65,7 @@ const servers = [];
 try {
   for (const [i, dir] of dirs.entries()) {
     const port = await freePort();
-    const child = spawn(process.execPath, [...flags[i], 'dist/src/main.js'], { cwd: dir, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...flags[i], 'dist/src/main.js'], { cwd: dir, env: { ...env, ...envs[i], PORT: String(port) }, stdio: 'ignore' });
     servers.push({ dir, port, child });
     for (let i = 0; ; i++) {
       if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
