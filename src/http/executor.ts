@@ -48,6 +48,9 @@ export function expandedSelections(document: DocumentNode, operationName: string
   return operation ? sizeOf(operation.selectionSet, new Set()) : 0;
 }
 
+/** Marks an operation too large to compile (see {@link MAX_COMPILED_SELECTIONS}). */
+const INTERPRET = Symbol('graphql-js');
+
 /**
  * Executes operations with graphql-jit instead of graphql-js's interpreter, hosted through
  * Apollo Server's gateway interface (its documented hook for a custom executor: Apollo still
@@ -62,11 +65,17 @@ export function expandedSelections(document: DocumentNode, operationName: string
  * Compiled operations are kept per parsed document (Apollo keeps parsed documents in its own
  * bounded cache, so they go when it drops them) and operation name.
  */
-/** Marks an operation too large to compile (see {@link MAX_COMPILED_SELECTIONS}). */
-const INTERPRET = Symbol('graphql-js');
-
 export function jitGateway(schema: GraphQLSchema): Gateway {
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery<Record<string, unknown>> | Result | typeof INTERPRET>>();
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery<Record<string, unknown>> | typeof INTERPRET>>();
+  /** The compiled operation, or INTERPRET where graphql-jit does not compile it (it answers errors, or throws): graphql-js answers as it always did. */
+  const compile = (document: DocumentNode, operationName: string | null) => {
+    try {
+      const query = compileQuery<Record<string, unknown>>(schema, document, operationName ?? undefined);
+      return isCompiledQuery(query) ? (query as CompiledQuery<Record<string, unknown>>) : INTERPRET;
+    } catch {
+      return INTERPRET;
+    }
+  };
   let announce: ((s: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void) | null = null;
   return {
     onSchemaLoadOrUpdate(callback) {
@@ -88,7 +97,7 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
           const name = rc.operationName ?? '';
           let query = byName.get(name);
           if (!query) {
-            query = expandedSelections(rc.document, rc.operationName) > MAX_COMPILED_SELECTIONS ? INTERPRET : compileQuery<Record<string, unknown>>(schema, rc.document, rc.operationName ?? undefined);
+            query = expandedSelections(rc.document, rc.operationName) > MAX_COMPILED_SELECTIONS ? INTERPRET : compile(rc.document, rc.operationName);
             byName.set(name, query);
           }
           // Variables are coerced by graphql-js first, so that a bad value is refused with the very error (and so the
@@ -98,9 +107,7 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
           if (coerced.errors) return { errors: coerced.errors };
           const interpret = async () => (await execute({ schema, document: rc.document, operationName: rc.operationName, contextValue: rc.context, variableValues: variables })) as Result;
           if (query === INTERPRET) return interpret();
-          // Not compiled: the errors that stopped it (an operation that graphql-js would refuse too).
-          if (!isCompiledQuery(query)) return query as Result;
-          const result = await (query as CompiledQuery<Record<string, unknown>>).query(undefined, rc.context, variables);
+          const result = await query.query(undefined, rc.context, variables);
           // No data at all: graphql-jit refused the variables before running anything, where graphql-js accepted them
           // (above). Run it as graphql-js would, rather than answer differently.
           return result.data === undefined && result.errors?.length ? interpret() : result;
