@@ -94,16 +94,22 @@ describe('columns selected for lists of complaints', () => {
     expect(events).not.toContain('"data"');
   });
 
-  it('every field of a listed complaint answers what the complaint read whole answers', async () => {
-    const list = await t.gql(`{ complaints(first: 10) { edges { node { ...All } } } } ${EVERYTHING}`, {}, admin);
-    expect(list.errors).toBeUndefined();
-    const nodes = list.data.complaints.edges.map((e: any) => e.node);
-    expect(nodes.some((n: any) => n.majorReason === 'AUTHORITY_OR_MEDIA' && n.timeline.length > 2 && n.attachments.length === 1)).toBe(true);
-    for (const node of nodes) {
-      const one = await t.gql(`query($id: ID!) { complaint(id: $id) { ...All } } ${EVERYTHING}`, { id: node.id }, admin);
-      expect(one.errors).toBeUndefined();
-      expect(node).toEqual(one.data.complaint);
+  it('every field of a listed complaint answers what the complaint read whole answers, masked for a masked role', async () => {
+    for (const viewer of [admin, agent]) {
+      const list = await t.gql(`{ complaints(first: 10) { edges { node { ...All } } } } ${EVERYTHING}`, {}, viewer);
+      expect(list.errors).toBeUndefined();
+      const nodes = list.data.complaints.edges.map((e: any) => e.node);
+      expect(nodes.some((n: any) => n.majorReason === 'AUTHORITY_OR_MEDIA' && n.timeline.length > 2 && n.attachments.length === 1)).toBe(true);
+      // The customer is masked for AGENT as everywhere else.
+      expect(nodes.every((n: any) => (viewer === agent ? n.customer.name.includes('*') : !n.customer.name.includes('*')))).toBe(true);
+      for (const node of nodes) {
+        const one = await t.gql(`query($id: ID!) { complaint(id: $id) { ...All } } ${EVERYTHING}`, { id: node.id }, viewer);
+        expect(one.errors).toBeUndefined();
+        expect(node).toEqual(one.data.complaint);
+      }
     }
+    const list = await t.gql(`{ complaints(first: 10) { edges { node { ...All } } } } ${EVERYTHING}`, {}, admin);
+    const nodes = list.data.complaints.edges.map((e: any) => e.node);
     // The nested list (customer) and the project's answer the same.
     const nested = await t.gql(`query($c: ID!, $p: ID!) { customer(id: $c) { complaints(first: 10) { edges { node { ...All } } } } project(id: $p) { complaints(first: 10) { edges { node { ...All } } } } } ${EVERYTHING}`, { c: customerId, p: projectId }, admin);
     expect(nested.errors).toBeUndefined();
