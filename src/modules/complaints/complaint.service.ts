@@ -55,14 +55,16 @@ const createSchema = z
   });
 
 const note = text(4000);
-/** The columns of each sort's key: selected with whatever else a list selects (its cursors read them). */
-const SORT_COLUMNS: Record<string, string> = { RECEIVED_AT: 'receivedAt', DUE_AT: 'nextDueAt' };
-const withSortColumn = (columns: readonly string[] | null, sortKey: string) =>
-  columns && !columns.includes(SORT_COLUMNS[sortKey]!) ? [...columns, SORT_COLUMNS[sortKey]!] : columns;
-const SORTS: Record<string, SortSpec> = {
-  RECEIVED_AT: { key: 'RECEIVED_AT', column: complaints.receivedAt, cast: 'timestamptz' },
-  DUE_AT: { key: 'DUE_AT', column: sql`coalesce(${complaints.nextDueAt}, 'infinity'::timestamptz)`, cast: 'timestamptz' },
+/** A complaint sort, with the row column its cursors read (`rowKey`; a null due time sorts as 'infinity'). */
+type ComplaintSort = SortSpec & { rowKey: 'receivedAt' | 'nextDueAt' };
+const SORTS: Record<string, ComplaintSort> = {
+  RECEIVED_AT: { key: 'RECEIVED_AT', column: complaints.receivedAt, cast: 'timestamptz', rowKey: 'receivedAt' },
+  DUE_AT: { key: 'DUE_AT', column: sql`coalesce(${complaints.nextDueAt}, 'infinity'::timestamptz)`, cast: 'timestamptz', rowKey: 'nextDueAt' },
 };
+/** The cursor of a complaint in a page ordered by `sort`. */
+const cursorOf = (cursors: Context['cursors'], sort: ComplaintSort) => (r: ComplaintRow) => cursors.encode(sort.key, r[sort.rowKey] ?? 'infinity', r.id);
+/** A list's chosen columns with the sort's own (its cursors read it), or null for every column. */
+const withSortColumn = (columns: readonly string[] | null, sort: ComplaintSort) => (columns && !columns.includes(sort.rowKey) ? [...columns, sort.rowKey] : columns);
 
 /** Complaints and repairs: intake, lifecycle with SLA clocks, timeline, lists. */
 export class ComplaintService {
@@ -106,11 +108,10 @@ export class ComplaintService {
       fixed.projectId ? eq(complaints.projectId, fixed.projectId) : undefined,
     );
     const ks = keyset(req, sort, complaints.id, descending);
-    columns = withSortColumn(columns, sort.key);
+    columns = withSortColumn(columns, sort);
     const rows = (await selectRows(this.ctx.db, this.ctx.db.select(columnsOf(complaints, columns)).from(complaints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit))) as ComplaintRow[];
     if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
-    const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
-    return { ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id)), count: () => this.ctx.db.$count(complaints, base) };
+    return { ...pageOf(rows, req, cursorOf(this.ctx.cursors, sort)), count: () => this.ctx.db.$count(complaints, base) };
   }
 
   /**
@@ -130,7 +131,7 @@ export class ComplaintService {
     const column = complaints[parent];
     const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), inArray(column, parentIds));
     const { rank, where, limit } = partitionedRank(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC', column);
-    columns = withSortColumn(columns, sort.key);
+    columns = withSortColumn(columns, sort);
     const fields = { ...columnsOf(complaints, columns), _pid: sql<number>`${column}`.as('_pid'), _rn: rank.as('_rn') };
     const cond = and(base, where);
     // Written out: built by drizzle's select builder, its 40 columns twice (the subquery and the outer select) cost more than the rest of the request's SQL.
@@ -140,8 +141,7 @@ export class ComplaintService {
       return this.ctx.db.select().from(page).where(lte(page._rn, limit));
     })) as (ComplaintRow & { _pid: number; _rn: number })[];
     if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
-    const value = (r: ComplaintRow) => (sort.key === 'DUE_AT' ? (r.nextDueAt ?? 'infinity') : r.receivedAt);
-    return pagesByParent<ComplaintRow>(rows, req, (r) => this.ctx.cursors.encode(sort.key, value(r), r.id));
+    return pagesByParent<ComplaintRow>(rows, req, cursorOf(this.ctx.cursors, sort));
   }
 
   /**
