@@ -89,9 +89,11 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
       return {
         schema,
         executor: async (rc) => {
+          /** graphql-js's answer, as Apollo would run it without this executor. */
+          const interpret = async (operationName: string | null | undefined, variableValues: Record<string, unknown> | undefined) =>
+            (await execute({ schema, document: rc.document, operationName, contextValue: rc.context, variableValues })) as Result;
           // No operation resolved (several without an operationName, or an unknown name): graphql-js's answer, its errors.
-          if (!rc.operation)
-            return (await execute({ schema, document: rc.document, operationName: rc.request.operationName, contextValue: rc.context, variableValues: rc.request.variables })) as Result;
+          if (!rc.operation) return interpret(rc.request.operationName, rc.request.variables);
           let byName = compiled.get(rc.document);
           if (!byName) compiled.set(rc.document, (byName = new Map()));
           const name = rc.operationName ?? '';
@@ -105,12 +107,11 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
           const variables = rc.request.variables ?? {};
           const coerced = getVariableValues(schema, rc.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
           if (coerced.errors) return { errors: coerced.errors };
-          const interpret = async () => (await execute({ schema, document: rc.document, operationName: rc.operationName, contextValue: rc.context, variableValues: variables })) as Result;
-          if (query === INTERPRET) return interpret();
+          if (query === INTERPRET) return interpret(rc.operationName, variables);
           const result = await query.query(undefined, rc.context, variables);
           // No data at all: graphql-jit refused the variables before running anything, where graphql-js accepted them
           // (above). Run it as graphql-js would, rather than answer differently.
-          return result.data === undefined && result.errors?.length ? interpret() : result;
+          return result.data === undefined && result.errors?.length ? interpret(rc.operationName, variables) : result;
         },
       };
     },
