@@ -111,7 +111,13 @@ export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, de
     where = sql`(${sort.column}, ${idColumn}) ${op} (cast(${req.cursor.v} as ${sql.raw(sort.cast)}), cast(${req.cursor.id} as ${sql.raw(idCast)}))`;
   }
   const dir = scanDesc ? desc : asc;
-  return { where, orderBy: [dir(sort.column), dir(idColumn)], limit: req.limit + 1 };
+  // `descending`: the direction of the scan, which a statement written once per order names.
+  return { where, orderBy: [dir(sort.column), dir(idColumn)], limit: req.limit + 1, descending: scanDesc };
+}
+
+/** A list's chosen columns with the one its cursors read (`rowKey`), or null for every column. */
+export function withSortColumn(columns: readonly string[] | null, sort: { rowKey: string }): readonly string[] | null {
+  return columns && !columns.includes(sort.rowKey) ? [...columns, sort.rowKey] : columns;
 }
 
 /** Relay page info. */

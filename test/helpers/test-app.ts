@@ -120,3 +120,22 @@ export async function startTestApp(opts: { env?: Record<string, string>; clock?:
 
 /** The `extensions.code` of the first error, for terse assertions. */
 export const codeOf = (r: GqlResult) => r.errors?.[0]?.extensions?.code;
+
+/**
+ * The texts of the statements sent on `t`'s database while `fn` runs (drizzle's query logger,
+ * which the fast row path also notes), with `fn`'s value.
+ */
+export async function traced<T>(t: TestApp, fn: () => Promise<T>): Promise<{ texts: string[]; value: T }> {
+  const logger = (t.database.db as unknown as { session: { logger: { logQuery(q: string, p: unknown[]): void } } }).session.logger;
+  const original = logger.logQuery;
+  const texts: string[] = [];
+  logger.logQuery = function (query, params) {
+    texts.push(query);
+    return original.call(this, query, params);
+  };
+  try {
+    return { texts, value: await fn() };
+  } finally {
+    logger.logQuery = original;
+  }
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, asc, desc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
-import { columnList, registerArrayRunner, selectRows, selectStatement, type SelectQuery } from '../../src/db/rows.js';
-import { complaintEvents, complaints, customers, slaClocks } from '../../src/db/schema/index.js';
+import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL } from 'drizzle-orm';
+import { columnList, registerArrayRunner, selectPage, selectRows, selectStatement, type SelectQuery } from '../../src/db/rows.js';
+import { complaintEvents, complaints, customers, slaClocks, units } from '../../src/db/schema/index.js';
 import { CREATE_COMPLAINT, complaintFixture } from '../helpers/complaints.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -131,5 +131,46 @@ describe('selectStatement', () => {
     });
     expect(fellBack).toBe(1);
     expect(inTx).toEqual(await fallback());
+  });
+});
+
+describe('selectPage', () => {
+  // A page with its to-one relations in one statement, written once per shape: the same rows
+  // and relations as drizzle's select builder gives for the same select (its fallback, taken on
+  // a transaction's handle), with every kind of value, a missing relation as null, and `where`
+  // parameters numbered before the limit.
+  const spec = (where: SQL | undefined, columns: readonly string[] | null) => ({
+    name: 'test.page:asc',
+    table: complaints,
+    columns,
+    joins: [
+      { as: 'customer', table: customers, on: eq(customers.id, complaints.customerId) },
+      // No unit -1: the relation is missing on every row.
+      { as: 'none', table: units, on: and(eq(units.id, complaints.unitId), sql`${units.id} < 0`)! },
+    ],
+    where,
+    orderBy: [asc(complaints.receivedAt), asc(complaints.id)],
+    limit: 5,
+  });
+
+  it('returns what drizzle returns for the same joined select, on the fast path and in a transaction', async () => {
+    const db = t.database.db;
+    for (const columns of [null, ['id', 'receivedAt', 'attachments', 'customerId']]) {
+      for (const where of [undefined, and(eq(complaints.customerId, customerDbId), sql`${complaints.description} <> ${'x'}`)]) {
+        await t.settle();
+        const before = t.requestStatements();
+        const fast = await selectPage<Record<string, unknown>>(db, spec(where, columns));
+        expect(t.requestStatements() - before).toBe(1);
+        const inTx = await db.transaction((tx) => selectPage<Record<string, unknown>>(tx, spec(where, columns)));
+        expect(fast).toEqual(inTx);
+        expect(fast.rows.length).toBeGreaterThan(0);
+        expect(fast.rows[0]!.receivedAt).toBeInstanceOf(Date);
+        expect(fast.rows[0]!.attachments).toEqual(['https://example.com/a.jpg']);
+        expect(Object.keys(fast.rows[0]!)).toEqual(columns ?? Object.keys(getTableColumns(complaints)));
+        const [customer] = await db.select().from(customers).where(eq(customers.id, customerDbId));
+        expect(fast.joined[0]![0]).toEqual(customer);
+        expect(fast.joined[1]!.every((r) => r === null)).toBe(true);
+      }
+    }
   });
 });

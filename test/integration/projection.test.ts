@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_COMPLAINT, complaintFixture, step, testClock } from '../helpers/complaints.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startTestApp, traced as tracedOn, type TestApp } from '../helpers/test-app.js';
 
 // Lists of complaints, their clocks and their timelines select only the columns the operation
 // reads (src/graphql/projection.ts). What must hold: the statements leave out what nobody
@@ -47,22 +47,7 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-/** The statements sent while `fn` runs. */
-async function traced<T>(fn: () => Promise<T>): Promise<{ texts: string[]; value: T }> {
-  const logger = (t.database.db as unknown as { session: { logger: { logQuery(q: string, p: unknown[]): void } } }).session.logger;
-  const original = logger.logQuery;
-  const texts: string[] = [];
-  logger.logQuery = function (query, params) {
-    texts.push(query);
-    return original.call(this, query, params);
-  };
-  try {
-    return { texts, value: await fn() };
-  } finally {
-    logger.logQuery = original;
-  }
-}
-
+const traced = <T>(fn: () => Promise<T>) => tracedOn(t, fn);
 const from = (texts: string[], table: string) => texts.filter((s) => new RegExp(`from "${table}"`).test(s));
 
 describe('columns selected for lists of complaints', () => {
