@@ -73,6 +73,24 @@ function nodeFieldNames(info: GraphQLResolveInfo, connection: boolean): Set<stri
   return names;
 }
 
+/** Per field node of a parsed document (documents are parsed once and cached): the names selected on its nodes. */
+const namesCache = new WeakMap<FieldNode, Set<string>>();
+
+/**
+ * Whether the nodes of the field being resolved select `field` (directly, or under `edges.node`
+ * and `nodes` when `connection`): a list reads a relation with its page when it is selected.
+ */
+export function selectsField(info: GraphQLResolveInfo, field: string, connection: boolean): boolean {
+  // A field node merged with others is answered for the merge, uncached.
+  const first = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
+  let names = first ? namesCache.get(first) : undefined;
+  if (!names) {
+    names = nodeFieldNames(info, connection);
+    if (first) namesCache.set(first, names);
+  }
+  return names.has(field);
+}
+
 /** Per field node of a parsed document (documents are parsed once and cached), per type: the answer. */
 const cache = new WeakMap<FieldNode, Map<object, readonly string[] | null>>();
 

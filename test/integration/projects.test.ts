@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/graphql/global-id.js';
 import { createProject, seedOrg, unique } from '../helpers/factories.js';
-import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { codeOf, startTestApp, traced, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let org: Awaited<ReturnType<typeof seedOrg>>;
@@ -103,6 +103,79 @@ describe('projects query', () => {
   it('refuses anonymous callers and SUBSCRIBER service accounts', async () => {
     expect(codeOf(await t.gql(LIST, {}))).toBe('UNAUTHENTICATED');
     expect(codeOf(await t.gql(LIST, {}, 'SUBSCRIBER'))).toBe('FORBIDDEN');
+  });
+});
+
+describe('a page of projects and its city companies in one statement', () => {
+  // The list selects only the columns its fields read and, when cityCompany is selected, reads
+  // the city companies in the same statement (src/db/rows.ts selectPage) into the loader that
+  // the field resolver reads. What must hold: one statement, and every field answering exactly
+  // what the single read (`project(id:)`, whole rows through the loaders) answers.
+  const FIELDS = `id code name city phase totalUnits stage salesOpenedOn plannedDeliveryOn actualDeliveryOn warrantyTerms { component years } createdAt updatedAt
+    cityCompany { id code name city region { id name } }`;
+  const PAGE = `query($first: Int, $after: String, $last: Int, $before: String, $orderBy: ProjectOrder) {
+    projects(first: $first, after: $after, last: $last, before: $before, orderBy: $orderBy) { pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { node { ${FIELDS} } } } }`;
+
+  it('sends one statement for the C workload, naming the columns it reads and joining city companies', async () => {
+    const query = `{ projects(first: 20) { edges { node { id code name city cityCompany { id name } } } } }`;
+    const admin = await t.token('ADMIN');
+    await t.gql(query, {}, admin); // the token's first request may look up its directory entry
+    const { texts, value } = await traced(t, () => t.gql(query, {}, admin));
+    expect(value.errors).toBeUndefined();
+    expect(value.data.projects.edges).toHaveLength(7);
+    expect(value.data.projects.edges[0].node.cityCompany).toEqual({ id: org.szId, name: '深圳公司' });
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatch(/from "projects" left join "city_companies"/);
+    for (const unread of ['"warranty_terms"', '"planned_delivery_on"', '"updated_at"']) expect(texts[0]).not.toContain(unread);
+    // Without cityCompany the page reads no city company at all.
+    const bare = await traced(t, () => t.gql(`{ projects(first: 20) { edges { node { id name } } } }`, {}, admin));
+    expect(bare.texts).toHaveLength(1);
+    expect(bare.texts[0]).not.toContain('city_companies');
+  });
+
+  it('answers every field as the single read does, for the whole group and for a scoped role', async () => {
+    const scoped = await t.token('MANAGER', { scope: [org.szId] });
+    for (const auth of [await t.token('ADMIN'), scoped]) {
+      const page = await t.gql(PAGE, { first: 50 }, auth);
+      expect(page.errors).toBeUndefined();
+      const nodes = page.data.projects.edges.map((e: any) => e.node);
+      expect(nodes.length).toBe(auth === scoped ? 4 : 7);
+      for (const node of nodes) {
+        const one = await t.gql(`query($id: ID!) { project(id: $id) { ${FIELDS} } }`, { id: node.id }, auth);
+        expect(one.errors).toBeUndefined();
+        expect(node).toEqual(one.data.project);
+      }
+    }
+  });
+
+  it('pages by every ordering, both ways, without selecting the sort key', async () => {
+    for (const field of ['NAME', 'CODE', 'CREATED_AT']) {
+      for (const direction of ['ASC', 'DESC']) {
+        const orderBy = { field, direction };
+        const all = (await t.gql(PAGE, { first: 50, orderBy }, 'ADMIN')).data.projects.edges.map((e: any) => e.node.id);
+        expect(all).toHaveLength(7);
+        const forwards: string[] = [];
+        let after: string | null = null;
+        for (let i = 0; i < 10; i++) {
+          const r: any = await t.gql(`query($after: String, $orderBy: ProjectOrder) { projects(first: 3, after: $after, orderBy: $orderBy) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`, { after, orderBy }, 'ADMIN');
+          expect(r.errors).toBeUndefined();
+          forwards.push(...r.data.projects.edges.map((e: any) => e.node.id));
+          if (!r.data.projects.pageInfo.hasNextPage) break;
+          after = r.data.projects.pageInfo.endCursor;
+        }
+        expect(forwards).toEqual(all);
+        const backwards: string[] = [];
+        let before: string | null = null;
+        for (let i = 0; i < 10; i++) {
+          const r: any = await t.gql(`query($before: String, $orderBy: ProjectOrder) { projects(last: 3, before: $before, orderBy: $orderBy) { pageInfo { hasPreviousPage startCursor } edges { node { id } } } }`, { before, orderBy }, 'ADMIN');
+          expect(r.errors).toBeUndefined();
+          backwards.unshift(...r.data.projects.edges.map((e: any) => e.node.id));
+          if (!r.data.projects.pageInfo.hasPreviousPage) break;
+          before = r.data.projects.pageInfo.startCursor;
+        }
+        expect(backwards).toEqual(all);
+      }
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { columnList, columnsOf, selectFixed, selectRows, selectStatement } from '../../db/rows.js';
+import { columnList, columnsOf, selectFixed, selectPage, selectStatement } from '../../db/rows.js';
 import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPA
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
-import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, assertNotPast, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine, type AlsoInsert } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
@@ -63,8 +63,6 @@ const SORTS: Record<string, ComplaintSort> = {
 };
 /** The cursor of a complaint in a page ordered by `sort`. */
 const cursorOf = (cursors: Context['cursors'], sort: ComplaintSort) => (r: ComplaintRow) => cursors.encode(sort.key, r[sort.rowKey] ?? 'infinity', r.id);
-/** A list's chosen columns with the sort's own (its cursors read it), or null for every column. */
-const withSortColumn = (columns: readonly string[] | null, sort: ComplaintSort) => (columns && !columns.includes(sort.rowKey) ? [...columns, sort.rowKey] : columns);
 
 /** Complaints and repairs: intake, lifecycle with SLA clocks, timeline, lists. */
 export class ComplaintService {
@@ -109,7 +107,18 @@ export class ComplaintService {
     );
     const ks = keyset(req, sort, complaints.id, descending);
     columns = withSortColumn(columns, sort);
-    const rows = (await selectRows(this.ctx.db, this.ctx.db.select(columnsOf(complaints, columns)).from(complaints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit))) as ComplaintRow[];
+    // Customers and projects stay with their loaders: read in this statement (a join, whole rows
+    // primed into the loaders) they measured 1.05–1.15× the CPU per request of the complaint desk.
+    const { rows } = await selectPage<ComplaintRow>(this.ctx.db, {
+      name: `complaints.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+      table: complaints,
+      columns,
+      joins: [],
+      where: and(base, ks.where),
+      orderBy: ks.orderBy,
+      limit: ks.limit,
+    });
+    // Whole rows only: a loader's rows are whole.
     if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     return { ...pageOf(rows, req, cursorOf(this.ctx.cursors, sort)), count: () => this.ctx.db.$count(complaints, base) };
   }

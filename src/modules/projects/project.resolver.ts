@@ -1,7 +1,9 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { PageArgsType } from '../../graphql/connection.js';
 import { READERS } from '../../auth/access.js';
 import type { Context } from '../../graphql/context.js';
+import { fieldNeeds, selectedColumns, selectsField } from '../../graphql/projection.js';
 import { CityCompany } from '../org/org.type.js';
 import { Project, ProjectConnection } from './project.type.js';
 import { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
@@ -28,8 +30,10 @@ export class ProjectResolver {
     @Arg('filter', () => ProjectFilter, { nullable: true, description: 'Conditions on the projects.' }) filter: ProjectFilter | null,
     @Arg('orderBy', () => ProjectOrder, { nullable: true, description: 'Ordering; by name ascending by default.' }) orderBy: ProjectOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return ProjectConnection.of(await new ProjectService(ctx).list(filter, orderBy, page), Project.from);
+    const service = new ProjectService(ctx);
+    return ProjectConnection.of(await service.list(filter, orderBy, page, selectedColumns(info, Project, true), selectsField(info, 'cityCompany', true)), Project.from);
   }
 
   @Authorized(READERS)
@@ -58,6 +62,9 @@ export class ProjectResolver {
     return CityCompany.from(row);
   }
 }
+
+// What a project's fields read of its row, besides its column fields (see graphql/projection.ts).
+fieldNeeds(Project, { always: ['id'], fields: { id: [], cityCompany: ['cityCompanyId'] } });
 
 /** This module's resolvers, for the composition root (src/schema.ts). */
 export const projectResolvers = [ProjectResolver] as const;

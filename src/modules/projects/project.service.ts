@@ -1,4 +1,4 @@
-import { selectRows } from '../../db/rows.js';
+import { selectPage, type PageJoin } from '../../db/rows.js';
 import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { PROJECT_WRITERS } from '../../auth/access.js';
@@ -9,19 +9,22 @@ import { PROJECT_STAGES } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
-import type { ProjectRow } from '../../graphql/loaders.js';
-import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import type { CityCompanyRow, ProjectRow } from '../../graphql/loaders.js';
+import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { idempotencyKey, localDate, name, parseInput, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import type { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
 
-const SORTS: Record<string, SortSpec> = {
-  NAME: { key: 'NAME', column: projects.name, cast: 'text' },
-  CODE: { key: 'CODE', column: projects.code, cast: 'text' },
-  CREATED_AT: { key: 'CREATED_AT', column: projects.createdAt, cast: 'timestamptz' },
+/** A project sort, with the row column its cursors read. */
+type ProjectSort = SortSpec & { rowKey: 'name' | 'code' | 'createdAt' };
+const SORTS: Record<string, ProjectSort> = {
+  NAME: { key: 'NAME', column: projects.name, cast: 'text', rowKey: 'name' },
+  CODE: { key: 'CODE', column: projects.code, cast: 'text', rowKey: 'code' },
+  CREATED_AT: { key: 'CREATED_AT', column: projects.createdAt, cast: 'timestamptz', rowKey: 'createdAt' },
 };
 
-const sortValue = (r: ProjectRow, key: string) => (key === 'NAME' ? r.name : key === 'CODE' ? r.code : r.createdAt);
+/** A project's city company, read with a page of projects when the page selects it. */
+const CITY_COMPANY: PageJoin = { as: 'cityCompany', table: cityCompanies, on: eq(cityCompanies.id, projects.cityCompanyId) };
 
 /** Escapes LIKE wildcards in user text. */
 export function likePattern(s: string): string {
@@ -56,7 +59,12 @@ export class ProjectService {
     return row;
   }
 
-  async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs) {
+  /**
+   * A page of projects in scope. `columns`: the columns the page reads (null: every one; see
+   * graphql/projection.ts); `withCityCompany`: read each project's city company in the same
+   * statement, into the request's loader.
+   */
+  async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs, columns: readonly string[] | null = null, withCityCompany = false) {
     const sort = SORTS[order?.field ?? 'NAME']!;
     const descending = order?.direction === 'DESC';
     const req = pageRequest(this.ctx.cursors, args, sort.key);
@@ -79,10 +87,21 @@ export class ProjectService {
     }
     const base = and(...conds);
     const ks = keyset(req, sort, projects.id, descending);
-    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(projects).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
-    for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
+    columns = withSortColumn(columns, sort);
+    const { rows, joined } = await selectPage<ProjectRow>(this.ctx.db, {
+      name: `projects.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+      table: projects,
+      columns,
+      joins: withCityCompany ? [CITY_COMPANY] : [],
+      where: and(base, ks.where),
+      orderBy: ks.orderBy,
+      limit: ks.limit,
+    });
+    // Whole rows only: a loader's rows are whole.
+    if (!columns) for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
+    for (const c of joined[0] ?? []) if (c) this.ctx.loaders.cityCompany.prime(c.id as number, c as CityCompanyRow);
     return {
-      ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, sortValue(r, sort.key), r.id)),
+      ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, r[sort.rowKey], r.id)),
       count: () => this.ctx.db.$count(projects, base),
     };
   }
