@@ -10,13 +10,13 @@ import { codeOf, startTestApp, type TestApp } from '../helpers/test-app.js';
 // Generous, so that a busy CI machine answers the unhindered requests within the budget.
 const BUDGET_MS = 1_000;
 const HOLD_MS = 2_500;
-const PROJECTS = `{ projects(first: 5) { edges { node { name cityCompany { name } } } } }`;
+const PROJECTS = `{ projects(first: 5) { edges { node { name cityCompany { name region { name } } } } } }`;
 
 /**
  * REQUEST_TIMEOUT_MS over HTTP: a request's statements check its budget before they start, and
  * only its own. Work outside any request makes the request's first statement (the page of
- * projects, checked at once) wait longer than the budget, so the next one (the city companies'
- * loader) would start after it.
+ * projects with their city companies, checked at once) wait longer than the budget, so the next
+ * one (the regions' loader) would start after it.
  */
 describe('the request time budget (REQUEST_TIMEOUT_MS)', () => {
   let t: TestApp;
@@ -65,7 +65,7 @@ describe('the request time budget (REQUEST_TIMEOUT_MS)', () => {
   it('answers within the budget as usual', async () => {
     const r = await t.gql(PROJECTS, {}, 'ADMIN');
     expect(r.errors).toBeUndefined();
-    expect(r.data?.projects.edges[0]?.node.cityCompany.name).toBe('深圳公司');
+    expect(r.data?.projects.edges[0]?.node.cityCompany).toEqual({ name: '深圳公司', region: { name: '华南区域' } });
   });
 
   it('refuses the statements a request would start after its budget, as TIMEOUT, and the next request has a budget of its own', async () => {
