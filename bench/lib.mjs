@@ -69,7 +69,7 @@ export async function q(database, text, params = []) {
 
 /**
  * The Node options `npm start` runs our server with (package.json's start script, e.g.
- * `--max-semi-space-size=64`), so that ours is measured as it is deployed.
+ * `--max-semi-space-size=128`), so that ours is measured as it is deployed.
  */
 export function startFlags() {
   const script = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts?.start ?? '';

@@ -12,7 +12,7 @@
 // the ratios of the medians (target: ours ≤ 1.3 × the floor over the same data).
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { args, dist, fmt, freePort, intArg, machine, median, nowMs, saveResult, startOfRun, startProcess, summary } from './lib.mjs';
+import { args, dist, fmt, freePort, intArg, machine, median, nowMs, saveResult, startFlags, startOfRun, startProcess, summary } from './lib.mjs';
 
 const opts = args();
 const url = opts.url ?? process.env.DATABASE_URL;
@@ -41,7 +41,7 @@ console.log(`period: ${period.from} … ${period.to}`);
 const secret = randomBytes(24).toString('hex');
 const port = await freePort();
 const env = { DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', JWT_SECRET: secret, SEED_DEMO_DATA: 'never', SLA_SCHEDULER: 'off', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', BUSINESS_TIME_ZONE: TZ };
-const ours = await startProcess('ours', 'node', ['--max-semi-space-size=64', 'dist/src/main.js'], { env, ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok });
+const ours = await startProcess('ours', 'node', [...startFlags(), 'dist/src/main.js'], { env, ready: async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok });
 const { loadConfig } = await dist('config.js');
 const { signToken } = await dist('auth/token.js');
 const token = await signToken(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, LOG_LEVEL: 'silent' }), { sub: 'bench.analyst', role: 'ADMIN', scope: null, department: null, name: null });
