@@ -87,12 +87,9 @@ export type SelectQuery<T> = PromiseLike<T[]> & { toSQL(): { sql: string; params
 /**
  * Runs a drizzle select on the fast path where it can (see above), else through drizzle.
  *
- * `prepared`: run it as a named prepared statement (PostgreSQL parses and plans it once per
- * connection). Only for statements whose text comes from a fixed set, such as the loaders':
- * every distinct text stays prepared on each connection until it is recycled (postgres.js
- * `max_lifetime`, 30–60 min), so texts that vary with client input (filter combinations)
- * would let a client fill the server's memory with plans. Past {@link MAX_PREPARED} texts
- * in the process, the rest run unprepared.
+ * Statements run as named prepared statements (see {@link mayPrepare}); `prepared` says that
+ * the text comes from a fixed set, such as the loaders', whose texts get a budget of their own
+ * so that texts varying with client input never crowd them out.
  */
 export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { prepared?: boolean } = {}): Promise<T[]> {
   const fast = driverOf(db);
@@ -105,28 +102,36 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { p
     mappers.set(sql, mapper);
   }
   if (!mapper) return query;
-  return runMapped<T>(fast, sql, params, mapper, opts.prepared === true);
+  return runMapped<T>(fast, sql, params, mapper, opts.prepared === true ? 'fixed' : 'varying');
 }
 
 /**
- * The texts run as prepared statements so far. A connection keeps every text it prepared, so
- * their number is capped: beyond it (texts that carry a client's choice of columns, see
- * graphql/projection.ts, can be many) a text runs unprepared.
+ * Which texts run as named prepared statements. postgres.js runs a statement that has
+ * parameters and is not prepared in two round trips (Parse and Describe, then, with the
+ * parameter types, Bind and Execute: two writes to the socket, each about a tenth of a short
+ * request's CPU here); a prepared one costs one round trip, and PostgreSQL parses and plans it
+ * once per connection. A connection keeps every text it prepared until it is recycled
+ * (postgres.js `max_lifetime`, 30–60 min), so their number is capped per process, per kind:
+ * `fixed` texts (loaders, a few per selection of columns) and `varying` ones (pages, whose
+ * conditions vary with a client's filters and cursors). Past its kind's cap a text runs
+ * unprepared.
  */
-const preparedTexts = new Set<string>();
+export type TextKind = 'fixed' | 'varying';
+const preparedTexts: Record<TextKind, Set<string>> = { fixed: new Set(), varying: new Set() };
 const MAX_PREPARED = 256;
 
-function mayPrepare(sql: string): boolean {
-  if (preparedTexts.has(sql)) return true;
-  if (preparedTexts.size >= MAX_PREPARED) return false;
-  preparedTexts.add(sql);
+function mayPrepare(sql: string, kind: TextKind): boolean {
+  const texts = preparedTexts[kind];
+  if (texts.has(sql)) return true;
+  if (texts.size >= MAX_PREPARED) return false;
+  texts.add(sql);
   return true;
 }
 
 /** Runs `sql` on the driver in array mode and maps each row with `mapper`. */
-async function runMapped<T>(fast: Fast, sql: string, params: unknown[], mapper: Mapper, prepared: boolean): Promise<T[]> {
+async function runMapped<T>(fast: Fast, sql: string, params: unknown[], mapper: Mapper, kind: TextKind): Promise<T[]> {
   fast.note(sql);
-  const rows = await fast.run(sql, params, prepared && mayPrepare(sql));
+  const rows = await fast.run(sql, params, mayPrepare(sql, kind));
   const out = new Array<T>(rows.length);
   for (let i = 0; i < rows.length; i++) out[i] = mapper(rows[i]!) as T;
   return out;
@@ -160,7 +165,7 @@ export async function selectFixed<T>(db: object, name: string, params: unknown[]
     return selectRows(db, query, opts);
   }
   if (!fixed) return selectRows(db, build(), opts);
-  return runMapped<T>(fast, fixed.sql, params, fixed.mapper, opts.prepared === true);
+  return runMapped<T>(fast, fixed.sql, params, fixed.mapper, opts.prepared === true ? 'fixed' : 'varying');
 }
 
 /** Mappers of {@link selectStatement}, by their caller's name. */
@@ -190,7 +195,7 @@ export async function selectStatement<T>(db: object, name: string, fields: Recor
   }
   if (!mapper) return fallback();
   const { sql: text, params } = dialect.sqlToQuery(statement);
-  return runMapped<T>(fast, text, params, mapper, false);
+  return runMapped<T>(fast, text, params, mapper, 'varying');
 }
 
 /** A to-one relation read with a page (see {@link selectPage}): the whole row of `table` where `on` holds, or null. */
@@ -285,7 +290,7 @@ export async function selectPage<T>(
     const params = where ? where.params : [];
     const text = `${shape.head}${where ? ` where ${where.sql}` : ''} order by ${shape.order} limit $${params.length + 1}`;
     fast.note(text);
-    raw = await fast.run(text, [...params, spec.limit], false);
+    raw = await fast.run(text, [...params, spec.limit], mayPrepare(text, 'varying'));
   } else {
     const drizzle = db as { select(fields: Record<string, Column>): { from(t: PgTable): PageBuilder } };
     let q = drizzle.select(shape.fields).from(table);

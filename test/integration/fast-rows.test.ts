@@ -70,14 +70,39 @@ describe('selectRows', () => {
     const [row] = await selectRows(fake, query);
     expect(seen).toEqual([query.toSQL().sql]);
     expect(notes).toBe(1);
-    // Named prepared statements only on request (fixed statement texts, such as the loaders').
+    // Named prepared statements: one round trip instead of two (see mayPrepare in rows.ts).
     await selectRows(fake, query, { prepared: true });
-    expect(prepared).toEqual([false, true]);
+    expect(prepared).toEqual([true, true]);
     expect(row!.id).toBe(7);
     expect(row!.startedAt).toEqual(new Date('2026-01-02T03:04:05.678Z'));
     expect(row!.dueAt).toBeNull();
     // A database never registered (e.g. a transaction) is served by drizzle itself.
     expect(await selectRows({}, db.select().from(slaClocks).where(eq(slaClocks.id, -1)))).toEqual([]);
+  });
+
+  it('prepares texts up to a cap per kind: varying texts past theirs run unprepared and never crowd out fixed ones', async () => {
+    const db = t.database.db;
+    const fake = {};
+    const prepared = new Map<string, boolean>();
+    registerArrayRunner(fake, async (text, _params, prepare) => (prepared.set(text, prepare), []), () => {});
+    // Texts that vary with a client's input (here a literal in the text) until one runs unprepared.
+    const varying = (i: number) => db.select().from(slaClocks).where(sql`${slaClocks.id} = ${sql.raw(String(-1000 - i))}`);
+    let first: string | null = null;
+    let refused = -1;
+    for (let i = 0; i < 1_000 && refused < 0; i++) {
+      await selectRows(fake, varying(i));
+      const text = varying(i).toSQL().sql;
+      first ??= text;
+      if (!prepared.get(text)) refused = i;
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThanOrEqual(256);
+    // The texts prepared before the cap stay prepared; a new fixed text is still prepared.
+    await selectRows(fake, varying(0));
+    expect(prepared.get(first!)).toBe(true);
+    const fixed = db.select().from(slaClocks).where(eq(slaClocks.complaintId, -5));
+    await selectRows(fake, fixed, { prepared: true });
+    expect(prepared.get(fixed.toSQL().sql)).toBe(true);
   });
 
   it('counts its statements like drizzle does', async () => {
