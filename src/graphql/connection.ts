@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
-import { lazyEdge, type EdgeData, type PageInfoData } from './pagination.js';
+import { mapEdge, type EdgeData, type PageInfoData } from './pagination.js';
 
 /** Sort direction shared by every `orderBy` input. */
 export enum OrderDirection {
@@ -70,7 +70,7 @@ export function Connection<T extends object>(nodeClass: ClassType<T>, name: stri
       // Cursors stay lazy: each is made only if the client selects it (the page info's
       // start and end cursors read the page's edges).
       return Object.assign(new ConnectionType(), {
-        edges: page.edges.map((e) => lazyEdge(toNode(e.node), () => e.cursor)),
+        edges: page.edges.map((e) => mapEdge(e, toNode(e.node))),
         pageInfo: page.pageInfo,
         count: page.count,
       });

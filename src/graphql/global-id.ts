@@ -23,9 +23,26 @@ export const NODE_TYPES = [
 ] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
+/** Global IDs made so far, per type: the same rows are shown again and again (a list of 50 complaints makes 120 IDs). Bounded. */
+const made = new Map<NodeType, Map<number, string>>();
+const MAX_MADE = 20_000;
+let madeCount = 0;
+
 /** Opaque global ID: base64url of `Type:dbId`. */
 export function toGlobalId(type: NodeType, id: number): string {
-  return Buffer.from(`${type}:${id}`).toString('base64url');
+  let byId = made.get(type);
+  if (!byId) made.set(type, (byId = new Map()));
+  let gid = byId.get(id);
+  if (gid === undefined) {
+    gid = Buffer.from(`${type}:${id}`).toString('base64url');
+    if (madeCount >= MAX_MADE) {
+      for (const m of made.values()) m.clear();
+      madeCount = 0;
+    }
+    byId.set(id, gid);
+    madeCount++;
+  }
+  return gid;
 }
 
 /** Decodes a global ID, or returns null when it is not one of ours. */

@@ -128,16 +128,37 @@ export type EdgeData<T> = { readonly node: T; readonly cursor: string };
 
 /**
  * An edge whose cursor is made (HMAC + AES-GCM, see {@link Cursors}) on first read: a
- * page whose client selects no cursor pays nothing for them. Reads are repeatable.
+ * page whose client selects no cursor pays nothing for them. Reads are repeatable. A class
+ * (one small object per edge, no closure) because a page makes one per row.
  */
-export function lazyEdge<T>(node: T, makeCursor: () => string): EdgeData<T> {
-  let cursor: string | undefined;
-  return {
-    node,
-    get cursor() {
-      return (cursor ??= makeCursor());
-    },
-  };
+class LazyEdge<T, R> implements EdgeData<T> {
+  private made: string | undefined;
+  constructor(
+    readonly node: T,
+    private readonly row: R,
+    private readonly cursorOf: (row: R) => string,
+  ) {}
+
+  get cursor(): string {
+    return (this.made ??= this.cursorOf(this.row));
+  }
+}
+
+/** An edge to another node for the same position: its cursor is its source's (made once, for both). */
+class MappedEdge<T> implements EdgeData<T> {
+  constructor(
+    readonly node: T,
+    private readonly source: EdgeData<unknown>,
+  ) {}
+
+  get cursor(): string {
+    return this.source.cursor;
+  }
+}
+
+/** The edge at `edge`'s position to `node` (a row's GraphQL object): the same cursor, made at most once. */
+export function mapEdge<T>(edge: EdgeData<unknown>, node: T): EdgeData<T> {
+  return new MappedEdge(node, edge);
 }
 
 /** Page info over `edges`, whose start and end cursors are read from the edges when selected. */
@@ -159,7 +180,7 @@ export function pageOf<T>(rows: T[], req: PageRequest, cursorOf: (row: T) => str
   const more = rows.length > req.limit;
   const page = rows.slice(0, req.limit);
   if (req.backward) page.reverse();
-  const edges = page.map((node) => lazyEdge(node, () => cursorOf(node)));
+  const edges = page.map((node) => new LazyEdge(node, node, cursorOf));
   const pageInfo = pageInfoOf(edges, req.backward ? req.hasCursor : more, req.backward ? more : req.hasCursor);
   return { edges, pageInfo };
 }

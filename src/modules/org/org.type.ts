@@ -1,10 +1,12 @@
+import { getTableColumns } from 'drizzle-orm';
 import { Field, ObjectType } from 'type-graphql';
+import { cityCompanies, regions } from '../../db/schema/index.js';
 import type { Department, Role } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
 import { DepartmentEnum, RoleEnum } from '../../graphql/enums.js';
 import { toGlobalId, toStaffGlobalId } from '../../graphql/global-id.js';
 import type { CityCompanyRow, RegionRow, StaffRow } from '../../graphql/loaders.js';
-import { Node } from '../../graphql/node.js';
+import { Node, readsRow } from '../../graphql/node.js';
 
 @ObjectType({ implements: Node, description: '区域公司 — a region of the group.' })
 export class Region extends Node {
@@ -16,10 +18,18 @@ export class Region extends Node {
   @Field({ description: 'Name, e.g. 华南区域.' })
   name!: string;
 
+  /** The row the columns are read from (see {@link readsRow}). */
+  row!: RegionRow;
+
   static from(row: RegionRow): Region {
-    return Object.assign(new Region(), { ...row, dbId: row.id, id: toGlobalId('Region', row.id) });
+    const r = new Region();
+    r.row = row;
+    r.dbId = row.id;
+    r.id = toGlobalId('Region', row.id);
+    return r;
   }
 }
+readsRow(Region, Object.keys(getTableColumns(regions)), ['id']);
 
 export const RegionConnection = Connection(Region, 'Region');
 
@@ -37,10 +47,18 @@ export class CityCompany extends Node {
   @Field({ description: 'City (城市), e.g. 深圳.' })
   city!: string;
 
+  /** The row the columns are read from (see {@link readsRow}). */
+  row!: CityCompanyRow;
+
   static from(row: CityCompanyRow): CityCompany {
-    return Object.assign(new CityCompany(), { ...row, dbId: row.id, id: toGlobalId('CityCompany', row.id) });
+    const c = new CityCompany();
+    c.row = row;
+    c.dbId = row.id;
+    c.id = toGlobalId('CityCompany', row.id);
+    return c;
   }
 }
+readsRow(CityCompany, Object.keys(getTableColumns(cityCompanies)), ['id']);
 
 export const CityCompanyConnection = Connection(CityCompany, 'CityCompany');
 
