@@ -2,6 +2,7 @@
 //
 //   node bench/read-ab.mjs --url postgres://…/cx_bench_read_xxx --a /path/to/old/checkout [--b .]
 //        [--workloads A,B,C] [--rounds 8] [--seconds 3] [--connections 16]
+//   node bench/read-ab.mjs --url … --a v5 [--b .]     (PostGraphile v5, or v4, against this build)
 //        [--flags-a="--max-semi-space-size=64"] [--flags-b=…] [--env-a=NAME=value,…] [--env-b=…]
 //
 // Both builds run at once (`dist/src/main.js` of each checkout, built beforehand, with the same
@@ -15,6 +16,11 @@
 // `--env-a` / `--env-b`: environment variables added to one build's server, e.g. to compare a
 // setting (DATABASE_POOL_SIZE=3) on one build.
 //
+// `--a v5` (or `v4`): PostGraphile from bench/peers (bench/read-peers.mjs) instead of a build, sent
+// its own documents for the same workloads (bench:read verifies that they answer the same data).
+// Measured the same way, it gives a ratio to PostGraphile that the machine's drift does not bend:
+// bench:read runs the servers one after the other.
+//
 // Per workload: the server CPU per request of each build (from /proc, summed over its windows;
 // each window's value is listed too) and B ÷ A. `--url` is a database seeded by
 // `npm run bench:read -- --keep` (it prints the URL). An older checkout for `--a`:
@@ -25,11 +31,16 @@ import { pathToFileURL } from 'node:url';
 import postgres from 'postgres';
 import { READ_QUERIES } from './read-floor.mjs';
 import { runTimedLoad } from './http-load.mjs';
-import { args, freePort, intArg, jiffiesMs, procJiffies, root, sleep, startFlags } from './lib.mjs';
+import { args, freePort, intArg, jiffiesMs, processTree, procJiffies, root, sleep, startFlags } from './lib.mjs';
+import { PEER_FUNCTIONS, PEER_QUERIES, PEERS, ensurePeer } from './read-peers.mjs';
 
 const a = args();
 if (!a.url || !a.a) throw new Error('usage: node bench/read-ab.mjs --url <seeded database> --a <checkout> [--b <checkout>] [--workloads A,B,C] [--rounds 8] [--seconds 3]');
-const dirs = [path.resolve(String(a.a)), path.resolve(String(a.b ?? root))];
+/** Each side: a peer's name (v4, v5) or a checkout's directory. */
+const sides = [String(a.a), String(a.b ?? root)];
+const isPeer = (x) => Object.hasOwn(PEERS, x);
+const dirs = sides.map((x) => (isPeer(x) ? x : path.resolve(x)));
+for (const x of sides) if (isPeer(x)) ensurePeer(x);
 const WORKLOADS = String(a.workloads ?? 'A,B,C').split(',').map((w) => w.trim().toUpperCase());
 for (const w of WORKLOADS) if (!READ_QUERIES[w]) throw new Error(`unknown workload ${w} (A, B or C)`);
 const ROUNDS = intArg(a.rounds, 8);
@@ -41,8 +52,9 @@ const flags = ['flags-a', 'flags-b'].map((k) => {
   return given === undefined ? startFlags() : given.slice(k.length + 3).split(/\s+/).filter(Boolean);
 });
 
-const { loadConfig } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'config.js')).href);
-const { signToken } = await import(pathToFileURL(path.join(dirs[1], 'dist', 'src', 'auth', 'token.js')).href);
+const build = dirs.find((d) => !isPeer(d)) ?? root;
+const { loadConfig } = await import(pathToFileURL(path.join(build, 'dist', 'src', 'config.js')).href);
+const { signToken } = await import(pathToFileURL(path.join(build, 'dist', 'src', 'auth', 'token.js')).href);
 // Written `--env-a=NAME=value,NAME=value`: environment variables of one build's server only.
 const envs = ['env-a', 'env-b'].map((k) => {
   const given = process.argv.find((x) => x.startsWith(`--${k}=`));
@@ -63,27 +75,41 @@ const token = await signToken(loadConfig(env), { sub: 'admin.bench', role: 'ADMI
 
 const servers = [];
 try {
+  const sql = postgres(String(a.url), { max: 1, onnotice: () => {} });
+  const ids = (await sql`select customer_id as id from complaints group by 1 having count(*) >= 5 order by 1 limit 150`).map((r) => String(r.id));
+  if (dirs.some(isPeer)) await sql.unsafe(PEER_FUNCTIONS);
+  await sql.end();
   for (const [i, dir] of dirs.entries()) {
     const port = await freePort();
-    const child = spawn(process.execPath, [...flags[i], 'dist/src/main.js'], { cwd: dir, env: { ...env, ...envs[i], PORT: String(port) }, stdio: 'ignore' });
-    servers.push({ dir, port, child });
+    const peer = isPeer(dir);
+    // A peer runs as bench:read runs it: its own Node binary, the same Node options as ours.
+    const child = peer
+      ? spawn(PEERS[dir].node(), [...flags[i], 'server.mjs'], { cwd: PEERS[dir].dir, env: { PATH: process.env.PATH, NODE_ENV: 'production', GRAPHILE_ENV: 'production', DATABASE_URL: String(a.url), PORT: String(port), ...envs[i] }, stdio: 'ignore' })
+      : spawn(process.execPath, [...flags[i], 'dist/src/main.js'], { cwd: dir, env: { ...env, ...envs[i], PORT: String(port) }, stdio: 'ignore' });
+    const bodies = (w) =>
+      peer
+        ? w === 'B'
+          ? ids.map((id) => JSON.stringify({ query: PEER_QUERIES[dir].B, variables: { id } }))
+          : [JSON.stringify({ query: PEER_QUERIES[dir][w] })]
+        : w === 'B'
+          ? ids.map((id) => JSON.stringify({ query: READ_QUERIES.B, variables: { id: Buffer.from(`Customer:${id}`).toString('base64url') } }))
+          : [JSON.stringify({ query: READ_QUERIES[w] })];
+    servers.push({ dir, port, child, bodies, headers: peer ? {} : { authorization: `Bearer ${token}` } });
+    const ready = peer
+      ? () => fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })
+      : () => fetch(`http://127.0.0.1:${port}/readyz`);
     for (let i = 0; ; i++) {
-      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
+      if (await ready().then((r) => r.ok, () => false)) break;
       if (i > 300 || child.exitCode !== null) throw new Error(`${dir}: the server did not start (is it built?)`);
       await sleep(100);
     }
   }
-  const sql = postgres(String(a.url), { max: 1 });
-  const ids = (await sql`select customer_id as id from complaints group by 1 having count(*) >= 5 order by 1 limit 150`).map((r) => String(r.id));
-  await sql.end();
+  // CPU of a server's whole process tree (a peer's Node binary may start the server as its child).
+  const cpuOf = (s) => processTree(s.child.pid).reduce((sum, pid) => sum + procJiffies(pid), 0);
 
   console.log(`A: ${dirs[0]} (node ${flags[0].join(' ')})\nB: ${dirs[1]} (node ${flags[1].join(' ')})\n${ROUNDS} rounds of ${SECONDS} s windows (after 1 s of warm-up each), ${CONNECTIONS} connections\n`);
   for (const w of WORKLOADS) {
-    const bodies =
-      w === 'B'
-        ? ids.map((id) => JSON.stringify({ query: READ_QUERIES.B, variables: { id: Buffer.from(`Customer:${id}`).toString('base64url') } }))
-        : [JSON.stringify({ query: READ_QUERIES[w] })];
-    const totals = servers.map(() => ({ ms: 0, requests: 0, windows: [] }));
+    const totals = servers.map(() => ({ ms: 0, requests: 0, seconds: 0, windows: [] }));
     for (let r = 0; r < ROUNDS; r++) {
       for (const i of r % 2 ? [1, 0] : [0, 1]) {
         const s = servers[i];
@@ -91,30 +117,38 @@ try {
         let after = 0;
         const load = await runTimedLoad({
           url: `http://127.0.0.1:${s.port}/graphql`,
-          bodies,
-          headers: { authorization: `Bearer ${token}` },
+          bodies: s.bodies(w),
+          headers: s.headers,
           connections: CONNECTIONS,
           warmupMs: 1000,
           durationMs: SECONDS * 1000,
           onTimed: async () => {
-            before = procJiffies(s.child.pid);
+            before = cpuOf(s);
           },
           onEnd: async () => {
-            after = procJiffies(s.child.pid);
+            after = cpuOf(s);
           },
         });
         if (load.errors) throw new Error(`${s.dir} ${w}: ${load.errors} failed requests, first: ${load.firstError}`);
         const ms = jiffiesMs(after - before);
         totals[i].ms += ms;
         totals[i].requests += load.requests;
+        totals[i].seconds += load.elapsedMs / 1000;
         totals[i].windows.push((ms / load.requests).toFixed(2));
       }
     }
     const [x, y] = totals.map((t) => t.ms / t.requests);
-    console.log(`${w}: A ${x.toFixed(3)} ms CPU/request [${totals[0].windows.join(' ')}]`);
-    console.log(`${w}: B ${y.toFixed(3)} ms CPU/request [${totals[1].windows.join(' ')}]`);
-    console.log(`${w}: B ÷ A ${(y / x).toFixed(3)}\n`);
+    const [rx, ry] = totals.map((t) => t.requests / t.seconds);
+    console.log(`${w}: A ${x.toFixed(3)} ms CPU/request, ${rx.toFixed(0)} req/s [${totals[0].windows.join(' ')}]`);
+    console.log(`${w}: B ${y.toFixed(3)} ms CPU/request, ${ry.toFixed(0)} req/s [${totals[1].windows.join(' ')}]`);
+    console.log(`${w}: B ÷ A ${(y / x).toFixed(3)} (CPU per request); throughput B ÷ A ${(ry / rx).toFixed(3)}\n`);
   }
 } finally {
-  for (const s of servers) s.child.kill();
+  for (const s of servers) {
+    for (const pid of processTree(s.child.pid).reverse()) {
+      try {
+        process.kill(pid);
+      } catch {}
+    }
+  }
 }
