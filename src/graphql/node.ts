@@ -1,4 +1,5 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
+import { toGlobalId, type NodeType } from './global-id.js';
 import { columnFields } from './projection.js';
 
 /** Relay Node: every object with a global ID. */
@@ -33,4 +34,16 @@ export function readsRow(cls: { prototype: object; name: string }, columns: read
       configurable: true,
     });
   }
+}
+
+/**
+ * A node of a type that reads its row (see {@link readsRow}): the row, its database id and its
+ * global id (of `type`), set on a fresh `cls` object and nothing else copied.
+ */
+export function rowNode<T extends { row: R; dbId: number; id: string }, R extends { id: number }>(cls: new () => T, type: NodeType, row: R): T {
+  const node = new cls();
+  node.row = row;
+  node.dbId = row.id;
+  node.id = toGlobalId(type, row.id);
+  return node;
 }

@@ -4,9 +4,9 @@ import { cityCompanies, regions } from '../../db/schema/index.js';
 import type { Department, Role } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
 import { DepartmentEnum, RoleEnum } from '../../graphql/enums.js';
-import { toGlobalId, toStaffGlobalId } from '../../graphql/global-id.js';
+import { toStaffGlobalId } from '../../graphql/global-id.js';
 import type { CityCompanyRow, RegionRow, StaffRow } from '../../graphql/loaders.js';
-import { Node, readsRow } from '../../graphql/node.js';
+import { Node, readsRow, rowNode } from '../../graphql/node.js';
 
 @ObjectType({ implements: Node, description: '区域公司 — a region of the group.' })
 export class Region extends Node {
@@ -22,11 +22,7 @@ export class Region extends Node {
   row!: RegionRow;
 
   static from(row: RegionRow): Region {
-    const r = new Region();
-    r.row = row;
-    r.dbId = row.id;
-    r.id = toGlobalId('Region', row.id);
-    return r;
+    return rowNode(Region, 'Region', row);
   }
 }
 readsRow(Region, Object.keys(getTableColumns(regions)), ['id']);
@@ -51,11 +47,7 @@ export class CityCompany extends Node {
   row!: CityCompanyRow;
 
   static from(row: CityCompanyRow): CityCompany {
-    const c = new CityCompany();
-    c.row = row;
-    c.dbId = row.id;
-    c.id = toGlobalId('CityCompany', row.id);
-    return c;
+    return rowNode(CityCompany, 'CityCompany', row);
   }
 }
 readsRow(CityCompany, Object.keys(getTableColumns(cityCompanies)), ['id']);

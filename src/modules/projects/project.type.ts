@@ -4,9 +4,8 @@ import { projects } from '../../db/schema/index.js';
 import type { ProjectStage } from '../../domain/enums.js';
 import { Connection } from '../../graphql/connection.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
-import { toGlobalId } from '../../graphql/global-id.js';
 import type { ProjectRow } from '../../graphql/loaders.js';
-import { Node, readsRow } from '../../graphql/node.js';
+import { Node, readsRow, rowNode } from '../../graphql/node.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
 
 @ObjectType({ description: 'Warranty term (保修期) for one building component.' })
@@ -63,11 +62,7 @@ export class Project extends Node {
   row!: ProjectRow;
 
   static from(row: ProjectRow): Project {
-    const p = new Project();
-    p.row = row;
-    p.dbId = row.id;
-    p.id = toGlobalId('Project', row.id);
-    return p;
+    return rowNode(Project, 'Project', row);
   }
 }
 readsRow(Project, Object.keys(getTableColumns(projects)), ['id']);

@@ -6,7 +6,7 @@ import type { Channel, EvidenceKind, PlannedTouchpointStatus, ProjectStage, Rule
 import { Connection } from '../../graphql/connection.js';
 import { ChannelEnum, EvidenceKindEnum, ProjectStageEnum, RuleTriggerEnum, TouchpointOutcomeEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
-import { Node, readsRow } from '../../graphql/node.js';
+import { Node, readsRow, rowNode } from '../../graphql/node.js';
 
 export type TouchpointRow = typeof touchpoints.$inferSelect;
 export type { PlannedRow, RuleRow } from './planner.js';
@@ -69,11 +69,7 @@ export class Touchpoint extends Node {
   row!: TouchpointRow;
 
   static from(row: TouchpointRow): Touchpoint {
-    const t = new Touchpoint();
-    t.row = row;
-    t.dbId = row.id;
-    t.id = toGlobalId('Touchpoint', row.id);
-    return t;
+    return rowNode(Touchpoint, 'Touchpoint', row);
   }
 }
 readsRow(Touchpoint, Object.keys(getTableColumns(touchpoints)), ['id']);
