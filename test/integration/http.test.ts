@@ -124,6 +124,13 @@ describe('operational HTTP', () => {
     expect(big.data).toBeUndefined();
     const small = await t.gql(q, { n: 10 }, 'ADMIN');
     expect(small.errors).toBeUndefined();
+    // A document without variables is costed once and answered alike every time after.
+    const literal = `{ projects(first: 200) { edges { node { customers(first: 200) { totalCount pageInfo { hasNextPage } } } } } }`;
+    const first = await t.gql(literal, {}, 'ADMIN');
+    expect(codeOf(first)).toBe('QUERY_TOO_COMPLEX');
+    const again = await t.gql(literal, {}, 'ADMIN');
+    expect(codeOf(again)).toBe('QUERY_TOO_COMPLEX');
+    expect(again.errors![0]!.extensions!.cost).toBe(first.errors![0]!.extensions!.cost);
   });
 
   it('reports unknown fields as validation errors without stack traces', async () => {
