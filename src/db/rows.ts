@@ -58,7 +58,8 @@ function decoderOf(field: unknown): Decoder | null {
   return null;
 }
 
-function compile(fields: Record<string, unknown>): Mapper | null {
+/** The keys of selected `fields` and the decoder of each (null where the driver's value is kept), or null when one is not flat. */
+function decodersOf(fields: Record<string, unknown>): { keys: string[]; decoders: (Decoder | null)[] } | null {
   const keys = Object.keys(fields);
   const decoders: (Decoder | null)[] = [];
   for (const k of keys) {
@@ -66,6 +67,13 @@ function compile(fields: Record<string, unknown>): Mapper | null {
     if (!d) return null;
     decoders.push(d.mapFromDriverValue === identity ? null : d);
   }
+  return { keys, decoders };
+}
+
+function compile(fields: Record<string, unknown>): Mapper | null {
+  const found = decodersOf(fields);
+  if (!found) return null;
+  const { keys, decoders } = found;
   return (row) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) {
@@ -210,14 +218,8 @@ const pageShapes = new Map<string, PageShape>();
 
 /** Splits an array row into the page's row and its relations' rows, decoding as drizzle would when `decode`. */
 function splitter(groups: readonly Record<string, Column>[]): Split {
-  const parts = groups.map((fields) => {
-    const keys = Object.keys(fields);
-    const decoders = keys.map((k) => {
-      const d = fields[k] as unknown as Decoder;
-      return d.mapFromDriverValue === identity ? null : d;
-    });
-    return { keys, decoders };
-  });
+  // Columns only: each has a decoder.
+  const parts = groups.map((fields) => decodersOf(fields)!);
   return (row, decode) => {
     let i = 0;
     let main: Record<string, unknown> = {};

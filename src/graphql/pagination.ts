@@ -131,16 +131,15 @@ export type EdgeData<T> = { readonly node: T; readonly cursor: string };
  * page whose client selects no cursor pays nothing for them. Reads are repeatable. A class
  * (one small object per edge, no closure) because a page makes one per row.
  */
-class LazyEdge<T, R> implements EdgeData<T> {
+class LazyEdge<T> implements EdgeData<T> {
   private made: string | undefined;
   constructor(
     readonly node: T,
-    private readonly row: R,
-    private readonly cursorOf: (row: R) => string,
+    private readonly cursorOf: (node: T) => string,
   ) {}
 
   get cursor(): string {
-    return (this.made ??= this.cursorOf(this.row));
+    return (this.made ??= this.cursorOf(this.node));
   }
 }
 
@@ -180,7 +179,7 @@ export function pageOf<T>(rows: T[], req: PageRequest, cursorOf: (row: T) => str
   const more = rows.length > req.limit;
   const page = rows.slice(0, req.limit);
   if (req.backward) page.reverse();
-  const edges = page.map((node) => new LazyEdge(node, node, cursorOf));
+  const edges = page.map((node) => new LazyEdge(node, cursorOf));
   const pageInfo = pageInfoOf(edges, req.backward ? req.hasCursor : more, req.backward ? more : req.hasCursor);
   return { edges, pageInfo };
 }

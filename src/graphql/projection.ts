@@ -76,19 +76,23 @@ function nodeFieldNames(info: GraphQLResolveInfo, connection: boolean): Set<stri
 /** Per field node of a parsed document (documents are parsed once and cached): the names selected on its nodes. */
 const namesCache = new WeakMap<FieldNode, Set<string>>();
 
-/**
- * Whether the nodes of the field being resolved select `field` (directly, or under `edges.node`
- * and `nodes` when `connection`): a list reads a relation with its page when it is selected.
- */
-export function selectsField(info: GraphQLResolveInfo, field: string, connection: boolean): boolean {
-  // A field node merged with others is answered for the merge, uncached.
+/** {@link nodeFieldNames}, cached per field node; a field node merged with others is answered for the merge, uncached. */
+function selectedNames(info: GraphQLResolveInfo, connection: boolean): Set<string> {
   const first = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
   let names = first ? namesCache.get(first) : undefined;
   if (!names) {
     names = nodeFieldNames(info, connection);
     if (first) namesCache.set(first, names);
   }
-  return names.has(field);
+  return names;
+}
+
+/**
+ * Whether the nodes of the field being resolved select `field` (directly, or under `edges.node`
+ * and `nodes` when `connection`): a list reads a relation with its page when it is selected.
+ */
+export function selectsField(info: GraphQLResolveInfo, field: string, connection: boolean): boolean {
+  return selectedNames(info, connection).has(field);
 }
 
 /** Per field node of a parsed document (documents are parsed once and cached), per type: the answer. */
@@ -109,7 +113,7 @@ export function selectedColumns(info: GraphQLResolveInfo, cls: object, connectio
   if (byType?.has(cls)) return byType.get(cls)!;
   const wanted = new Set(needs.always);
   let all = false;
-  for (const name of nodeFieldNames(info, connection)) {
+  for (const name of selectedNames(info, connection)) {
     if (name === '__typename') continue;
     const cols = needs.fields.get(name);
     if (!cols) {
