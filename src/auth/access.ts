@@ -4,6 +4,7 @@ import { cityCompanies, complaints, customers, projects, staff, unitOwnerships }
 import type { Confidentiality, Role } from '../domain/enums.js';
 import { AppError } from '../graphql/errors.js';
 import { decodeGlobalId } from '../graphql/global-id.js';
+import { whenReady, type Maybe } from '../graphql/maybe.js';
 import type { Viewer } from './token.js';
 
 /**
@@ -91,6 +92,7 @@ export async function resolveScope(db: Db, viewer: Viewer): Promise<ProjectScope
  */
 export class Access {
   private scopePromise: Promise<ProjectScope> | null = null;
+  private scopeValue: ProjectScope | undefined;
 
   constructor(
     readonly viewer: Viewer | null,
@@ -120,8 +122,16 @@ export class Access {
 
   /** The viewer's scope, resolved once per request. */
   scope(): Promise<ProjectScope> {
-    this.scopePromise ??= this.resolve(this.requireViewer());
+    if (!this.scopePromise) {
+      this.scopePromise = this.resolve(this.requireViewer());
+      this.scopePromise.then((s) => (this.scopeValue = s), () => {});
+    }
     return this.scopePromise;
+  }
+
+  /** The scope once it has been resolved (synchronously), else the promise of it. */
+  scopeNow(): Maybe<ProjectScope> {
+    return this.scopeValue ?? this.scope();
   }
 
   async inScope(projectId: number): Promise<boolean> {
@@ -199,12 +209,13 @@ export class Access {
   }
 
   /** Whether a customer row is visible: confidentiality, then origin or ownership project in scope (the ownerships are read only when the rest does not decide). */
-  async canSeeCustomer(c: { confidentiality: Confidentiality; originProjectId: number }, ownedProjectIds: () => Promise<number[]>): Promise<boolean> {
+  canSeeCustomer(c: { confidentiality: Confidentiality; originProjectId: number }, ownedProjectIds: () => Promise<number[]>): Maybe<boolean> {
     if (c.confidentiality !== 'NORMAL' && !this.seesConfidential()) return false;
-    const s = await this.scope();
-    if (s.all || s.projectIds.includes(c.originProjectId)) return true;
-    // Only now can the units decide: whole-group viewers never pay for the lookup.
-    return (await ownedProjectIds()).some((p) => s.projectIds.includes(p));
+    return whenReady(this.scopeNow(), (s) => {
+      if (s.all || s.projectIds.includes(c.originProjectId)) return true;
+      // Only now can the units decide: whole-group viewers never pay for the lookup.
+      return ownedProjectIds().then((owned) => owned.some((p) => s.projectIds.includes(p)));
+    });
   }
 
   /**

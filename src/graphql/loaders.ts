@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { Maybe } from './maybe.js';
 import type { Db } from '../db/client.js';
 import { anyOf, columnsOf, selectFixed } from '../db/rows.js';
 import { asc } from 'drizzle-orm';
@@ -35,9 +36,90 @@ export type StaffRow = Row<typeof staff>;
 /** Loader statements come from this fixed set of texts: prepared once per connection (see selectRows). */
 const PREPARED = { prepared: true };
 
+/**
+ * A DataLoader that also answers synchronously once a value is at hand. `get` returns the value
+ * itself when a batch, `preload` or `prime` has brought it, else the promise `load` gives. A
+ * field resolver that returns a value instead of a promise costs graphql-jit no promise and no
+ * microtask; a list resolver that `preload`s its rows' relations before returning makes every
+ * such field synchronous (on the complaint desk, 150 fields a page).
+ */
+export class Batched<K, V> extends DataLoader<K, V> {
+  private readonly arrived: Map<K, V>;
+  private readonly batch: (keys: readonly K[]) => Promise<V[]>;
+  /** The keys of the preload batch of this turn, until it is sent. */
+  private pending: { keys: Set<K>; done: Promise<void> } | null = null;
+
+  constructor(batch: (keys: readonly K[]) => Promise<V[]>) {
+    const arrived = new Map<K, V>();
+    const remembered = async (keys: readonly K[]) => {
+      const values = await batch(keys);
+      for (let i = 0; i < keys.length; i++) if (!(values[i] instanceof Error)) arrived.set(keys[i]!, values[i]!);
+      return values;
+    };
+    super(remembered);
+    this.arrived = arrived;
+    this.batch = remembered;
+  }
+
+  /** The value for `key` if it is at hand, else a promise of it. */
+  get(key: K): Maybe<V> {
+    const v = this.arrived.get(key);
+    return v !== undefined || this.arrived.has(key) ? (v as V) : this.load(key);
+  }
+
+  override load(key: K): Promise<V> {
+    return this.arrived.has(key) ? Promise.resolve(this.arrived.get(key) as V) : super.load(key);
+  }
+
+  /**
+   * Fetches the values of `keys` not yet at hand, without a promise per key (as `loadMany`
+   * would make). Like `load`, calls in the same turn share one batch: the nested lists of many
+   * parents, each preloading its own rows' relations, still cost one statement. Never
+   * rejects: after a failure the keys stay missing, and each `get` then loads its own and
+   * meets the failure where it would have without this.
+   */
+  preload(keys: readonly K[]): Promise<void> {
+    const missing = keys.filter((k) => !this.arrived.has(k));
+    if (missing.length === 0) return Promise.resolve();
+    if (!this.pending) {
+      const pending = { keys: new Set<K>(), done: undefined as unknown as Promise<void> };
+      // As DataLoader schedules its batches: after the promise jobs of this turn.
+      pending.done = Promise.resolve()
+        .then(() => new Promise<void>((resolve) => process.nextTick(resolve)))
+        .then(() => {
+          this.pending = null;
+          return this.batch([...pending.keys]).then(
+            () => undefined,
+            () => undefined,
+          );
+        });
+      this.pending = pending;
+    }
+    for (const k of missing) this.pending.keys.add(k);
+    return this.pending.done;
+  }
+
+  override prime(key: K, value: V | PromiseLike<V> | Error): this {
+    if (!(value instanceof Error) && !isPromiseLike(value) && !this.arrived.has(key)) this.arrived.set(key, value);
+    return super.prime(key, value);
+  }
+
+  override clear(key: K): this {
+    this.arrived.delete(key);
+    return super.clear(key);
+  }
+
+  override clearAll(): this {
+    this.arrived.clear();
+    return super.clearAll();
+  }
+}
+
+const isPromiseLike = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
+
 /** A loader of rows by primary key: one `WHERE id = any($1)` per batch, its SQL built once per process (selectFixed). */
 function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) {
-  return new DataLoader<number, R | null>(async (ids) => {
+  return new Batched<number, R | null>(async (ids) => {
     const found = new Map((await fetch([...ids])).map((r) => [r.id, r]));
     return ids.map((id) => found.get(id) ?? null);
   });
@@ -45,7 +127,7 @@ function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) 
 
 /** A loader of child rows grouped by a parent key. */
 function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => Promise<R[]>) {
-  return new DataLoader<K, R[]>(async (keys) => {
+  return new Batched<K, R[]>(async (keys) => {
     const groups = new Map<K, R[]>();
     for (const r of await fetch([...keys])) {
       const k = key(r);

@@ -63,28 +63,26 @@ function subFields(sets: readonly (SelectionSetNode | undefined)[], fragments: R
 
 const setsOf = (nodes: readonly FieldNode[] | undefined) => (nodes ?? []).map((n) => n.selectionSet);
 
-/** Field names selected on the nodes of the field being resolved: directly, or under `edges.node` and `nodes` when `connection`. */
-function nodeFieldNames(info: GraphQLResolveInfo, connection: boolean): Set<string> {
-  const top = subFields(setsOf(info.fieldNodes), info.fragments);
-  if (!connection) return new Set(top.keys());
-  const names = new Set<string>();
-  const edges = subFields(setsOf(top.get('edges')), info.fragments);
-  for (const set of [subFields(setsOf(edges.get('node')), info.fragments), subFields(setsOf(top.get('nodes')), info.fragments)]) for (const k of set.keys()) names.add(k);
-  return names;
+/** Fields selected on the nodes of the field being resolved, by name: directly, or under `edges.node` and `nodes` when `connection`. */
+function nodeFields(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>, connection: boolean): Map<string, FieldNode[]> {
+  const top = subFields(setsOf(fieldNodes), fragments);
+  if (!connection) return top;
+  const edges = subFields(setsOf(top.get('edges')), fragments);
+  return subFields([...setsOf(edges.get('node')), ...setsOf(top.get('nodes'))], fragments);
 }
 
-/** Per field node of a parsed document (documents are parsed once and cached): the names selected on its nodes. */
-const namesCache = new WeakMap<FieldNode, Set<string>>();
+/** Per field node of a parsed document (documents are parsed once and cached): the fields selected on its nodes. */
+const fieldsCache = new WeakMap<FieldNode, Map<string, FieldNode[]>>();
 
-/** {@link nodeFieldNames}, cached per field node; a field node merged with others is answered for the merge, uncached. */
-function selectedNames(info: GraphQLResolveInfo, connection: boolean): Set<string> {
-  const first = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
-  let names = first ? namesCache.get(first) : undefined;
-  if (!names) {
-    names = nodeFieldNames(info, connection);
-    if (first) namesCache.set(first, names);
+/** {@link nodeFields}, cached per field node; a field node merged with others is answered for the merge, uncached. */
+function selectedFields(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>, connection: boolean): Map<string, FieldNode[]> {
+  const first = fieldNodes.length === 1 ? fieldNodes[0]! : null;
+  let fields = first ? fieldsCache.get(first) : undefined;
+  if (!fields) {
+    fields = nodeFields(fieldNodes, fragments, connection);
+    if (first) fieldsCache.set(first, fields);
   }
-  return names;
+  return fields;
 }
 
 /**
@@ -92,7 +90,7 @@ function selectedNames(info: GraphQLResolveInfo, connection: boolean): Set<strin
  * and `nodes` when `connection`): a list reads a relation with its page when it is selected.
  */
 export function selectsField(info: GraphQLResolveInfo, field: string, connection: boolean): boolean {
-  return selectedNames(info, connection).has(field);
+  return selectedFields(info.fieldNodes, info.fragments, connection).has(field);
 }
 
 /** Per field node of a parsed document (documents are parsed once and cached), per type: the answer. */
@@ -105,15 +103,38 @@ const cache = new WeakMap<FieldNode, Map<object, readonly string[] | null>>();
  * otherwise `cls` objects or a list of them.
  */
 export function selectedColumns(info: GraphQLResolveInfo, cls: object, connection: boolean): readonly string[] | null {
+  return columnsOf(info.fieldNodes, info.fragments, cls, connection);
+}
+
+/**
+ * The node of `field` when the nodes of the field being resolved (as in {@link selectsField})
+ * select it exactly once and without `@skip`/`@include`: what a list resolver may load for its
+ * rows before their field resolvers run, knowing those will read it.
+ */
+export function selectedOnce(info: GraphQLResolveInfo, field: string, connection: boolean): FieldNode | undefined {
+  const nodes = selectedFields(info.fieldNodes, info.fragments, connection).get(field);
+  return nodes?.length === 1 && !nodes[0]!.directives?.length ? nodes[0] : undefined;
+}
+
+/**
+ * What {@link selectedColumns} will answer to `field`'s resolver (a list of `cls`), looked up
+ * from the parent's: undefined unless {@link selectedOnce}.
+ */
+export function selectedColumnsOf(info: GraphQLResolveInfo, field: string, connection: boolean, cls: object): readonly string[] | null | undefined {
+  const node = selectedOnce(info, field, connection);
+  return node ? columnsOf([node], info.fragments, cls, false) : undefined;
+}
+
+function columnsOf(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>, cls: object, connection: boolean): readonly string[] | null {
   const needs = needsByType.get(cls);
   if (!needs || needs.always.length === 0) return null;
   // A field node merged with others (the same field selected twice under one parent) is answered for the merge, uncached.
-  const first = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
+  const first = fieldNodes.length === 1 ? fieldNodes[0]! : null;
   let byType = first ? cache.get(first) : undefined;
   if (byType?.has(cls)) return byType.get(cls)!;
   const wanted = new Set(needs.always);
   let all = false;
-  for (const name of selectedNames(info, connection)) {
+  for (const name of selectedFields(fieldNodes, fragments, connection).keys()) {
     if (name === '__typename') continue;
     const cols = needs.fields.get(name);
     if (!cols) {

@@ -71,7 +71,13 @@ type ParamPick = (root: Record<string, unknown>, ctx: unknown, info: GraphQLReso
  * request allocated, and 8–14 % of its CPU (BENCHMARKS.md). Here:
  * - a plain property field without middleware or roles, whose GraphQL name is its property
  *   name, gets graphql-js's default resolver (`source[name]`), as type-graphql's
- *   `simpleResolvers` would;
+ *   `simpleResolvers` would; so does a getter on the type's class (type-graphql counts it a
+ *   field resolver), which graphql-jit then reads as a property: no resolve info, arguments
+ *   or callbacks per field (Customer's masked personal fields, SlaClock.breached). A root
+ *   that is not an instance of the class answers its own property of that name, where
+ *   type-graphql would have copied it into an instance and run the getter: the API's types
+ *   with getters are made only by their classes, whose private members keep a plain object
+ *   from passing for them in TypeScript;
  * - a field resolver method (on a resolver class or on the type itself) without middleware,
  *   roles or arguments, whose parameters are only `@Root`, `@Ctx` and `@Info`, is called
  *   directly with them in order, on the one instance per resolver class that type-graphql's
@@ -98,8 +104,13 @@ function directResolvers(schema: GraphQLSchema): void {
       const field = fields[meta.schemaName];
       if (!field?.resolve || field.args.length) continue;
       const resolver = storage.fieldResolvers.find((r) => r.getObjectType?.() === meta.target && r.methodName === meta.name);
+      const plain = !meta.middlewares?.length && !meta.roles && meta.name === meta.schemaName;
       if (!resolver) {
-        if (!meta.middlewares?.length && !meta.roles && meta.name === meta.schemaName) field.resolve = undefined;
+        if (plain) field.resolve = undefined;
+        continue;
+      }
+      if (plain && resolver.kind === 'internal' && !resolver.middlewares?.length && !resolver.roles && isGetter(meta.target, meta.name)) {
+        field.resolve = undefined;
         continue;
       }
       const params = resolver.params && [...resolver.params].sort((a, b) => a.index - b.index);
@@ -140,6 +151,15 @@ function directResolvers(schema: GraphQLSchema): void {
       });
     }
   }
+}
+
+/** Whether `name` is a getter on `target`'s prototype chain. */
+function isGetter(target: Function, name: string): boolean {
+  for (let p = target.prototype as object | null; p; p = Object.getPrototypeOf(p) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(p, name);
+    if (d) return typeof d.get === 'function';
+  }
+  return false;
 }
 
 /** The SDL committed as `schema/schema.graphql`. */

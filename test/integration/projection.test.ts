@@ -102,6 +102,32 @@ describe('columns selected for lists of complaints', () => {
     expect(nested.data.project.complaints.edges.map((e: any) => e.node)).toEqual(nodes.filter((n: any) => n.project.id === projectId));
   });
 
+  it('relations a list loads ahead answer alike under aliases, twice, or behind directives', async () => {
+    // The complaint list loads the customers, projects and clocks its nodes select before their
+    // resolvers run (complaint.resolver.ts loadRelations); selected twice or conditionally, the
+    // resolvers load them themselves. Either way each node answers what complaint(id:) answers.
+    const selection = `id
+      customer @include(if: $d) { id name phone }
+      who: customer { phone idNumber email birthday contactMasked }
+      project @skip(if: $d) { id name }
+      clocks { clock breached }
+      late: clocks { dueAt state breached }`;
+    for (const viewer of [admin, agent]) {
+      for (const d of [true, false]) {
+        const list = await t.gql(`query($d: Boolean!) { complaints(first: 10) { edges { node { ${selection} } } } }`, { d }, viewer);
+        expect(list.errors).toBeUndefined();
+        const nodes = list.data.complaints.edges.map((e: any) => e.node);
+        expect(nodes.length).toBeGreaterThanOrEqual(4);
+        expect(nodes.every((n: any) => n.who.contactMasked === (viewer === agent) && n.who.phone.includes('*') === (viewer === agent))).toBe(true);
+        for (const node of nodes) {
+          const one = await t.gql(`query($id: ID!, $d: Boolean!) { complaint(id: $id) { ${selection} } }`, { id: node.id, d }, viewer);
+          expect(one.errors).toBeUndefined();
+          expect(node).toEqual(one.data.complaint);
+        }
+      }
+    }
+  });
+
   it('pages by cursor in either order when the sort key itself is not selected', async () => {
     for (const field of ['RECEIVED_AT', 'DUE_AT']) {
       const everyNumber = (await t.gql(`{ complaints(first: 10, orderBy: { field: ${field}, direction: ASC }) { edges { node { number } } } }`, {}, admin)).data.complaints.edges.map((e: any) => e.node.number);

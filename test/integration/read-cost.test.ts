@@ -88,4 +88,22 @@ describe('statements per request of the hot read shapes', () => {
     // Customer; segment; ownerships and their units; the complaint page; timelines.
     expect(large.n).toBe(5);
   });
+
+  it('nested complaint pages of many customers load their relations together: the same for 2 or 6 customers', async () => {
+    // Each customer's page loads its rows' relations before their fields resolve; the pages of
+    // all customers must share those statements, as their field resolvers' loads did.
+    const NESTED = `query($n: Int!) { customers(first: $n) { edges { node { id complaints(first: 5) { edges { node {
+      number customer { name } project { name } clocks { state breached } timeline { type at } } } } } } } }`;
+    const admin = await t.token('ADMIN');
+    const small = await statements(NESTED, { n: 2 }, admin);
+    const large = await statements(NESTED, { n: 6 }, admin);
+    const pages = (r: { data: any }) => r.data.customers.edges.map((e: any) => e.node.complaints.edges);
+    expect(pages(large).length).toBe(6);
+    expect(pages(large).filter((p: unknown[]) => p.length > 0).length).toBeGreaterThanOrEqual(4);
+    expect(pages(large).flat().every((e: any) => e.node.customer && e.node.project && e.node.clocks.length > 0 && e.node.timeline.length > 0)).toBe(true);
+    expect(large.n).toBe(small.n);
+    // Customers (whole rows, at hand for the complaints' `customer`); the complaint pages; the
+    // projects, clocks and timelines of their rows.
+    expect(large.n).toBe(5);
+  });
 });

@@ -219,14 +219,26 @@ export class SlaClock {
   @Field(() => Date, { nullable: true, description: 'When the BREACHED alert fired.' })
   breachedAt!: Date | null;
 
+  /** The request's clock (`Context.now`), for {@link SlaClock.breached}. */
+  private now!: () => Date;
+
+  @Field({ description: 'Whether the target was missed (now, or when the clock stopped).' })
+  get breached(): boolean {
+    if (this.breachedAt) return true;
+    if (this.state === 'STOPPED') return this.dueAt !== null && this.stoppedAt !== null && this.stoppedAt > this.dueAt;
+    return this.dueAt !== null && this.dueAt <= this.now();
+  }
+
   /** The row the columns are read from (see {@link readsRow}). */
   row!: ClockRow;
 
-  static from(r: ClockRow): SlaClock {
+  /** The clock of `r`, `breached` judged by `now` (the request's clock). */
+  static from(r: ClockRow, now: () => Date): SlaClock {
     const c = new SlaClock();
     c.row = r;
     c.dbId = r.id;
     c.warnShare = r.warnAt;
+    c.now = now;
     return c;
   }
 }

@@ -1,10 +1,10 @@
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { READERS, REVEALERS } from '../../auth/access.js';
-import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../auth/masking.js';
 import type { Segment } from '../../domain/enums.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import { nestedConnection } from '../../graphql/nested.js';
 import type { Context } from '../../graphql/context.js';
+import { whenReady, type Maybe } from '../../graphql/maybe.js';
 import { SegmentEnum } from '../../graphql/enums.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
 import { Project } from '../projects/project.type.js';
@@ -89,25 +89,25 @@ export class CustomerResolver {
     @Arg('orderBy', () => CustomerOrder, { nullable: true, description: 'Ordering; by name ascending by default.' }) orderBy: CustomerOrder | null,
     @Ctx() ctx: Context,
   ) {
-    return CustomerConnection.of(await new CustomerService(ctx).list(filter, orderBy, page), Customer.from);
+    return CustomerConnection.of(await new CustomerService(ctx).list(filter, orderBy, page), (r) => Customer.from(r, ctx.access));
   }
 
   @Authorized(READERS)
   @Query(() => Customer, { description: 'One customer by ID; NOT_FOUND when unknown or not visible.' })
   async customer(@Arg('id', () => ID, { description: 'Customer ID.' }) id: string, @Ctx() ctx: Context): Promise<Customer> {
-    return Customer.from(await new CustomerService(ctx).get(id));
+    return Customer.from(await new CustomerService(ctx).get(id), ctx.access);
   }
 
   @Authorized()
   @Mutation(() => CreateCustomerPayload, { description: 'Creates a customer in a project’s scope (ADMIN, MANAGER, AGENT). Same phone twice is CONFLICT.' })
   async createCustomer(@Arg('input', () => CreateCustomerInput, { description: 'The new customer.' }) input: CreateCustomerInput, @Ctx() ctx: Context) {
-    return { customer: Customer.from(await new CustomerService(ctx).create(input)) };
+    return { customer: Customer.from(await new CustomerService(ctx).create(input), ctx.access) };
   }
 
   @Authorized()
   @Mutation(() => UpdateCustomerPayload, { description: 'Changes a customer (ADMIN, MANAGER, AGENT).' })
   async updateCustomer(@Arg('input', () => UpdateCustomerInput, { description: 'The changes.' }) input: UpdateCustomerInput, @Ctx() ctx: Context) {
-    return { customer: Customer.from(await new CustomerService(ctx).update(input)) };
+    return { customer: Customer.from(await new CustomerService(ctx).update(input), ctx.access) };
   }
 
   @Authorized()
@@ -141,48 +141,7 @@ export class CustomerResolver {
     @Ctx() ctx: Context,
   ) {
     const c = await new CustomerService(ctx).reveal(input);
-    return { customer: Customer.from(c), name: c.name, phone: c.phone, idNumber: c.idNumber, email: c.email, birthday: c.birthday };
-  }
-
-  @FieldResolver(() => String, {
-    description: 'Name (姓名). ADMIN: in full. Every other role: the surname and one * per hidden character (张**, compound surnames kept: 欧阳*).',
-  })
-  name(@Root() c: Customer, @Ctx() ctx: Context): string {
-    return ctx.access.seesPersonalData() ? c.rawName : maskName(c.rawName);
-  }
-
-  @FieldResolver(() => String, {
-    description: 'Phone (电话). ADMIN: in full. Every other role: the first 3 and last 4 digits of a mobile (138****5678), the area code and last 4 of a landline (010-****5678).',
-  })
-  phone(@Root() c: Customer, @Ctx() ctx: Context): string {
-    return ctx.access.seesPersonalData() ? c.rawPhone : maskPhone(c.rawPhone);
-  }
-
-  @FieldResolver(() => String, {
-    nullable: true,
-    description: 'Resident ID number (身份证号). ADMIN: in full. Every other role: the first 3 and last 4 characters (110***********1234). Null when not recorded.',
-  })
-  idNumber(@Root() c: Customer, @Ctx() ctx: Context): string | null {
-    if (!c.rawIdNumber) return null;
-    return ctx.access.seesPersonalData() ? c.rawIdNumber : maskIdNumber(c.rawIdNumber);
-  }
-
-  @FieldResolver(() => String, {
-    nullable: true,
-    description: 'Email. ADMIN: in full. Every other role: the first character and the domain (z***@example.com). Null when not recorded.',
-  })
-  email(@Root() c: Customer, @Ctx() ctx: Context): string | null {
-    if (!c.rawEmail) return null;
-    return ctx.access.seesPersonalData() ? c.rawEmail : maskEmail(c.rawEmail);
-  }
-
-  @FieldResolver(() => LocalDateScalar, {
-    nullable: true,
-    description:
-      'Birthday (生日). ADMIN: the date. Every other role: null, since with the masked ID number a birthday narrows the hidden digits to a few candidates (`contactMasked` tells a masked value from an unknown one). Null when not recorded.',
-  })
-  birthday(@Root() c: Customer, @Ctx() ctx: Context): string | null {
-    return ctx.access.seesPersonalData() ? c.rawBirthday : null;
+    return { customer: Customer.from(c, ctx.access), name: c.name, phone: c.phone, idNumber: c.idNumber, email: c.email, birthday: c.birthday };
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether personal fields (name, phone, ID number, email, birthday) are masked for this viewer: true for every role but ADMIN.' })
@@ -243,7 +202,7 @@ export class UnitOwnershipResolver {
   async customer(@Root() o: UnitOwnership, @Ctx() ctx: Context): Promise<Customer> {
     const row = await ctx.loaders.customer.load(o.customerId);
     if (!row) throw new Error(`customer ${o.customerId} missing`);
-    return Customer.from(row);
+    return Customer.from(row, ctx.access);
   }
 }
 
@@ -284,14 +243,13 @@ export class ProjectCustomersResolver {
     const key = `customers:project:${JSON.stringify({ page, filter, orderBy })}`;
     const service = new CustomerService(ctx);
     const result = await nestedConnection(ctx, key, p.dbId, (ids) => service.pagesForProjects(ids, filter, orderBy, page), (ids) => service.countsForProjects(ids, filter));
-    return CustomerConnection.of(result, Customer.from);
+    return CustomerConnection.of(result, (r) => Customer.from(r, ctx.access));
   }
 }
 
 /** The customer a record (complaint, touchpoint, planned action) is about, or null when the viewer may not see them. */
-export async function customerOf(ctx: Context, customerId: number): Promise<Customer | null> {
-  const row = await ctx.loaders.customer.load(customerId);
-  return row && (await new CustomerService(ctx).isVisible(row)) ? Customer.from(row) : null;
+export function customerOf(ctx: Context, customerId: number): Maybe<Customer | null> {
+  return whenReady(ctx.loaders.customer.get(customerId), (row) => (row ? whenReady(new CustomerService(ctx).isVisible(row), (ok) => (ok ? Customer.from(row, ctx.access) : null)) : null));
 }
 
 /** The unit a record concerns, if any. */

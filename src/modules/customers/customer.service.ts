@@ -16,6 +16,7 @@ import type { Context } from '../../graphql/context.js';
 import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow } from '../../graphql/loaders.js';
+import type { Maybe } from '../../graphql/maybe.js';
 import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, idempotencyKey, idNumber, localDate, name, parseInput, phone, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
@@ -115,7 +116,7 @@ export class CustomerService {
   }
 
   /** Whether the viewer may see this customer at all. */
-  async isVisible(row: CustomerRow): Promise<boolean> {
+  isVisible(row: CustomerRow): Maybe<boolean> {
     return this.access.canSeeCustomer(row, async () => (await this.ctx.loaders.ownershipsByCustomer.load(row.id)).map((o) => o.projectId));
   }
 

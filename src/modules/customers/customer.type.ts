@@ -7,12 +7,17 @@ import { ChannelEnum, ConfidentialityEnum, CustomerClassEnum, GenderEnum } from 
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow, UnitRow } from '../../graphql/loaders.js';
 import { Node, readsRow } from '../../graphql/node.js';
+import { LocalDateScalar } from '../../graphql/scalars.js';
+import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../auth/masking.js';
 
 const PERSONAL_COLUMNS = ['name', 'phone', 'idNumber', 'email', 'birthday'];
 
 /**
- * 客户. Personal fields (`name`, `phone`, `idNumber`, `email`, `birthday`) are resolved
- * through masking in the resolver; the raw values below never reach a client directly.
+ * 客户. Personal fields (`name`, `phone`, `idNumber`, `email`, `birthday`) are getters that
+ * mask the row's values unless the viewer the object was made for sees personal data: a
+ * customer cannot be made without that viewer's access ({@link Customer.from}), and the raw
+ * values never reach a client directly. (As getters rather than field resolvers, graphql-jit
+ * reads them as properties: no resolve info and no callbacks per field.)
  */
 @ObjectType({
   implements: Node,
@@ -24,11 +29,49 @@ const PERSONAL_COLUMNS = ['name', 'phone', 'idNumber', 'email', 'birthday'];
 export class Customer extends Node {
   dbId!: number;
   originProjectId!: number;
-  rawName!: string;
-  rawPhone!: string;
-  rawIdNumber!: string | null;
-  rawEmail!: string | null;
-  rawBirthday!: string | null;
+  /** Whether the viewer this object was made for sees personal data in full (ADMIN). */
+  private unmasked!: boolean;
+
+  @Field(() => String, {
+    description: 'Name (姓名). ADMIN: in full. Every other role: the surname and one * per hidden character (张**, compound surnames kept: 欧阳*).',
+  })
+  get name(): string {
+    return this.unmasked ? this.row.name : maskName(this.row.name);
+  }
+
+  @Field(() => String, {
+    description: 'Phone (电话). ADMIN: in full. Every other role: the first 3 and last 4 digits of a mobile (138****5678), the area code and last 4 of a landline (010-****5678).',
+  })
+  get phone(): string {
+    return this.unmasked ? this.row.phone : maskPhone(this.row.phone);
+  }
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Resident ID number (身份证号). ADMIN: in full. Every other role: the first 3 and last 4 characters (110***********1234). Null when not recorded.',
+  })
+  get idNumber(): string | null {
+    const v = this.row.idNumber;
+    return !v ? null : this.unmasked ? v : maskIdNumber(v);
+  }
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Email. ADMIN: in full. Every other role: the first character and the domain (z***@example.com). Null when not recorded.',
+  })
+  get email(): string | null {
+    const v = this.row.email;
+    return !v ? null : this.unmasked ? v : maskEmail(v);
+  }
+
+  @Field(() => LocalDateScalar, {
+    nullable: true,
+    description:
+      'Birthday (生日). ADMIN: the date. Every other role: null, since with the masked ID number a birthday narrows the hidden digits to a few candidates (`contactMasked` tells a masked value from an unknown one). Null when not recorded.',
+  })
+  get birthday(): string | null {
+    return this.unmasked ? this.row.birthday : null;
+  }
 
   @Field(() => GenderEnum, { description: 'Gender.' })
   gender!: Gender;
@@ -54,20 +97,17 @@ export class Customer extends Node {
   /** The row the non-personal columns are read from (see {@link readsRow}). */
   row!: CustomerRow;
 
-  static from(row: CustomerRow): Customer {
+  /** The customer of `row` as the viewer of `access` sees it. */
+  static from(row: CustomerRow, access: { seesPersonalData(): boolean }): Customer {
     const c = new Customer();
     c.row = row;
     c.dbId = row.id;
     c.id = toGlobalId('Customer', row.id);
-    c.rawName = row.name;
-    c.rawPhone = row.phone;
-    c.rawIdNumber = row.idNumber;
-    c.rawEmail = row.email;
-    c.rawBirthday = row.birthday;
+    c.unmasked = access.seesPersonalData();
     return c;
   }
 }
-// Personal columns get no getter: only their masking resolvers read them, from the raw* fields.
+// Personal columns get no plain getter: the masking getters above read them.
 readsRow(Customer, Object.keys(getTableColumns(customers)), ['id', ...PERSONAL_COLUMNS]);
 
 @ObjectType({ implements: Node, description: '房屋 — a unit of a project (building / unit / room).' })

@@ -51,7 +51,7 @@ export class NodeResolver {
       case 'Project':
         return orNull(new ProjectService(ctx).get(id).then(Project.from));
       case 'Customer':
-        return orNull(new CustomerService(ctx).get(id).then(Customer.from));
+        return orNull(new CustomerService(ctx).get(id).then((r) => Customer.from(r, ctx.access)));
       case 'UnitOwnership':
         return orNull(new CustomerService(ctx).getOwnership(id, 'id').then(UnitOwnership.from));
       case 'Unit': {

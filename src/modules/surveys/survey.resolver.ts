@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType,
 import { READERS } from '../../auth/access.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
+import type { Maybe } from '../../graphql/maybe.js';
 import { nestedConnection } from '../../graphql/nested.js';
 import { Complaint, SlaAlert } from '../complaints/complaint.type.js';
 import { complaintOf } from '../complaints/complaint.resolver.js';
@@ -91,7 +92,7 @@ export class SurveyResponseResolver {
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
-  customer(@Root() r: SurveyResponse, @Ctx() ctx: Context): Promise<Customer | null> {
+  customer(@Root() r: SurveyResponse, @Ctx() ctx: Context): Maybe<Customer | null> {
     return customerOf(ctx, r.customerId);
   }
 

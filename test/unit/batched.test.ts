@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { Batched } from '../../src/graphql/loaders.js';
+import { whenReady } from '../../src/graphql/maybe.js';
+
+// The loader that answers synchronously once a value is at hand (src/graphql/loaders.ts): what
+// list resolvers rely on to make their rows' relation fields synchronous.
+
+/** A loader of `key * 10` (null for negative keys) that records its batches; `fail` makes the next batch throw. */
+function tens() {
+  const batches: number[][] = [];
+  let fail = false;
+  const loader = new Batched<number, number | null>(async (keys) => {
+    batches.push([...keys]);
+    if (fail) {
+      fail = false;
+      throw new Error('statement failed');
+    }
+    return keys.map((k) => (k < 0 ? null : k * 10));
+  });
+  return { loader, batches, failNext: () => (fail = true) };
+}
+
+describe('Batched', () => {
+  it('answers with a promise until a batch has brought the value, then with the value itself', async () => {
+    const { loader, batches } = tens();
+    const first = loader.get(2);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe(20);
+    expect(loader.get(2)).toBe(20);
+    // A key found missing is at hand too: null, not a promise.
+    await loader.load(-1);
+    expect(loader.get(-1)).toBeNull();
+    // `load` of a value at hand sends nothing.
+    expect(await loader.load(2)).toBe(20);
+    expect(batches).toEqual([[2], [-1]]);
+  });
+
+  it('preloads the keys not at hand in one batch, each once', async () => {
+    const { loader, batches } = tens();
+    await loader.load(1);
+    await loader.preload([1, 2, 3, 2, -4]);
+    expect(batches).toEqual([[1], [2, 3, -4]]);
+    expect([1, 2, 3, -4].map((k) => loader.get(k))).toEqual([10, 20, 30, null]);
+    await loader.preload([3, 2]);
+    expect(batches).toHaveLength(2);
+  });
+
+  it('shares one batch among the preloads of one turn, as nested lists of many parents make them', async () => {
+    const { loader, batches } = tens();
+    await Promise.all([loader.preload([1, 2]), loader.preload([2, 3]), Promise.resolve().then(() => loader.preload([4]))]);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    await loader.preload([5]);
+    expect(batches).toEqual([[1, 2, 3, 4], [5]]);
+    expect(loader.get(4)).toBe(40);
+  });
+
+  it('after a failed preload, each key loads on its own and meets the failure itself', async () => {
+    const { loader, batches, failNext } = tens();
+    failNext();
+    await expect(loader.preload([5, 6])).resolves.toBeUndefined();
+    const five = loader.get(5);
+    expect(five).toBeInstanceOf(Promise);
+    expect(await five).toBe(50);
+    failNext();
+    await expect(loader.get(7)).rejects.toThrow('statement failed');
+    expect(batches).toEqual([[5, 6], [5], [7]]);
+  });
+
+  it('keeps prime and clear in step with the values at hand', async () => {
+    const { loader, batches } = tens();
+    loader.prime(8, 81);
+    expect(loader.get(8)).toBe(81);
+    loader.clear(8);
+    expect(loader.get(8)).toBeInstanceOf(Promise);
+    expect(await loader.load(8)).toBe(80);
+    loader.clearAll();
+    expect(loader.get(8)).toBeInstanceOf(Promise);
+    // A primed error or promise is not a value at hand.
+    loader.prime(9, new Error('x'));
+    const nine = loader.get(9);
+    expect(nine).toBeInstanceOf(Promise);
+    await expect(nine).rejects.toThrow('x');
+    expect(batches).toEqual([[8], [8]]);
+  });
+});
+
+describe('whenReady', () => {
+  it('applies the function at once to a value, and after it arrives to a promise', async () => {
+    const double = (n: number) => n * 2;
+    expect(whenReady(3, double)).toBe(6);
+    const later = whenReady(Promise.resolve(4), double);
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toBe(8);
+    // A function answering a promise from a value gives that promise.
+    expect(await whenReady(5, (n) => Promise.resolve(n + 1))).toBe(6);
+  });
+});
