@@ -139,6 +139,14 @@ function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => 
   });
 }
 
+/** The loader in `made` for these columns (null: whole rows), made by `make` on first use. */
+function perColumns<L>(made: Map<string, L>, columns: readonly string[] | null, make: () => L): L {
+  const key = columns?.join(',') ?? '*';
+  let loader = made.get(key);
+  if (!loader) made.set(key, (loader = make()));
+  return loader;
+}
+
 /** The name of a loader's statement for these columns (one text per name: selectFixed). */
 const named = (name: string, columns: readonly string[] | null) => (columns ? `${name}|${columns.join(',')}` : name);
 
@@ -290,12 +298,9 @@ export class RequestLoaders {
   }
   /** A complaint's clocks with only these columns (`complaintId` among them), or whole rows for null; one loader per list of columns (see projection.ts). */
   clocksWith(columns: readonly string[] | null): Batched<number, ClockRowOf[]> {
-    const key = columns?.join(',') ?? '*';
-    const made = (this.#clocks ??= new Map<string, Batched<number, ClockRowOf[]>>());
-    let loader = made.get(key);
-    if (!loader) {
-      const db = this.db;
-      loader = groupedBy(
+    const db = this.db;
+    return perColumns((this.#clocks ??= new Map()), columns, () =>
+      groupedBy(
         (r: ClockRowOf) => r.complaintId,
         (ids) =>
           selectFixed(
@@ -305,10 +310,8 @@ export class RequestLoaders {
             () => db.select(columnsOf(slaClocks, columns)).from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)),
             PREPARED,
           ),
-      ) as Batched<number, ClockRowOf[]>;
-      made.set(key, loader);
-    }
-    return loader;
+      ),
+    );
   }
   /** A complaint's timeline, whole rows. */
   get eventsByComplaint() {
@@ -316,12 +319,9 @@ export class RequestLoaders {
   }
   /** A complaint's timeline with only these columns (`complaintId` among them), or whole rows for null. */
   eventsWith(columns: readonly string[] | null): Batched<number, EventRowOf[]> {
-    const key = columns?.join(',') ?? '*';
-    const made = (this.#events ??= new Map<string, Batched<number, EventRowOf[]>>());
-    let loader = made.get(key);
-    if (!loader) {
-      const db = this.db;
-      loader = groupedBy(
+    const db = this.db;
+    return perColumns((this.#events ??= new Map()), columns, () =>
+      groupedBy(
         (r: EventRowOf) => r.complaintId,
         (ids) =>
           selectFixed(
@@ -331,10 +331,8 @@ export class RequestLoaders {
             () => db.select(columnsOf(complaintEvents, columns)).from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)),
             PREPARED,
           ),
-      ) as Batched<number, EventRowOf[]>;
-      made.set(key, loader);
-    }
-    return loader;
+      ),
+    );
   }
   /** Per-field, per-arguments loaders of nested connections (see graphql/nested.ts). */
   get nested() {
