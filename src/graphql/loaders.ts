@@ -36,86 +36,119 @@ export type StaffRow = Row<typeof staff>;
 /** Loader statements come from this fixed set of texts: prepared once per connection (see selectRows). */
 const PREPARED = { prepared: true };
 
-/**
- * A DataLoader that also answers synchronously once a value is at hand. `get` returns the value
- * itself when a batch, `preload` or `prime` has brought it, else the promise `load` gives. A
- * field resolver that returns a value instead of a promise costs graphql-jit no promise and no
- * microtask; a list resolver that `preload`s its rows' relations before returning makes every
- * such field synchronous (on the complaint desk, 150 fields a page).
- */
-export class Batched<K, V> extends DataLoader<K, V> {
-  private readonly arrived: Map<K, V>;
-  private readonly batch: (keys: readonly K[]) => Promise<V[]>;
-  /** The keys of the preload batch of this turn, until it is sent. */
-  private pending: { keys: Set<K>; done: Promise<void> } | null = null;
+/** Keys sent (or about to be) in one statement, and when its answer has been recorded. */
+type Batch<K> = { keys: K[]; done: Promise<void> };
 
-  constructor(batch: (keys: readonly K[]) => Promise<V[]>) {
-    const arrived = new Map<K, V>();
-    const remembered = async (keys: readonly K[]) => {
-      const values = await batch(keys);
-      for (let i = 0; i < keys.length; i++) if (!(values[i] instanceof Error)) arrived.set(keys[i]!, values[i]!);
-      return values;
-    };
-    super(remembered);
-    this.arrived = arrived;
-    this.batch = remembered;
-  }
+/**
+ * A batching loader, as DataLoader, that also answers synchronously once a value is at hand.
+ * `get` returns the value itself when a batch or `prime` has brought it, else the promise
+ * `load` gives. A field resolver that returns a value instead of a promise costs graphql-jit no
+ * promise and no microtask; a list resolver that `preload`s its rows' relations before
+ * returning makes every such field synchronous (on the complaint desk, 150 fields a page).
+ *
+ * As DataLoader: the keys asked for in one turn (loads and preloads alike) go in one batch,
+ * after the turn's promise jobs; a key is fetched once per request; `prime` does nothing to a
+ * key already asked for; `clear` forgets a key, and a batch in flight then leaves it out. Unlike
+ * it: a failed batch is remembered for its keys, so each field waiting for them meets the one
+ * failure (a preload's too) without sending the statement again.
+ */
+export class Batched<K, V> {
+  private readonly arrived = new Map<K, V>();
+  private readonly failed = new Map<K, unknown>();
+  /** Keys in a batch whose answer is not recorded yet, with that batch. */
+  private readonly waiting = new Map<K, Batch<K>>();
+  /** The batch gathering this turn's keys. */
+  private gathering: Batch<K> | null = null;
+
+  constructor(private readonly fetch: (keys: readonly K[]) => Promise<V[]>) {}
 
   /** The value for `key` if it is at hand, else a promise of it. */
   get(key: K): Maybe<V> {
-    const v = this.arrived.get(key);
-    return v !== undefined || this.arrived.has(key) ? (v as V) : this.load(key);
+    return this.arrived.has(key) ? (this.arrived.get(key) as V) : this.load(key);
   }
 
-  override load(key: K): Promise<V> {
-    return this.arrived.has(key) ? Promise.resolve(this.arrived.get(key) as V) : super.load(key);
+  load(key: K): Promise<V> {
+    if (this.arrived.has(key)) return Promise.resolve(this.arrived.get(key) as V);
+    if (this.failed.has(key)) return Promise.reject(this.failed.get(key));
+    return (this.waiting.get(key) ?? this.ask(key)).done.then(() => this.load(key));
+  }
+
+  /** As DataLoader's: each value, or the Error its key met. */
+  loadMany(keys: readonly K[]): Promise<(V | Error)[]> {
+    return Promise.all(keys.map((k) => this.load(k).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
   }
 
   /**
-   * Fetches the values of `keys` not yet at hand, without a promise per key (as `loadMany`
-   * would make). Like `load`, calls in the same turn share one batch: the nested lists of many
-   * parents, each preloading its own rows' relations, still cost one statement. Never
-   * rejects: after a failure the keys stay missing, and each `get` then loads its own and
-   * meets the failure where it would have without this.
+   * Asks for the values of `keys` not at hand, without a promise per key (as `loadMany` would
+   * make); resolves when their batches are answered. Never rejects: a failure is met by each
+   * `get` or `load` of the keys.
    */
   preload(keys: readonly K[]): Promise<void> {
-    const missing = keys.filter((k) => !this.arrived.has(k));
-    if (missing.length === 0) return Promise.resolve();
-    if (!this.pending) {
-      const pending = { keys: new Set<K>(), done: undefined as unknown as Promise<void> };
-      // As DataLoader schedules its batches: after the promise jobs of this turn.
-      pending.done = Promise.resolve()
-        .then(() => new Promise<void>((resolve) => process.nextTick(resolve)))
-        .then(() => {
-          this.pending = null;
-          return this.batch([...pending.keys]).then(
-            () => undefined,
-            () => undefined,
-          );
-        });
-      this.pending = pending;
+    let batches: Set<Batch<K>> | undefined;
+    for (const k of keys) {
+      if (this.arrived.has(k) || this.failed.has(k)) continue;
+      (batches ??= new Set()).add(this.waiting.get(k) ?? this.ask(k));
     }
-    for (const k of missing) this.pending.keys.add(k);
-    return this.pending.done;
+    if (!batches) return Promise.resolve();
+    return batches.size === 1 ? [...batches][0]!.done : Promise.all([...batches].map((b) => b.done)).then(() => undefined);
   }
 
-  override prime(key: K, value: V | PromiseLike<V> | Error): this {
-    if (!(value instanceof Error) && !isPromiseLike(value) && !this.arrived.has(key)) this.arrived.set(key, value);
-    return super.prime(key, value);
+  prime(key: K, value: V | Error): this {
+    if (this.arrived.has(key) || this.failed.has(key) || this.waiting.has(key)) return this;
+    if (value instanceof Error) this.failed.set(key, value);
+    else this.arrived.set(key, value);
+    return this;
   }
 
-  override clear(key: K): this {
+  clear(key: K): this {
     this.arrived.delete(key);
-    return super.clear(key);
+    this.failed.delete(key);
+    this.waiting.delete(key);
+    return this;
   }
 
-  override clearAll(): this {
+  clearAll(): this {
     this.arrived.clear();
-    return super.clearAll();
+    this.failed.clear();
+    this.waiting.clear();
+    return this;
+  }
+
+  /** Puts `key` in this turn's batch, started after the turn's promise jobs (as DataLoader schedules). */
+  private ask(key: K): Batch<K> {
+    let batch = this.gathering;
+    if (!batch) {
+      const b: Batch<K> = { keys: [], done: Promise.resolve() };
+      b.done = Promise.resolve()
+        .then(() => new Promise<void>((resolve) => process.nextTick(resolve)))
+        .then(() => this.send(b));
+      this.gathering = batch = b;
+    }
+    batch.keys.push(key);
+    this.waiting.set(key, batch);
+    return batch;
+  }
+
+  /** Sends a batch and records its answer for the keys still waiting on it (not cleared meanwhile). */
+  private async send(batch: Batch<K>): Promise<void> {
+    if (this.gathering === batch) this.gathering = null;
+    let values: V[] | undefined;
+    let error: unknown;
+    try {
+      values = await this.fetch(batch.keys);
+      if (values.length !== batch.keys.length) throw new Error(`a batch of ${batch.keys.length} keys answered ${values.length} values`);
+    } catch (e) {
+      error = e;
+    }
+    for (let i = 0; i < batch.keys.length; i++) {
+      const k = batch.keys[i]!;
+      if (this.waiting.get(k) !== batch) continue;
+      this.waiting.delete(k);
+      if (values && !error) this.arrived.set(k, values[i]!);
+      else this.failed.set(k, error);
+    }
   }
 }
-
-const isPromiseLike = (v: unknown): v is PromiseLike<unknown> => typeof (v as PromiseLike<unknown> | null)?.then === 'function';
 
 /** A loader of rows by primary key: one `WHERE id = any($1)` per batch, its SQL built once per process (selectFixed). */
 function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) {
@@ -173,7 +206,7 @@ export class RequestLoaders {
   #cityCompany?: Batched<number, CityCompanyRow | null>;
   #region?: Batched<number, RegionRow | null>;
   #customer?: Batched<number, CustomerRow | null>;
-  #staff?: DataLoader<string, StaffRow | null>;
+  #staff?: Batched<string, StaffRow | null>;
   #unit?: Batched<number, UnitRow | null>;
   #ownership?: Batched<number, OwnershipRow | null>;
   #ownershipsByCustomer?: Batched<number, OwnershipRow[]>;
@@ -253,7 +286,7 @@ export class RequestLoaders {
   /** Staff directory entries by login (token subject); null for subjects without one. */
   get staff() {
     const db = this.db;
-    return (this.#staff ??= new DataLoader<string, StaffRow | null>(async (logins) => {
+    return (this.#staff ??= new Batched<string, StaffRow | null>(async (logins) => {
       const keys = [...logins];
       const found = new Map((await selectFixed(db, 'staff', [keys], () => db.select().from(staff).where(anyOf(staff.id, keys)), PREPARED)).map((r) => [r.id, r]));
       return logins.map((l) => found.get(l) ?? null);

@@ -41,11 +41,16 @@ export function fieldNeeds(cls: object, spec: { always: readonly string[]; field
   for (const [f, cols] of Object.entries(spec.fields)) needs.fields.set(f, cols);
 }
 
-/** The fields selected under `sets`, by name, with their nodes (fragments and inline fragments followed). */
-function subFields(sets: readonly (SelectionSetNode | undefined)[], fragments: Record<string, FragmentDefinitionNode>): Map<string, FieldNode[]> {
+/**
+ * The fields selected under `sets`, by name, with their nodes (fragments and inline fragments
+ * followed). `unconditional`: only those reached through no selection with a directive
+ * (`@skip`, `@include`), which are certain to run.
+ */
+function subFields(sets: readonly (SelectionSetNode | undefined)[], fragments: Record<string, FragmentDefinitionNode>, unconditional = false): Map<string, FieldNode[]> {
   const out = new Map<string, FieldNode[]>();
   const visit = (set: SelectionSetNode | undefined, seen: Set<string>) => {
     for (const s of set?.selections ?? []) {
+      if (unconditional && s.directives?.length) continue;
       if (s.kind === Kind.FIELD) {
         const list = out.get(s.name.value);
         if (list) list.push(s);
@@ -64,11 +69,11 @@ function subFields(sets: readonly (SelectionSetNode | undefined)[], fragments: R
 const setsOf = (nodes: readonly FieldNode[] | undefined) => (nodes ?? []).map((n) => n.selectionSet);
 
 /** Fields selected on the nodes of the field being resolved, by name: directly, or under `edges.node` and `nodes` when `connection`. */
-function nodeFields(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>, connection: boolean): Map<string, FieldNode[]> {
-  const top = subFields(setsOf(fieldNodes), fragments);
+function nodeFields(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>, connection: boolean, unconditional = false): Map<string, FieldNode[]> {
+  const top = subFields(setsOf(fieldNodes), fragments, unconditional);
   if (!connection) return top;
-  const edges = subFields(setsOf(top.get('edges')), fragments);
-  return subFields([...setsOf(edges.get('node')), ...setsOf(top.get('nodes'))], fragments);
+  const edges = subFields(setsOf(top.get('edges')), fragments, unconditional);
+  return subFields([...setsOf(edges.get('node')), ...setsOf(top.get('nodes'))], fragments, unconditional);
 }
 
 /** Per field node of a parsed document (documents are parsed once and cached): the fields selected on its nodes. */
@@ -113,8 +118,19 @@ export function selectedColumns(info: GraphQLResolveInfo, cls: object, connectio
  */
 export function selectedOnce(info: GraphQLResolveInfo, field: string, connection: boolean): FieldNode | undefined {
   const nodes = selectedFields(info.fieldNodes, info.fragments, connection).get(field);
-  return nodes?.length === 1 && !nodes[0]!.directives?.length ? nodes[0] : undefined;
+  if (nodes?.length !== 1) return undefined;
+  // Selected once in all, and that once reached through no directive (on the field, a fragment, `edges` or `node`).
+  const first = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
+  let certain = first ? certainCache.get(first) : undefined;
+  if (!certain) {
+    certain = new Set(nodeFields(info.fieldNodes, info.fragments, connection, true).keys());
+    if (first) certainCache.set(first, certain);
+  }
+  return certain.has(field) ? nodes[0] : undefined;
 }
+
+/** Per field node: the names its nodes select through no directive (see {@link selectedOnce}). */
+const certainCache = new WeakMap<FieldNode, Set<string>>();
 
 /**
  * What {@link selectedColumns} will answer to `field`'s resolver (a list of `cls`), looked up

@@ -89,6 +89,21 @@ describe('statements per request of the hot read shapes', () => {
     expect(large.n).toBe(5);
   });
 
+  it('relations behind a directive that turns them off are not loaded ahead', async () => {
+    const admin = await t.token('ADMIN');
+    const relations = 'customer { name } project { name } clocks { state } timeline { type }';
+    for (const query of [
+      `query($d: Boolean!) { complaints(first: 10) { edges { node { id ... @include(if: $d) { ${relations} } } } } }`,
+      `query($d: Boolean!) { complaints(first: 10) { edges @include(if: $d) { node { id ${relations} } } pageInfo { hasNextPage } } }`,
+      `query($d: Boolean!) { complaints(first: 10) { edges { node @include(if: $d) { id ...R } } } } fragment R on Complaint { ${relations} }`,
+      `query($d: Boolean!) { complaints(first: 10) { edges { node { id ...R @include(if: $d) } } } } fragment R on Complaint { ${relations} }`,
+    ]) {
+      // Off: the page alone. On: the page and one statement per relation.
+      expect((await statements(query, { d: false }, admin)).n, query).toBe(1);
+      expect((await statements(query, { d: true }, admin)).n, query).toBe(5);
+    }
+  });
+
   it('nested complaint pages of many customers load their relations together: the same for 2 or 6 customers', async () => {
     // Each customer's page loads its rows' relations before their fields resolve; the pages of
     // all customers must share those statements, as their field resolvers' loads did.

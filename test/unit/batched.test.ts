@@ -45,42 +45,61 @@ describe('Batched', () => {
     expect(batches).toHaveLength(2);
   });
 
-  it('shares one batch among the preloads of one turn, as nested lists of many parents make them', async () => {
+  it('shares one batch among the loads and preloads of one turn, as nested lists of many parents make them', async () => {
     const { loader, batches } = tens();
-    await Promise.all([loader.preload([1, 2]), loader.preload([2, 3]), Promise.resolve().then(() => loader.preload([4]))]);
+    await Promise.all([loader.preload([1, 2]), loader.load(2), loader.preload([2, 3]), Promise.resolve().then(() => loader.preload([4]))]);
     expect(batches).toEqual([[1, 2, 3, 4]]);
-    await loader.preload([5]);
-    expect(batches).toEqual([[1, 2, 3, 4], [5]]);
+    // A key in a batch on its way is not asked for again.
+    const inFlight = loader.load(5);
+    await Promise.resolve();
+    await Promise.all([inFlight, loader.preload([5, 6])]);
+    expect(batches).toEqual([[1, 2, 3, 4], [5, 6]]);
     expect(loader.get(4)).toBe(40);
   });
 
-  it('after a failed preload, each key loads on its own and meets the failure itself', async () => {
+  it('remembers a failed batch for its keys: each get meets the one failure, nothing is sent again', async () => {
     const { loader, batches, failNext } = tens();
     failNext();
     await expect(loader.preload([5, 6])).resolves.toBeUndefined();
     const five = loader.get(5);
     expect(five).toBeInstanceOf(Promise);
-    expect(await five).toBe(50);
-    failNext();
-    await expect(loader.get(7)).rejects.toThrow('statement failed');
-    expect(batches).toEqual([[5, 6], [5], [7]]);
+    await expect(five).rejects.toThrow('statement failed');
+    await expect(loader.load(6)).rejects.toThrow('statement failed');
+    expect((await loader.loadMany([6, 7]))[0]).toBeInstanceOf(Error);
+    expect(batches).toEqual([[5, 6], [7]]);
+    // Cleared, a key is asked for afresh.
+    expect(await loader.clear(5).load(5)).toBe(50);
   });
 
-  it('keeps prime and clear in step with the values at hand', async () => {
+  it('keeps prime and clear to DataLoader’s rules, also while a batch is on its way', async () => {
     const { loader, batches } = tens();
     loader.prime(8, 81);
+    expect(loader.get(8)).toBe(81);
+    // Priming a key already at hand changes nothing.
+    loader.prime(8, 82);
     expect(loader.get(8)).toBe(81);
     loader.clear(8);
     expect(loader.get(8)).toBeInstanceOf(Promise);
     expect(await loader.load(8)).toBe(80);
+    // A key cleared and primed while its batch is on its way keeps the primed value.
+    const pending = loader.load(9);
+    loader.prime(9, 91);
+    loader.clear(9).prime(9, 92);
+    expect(await pending).toBe(92);
+    expect(loader.get(9)).toBe(92);
+    // Cleared while on its way without a new value: asked for afresh.
+    const again = loader.load(10);
+    loader.clear(10);
+    expect(await again).toBe(100);
     loader.clearAll();
     expect(loader.get(8)).toBeInstanceOf(Promise);
-    // A primed error or promise is not a value at hand.
-    loader.prime(9, new Error('x'));
-    const nine = loader.get(9);
-    expect(nine).toBeInstanceOf(Promise);
-    await expect(nine).rejects.toThrow('x');
-    expect(batches).toEqual([[8], [8]]);
+    await loader.load(8);
+    // A primed error is not a value at hand: loads meet it.
+    loader.prime(11, new Error('x'));
+    const eleven = loader.get(11);
+    expect(eleven).toBeInstanceOf(Promise);
+    await expect(eleven).rejects.toThrow('x');
+    expect(batches).toEqual([[8], [9], [10], [10], [8]]);
   });
 });
 

@@ -62,21 +62,28 @@ const ResumeComplaintSlaPayload = payload('ResumeComplaintSlaPayload');
 const AddComplaintNotePayload = payload('AddComplaintNotePayload');
 
 /**
- * Loads the relations a page's complaints select (customer, project, clocks, timeline) before
- * their field resolvers run: the same statements their loaders would send (shared by the pages
- * of every parent of a nested list), and the resolvers then answer from values at hand instead
- * of a promise each (see `Batched`). A failure is left to the resolvers, which meet it as they
- * would have without this.
+ * Loads the relations a page's complaints select, each selected once and for certain (see
+ * `selectedOnce`), before their field resolvers run: the same statements their loaders would
+ * send, in one round trip, shared by the pages of every parent of a nested list (see
+ * `Batched`). The resolvers then answer from values at hand: `customer`, `project`, `clocks` and
+ * `timeline` without a promise each. A failure is met by the resolvers, as without this.
  */
 function loadRelations(ctx: Context, info: GraphQLResolveInfo, edges: readonly { node: ComplaintRow }[]): Promise<unknown> | undefined {
   if (edges.length === 0) return undefined;
+  const rows = edges.map((e) => e.node);
   const loads: Promise<void>[] = [];
-  if (selectedOnce(info, 'customer', true)) loads.push(ctx.loaders.customer.preload(edges.map((e) => e.node.customerId)));
-  if (selectedOnce(info, 'project', true)) loads.push(ctx.loaders.project.preload(edges.map((e) => e.node.projectId)));
+  const ids = <K>(key: (r: ComplaintRow) => K | null): K[] => rows.map(key).filter((k): k is K => k !== null);
+  const l = ctx.loaders;
+  if (selectedOnce(info, 'customer', true)) loads.push(l.customer.preload(ids((r) => r.customerId)));
+  if (selectedOnce(info, 'project', true)) loads.push(l.project.preload(ids((r) => r.projectId)));
+  if (selectedOnce(info, 'unit', true)) loads.push(l.unit.preload(ids((r) => r.unitId)));
+  if (selectedOnce(info, 'firstResponder', true)) loads.push(l.staff.preload(ids((r) => r.firstResponderId)));
+  if (selectedOnce(info, 'handler', true)) loads.push(l.staff.preload(ids((r) => r.handlerId)));
+  if (selectedOnce(info, 'alerts', true)) loads.push(l.alertsByComplaint.preload(ids((r) => r.id)));
   const clocks = selectedColumnsOf(info, 'clocks', true, SlaClock);
-  if (clocks !== undefined) loads.push(ctx.loaders.clocksWith(clocks).preload(edges.map((e) => e.node.id)));
+  if (clocks !== undefined) loads.push(l.clocksWith(clocks).preload(ids((r) => r.id)));
   const timeline = selectedColumnsOf(info, 'timeline', true, ComplaintEvent);
-  if (timeline !== undefined) loads.push(ctx.loaders.eventsWith(timeline).preload(edges.map((e) => e.node.id)));
+  if (timeline !== undefined) loads.push(l.eventsWith(timeline).preload(ids((r) => r.id)));
   return loads.length ? Promise.all(loads) : undefined;
 }
 
