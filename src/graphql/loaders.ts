@@ -151,8 +151,8 @@ export class Batched<K, V> {
 }
 
 /** A loader of rows by primary key: one `WHERE id = any($1)` per batch, its SQL built once per process (selectFixed). */
-function byId<R extends { id: number }>(fetch: (ids: number[]) => Promise<R[]>) {
-  return new Batched<number, R | null>(async (ids) => {
+function byId<R extends { id: K }, K extends number | string = number>(fetch: (ids: K[]) => Promise<R[]>) {
+  return new Batched<K, R | null>(async (ids) => {
     const found = new Map((await fetch([...ids])).map((r) => [r.id, r]));
     return ids.map((id) => found.get(id) ?? null);
   });
@@ -187,7 +187,7 @@ type ClockRowOf = typeof slaClocks.$inferSelect;
 type EventRowOf = typeof complaintEvents.$inferSelect;
 
 /**
- * One set of DataLoaders per request: every relation a field resolver follows goes through
+ * One set of loaders per request: every relation a field resolver follows goes through
  * these, so a page of N items costs a constant number of statements. Each loader is made on
  * first use: a request pays only for the loaders it touches (one object per request, where
  * making all of them took 11 µs).
@@ -286,11 +286,7 @@ export class RequestLoaders {
   /** Staff directory entries by login (token subject); null for subjects without one. */
   get staff() {
     const db = this.db;
-    return (this.#staff ??= new Batched<string, StaffRow | null>(async (logins) => {
-      const keys = [...logins];
-      const found = new Map((await selectFixed(db, 'staff', [keys], () => db.select().from(staff).where(anyOf(staff.id, keys)), PREPARED)).map((r) => [r.id, r]));
-      return logins.map((l) => found.get(l) ?? null);
-    }));
+    return (this.#staff ??= byId<StaffRow, string>((logins) => selectFixed(db, 'staff', [logins], () => db.select().from(staff).where(anyOf(staff.id, logins)), PREPARED)));
   }
   get unit() {
     const db = this.db;

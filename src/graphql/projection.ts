@@ -76,16 +76,20 @@ function nodeFields(fieldNodes: readonly FieldNode[], fragments: Record<string, 
   return subFields([...setsOf(edges.get('node')), ...setsOf(top.get('nodes'))], fragments, unconditional);
 }
 
-/** Per field node of a parsed document (documents are parsed once and cached): the fields selected on its nodes. */
-const fieldsCache = new WeakMap<FieldNode, Map<string, FieldNode[]>>();
+/**
+ * Per field node of a parsed document (documents are parsed once and cached): the fields
+ * selected on its nodes, all of them and those reached through no directive.
+ */
+const fieldsCache = [new WeakMap<FieldNode, Map<string, FieldNode[]>>(), new WeakMap<FieldNode, Map<string, FieldNode[]>>()] as const;
 
 /** {@link nodeFields}, cached per field node; a field node merged with others is answered for the merge, uncached. */
-function selectedFields(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>, connection: boolean): Map<string, FieldNode[]> {
+function selectedFields(fieldNodes: readonly FieldNode[], fragments: Record<string, FragmentDefinitionNode>, connection: boolean, unconditional = false): Map<string, FieldNode[]> {
+  const byNode = fieldsCache[unconditional ? 1 : 0];
   const first = fieldNodes.length === 1 ? fieldNodes[0]! : null;
-  let fields = first ? fieldsCache.get(first) : undefined;
+  let fields = first ? byNode.get(first) : undefined;
   if (!fields) {
-    fields = nodeFields(fieldNodes, fragments, connection);
-    if (first) fieldsCache.set(first, fields);
+    fields = nodeFields(fieldNodes, fragments, connection, unconditional);
+    if (first) byNode.set(first, fields);
   }
   return fields;
 }
@@ -120,17 +124,8 @@ export function selectedOnce(info: GraphQLResolveInfo, field: string, connection
   const nodes = selectedFields(info.fieldNodes, info.fragments, connection).get(field);
   if (nodes?.length !== 1) return undefined;
   // Selected once in all, and that once reached through no directive (on the field, a fragment, `edges` or `node`).
-  const first = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
-  let certain = first ? certainCache.get(first) : undefined;
-  if (!certain) {
-    certain = new Set(nodeFields(info.fieldNodes, info.fragments, connection, true).keys());
-    if (first) certainCache.set(first, certain);
-  }
-  return certain.has(field) ? nodes[0] : undefined;
+  return selectedFields(info.fieldNodes, info.fragments, connection, true).has(field) ? nodes[0] : undefined;
 }
-
-/** Per field node: the names its nodes select through no directive (see {@link selectedOnce}). */
-const certainCache = new WeakMap<FieldNode, Set<string>>();
 
 /**
  * What {@link selectedColumns} will answer to `field`'s resolver (a list of `cls`), looked up

@@ -73,17 +73,18 @@ function loadRelations(ctx: Context, info: GraphQLResolveInfo, edges: readonly {
   const rows = edges.map((e) => e.node);
   const loads: Promise<void>[] = [];
   const ids = <K>(key: (r: ComplaintRow) => K | null): K[] => rows.map(key).filter((k): k is K => k !== null);
+  const complaintIds = rows.map((r) => r.id);
   const l = ctx.loaders;
   if (selectedOnce(info, 'customer', true)) loads.push(l.customer.preload(ids((r) => r.customerId)));
   if (selectedOnce(info, 'project', true)) loads.push(l.project.preload(ids((r) => r.projectId)));
   if (selectedOnce(info, 'unit', true)) loads.push(l.unit.preload(ids((r) => r.unitId)));
   if (selectedOnce(info, 'firstResponder', true)) loads.push(l.staff.preload(ids((r) => r.firstResponderId)));
   if (selectedOnce(info, 'handler', true)) loads.push(l.staff.preload(ids((r) => r.handlerId)));
-  if (selectedOnce(info, 'alerts', true)) loads.push(l.alertsByComplaint.preload(ids((r) => r.id)));
+  if (selectedOnce(info, 'alerts', true)) loads.push(l.alertsByComplaint.preload(complaintIds));
   const clocks = selectedColumnsOf(info, 'clocks', true, SlaClock);
-  if (clocks !== undefined) loads.push(l.clocksWith(clocks).preload(ids((r) => r.id)));
+  if (clocks !== undefined) loads.push(l.clocksWith(clocks).preload(complaintIds));
   const timeline = selectedColumnsOf(info, 'timeline', true, ComplaintEvent);
-  if (timeline !== undefined) loads.push(l.eventsWith(timeline).preload(ids((r) => r.id)));
+  if (timeline !== undefined) loads.push(l.eventsWith(timeline).preload(complaintIds));
   return loads.length ? Promise.all(loads) : undefined;
 }
 

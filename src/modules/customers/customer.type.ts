@@ -6,7 +6,7 @@ import { Connection } from '../../graphql/connection.js';
 import { ChannelEnum, ConfidentialityEnum, CustomerClassEnum, GenderEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow, UnitRow } from '../../graphql/loaders.js';
-import { Node, readsRow } from '../../graphql/node.js';
+import { Node, readsRow, rowNode } from '../../graphql/node.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
 import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../auth/masking.js';
 
@@ -99,10 +99,7 @@ export class Customer extends Node {
 
   /** The customer of `row` as the viewer of `access` sees it. */
   static from(row: CustomerRow, access: { seesPersonalData(): boolean }): Customer {
-    const c = new Customer();
-    c.row = row;
-    c.dbId = row.id;
-    c.id = toGlobalId('Customer', row.id);
+    const c = rowNode(Customer, 'Customer', row);
     c.unmasked = access.seesPersonalData();
     return c;
   }
