@@ -62,6 +62,11 @@ export class Batched<K, V> {
 
   constructor(private readonly fetch: (keys: readonly K[]) => Promise<V[]>) {}
 
+  /** The value for `key` if it is at hand, else undefined (asking for nothing). */
+  peek(key: K): V | undefined {
+    return this.arrived.get(key);
+  }
+
   /** The value for `key` if it is at hand, else a promise of it. */
   get(key: K): Maybe<V> {
     return this.arrived.has(key) ? (this.arrived.get(key) as V) : this.load(key);
@@ -158,6 +163,20 @@ function byId<R extends { id: K }, K extends number | string = number>(fetch: (i
   });
 }
 
+/**
+ * A loader of rows by primary key with only some columns: rows `whole`, the table's loader of
+ * whole rows, has at hand answer without a statement (a whole row holds every column); the
+ * others come from `fetch`.
+ */
+function partOf<R extends { id: number }>(whole: () => Batched<number, R | null> | undefined, fetch: (ids: number[]) => Promise<R[]>) {
+  return new Batched<number, R | null>(async (ids) => {
+    const rows = whole();
+    const missing = rows ? ids.filter((id) => rows.peek(id) === undefined) : [...ids];
+    const found = new Map(missing.length ? (await fetch(missing)).map((r) => [r.id, r]) : []);
+    return ids.map((id) => rows?.peek(id) ?? found.get(id) ?? null);
+  });
+}
+
 /** A loader of child rows grouped by a parent key. */
 function groupedBy<R, K extends number>(key: (r: R) => K, fetch: (keys: K[]) => Promise<R[]>) {
   return new Batched<K, R[]>(async (keys) => {
@@ -206,6 +225,8 @@ export class RequestLoaders {
   #cityCompany?: Batched<number, CityCompanyRow | null>;
   #region?: Batched<number, RegionRow | null>;
   #customer?: Batched<number, CustomerRow | null>;
+  #customers?: Map<string, Batched<number, CustomerRow | null>>;
+  #projects?: Map<string, Batched<number, ProjectRow | null>>;
   #staff?: Batched<string, StaffRow | null>;
   #unit?: Batched<number, UnitRow | null>;
   #ownership?: Batched<number, OwnershipRow | null>;
@@ -282,6 +303,31 @@ export class RequestLoaders {
   get customer() {
     const db = this.db;
     return (this.#customer ??= byId((ids) => selectFixed(db, 'customer', [ids], () => db.select().from(customers).where(anyOf(customers.id, ids)), PREPARED)));
+  }
+  /**
+   * Customers with only these columns (`id` among them), or whole rows for null (the `customer`
+   * loader); one loader per list of columns (see projection.ts). A whole row at hand answers.
+   */
+  customersWith(columns: readonly string[] | null): Batched<number, CustomerRow | null> {
+    if (!columns) return this.customer;
+    const db = this.db;
+    return perColumns((this.#customers ??= new Map()), columns, () =>
+      partOf(
+        () => this.#customer,
+        (ids) => selectFixed(db, named('customer', columns), [ids], () => db.select(columnsOf(customers, columns)).from(customers).where(anyOf(customers.id, ids)), PREPARED),
+      ),
+    );
+  }
+  /** Projects with only these columns (`id` among them), or whole rows for null (the `project` loader); as {@link customersWith}. */
+  projectsWith(columns: readonly string[] | null): Batched<number, ProjectRow | null> {
+    if (!columns) return this.project;
+    const db = this.db;
+    return perColumns((this.#projects ??= new Map()), columns, () =>
+      partOf(
+        () => this.#project,
+        (ids) => selectFixed(db, named('project', columns), [ids], () => db.select(columnsOf(projects, columns)).from(projects).where(anyOf(projects.id, ids)), PREPARED),
+      ),
+    );
   }
   /** Staff directory entries by login (token subject); null for subjects without one. */
   get staff() {

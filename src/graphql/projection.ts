@@ -32,12 +32,13 @@ export function columnFields(cls: object, columns: readonly string[], own: reado
 
 /**
  * Declares what `cls`'s objects read besides their column fields: `always` for every object,
- * `fields` for each field with a resolver (an empty list: it reads nothing of the row).
+ * `fields` for each field with a resolver (an empty list: it reads nothing of the row). The
+ * module of a field added to another module's type declares that field alone (no `always`).
  */
-export function fieldNeeds(cls: object, spec: { always: readonly string[]; fields: Record<string, readonly string[]> }): void {
+export function fieldNeeds(cls: object, spec: { always?: readonly string[]; fields: Record<string, readonly string[]> }): void {
   const needs = needsByType.get(cls);
   if (!needs) throw new Error(`fieldNeeds: declare the row's columns first (readsRow) for ${(cls as { name?: string }).name}`);
-  needs.always = spec.always;
+  if (spec.always) needs.always = spec.always;
   for (const [f, cols] of Object.entries(spec.fields)) needs.fields.set(f, cols);
 }
 

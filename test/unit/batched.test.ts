@@ -35,6 +35,21 @@ describe('Batched', () => {
     expect(batches).toEqual([[2], [-1]]);
   });
 
+  it('peeks at a value at hand without asking for one', async () => {
+    const { loader, batches } = tens();
+    expect(loader.peek(3)).toBeUndefined();
+    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(batches).toEqual([]);
+    await loader.load(3);
+    await loader.load(-3);
+    expect(loader.peek(3)).toBe(30);
+    expect(loader.peek(-3)).toBeNull();
+    loader.prime(4, 40);
+    expect(loader.peek(4)).toBe(40);
+    expect(batches).toEqual([[3], [-3]]);
+  });
+
   it('preloads the keys not at hand in one batch, each once', async () => {
     const { loader, batches } = tens();
     await loader.load(1);

@@ -75,8 +75,10 @@ function loadRelations(ctx: Context, info: GraphQLResolveInfo, edges: readonly {
   const ids = <K>(key: (r: ComplaintRow) => K | null): K[] => rows.map(key).filter((k): k is K => k !== null);
   const complaintIds = rows.map((r) => r.id);
   const l = ctx.loaders;
-  if (selectedOnce(info, 'customer', true)) loads.push(l.customer.preload(ids((r) => r.customerId)));
-  if (selectedOnce(info, 'project', true)) loads.push(l.project.preload(ids((r) => r.projectId)));
+  const customer = selectedColumnsOf(info, 'customer', true, Customer);
+  if (customer !== undefined) loads.push(l.customersWith(customer).preload(ids((r) => r.customerId)));
+  const project = selectedColumnsOf(info, 'project', true, Project);
+  if (project !== undefined) loads.push(l.projectsWith(project).preload(ids((r) => r.projectId)));
   if (selectedOnce(info, 'unit', true)) loads.push(l.unit.preload(ids((r) => r.unitId)));
   if (selectedOnce(info, 'firstResponder', true)) loads.push(l.staff.preload(ids((r) => r.firstResponderId)));
   if (selectedOnce(info, 'handler', true)) loads.push(l.staff.preload(ids((r) => r.handlerId)));
@@ -194,13 +196,13 @@ export class ComplaintResolver {
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
-  customer(@Root() c: Complaint, @Ctx() ctx: Context): Maybe<Customer | null> {
-    return customerOf(ctx, c.customerId);
+  customer(@Root() c: Complaint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Maybe<Customer | null> {
+    return customerOf(ctx, c.customerId, selectedColumns(info, Customer, false));
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
-  project(@Root() c: Complaint, @Ctx() ctx: Context): Maybe<Project> {
-    return whenReady(ctx.loaders.project.get(c.projectId), (row) => Project.from(row!));
+  project(@Root() c: Complaint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Maybe<Project> {
+    return whenReady(ctx.loaders.projectsWith(selectedColumns(info, Project, false)).get(c.projectId), (row) => Project.from(row!));
   }
 
   @FieldResolver(() => Unit, { nullable: true, description: 'The unit concerned.' })
@@ -270,6 +272,9 @@ fieldNeeds(Complaint, {
     allowedActions: ['status'],
   },
 });
+
+// A customer's nested complaints read its id (see the customer's own fields in customer.resolver.ts).
+fieldNeeds(Customer, { fields: { complaints: [] } });
 
 // A clock reads `id` and `warnAt` when it is made (SlaClock.from); its loader groups by `complaintId`.
 fieldNeeds(SlaClock, {

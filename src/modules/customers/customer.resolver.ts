@@ -7,6 +7,7 @@ import type { Context } from '../../graphql/context.js';
 import { whenReady, type Maybe } from '../../graphql/maybe.js';
 import { SegmentEnum } from '../../graphql/enums.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
+import { fieldNeeds } from '../../graphql/projection.js';
 import { Project } from '../projects/project.type.js';
 import {
   AddUnitOwnershipInput,
@@ -247,9 +248,35 @@ export class ProjectCustomersResolver {
   }
 }
 
-/** The customer a record (complaint, touchpoint, planned action) is about, or null when the viewer may not see them. */
-export function customerOf(ctx: Context, customerId: number): Maybe<Customer | null> {
-  return whenReady(ctx.loaders.customer.get(customerId), (row) => (row ? whenReady(new CustomerService(ctx).isVisible(row), (ok) => (ok ? Customer.from(row, ctx.access) : null)) : null));
+// What each field of a customer reads of its row besides its own column (see graphql/projection.ts):
+// every customer reads `id` when it is made (Customer.from), and its visibility reads
+// `confidentiality` and `originProjectId` (Access.canSeeCustomer). The personal fields are the
+// masking getters over their columns.
+fieldNeeds(Customer, {
+  always: ['id', 'confidentiality', 'originProjectId'],
+  fields: {
+    id: [],
+    name: ['name'],
+    phone: ['phone'],
+    idNumber: ['idNumber'],
+    email: ['email'],
+    birthday: ['birthday'],
+    contactMasked: [],
+    viewerCanReveal: [],
+    segment: [],
+    units: [],
+    projects: [],
+    originProject: [],
+  },
+});
+
+/**
+ * The customer a record (complaint, touchpoint, planned action) is about, or null when the
+ * viewer may not see them. `columns`: only these columns of the customer's row (what the field's
+ * selection reads, see graphql/projection.ts), or the whole row for null.
+ */
+export function customerOf(ctx: Context, customerId: number, columns: readonly string[] | null = null): Maybe<Customer | null> {
+  return whenReady(ctx.loaders.customersWith(columns).get(customerId), (row) => (row ? whenReady(new CustomerService(ctx).isVisible(row), (ok) => (ok ? Customer.from(row, ctx.access) : null)) : null));
 }
 
 /** The unit a record concerns, if any. */

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idCheckChar } from '../../src/domain/contact.js';
+import { CREATE_COMPLAINT } from '../helpers/complaints.js';
+import { addUnit, createCustomer, createProject, seedOrg } from '../helpers/factories.js';
+import { startTestApp, traced as tracedOn, type TestApp } from '../helpers/test-app.js';
+
+// The customers and projects of a complaint list are read with only the columns the operation
+// shows and the access rules read (Customer: confidentiality and origin project; see the
+// fieldNeeds declarations in customer.resolver.ts and project.resolver.ts), by loaders of their
+// own (RequestLoaders.customersWith / projectsWith). What must hold: the statements leave out
+// what nobody reads, a field nobody declared gets the whole row, and every viewer sees exactly
+// what the whole row shows them (the single read `complaint(id:)` reads whole rows).
+
+const ID_NUMBER = `11010119900307123${idCheckChar('11010119900307123')}`;
+let t: TestApp;
+let p1: string;
+let admin: string;
+const ids: string[] = [];
+
+/** The customers and projects of every listed complaint, and of the same complaint read alone. */
+const SHOWN = `id customer { id name phone idNumber email birthday contactMasked segment originProject { id } } project { id name code cityCompany { id } }`;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const org = await seedOrg(t);
+  p1 = (await createProject(t, org.szId)).id;
+  const p2 = (await createProject(t, org.szId)).id;
+  admin = await t.token('ADMIN');
+  const agent = await t.token('AGENT');
+  // In project 1: a customer of project 1, and one of project 2 holding a unit in project 1 (a
+  // viewer scoped to project 1 sees them through the unit: their origin project is out of scope).
+  const own = await createCustomer(t, p1, { idNumber: ID_NUMBER, email: 'zhang@example.com', birthday: '1990-03-07' });
+  const holder = await createCustomer(t, p2);
+  await addUnit(t, holder, p1);
+  for (const customerId of [own, holder]) {
+    const input = { customerId, projectId: p1, kind: 'COMPLAINT', category: 'SERVICE_ATTITUDE', channel: 'PHONE', description: '物业前台态度差' };
+    const r = await t.gql(CREATE_COMPLAINT.replace('...C', 'id'), { input }, agent);
+    expect(r.errors).toBeUndefined();
+    ids.push(r.data.createComplaint.complaint.id);
+  }
+  await t.settle();
+});
+afterAll(() => t?.close());
+
+const traced = <T>(fn: () => Promise<T>) => tracedOn(t, fn);
+const from = (texts: string[], table: string) => texts.filter((s) => new RegExp(`from "${table}"`).test(s));
+
+describe('customers and projects of a complaint list', () => {
+  it('are read with the columns shown and those access reads, and no others', async () => {
+    const { texts, value } = await traced(() => t.gql(`{ complaints(first: 10) { edges { node { id customer { name phone } project { name } } } } }`, {}, admin));
+    expect(value.errors).toBeUndefined();
+    expect(value.data.complaints.edges).toHaveLength(2);
+    const customers = from(texts, 'customers');
+    expect(customers).toHaveLength(1);
+    for (const read of ['"name"', '"phone"', '"confidentiality"', '"origin_project_id"']) expect(customers[0]).toContain(read);
+    for (const unread of ['"id_number"', '"email"', '"birthday"', '"member_no"', '"created_at"']) expect(customers[0]).not.toContain(unread);
+    const projects = from(texts, 'projects');
+    expect(projects).toHaveLength(1);
+    expect(projects[0]).toContain('"name"');
+    for (const unread of ['"warranty_terms"', '"stage"', '"city_company_id"']) expect(projects[0]).not.toContain(unread);
+  });
+
+  it('read whole rows for a field that declares nothing', async () => {
+    // `journey` (journey module) and `customers` (customer module, on Project) declare no columns.
+    const query = `{ complaints(first: 10) { edges { node { customer { name journey { stages { stage } } } project { name customers(first: 1) { totalCount } } } } } }`;
+    const { texts, value } = await traced(() => t.gql(query, {}, admin));
+    expect(value.errors).toBeUndefined();
+    expect(from(texts, 'customers').some((s) => s.includes('"id_number"'))).toBe(true);
+    expect(from(texts, 'projects').some((s) => s.includes('"warranty_terms"'))).toBe(true);
+  });
+
+  it('answer every viewer what the whole rows answer: masked, and seen through a unit in scope', async () => {
+    const viewers = {
+      admin,
+      agent: await t.token('AGENT'),
+      scoped: await t.token('MANAGER', { scope: [p1] }),
+    };
+    for (const [name, viewer] of Object.entries(viewers)) {
+      const list = await t.gql(`{ complaints(first: 10) { edges { node { ${SHOWN} } } } }`, {}, viewer);
+      expect(list.errors, name).toBeUndefined();
+      const nodes = list.data.complaints.edges.map((e: any) => e.node);
+      expect(nodes, name).toHaveLength(2);
+      expect(nodes.every((n: any) => n.customer !== null), name).toBe(true);
+      // The scoped viewer sees the customer of project 2, not their origin project.
+      const holder = nodes.find((n: any) => n.id === ids[1]).customer;
+      expect(holder.originProject, name).toEqual(name === 'scoped' ? null : { id: expect.any(String) });
+      const own = nodes.find((n: any) => n.id === ids[0]).customer;
+      expect(own.contactMasked, name).toBe(name !== 'admin');
+      expect(own.idNumber, name).toBe(name === 'admin' ? ID_NUMBER : `110***********${ID_NUMBER.slice(-4)}`);
+      expect(own.birthday, name).toBe(name === 'admin' ? '1990-03-07' : null);
+      for (const node of nodes) {
+        const one = await t.gql(`query($id: ID!) { complaint(id: $id) { ${SHOWN} } }`, { id: node.id }, viewer);
+        expect(one.errors, name).toBeUndefined();
+        expect(node, name).toEqual(one.data.complaint);
+      }
+    }
+  });
+
+  it('read nothing more where the whole row is at hand', async () => {
+    // complaint(id:) reads the whole customer to decide visibility: the field answers from it.
+    const { texts, value } = await traced(() => t.gql(`query($id: ID!) { complaint(id: $id) { customer { name } } }`, { id: ids[0] }, admin));
+    expect(value.errors).toBeUndefined();
+    expect(value.data.complaint.customer.name).toMatch(/^张/);
+    expect(from(texts, 'customers')).toHaveLength(1);
+  });
+});
