@@ -170,10 +170,17 @@ function byId<R extends { id: K }, K extends number | string = number>(fetch: (i
  */
 function partOf<R extends { id: number }>(whole: () => Batched<number, R | null> | undefined, fetch: (ids: number[]) => Promise<R[]>) {
   return new Batched<number, R | null>(async (ids) => {
+    // What the whole-row loader has now answers, even if it forgets a key while the rest is read.
     const rows = whole();
-    const missing = rows ? ids.filter((id) => rows.peek(id) === undefined) : [...ids];
-    const found = new Map(missing.length ? (await fetch(missing)).map((r) => [r.id, r]) : []);
-    return ids.map((id) => rows?.peek(id) ?? found.get(id) ?? null);
+    const found = new Map<number, R | null>();
+    const missing: number[] = [];
+    for (const id of ids) {
+      const row = rows?.peek(id);
+      if (row === undefined) missing.push(id);
+      else found.set(id, row);
+    }
+    if (missing.length) for (const r of await fetch(missing)) found.set(r.id, r);
+    return ids.map((id) => found.get(id) ?? null);
   });
 }
 
@@ -203,7 +210,9 @@ function perColumns<L>(made: Map<readonly string[] | string, L>, columns: readon
   const key = columns?.join(',') ?? '*';
   loader = made.get(key);
   if (!loader) made.set(key, (loader = make()));
-  if (columns) made.set(columns, loader);
+  // A field selected twice under one parent gets a new list per row (projection.ts answers a
+  // merge uncached): those are not kept by identity, or the map would grow by a row at a time.
+  if (columns && made.size < 64) made.set(columns, loader);
   return loader;
 }
 

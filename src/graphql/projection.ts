@@ -11,9 +11,9 @@ import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveI
  * every object reads when it is made (its global id) and what access checks read. A
  * selection that names a field the type has not declared gets every column, as before.
  *
- * Such rows are partial: they are never primed into a request's loaders (whose rows are
- * whole), and reading a column they lack through a node throws (see `readsRow`) rather than
- * answering null.
+ * Such rows are partial: they are never primed into the loaders of whole rows (they have
+ * loaders of their own, one per list of columns), and reading a column they lack through a
+ * node throws (see `readsRow`) rather than answering null.
  */
 type Needs = { always: readonly string[]; fields: Map<string, readonly string[]>; order: readonly string[] };
 

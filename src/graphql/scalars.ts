@@ -74,6 +74,7 @@ const ZERO = 48;
  */
 export function isoString(ms: number): string {
   if (!(ms >= MIN_ISO_MS && ms <= MAX_ISO_MS)) return new Date(ms).toISOString();
+  ms = Math.trunc(ms); // as a Date keeps its time (a Date's own time is whole already)
   const days = Math.floor(ms / DAY_MS);
   let rest = ms - days * DAY_MS;
   const z = days + 719_468;

@@ -6,12 +6,25 @@ describe('isoString', () => {
     // Every day boundary and leap day of 1900–2100 and a millisecond either side, then random instants.
     const instants: number[] = [];
     for (let ms = Date.UTC(1899, 11, 31); ms <= Date.UTC(2101, 0, 2); ms += 86_400_000) instants.push(ms - 1, ms, ms + 1);
+    // Every 97th day of years 0–9999 at a random time of day, and 200,000 random instants (xorshift32, two draws each).
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-    for (let i = 0; i < 200_000; i++) instants.push(Math.floor(-62_167_219_200_000 + random() * (253_402_300_799_999 + 62_167_219_200_000)));
+    const random = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    for (let ms = -62_167_219_200_000; ms <= 253_402_300_799_999; ms += 97 * 86_400_000) instants.push(ms + Math.floor(random() * 86_400_000));
+    const span = 253_402_300_799_999 + 62_167_219_200_000;
+    for (let i = 0; i < 200_000; i++) instants.push(-62_167_219_200_000 + Math.floor((random() + random() / 2 ** 32) * span));
+    expect(new Set(instants).size).toBeGreaterThan(230_000);
     instants.push(0, -1, -62_167_219_200_000, 253_402_300_799_999, Date.UTC(2000, 1, 29, 23, 59, 59, 999), Date.UTC(2024, 1, 29, 12, 0, 0, 5));
     const wrong = instants.filter((ms) => isoString(ms) !== new Date(ms).toISOString());
     expect(wrong.slice(0, 5).map((ms) => [ms, isoString(ms), new Date(ms).toISOString()])).toEqual([]);
+  });
+
+  it('keeps the whole milliseconds of a fractional time, as a Date does', () => {
+    for (const ms of [-0.5, -1.5, 0.5, 1_764_000_000_000.9, -1_764_000_000_000.9]) expect(isoString(ms)).toBe(new Date(ms).toISOString());
   });
 
   it('hands years outside 0–9999 to toISOString', () => {

@@ -36,14 +36,16 @@ export class Customer extends Node {
     description: 'Name (姓名). ADMIN: in full. Every other role: the surname and one * per hidden character (张**, compound surnames kept: 欧阳*).',
   })
   get name(): string {
-    return this.unmasked ? this.row.name : maskName(this.row.name);
+    const v = this.personal('name');
+    return this.unmasked ? v : maskName(v);
   }
 
   @Field(() => String, {
     description: 'Phone (电话). ADMIN: in full. Every other role: the first 3 and last 4 digits of a mobile (138****5678), the area code and last 4 of a landline (010-****5678).',
   })
   get phone(): string {
-    return this.unmasked ? this.row.phone : maskPhone(this.row.phone);
+    const v = this.personal('phone');
+    return this.unmasked ? v : maskPhone(v);
   }
 
   @Field(() => String, {
@@ -51,7 +53,7 @@ export class Customer extends Node {
     description: 'Resident ID number (身份证号). ADMIN: in full. Every other role: the first 3 and last 4 characters (110***********1234). Null when not recorded.',
   })
   get idNumber(): string | null {
-    const v = this.row.idNumber;
+    const v = this.personal('idNumber');
     return !v ? null : this.unmasked ? v : maskIdNumber(v);
   }
 
@@ -60,7 +62,7 @@ export class Customer extends Node {
     description: 'Email. ADMIN: in full. Every other role: the first character and the domain (z***@example.com). Null when not recorded.',
   })
   get email(): string | null {
-    const v = this.row.email;
+    const v = this.personal('email');
     return !v ? null : this.unmasked ? v : maskEmail(v);
   }
 
@@ -70,7 +72,8 @@ export class Customer extends Node {
       'Birthday (生日). ADMIN: the date. Every other role: null, since with the masked ID number a birthday narrows the hidden digits to a few candidates (`contactMasked` tells a masked value from an unknown one). Null when not recorded.',
   })
   get birthday(): string | null {
-    return this.unmasked ? this.row.birthday : null;
+    const v = this.personal('birthday');
+    return this.unmasked ? v : null;
   }
 
   @Field(() => GenderEnum, { description: 'Gender.' })
@@ -94,8 +97,19 @@ export class Customer extends Node {
   @Field({ description: 'When the customer was last changed.' })
   updatedAt!: Date;
 
-  /** The row the non-personal columns are read from (see {@link readsRow}). */
+  /** The row the columns are read from (see {@link readsRow}). */
   row!: CustomerRow;
+
+  /**
+   * A personal column of the row. A row may hold only the columns its operation selects (see
+   * projection.ts): a column it lacks throws, as `readsRow`'s getters do, rather than answering
+   * null or masking nothing.
+   */
+  private personal<K extends 'name' | 'phone' | 'idNumber' | 'email' | 'birthday'>(key: K): CustomerRow[K] {
+    const v = this.row[key];
+    if (v === undefined) throw new Error(`Customer.${key}: its column was not selected (declare what the field reads: fieldNeeds in graphql/projection.ts)`);
+    return v;
+  }
 
   /** The customer of `row` as the viewer of `access` sees it. */
   static from(row: CustomerRow, access: { seesPersonalData(): boolean }): Customer {
