@@ -40,6 +40,9 @@ beforeAll(async () => {
     expect(r.errors).toBeUndefined();
     ids.push(r.data.createComplaint.complaint.id);
   }
+  const touchpoint = { customerId: own, projectId: p1, stage: 'SIGNING', channel: 'PHONE', kind: 'FOLLOW_UP_CALL', notes: '电话回访' };
+  const r = await t.gql(`mutation($input: RecordTouchpointInput!) { recordTouchpoint(input: $input) { touchpoint { id } } }`, { input: touchpoint }, admin);
+  expect(r.errors).toBeUndefined();
   await t.settle();
 });
 afterAll(() => t?.close());
@@ -110,5 +113,22 @@ describe('customers and projects of a complaint list', () => {
     expect(value.errors).toBeUndefined();
     expect(value.data.complaint.customer.name).toMatch(/^张/);
     expect(from(texts, 'customers')).toHaveLength(1);
+  });
+});
+
+describe('customers of other lists', () => {
+  it('a touchpoint list reads its customers with the columns shown, and answers what the customer read whole answers', async () => {
+    for (const viewer of [admin, await t.token('AGENT')]) {
+      const { texts, value } = await traced(() => t.gql(`{ touchpoints(first: 10) { edges { node { customer { id name phone touchpoints(first: 1) { totalCount } } } } } }`, {}, viewer));
+      expect(value.errors).toBeUndefined();
+      const [node] = value.data.touchpoints.edges.map((e: any) => e.node);
+      const customers = byKey(texts, 'customers');
+      expect(customers).toHaveLength(1);
+      expect(customers[0]).toContain('"phone"');
+      expect(customers[0]).not.toContain('"id_number"');
+      const whole = await t.gql(`query($id: ID!) { customer(id: $id) { id name phone touchpoints(first: 1) { totalCount } } }`, { id: node.customer.id }, viewer);
+      expect(whole.errors).toBeUndefined();
+      expect(node.customer).toEqual(whole.data.customer);
+    }
   });
 });

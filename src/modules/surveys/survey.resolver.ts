@@ -1,4 +1,6 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
 import { READERS } from '../../auth/access.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
@@ -92,8 +94,8 @@ export class SurveyResponseResolver {
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
-  customer(@Root() r: SurveyResponse, @Ctx() ctx: Context): Maybe<Customer | null> {
-    return customerOf(ctx, r.customerId);
+  customer(@Root() r: SurveyResponse, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Maybe<Customer | null> {
+    return customerOf(ctx, r.customerId, selectedColumns(info, Customer, false));
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -184,3 +186,6 @@ export const surveyResolvers = [
   SatisfactionStatsResolver,
   SatisfactionDriversResolver,
 ] as const;
+
+// A customer's nested survey responses read its id (see the customer's own fields in customer.resolver.ts).
+fieldNeeds(Customer, { fields: { surveyResponses: [] } });

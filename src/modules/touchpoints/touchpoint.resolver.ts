@@ -1,4 +1,6 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
 import type { PlannedTouchpointStatus } from '../../domain/enums.js';
 import { PlannedTouchpointStatusEnum } from '../../graphql/enums.js';
 import { READERS } from '../../auth/access.js';
@@ -71,8 +73,8 @@ export class TouchpointResolver {
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
-  async customer(@Root() t: Touchpoint, @Ctx() ctx: Context): Promise<Customer | null> {
-    return customerOf(ctx, t.customerId);
+  async customer(@Root() t: Touchpoint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Customer | null> {
+    return customerOf(ctx, t.customerId, selectedColumns(info, Customer, false));
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -206,8 +208,8 @@ export class PlannedTouchpointResolver {
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
-  async customer(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context): Promise<Customer | null> {
-    return customerOf(ctx, p.customerId);
+  async customer(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Customer | null> {
+    return customerOf(ctx, p.customerId, selectedColumns(info, Customer, false));
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -310,3 +312,6 @@ export const touchpointResolvers = [
   SlaAlertPlannedTouchpointResolver,
   TouchpointComplianceResolver,
 ] as const;
+
+// A customer's nested touchpoints read its id (see the customer's own fields in customer.resolver.ts).
+fieldNeeds(Customer, { fields: { touchpoints: [] } });
