@@ -164,9 +164,9 @@ function byId<R extends { id: K }, K extends number | string = number>(fetch: (i
 }
 
 /**
- * A loader of rows by primary key with only some columns: rows `whole`, the table's loader of
- * whole rows, has at hand answer without a statement (a whole row holds every column); the
- * others come from `fetch`.
+ * A loader of rows by primary key (as {@link byId}), of only some columns: rows `whole`, the
+ * table's loader of whole rows (undefined for that loader itself, or before it is made), has at
+ * hand answer without a statement (a whole row holds every column); the others come from `fetch`.
  */
 function partOf<R extends { id: number }>(whole: () => Batched<number, R | null> | undefined, fetch: (ids: number[]) => Promise<R[]>) {
   return new Batched<number, R | null>(async (ids) => {
@@ -238,10 +238,8 @@ export class RequestLoaders {
   #surveyQuestionsByTemplate?: Batched<number, (typeof surveyQuestions.$inferSelect)[]>;
   #surveyResponse?: Batched<number, typeof surveyResponses.$inferSelect | null>;
   #surveyAnswersByResponse?: Batched<number, (typeof surveyAnswers.$inferSelect)[]>;
-  #project?: Batched<number, ProjectRow | null>;
   #cityCompany?: Batched<number, CityCompanyRow | null>;
   #region?: Batched<number, RegionRow | null>;
-  #customer?: Batched<number, CustomerRow | null>;
   #customers?: Map<readonly string[] | string, Batched<number, CustomerRow | null>>;
   #projects?: Map<readonly string[] | string, Batched<number, ProjectRow | null>>;
   #staff?: Batched<string, StaffRow | null>;
@@ -305,9 +303,9 @@ export class RequestLoaders {
     const db = this.db;
     return (this.#rule ??= byId((ids) => selectFixed(db, 'rule', [ids], () => db.select().from(standardActionRules).where(anyOf(standardActionRules.id, ids)), PREPARED)));
   }
+  /** Projects, whole rows. */
   get project() {
-    const db = this.db;
-    return (this.#project ??= byId((ids) => selectFixed(db, 'project', [ids], () => db.select().from(projects).where(anyOf(projects.id, ids)), PREPARED)));
+    return this.projectsWith(null);
   }
   get cityCompany() {
     const db = this.db;
@@ -317,31 +315,31 @@ export class RequestLoaders {
     const db = this.db;
     return (this.#region ??= byId((ids) => selectFixed(db, 'region', [ids], () => db.select().from(regions).where(anyOf(regions.id, ids)), PREPARED)));
   }
+  /** Customers, whole rows. */
   get customer() {
-    const db = this.db;
-    return (this.#customer ??= byId((ids) => selectFixed(db, 'customer', [ids], () => db.select().from(customers).where(anyOf(customers.id, ids)), PREPARED)));
+    return this.customersWith(null);
   }
   /**
-   * Customers with only these columns (`id` among them), or whole rows for null (the `customer`
-   * loader); one loader per list of columns (see projection.ts). A whole row at hand answers.
+   * Customers with only these columns (`id` among them), or whole rows for null; one loader per
+   * list of columns (see projection.ts). A row the whole-row loader has at hand answers.
    */
   customersWith(columns: readonly string[] | null): Batched<number, CustomerRow | null> {
-    if (!columns) return this.customer;
     const db = this.db;
-    return perColumns((this.#customers ??= new Map()), columns, () =>
+    const made = (this.#customers ??= new Map());
+    return perColumns(made, columns, () =>
       partOf(
-        () => this.#customer,
+        () => (columns ? made.get('*') : undefined),
         (ids) => selectFixed(db, named('customer', columns), [ids], () => db.select(columnsOf(customers, columns)).from(customers).where(anyOf(customers.id, ids)), PREPARED),
       ),
     );
   }
-  /** Projects with only these columns (`id` among them), or whole rows for null (the `project` loader); as {@link customersWith}. */
+  /** Projects with only these columns (`id` among them), or whole rows for null; as {@link customersWith}. */
   projectsWith(columns: readonly string[] | null): Batched<number, ProjectRow | null> {
-    if (!columns) return this.project;
     const db = this.db;
-    return perColumns((this.#projects ??= new Map()), columns, () =>
+    const made = (this.#projects ??= new Map());
+    return perColumns(made, columns, () =>
       partOf(
-        () => this.#project,
+        () => (columns ? made.get('*') : undefined),
         (ids) => selectFixed(db, named('project', columns), [ids], () => db.select(columnsOf(projects, columns)).from(projects).where(anyOf(projects.id, ids)), PREPARED),
       ),
     );

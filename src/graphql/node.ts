@@ -27,13 +27,22 @@ export function readsRow(cls: { prototype: object; name: string }, columns: read
     if (own.includes(key) || key === 'row') continue;
     Object.defineProperty(cls.prototype, key, {
       get(this: { row: Record<string, unknown> }) {
-        const value = this.row[key];
-        if (value === undefined) throw new Error(`${cls.name}.${key}: its column was not selected (declare what the field reads: fieldNeeds in graphql/projection.ts)`);
-        return value;
+        return columnOf(this.row, cls.name, key);
       },
       configurable: true,
     });
   }
+}
+
+/**
+ * Column `key` of `row`, read for a field of `type`: a column the row lacks (not selected, see
+ * projection.ts) throws rather than answering undefined. What {@link readsRow}'s getters read,
+ * and getters of their own over a column (masking) too.
+ */
+export function columnOf<R extends object, K extends keyof R & string>(row: R, type: string, key: K): R[K] {
+  const value = row[key];
+  if (value === undefined) throw new Error(`${type}.${key}: its column was not selected (declare what the field reads: fieldNeeds in graphql/projection.ts)`);
+  return value;
 }
 
 /**

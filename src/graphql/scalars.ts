@@ -54,10 +54,10 @@ export const DateTimeScalar = bounded<Date>(
  * string in a third of `toISOString`'s time (see BENCHMARKS.md).
  */
 function serializeDateTime(v: unknown): string {
-  const d = v instanceof Date ? v : (GraphQLDateTime.serialize(v) as Date);
-  const ms = d.getTime();
-  if (ms !== ms) return (GraphQLDateTime.serialize(d) as Date).toISOString(); // refused: not a date
-  return isoString(ms);
+  // GraphQLDateTime checks a Date or a date-time string and answers a valid Date; from a number
+  // it makes a Date unchecked, refused here as an invalid Date is (serialize throws).
+  const ms = (GraphQLDateTime.serialize(v) as Date).getTime();
+  return ms === ms ? isoString(ms) : (GraphQLDateTime.serialize(new Date(ms)) as never);
 }
 
 const DAY_MS = 86_400_000;

@@ -45,5 +45,6 @@ describe('DateTime serialize', () => {
     expect(() => DateTimeScalar.serialize(new Date(Number.NaN))).toThrow(/invalid Date/);
     expect(() => DateTimeScalar.serialize('yesterday')).toThrow(/invalid date-time/);
     expect(() => DateTimeScalar.serialize({})).toThrow();
+    expect(() => DateTimeScalar.serialize(1e20)).toThrow(/invalid Date/);
   });
 });

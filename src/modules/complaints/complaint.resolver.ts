@@ -197,7 +197,7 @@ export class ComplaintResolver {
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
   customer(@Root() c: Complaint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Maybe<Customer | null> {
-    return customerOf(ctx, c.customerId, selectedColumns(info, Customer, false));
+    return customerOf(ctx, c.customerId, info);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })

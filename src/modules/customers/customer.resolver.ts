@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { READERS, REVEALERS } from '../../auth/access.js';
 import type { Segment } from '../../domain/enums.js';
@@ -7,7 +8,7 @@ import type { Context } from '../../graphql/context.js';
 import { whenReady, type Maybe } from '../../graphql/maybe.js';
 import { SegmentEnum } from '../../graphql/enums.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
-import { fieldNeeds } from '../../graphql/projection.js';
+import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
 import { Project } from '../projects/project.type.js';
 import {
   AddUnitOwnershipInput,
@@ -271,12 +272,12 @@ fieldNeeds(Customer, {
 });
 
 /**
- * The customer a record (complaint, touchpoint, planned action) is about, or null when the
- * viewer may not see them. `columns`: only these columns of the customer's row (what the field's
- * selection reads, see graphql/projection.ts), or the whole row for null.
+ * The customer a record (complaint, touchpoint, planned action, survey response) is about, for
+ * the field resolved with `info`, or null when the viewer may not see them: the customer's row
+ * holds only the columns the field's selection reads (see graphql/projection.ts).
  */
-export function customerOf(ctx: Context, customerId: number, columns: readonly string[] | null = null): Maybe<Customer | null> {
-  return whenReady(ctx.loaders.customersWith(columns).get(customerId), (row) => (row ? whenReady(new CustomerService(ctx).isVisible(row), (ok) => (ok ? Customer.from(row, ctx.access) : null)) : null));
+export function customerOf(ctx: Context, customerId: number, info: GraphQLResolveInfo): Maybe<Customer | null> {
+  return whenReady(ctx.loaders.customersWith(selectedColumns(info, Customer, false)).get(customerId), (row) => (row ? whenReady(new CustomerService(ctx).isVisible(row), (ok) => (ok ? Customer.from(row, ctx.access) : null)) : null));
 }
 
 /** The unit a record concerns, if any. */

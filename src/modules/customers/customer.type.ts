@@ -6,7 +6,7 @@ import { Connection } from '../../graphql/connection.js';
 import { ChannelEnum, ConfidentialityEnum, CustomerClassEnum, GenderEnum } from '../../graphql/enums.js';
 import { toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow, UnitRow } from '../../graphql/loaders.js';
-import { Node, readsRow, rowNode } from '../../graphql/node.js';
+import { columnOf, Node, readsRow, rowNode } from '../../graphql/node.js';
 import { LocalDateScalar } from '../../graphql/scalars.js';
 import { maskEmail, maskIdNumber, maskName, maskPhone } from '../../auth/masking.js';
 
@@ -100,15 +100,9 @@ export class Customer extends Node {
   /** The row the columns are read from (see {@link readsRow}). */
   row!: CustomerRow;
 
-  /**
-   * A personal column of the row. A row may hold only the columns its operation selects (see
-   * projection.ts): a column it lacks throws, as `readsRow`'s getters do, rather than answering
-   * null or masking nothing.
-   */
+  /** A personal column of the row; one the row lacks throws, as `readsRow`'s getters do (`columnOf`). */
   private personal<K extends 'name' | 'phone' | 'idNumber' | 'email' | 'birthday'>(key: K): CustomerRow[K] {
-    const v = this.row[key];
-    if (v === undefined) throw new Error(`Customer.${key}: its column was not selected (declare what the field reads: fieldNeeds in graphql/projection.ts)`);
-    return v;
+    return columnOf(this.row, 'Customer', key);
   }
 
   /** The customer of `row` as the viewer of `access` sees it. */

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
+import { fieldNeeds } from '../../graphql/projection.js';
 import { READERS } from '../../auth/access.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
@@ -95,7 +95,7 @@ export class SurveyResponseResolver {
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
   customer(@Root() r: SurveyResponse, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Maybe<Customer | null> {
-    return customerOf(ctx, r.customerId, selectedColumns(info, Customer, false));
+    return customerOf(ctx, r.customerId, info);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })

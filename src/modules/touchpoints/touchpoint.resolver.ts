@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
+import { fieldNeeds } from '../../graphql/projection.js';
 import type { PlannedTouchpointStatus } from '../../domain/enums.js';
 import { PlannedTouchpointStatusEnum } from '../../graphql/enums.js';
 import { READERS } from '../../auth/access.js';
@@ -74,7 +74,7 @@ export class TouchpointResolver {
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
   async customer(@Root() t: Touchpoint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Customer | null> {
-    return customerOf(ctx, t.customerId, selectedColumns(info, Customer, false));
+    return customerOf(ctx, t.customerId, info);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
@@ -209,7 +209,7 @@ export class PlannedTouchpointResolver {
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if the viewer may not see them).' })
   async customer(@Root() p: PlannedTouchpoint, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Customer | null> {
-    return customerOf(ctx, p.customerId, selectedColumns(info, Customer, false));
+    return customerOf(ctx, p.customerId, info);
   }
 
   @FieldResolver(() => Project, { description: 'The project.' })
