@@ -172,9 +172,12 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
   const { stats, note, logger } = counter();
   const db = drizzlePostgres(client, { schema, logger }) as unknown as Db;
   // drizzle set the client's date parsers to pass text through: rows match drizzle's own.
+  // `simple: false`: postgres.js runs a statement without parameters by the simple protocol,
+  // unprepared, planned at every execution (a page whose limit is written into its text).
+  const extended = (prepare: boolean) => ({ prepare, simple: false }) as postgres.UnsafeQueryOptions;
   registerArrayRunner(
     db,
-    (text, params, prepare) => client.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare }).values() as Promise<unknown[][]>,
+    (text, params, prepare) => client.unsafe(text, params as postgres.ParameterOrJSON<never>[], extended(prepare)).values() as Promise<unknown[][]>,
     note,
   );
   return {

@@ -220,6 +220,8 @@ function perColumns<L>(made: Map<readonly string[] | string, L>, columns: readon
 const named = (name: string, columns: readonly string[] | null) => (columns ? `${name}|${columns.join(',')}` : name);
 
 type ClockRowOf = typeof slaClocks.$inferSelect;
+/** The order of a complaint's clocks, wherever they are read. */
+export const CLOCK_ORDER = [asc(slaClocks.startedAt), asc(slaClocks.id)];
 type EventRowOf = typeof complaintEvents.$inferSelect;
 
 /**
@@ -397,7 +399,7 @@ export class RequestLoaders {
             db,
             named('clocksByComplaint', columns),
             [ids],
-            () => db.select(columnsOf(slaClocks, columns)).from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id)),
+            () => db.select(columnsOf(slaClocks, columns)).from(slaClocks).where(anyOf(slaClocks.complaintId, ids)).orderBy(...CLOCK_ORDER),
             PREPARED,
           ),
       ),

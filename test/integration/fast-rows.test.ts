@@ -198,4 +198,30 @@ describe('selectPage', () => {
       }
     }
   });
+
+  it('reads a to-many list as drizzle reads its rows, with projected joins, on the fast path and in a transaction', async () => {
+    const db = t.database.db;
+    // A stop time with microseconds, as now() writes it: read to the millisecond, as the driver's text is.
+    await db.execute(sql`update sla_clocks set stopped_at = now() - interval '1.234567 seconds' where clock = 'ACCEPTANCE'`);
+    const projected = ['id', 'name', 'confidentiality'];
+    for (const columns of [Object.keys(getTableColumns(slaClocks)), ['complaintId', 'state', 'warnAt', 'dueAt', 'stoppedAt', 'targetMs', 'workingTime']]) {
+      const list = { as: 'clocks', table: slaClocks, columns, on: eq(slaClocks.complaintId, complaints.id), orderBy: [asc(slaClocks.startedAt), asc(slaClocks.id)] };
+      const page = { ...spec(undefined, ['id']), joins: [{ as: 'customer', table: customers, on: eq(customers.id, complaints.customerId), columns: projected }], lists: [list] };
+      await t.settle();
+      const before = t.requestStatements();
+      const fast = await selectPage<{ id: number }>(db, page);
+      expect(t.requestStatements() - before).toBe(1);
+      expect(await db.transaction((tx) => selectPage<{ id: number }>(tx, page))).toEqual(fast);
+      expect(fast.rows.length).toBeGreaterThan(0);
+      const [customer] = await db.select(Object.fromEntries(projected.map((c) => [c, (customers as any)[c]]))).from(customers).where(eq(customers.id, customerDbId));
+      expect(fast.joined[0]![0]).toEqual(customer);
+      for (const [i, row] of fast.rows.entries()) {
+        const fields = Object.fromEntries(columns.map((c) => [c, (slaClocks as any)[c]]));
+        const clocks = await db.select(fields).from(slaClocks).where(eq(slaClocks.complaintId, row.id)).orderBy(asc(slaClocks.startedAt), asc(slaClocks.id));
+        expect(clocks.length).toBeGreaterThan(0);
+        expect(fast.listed[0]![i]).toEqual(clocks);
+        if (columns.includes('stoppedAt')) expect(fast.listed[0]![i]!.some((c) => c.stoppedAt instanceof Date)).toBe(true);
+      }
+    }
+  });
 });

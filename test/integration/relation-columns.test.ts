@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idCheckChar } from '../../src/domain/contact.js';
-import { CREATE_COMPLAINT } from '../helpers/complaints.js';
+import { CREATE_COMPLAINT, step } from '../helpers/complaints.js';
 import { addUnit, createCustomer, createProject, seedOrg } from '../helpers/factories.js';
 import { startTestApp, traced as tracedOn, type TestApp } from '../helpers/test-app.js';
 
-// The customers and projects of a complaint list are read with only the columns the operation
-// shows and the access rules read (Customer: confidentiality and origin project; see the
-// fieldNeeds declarations in customer.resolver.ts and project.resolver.ts), by loaders of their
-// own (RequestLoaders.customersWith / projectsWith). What must hold: the statements leave out
-// what nobody reads, a field nobody declared gets the whole row, and every viewer sees exactly
-// what the whole row shows them (`complaint(id:)` reads the customer's whole row to decide
-// visibility; `project(id:)` reads the project's).
+// The customers, projects and clocks of a complaint list are read with only the columns the
+// operation shows and the access rules read (Customer: confidentiality and origin project; see
+// the fieldNeeds declarations in customer.resolver.ts and project.resolver.ts): in the page's
+// own statement (joined, and the clocks as a JSON array per complaint), primed into loaders of
+// their own (RequestLoaders.customersWith / projectsWith / clocksWith); other lists read them
+// through those loaders. What must hold: the statements leave out what nobody reads, a field
+// nobody declared gets the whole row, and every viewer sees exactly what the whole row shows
+// them (`complaint(id:)` reads the customer's whole row to decide visibility and its clocks
+// through their loader; `project(id:)` reads the project's).
 
 const ID_NUMBER = `11010119900307123${idCheckChar('11010119900307123')}`;
 let t: TestApp;
@@ -20,7 +22,8 @@ const ids: string[] = [];
 
 /** The customers and projects of every listed complaint, and of the same complaint read alone. */
 const PROJECT = `id name code cityCompany { id }`;
-const SHOWN = `id customer { id name phone idNumber email birthday contactMasked segment originProject { id } } project { ${PROJECT} }`;
+const CLOCKS = `clocks { clock cycle state target workingTime warnShare startedAt dueAt stoppedAt warnedAt breachedAt breached }`;
+const SHOWN = `id customer { id name phone idNumber email birthday contactMasked segment originProject { id } } project { ${PROJECT} } ${CLOCKS}`;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -40,6 +43,9 @@ beforeAll(async () => {
     expect(r.errors).toBeUndefined();
     ids.push(r.data.createComplaint.complaint.id);
   }
+  // One clock stopped (ACCEPTANCE, on acceptance): its stop time travels in the list's JSON too.
+  const accepted = await step(t, 'acceptComplaint', { complaintId: ids[0], department: 'PROPERTY' }, agent);
+  expect(accepted.errors).toBeUndefined();
   const touchpoint = { customerId: own, projectId: p1, stage: 'SIGNING', channel: 'PHONE', kind: 'FOLLOW_UP_CALL', notes: '电话回访' };
   const r = await t.gql(`mutation($input: RecordTouchpointInput!) { recordTouchpoint(input: $input) { touchpoint { id } } }`, { input: touchpoint }, admin);
   expect(r.errors).toBeUndefined();
@@ -52,19 +58,23 @@ const from = (texts: string[], table: string) => texts.filter((s) => new RegExp(
 /** The statements of a loader by primary key (`where "table"."id" = any(…)`). */
 const byKey = (texts: string[], table: string) => from(texts, table).filter((s) => s.includes(`"${table}"."id" = any(`));
 
-describe('customers and projects of a complaint list', () => {
-  it('are read with the columns shown and those access reads, and no others', async () => {
-    const { texts, value } = await traced(() => t.gql(`{ complaints(first: 10) { edges { node { id customer { name phone } project { name } } } } }`, {}, admin));
+describe('customers, projects and clocks of a complaint list', () => {
+  it('are read in the page\'s statement with the columns shown and those access reads, and no others', async () => {
+    const query = `{ complaints(first: 10) { edges { node { id customer { name phone } project { name } clocks { state dueAt } } } } }`;
+    const { texts, value } = await traced(() => t.gql(query, {}, admin));
     expect(value.errors).toBeUndefined();
     expect(value.data.complaints.edges).toHaveLength(2);
-    const customers = from(texts, 'customers');
-    expect(customers).toHaveLength(1);
-    for (const read of ['"name"', '"phone"', '"confidentiality"', '"origin_project_id"']) expect(customers[0]).toContain(read);
-    for (const unread of ['"id_number"', '"email"', '"birthday"', '"member_no"', '"created_at"']) expect(customers[0]).not.toContain(unread);
-    const projects = from(texts, 'projects');
-    expect(projects).toHaveLength(1);
-    expect(projects[0]).toContain('"name"');
-    for (const unread of ['"warranty_terms"', '"stage"', '"city_company_id"']) expect(projects[0]).not.toContain(unread);
+    expect(value.data.complaints.edges.every((e: any) => e.node.customer.name && e.node.project.name && e.node.clocks.length > 0)).toBe(true);
+    expect(texts).toHaveLength(1);
+    const [page] = texts as [string];
+    expect(page).toMatch(/from "complaints" left join "customers" .* left join "projects"/);
+    for (const read of ['"name"', '"phone"', '"confidentiality"', '"origin_project_id"']) expect(page).toContain(`"customers".${read}`);
+    for (const unread of ['"id_number"', '"email"', '"birthday"', '"member_no"', '"created_at"']) expect(page).not.toContain(`"customers".${unread}`);
+    expect(page).toContain('"projects"."name"');
+    for (const unread of ['"warranty_terms"', '"stage"', '"city_company_id"']) expect(page).not.toContain(`"projects".${unread}`);
+    expect(page).toContain('from "sla_clocks"');
+    for (const read of ['"state"', '"due_at"']) expect(page).toContain(`"sla_clocks".${read}`);
+    for (const unread of ['"target"', '"consumed_ms"', '"next_check_at"']) expect(page).not.toContain(`"sla_clocks".${unread}`);
   });
 
   it('read whole rows for a field that declares nothing', async () => {
@@ -72,11 +82,12 @@ describe('customers and projects of a complaint list', () => {
     const query = `{ complaints(first: 10) { edges { node { customer { name journey { stages { stage } } } project { name customers(first: 1) { totalCount } } } } } }`;
     const { texts, value } = await traced(() => t.gql(query, {}, admin));
     expect(value.errors).toBeUndefined();
-    // The loaders' statements: `Project.customers` reads customers' whole rows for its own page.
-    expect(byKey(texts, 'customers')).toHaveLength(1);
-    expect(byKey(texts, 'customers')[0]).toContain('"id_number"');
-    expect(byKey(texts, 'projects')).toHaveLength(1);
-    expect(byKey(texts, 'projects')[0]).toContain('"warranty_terms"');
+    const page = from(texts, 'complaints').find((s) => s.includes('left join'))!;
+    expect(page).toContain('"customers"."id_number"');
+    expect(page).toContain('"projects"."warranty_terms"');
+    // No loader's statement by key for either: the page brought them.
+    expect(byKey(texts, 'customers')).toHaveLength(0);
+    expect(byKey(texts, 'projects')).toHaveLength(0);
   });
 
   it('answer every viewer what the whole rows answer: masked, and seen through a unit in scope', async () => {
@@ -98,6 +109,8 @@ describe('customers and projects of a complaint list', () => {
       expect(own.contactMasked, name).toBe(name !== 'admin');
       expect(own.idNumber, name).toBe(name === 'admin' ? ID_NUMBER : `110***********${ID_NUMBER.slice(-4)}`);
       expect(own.birthday, name).toBe(name === 'admin' ? '1990-03-07' : null);
+      const stopped = nodes.find((n: any) => n.id === ids[0]).clocks.find((c: any) => c.clock === 'ACCEPTANCE');
+      expect(stopped, name).toMatchObject({ state: 'STOPPED', stoppedAt: expect.stringMatching(/Z$/), warnShare: expect.any(Number), workingTime: expect.any(Boolean) });
       for (const node of nodes) {
         const one = await t.gql(`query($id: ID!, $p: ID!) { complaint(id: $id) { ${SHOWN} } project(id: $p) { ${PROJECT} } }`, { id: node.id, p: node.project.id }, viewer);
         expect(one.errors, name).toBeUndefined();

@@ -103,7 +103,11 @@ export class ComplaintResolver {
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const found = await new ComplaintService(ctx).list(filter, orderBy, page, {}, selectedColumns(info, Complaint, true));
+    const found = await new ComplaintService(ctx).list(filter, orderBy, page, {}, selectedColumns(info, Complaint, true), {
+      customer: selectedColumnsOf(info, 'customer', true, Customer),
+      project: selectedColumnsOf(info, 'project', true, Project),
+      clocks: selectedColumnsOf(info, 'clocks', true, SlaClock),
+    });
     await loadRelations(ctx, info, found.edges);
     return ComplaintConnection.of(found, Complaint.from);
   }
