@@ -460,10 +460,10 @@ describe('nested customer connections', () => {
     const run = async (n: number) => {
       // Background work (the scheduler woken by earlier writes) must not be counted with the request.
       await t.settle();
-      const before = t.database.stats.queries;
+      const before = t.requestStatements();
       const r = await t.gql(q, { n, s: search }, 'AGENT');
       expect(r.errors).toBeUndefined();
-      return { r, statements: t.database.stats.queries - before };
+      return { r, statements: t.requestStatements() - before };
     };
     const few = await run(2);
     const many = await run(50);

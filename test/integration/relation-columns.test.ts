@@ -129,6 +129,48 @@ describe('customers, projects and clocks of a complaint list', () => {
   });
 });
 
+describe('the customer list', () => {
+  const FIELDS = `id name phone idNumber email birthday gender preferredChannel memberNo customerClass confidentiality contactMasked viewerCanReveal segment createdAt updatedAt originProject { id } units { id }`;
+
+  it('reads the columns shown, those access reads and the sort\'s, and no others', async () => {
+    const { texts, value } = await traced(() => t.gql(`{ customers(first: 10, orderBy: { field: CREATED_AT }) { edges { cursor node { id phone } } } }`, {}, admin));
+    expect(value.errors).toBeUndefined();
+    expect(value.data.customers.edges.length).toBeGreaterThan(1);
+    const [list] = from(texts, 'customers');
+    // What the statement selects (its ORDER BY names the sort's column as well).
+    const selected = list!.slice(0, list!.indexOf(' from '));
+    for (const read of ['"phone"', '"confidentiality"', '"origin_project_id"', '"created_at"']) expect(selected).toContain(`"customers".${read}`);
+    for (const unread of ['"id_number"', '"email"', '"birthday"', '"member_no"', '"updated_at"']) expect(selected).not.toContain(`"customers".${unread}`);
+  });
+
+  it('answers every viewer, page after page, what each customer read whole answers', async () => {
+    const viewers = { admin, agent: await t.token('AGENT'), scoped: await t.token('MANAGER', { scope: [p1] }) };
+    for (const [name, viewer] of Object.entries(viewers)) {
+      for (const field of ['NAME', 'CREATED_AT']) {
+        const all = await t.gql(`{ customers(first: 50, orderBy: { field: ${field} }) { edges { node { ${FIELDS} } } } }`, {}, viewer);
+        expect(all.errors, name).toBeUndefined();
+        const seen = all.data.customers.edges.map((e: any) => e.node);
+        expect(seen.length, name).toBeGreaterThan(1);
+        // Page by page, selecting neither the name nor the creation time: the cursors still carry the sort's column.
+        const paged: string[] = [];
+        let after: string | null = null;
+        do {
+          const r: any = await t.gql(`query($after: String) { customers(first: 1, after: $after, orderBy: { field: ${field} }) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`, { after }, viewer);
+          expect(r.errors, name).toBeUndefined();
+          paged.push(...r.data.customers.edges.map((e: any) => e.node.id));
+          after = r.data.customers.pageInfo.hasNextPage ? r.data.customers.pageInfo.endCursor : null;
+        } while (after && paged.length <= seen.length);
+        expect(paged, `${name} ${field}`).toEqual(seen.map((n: any) => n.id));
+        for (const node of seen) {
+          const one = await t.gql(`query($id: ID!) { customer(id: $id) { ${FIELDS} } }`, { id: node.id }, viewer);
+          expect(one.errors, name).toBeUndefined();
+          expect(node, `${name} ${field}`).toEqual(one.data.customer);
+        }
+      }
+    }
+  });
+});
+
 describe('customers of other lists', () => {
   it('a touchpoint list reads its customers with the columns shown, and answers what the customer read whole answers', async () => {
     for (const viewer of [admin, await t.token('AGENT')]) {

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { READERS, REVEALERS } from '../../auth/access.js';
 import type { Segment } from '../../domain/enums.js';
 import { PageArgsType } from '../../graphql/connection.js';
@@ -90,8 +90,9 @@ export class CustomerResolver {
     @Arg('filter', () => CustomerFilter, { nullable: true, description: 'Conditions on the customers.' }) filter: CustomerFilter | null,
     @Arg('orderBy', () => CustomerOrder, { nullable: true, description: 'Ordering; by name ascending by default.' }) orderBy: CustomerOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return CustomerConnection.of(await new CustomerService(ctx).list(filter, orderBy, page), (r) => Customer.from(r, ctx.access));
+    return CustomerConnection.of(await new CustomerService(ctx).list(filter, orderBy, page, selectedColumns(info, Customer, true)), (r) => Customer.from(r, ctx.access));
   }
 
   @Authorized(READERS)

@@ -1,4 +1,4 @@
-import { selectRows } from '../../db/rows.js';
+import { selectPage, selectRows } from '../../db/rows.js';
 import { and, count, eq, getTableColumns, ilike, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow } from '../../graphql/loaders.js';
 import type { Maybe } from '../../graphql/maybe.js';
-import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, idempotencyKey, idNumber, localDate, name, parseInput, phone, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
@@ -37,13 +37,14 @@ import type {
 /** The audited action of each milestone mutation. */
 const MILESTONE_ACTIONS: Record<Milestone, string> = { SIGNED: 'recordSigning', DELIVERED: 'recordDelivery', MOVED_IN: 'recordMoveIn' };
 
-const SORTS: Record<string, SortSpec> = {
-  NAME: { key: 'NAME', column: customers.name, cast: 'text' },
+/** Orders of a customer list; `rowKey`: the column its cursors are made of. */
+const SORTS: Record<string, SortSpec & { rowKey: 'name' | 'createdAt' }> = {
+  NAME: { key: 'NAME', column: customers.name, cast: 'text', rowKey: 'name' },
   // Viewers who see names masked are ordered by what they see of them: the first
   // character of the surname, then creation order. Ordering by the full name would
   // leak the hidden part through the position of each row.
-  NAME_MASKED: { key: 'NAME_MASKED', column: sql`left(${customers.name}, 1)`, cast: 'text' },
-  CREATED_AT: { key: 'CREATED_AT', column: customers.createdAt, cast: 'timestamptz' },
+  NAME_MASKED: { key: 'NAME_MASKED', column: sql`left(${customers.name}, 1)`, cast: 'text', rowKey: 'name' },
+  CREATED_AT: { key: 'CREATED_AT', column: customers.createdAt, cast: 'timestamptz', rowKey: 'createdAt' },
 };
 
 
@@ -215,7 +216,7 @@ export class CustomerService {
   }
 
   /** The sort of a customer list for this viewer (see NAME_MASKED). */
-  private sortFor(order: CustomerOrder | null | undefined): SortSpec {
+  private sortFor(order: CustomerOrder | null | undefined) {
     const field = order?.field ?? 'NAME';
     return SORTS[field === 'NAME' && !this.access.seesPersonalData() ? 'NAME_MASKED' : field]!;
   }
@@ -225,13 +226,27 @@ export class CustomerService {
       this.ctx.cursors.encode(sortKey, sortKey === 'NAME' ? r.name : sortKey === 'NAME_MASKED' ? ([...r.name][0] ?? '') : r.createdAt, r.id);
   }
 
-  async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs) {
+  /**
+   * A page of customers. `columns`: only these columns of each row (see graphql/projection.ts;
+   * the sort's column is added for the cursors); such rows are not primed into the customer
+   * loader, whose rows are whole.
+   */
+  async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs, columns: readonly string[] | null = null) {
     const sort = this.sortFor(order);
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const base = and(...(await this.conditions(filter)));
     const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
-    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(customers).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
-    for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
+    columns = withSortColumn(columns, sort);
+    const { rows } = await selectPage<CustomerRow>(this.ctx.db, {
+      name: `customers.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+      table: customers,
+      columns,
+      joins: [],
+      where: and(base, ks.where),
+      orderBy: ks.orderBy,
+      limit: ks.limit,
+    });
+    if (!columns) for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
     return { ...pageOf(rows, req, this.cursorOf(sort.key)), count: () => this.ctx.db.$count(customers, base) };
   }
 
