@@ -164,24 +164,47 @@ function byId<R extends { id: K }, K extends number | string = number>(fetch: (i
 }
 
 /**
- * A loader of rows by primary key (as {@link byId}), of only some columns: rows `whole`, the
- * table's loader of whole rows (undefined for that loader itself, or before it is made), has at
- * hand answer without a statement (a whole row holds every column); the others come from `fetch`.
+ * A loader of rows by primary key (as {@link byId}), of only some columns (every column for
+ * null): rows the table's other loaders of whole rows or of more columns (`covering`) have at
+ * hand answer without a statement; the others come from `fetch`.
  */
-function partOf<R extends { id: number }>(whole: () => Batched<number, R | null> | undefined, fetch: (ids: number[]) => Promise<R[]>) {
+function partOf<R extends { id: number }>(covering: () => Batched<number, R | null>[], fetch: (ids: number[]) => Promise<R[]>) {
   return new Batched<number, R | null>(async (ids) => {
-    // What the whole-row loader has now answers, even if it forgets a key while the rest is read.
-    const rows = whole();
+    // What the other loaders have now answers, even if one forgets a key while the rest is read.
+    const others = covering();
     const found = new Map<number, R | null>();
     const missing: number[] = [];
     for (const id of ids) {
-      const row = rows?.peek(id);
+      let row: R | null | undefined;
+      for (let i = 0; row === undefined && i < others.length; i++) row = others[i]!.peek(id);
       if (row === undefined) missing.push(id);
       else found.set(id, row);
     }
     if (missing.length) for (const r of await fetch(missing)) found.set(r.id, r);
     return ids.map((id) => found.get(id) ?? null);
   });
+}
+
+/**
+ * The loaders in `made` (see {@link perColumns}) whose rows hold every one of `columns`: the
+ * whole-row loader, and those of more columns. None for the whole-row loader itself.
+ */
+function coveringOf<L>(made: Map<readonly string[] | string, L>, columns: readonly string[] | null): () => L[] {
+  return () => {
+    const out: L[] = [];
+    if (!columns) return out;
+    const key = columns.join(',');
+    for (const [k, loader] of made) {
+      // Each loader is found once by its joined key (and maybe again by its list).
+      if (typeof k !== 'string' || k === key) continue;
+      if (k === '*') out.unshift(loader);
+      else {
+        const has = new Set(k.split(','));
+        if (columns.every((c) => has.has(c))) out.push(loader);
+      }
+    }
+    return out;
+  };
 }
 
 /** A loader of child rows grouped by a parent key. */
@@ -323,14 +346,15 @@ export class RequestLoaders {
   }
   /**
    * Customers with only these columns (`id` among them), or whole rows for null; one loader per
-   * list of columns (see projection.ts). A row the whole-row loader has at hand answers.
+   * list of columns (see projection.ts). A row the whole-row loader, or a loader of more
+   * columns, has at hand answers.
    */
   customersWith(columns: readonly string[] | null): Batched<number, CustomerRow | null> {
     const db = this.db;
     const made = (this.#customers ??= new Map());
     return perColumns(made, columns, () =>
       partOf(
-        () => (columns ? made.get('*') : undefined),
+        coveringOf(made, columns),
         (ids) => selectFixed(db, named('customer', columns), [ids], () => db.select(columnsOf(customers, columns)).from(customers).where(anyOf(customers.id, ids)), PREPARED),
       ),
     );
@@ -341,7 +365,7 @@ export class RequestLoaders {
     const made = (this.#projects ??= new Map());
     return perColumns(made, columns, () =>
       partOf(
-        () => (columns ? made.get('*') : undefined),
+        coveringOf(made, columns),
         (ids) => selectFixed(db, named('project', columns), [ids], () => db.select(columnsOf(projects, columns)).from(projects).where(anyOf(projects.id, ids)), PREPARED),
       ),
     );

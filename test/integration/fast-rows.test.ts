@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL } from 'drizzle-orm';
-import { columnList, registerArrayRunner, selectPage, selectRows, selectStatement, type SelectQuery } from '../../src/db/rows.js';
+import { columnList, registerArrayRunner, rowsOf, selectPage, selectRows, selectStatement, writtenLimit, type SelectQuery } from '../../src/db/rows.js';
 import { complaintEvents, complaints, customers, slaClocks, units } from '../../src/db/schema/index.js';
 import { CREATE_COMPLAINT, complaintFixture } from '../helpers/complaints.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startTestApp, traced, type TestApp } from '../helpers/test-app.js';
 
 // The fast row path (src/db/rows.ts) must return exactly what drizzle returns, value types
 // included (Date, number, JSON, arrays, nulls), on PGlite and on PostgreSQL alike.
@@ -201,8 +201,9 @@ describe('selectPage', () => {
 
   it('reads a to-many list as drizzle reads its rows, with projected joins, on the fast path and in a transaction', async () => {
     const db = t.database.db;
-    // A stop time with microseconds, as now() writes it: read to the millisecond, as the driver's text is.
+    // A stop time (the column keeps milliseconds), and a share that JSON writes as a string.
     await db.execute(sql`update sla_clocks set stopped_at = now() - interval '1.234567 seconds' where clock = 'ACCEPTANCE'`);
+    const [odd] = await db.execute<{ id: number; warn_at: number }>(sql`update sla_clocks set warn_at = 'NaN' where id = (select min(id) from sla_clocks) returning id, (select warn_at from sla_clocks where id = (select min(id) from sla_clocks)) as warn_at`).then((r) => rowsOf<{ id: number; warn_at: number }>(r));
     const projected = ['id', 'name', 'confidentiality'];
     for (const columns of [Object.keys(getTableColumns(slaClocks)), ['complaintId', 'state', 'warnAt', 'dueAt', 'stoppedAt', 'targetMs', 'workingTime']]) {
       const list = { as: 'clocks', table: slaClocks, columns, on: eq(slaClocks.complaintId, complaints.id), orderBy: [asc(slaClocks.startedAt), asc(slaClocks.id)] };
@@ -222,6 +223,27 @@ describe('selectPage', () => {
         expect(fast.listed[0]![i]).toEqual(clocks);
         if (columns.includes('stoppedAt')) expect(fast.listed[0]![i]!.some((c) => c.stoppedAt instanceof Date)).toBe(true);
       }
+      expect(fast.listed[0]!.flat().some((c) => Number.isNaN(c.warnAt))).toBe(true);
     }
+    await db.execute(sql`update sla_clocks set warn_at = ${odd!.warn_at} where id = ${odd!.id}`);
+  });
+
+  it('writes one of a few limits into its text, and answers exactly the rows asked for', async () => {
+    const db = t.database.db;
+    const page = (limit: number) => ({ name: 'test.clocks:asc', table: slaClocks, columns: ['id', 'state'], joins: [], where: undefined, orderBy: [asc(slaClocks.id)], limit });
+    const all = await db.select({ id: slaClocks.id, state: slaClocks.state }).from(slaClocks).orderBy(asc(slaClocks.id));
+    // At least two rows: a limit of 1 is written as 2, and the second row dropped.
+    expect(all.length).toBeGreaterThan(1);
+    const texts = new Set<string>();
+    for (let n = 1; n <= 60; n++) {
+      const { texts: seen, value } = await traced(t, () => selectPage<{ id: number }>(db, page(n)));
+      seen.forEach((x) => texts.add(x));
+      expect(value.rows, `limit ${n}`).toEqual(all.slice(0, n));
+      expect(await db.transaction((tx) => selectPage<{ id: number }>(tx, page(n)))).toEqual(value);
+    }
+    // 2, 6, 11, 16, 21, 26, 31, 51, 101 (60 rows round up to 101).
+    expect([...texts].map((x) => x.slice(x.lastIndexOf(' limit ') + 7))).toEqual(['2', '6', '11', '16', '21', '26', '31', '51', '101']);
+    expect(writtenLimit(200 + 1)).toBe(201);
+    expect(writtenLimit(500)).toBe(500);
   });
 });

@@ -228,8 +228,7 @@ export class CustomerService {
 
   /**
    * A page of customers. `columns`: only these columns of each row (see graphql/projection.ts;
-   * the sort's column is added for the cursors); such rows are not primed into the customer
-   * loader, whose rows are whole.
+   * the sort's column is added for the cursors), null for whole rows.
    */
   async list(filter: CustomerFilter | null | undefined, order: CustomerOrder | null | undefined, args: PageArgs, columns: readonly string[] | null = null) {
     const sort = this.sortFor(order);
@@ -246,7 +245,10 @@ export class CustomerService {
       orderBy: ks.orderBy,
       limit: ks.limit,
     });
-    if (!columns) for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
+    // Into the loader of the same columns: a customer's fields that read fewer (a complaint's
+    // `customer`, say) answer from it (see RequestLoaders.customersWith).
+    const loader = this.ctx.loaders.customersWith(columns);
+    for (const r of rows) loader.prime(r.id, r);
     return { ...pageOf(rows, req, this.cursorOf(sort.key)), count: () => this.ctx.db.$count(customers, base) };
   }
 
