@@ -217,11 +217,11 @@ type Split = (row: unknown[], decode: boolean) => [Record<string, unknown>, (Rec
 
 /**
  * A to-many relation read with a page (see {@link selectPage}): for each of the page's rows, the
- * rows of `table` (only `columns`) where `on` holds, a condition on the page's row, in
+ * rows of `table` (only `columns`, or every column when null) where `on` holds, a condition on the page's row, in
  * `orderBy`. They travel as one JSON array per row, decoded into rows as drizzle would decode
  * the columns (see {@link jsonList}).
  */
-export type PageList = { readonly as: string; readonly table: PgTable; readonly columns: readonly string[]; readonly on: SQL; readonly orderBy: readonly SQL[] };
+export type PageList = { readonly as: string; readonly table: PgTable; readonly columns: readonly string[] | null; readonly on: SQL; readonly orderBy: readonly SQL[] };
 
 /** Per shape: the statement's head (`select … from … join …`), its ORDER BY, its fields (for drizzle), its row splitter and its lists' decoders. */
 type PageShape = { head: string; order: string; fields: Record<string, Column | SQL>; split: Split; lists: ((value: unknown) => Record<string, unknown>[])[] };
@@ -299,10 +299,10 @@ function fromJson(col: Column): ((v: unknown) => unknown) | null | undefined {
   }
 }
 
-/** Whether `columns` of `table` can be read with a page as a {@link PageList}. */
-export function listable(table: Table, columns: readonly string[]): boolean {
+/** Whether `columns` of `table` (every column when null) can be read with a page as a {@link PageList}. */
+export function listable(table: Table, columns: readonly string[] | null): boolean {
   const all = getTableColumns(table) as Record<string, Column>;
-  return columns.every((c) => all[c] !== undefined && fromJson(all[c]!) !== undefined);
+  return (columns ?? Object.keys(all)).every((c) => all[c] !== undefined && fromJson(all[c]!) !== undefined);
 }
 
 /** A {@link PageList}'s expression (a JSON array of arrays, `[]` when none) and the decoder of its value. */
@@ -368,7 +368,7 @@ export async function selectPage<T>(
   const { table, columns, joins } = spec;
   const lists = spec.lists ?? [];
   if (!Number.isSafeInteger(spec.limit) || spec.limit < 0) throw new Error(`selectPage ${spec.name}: limit ${spec.limit} is not a count`);
-  const key = `${spec.name}|${columns?.join(',') ?? '*'}|${joins.map((j) => `${j.as}:${j.columns?.join(',') ?? '*'}`).join('|')}|${lists.map((l) => `${l.as}:${l.columns.join(',')}`).join('|')}`;
+  const key = `${spec.name}|${columns?.join(',') ?? '*'}|${joins.map((j) => `${j.as}:${j.columns?.join(',') ?? '*'}`).join('|')}|${lists.map((l) => `${l.as}:${l.columns?.join(',') ?? '*'}`).join('|')}`;
   let shape = pageShapes.get(key);
   if (!shape) {
     const main = pick(table, columns);

@@ -62,28 +62,38 @@ const ResumeComplaintSlaPayload = payload('ResumeComplaintSlaPayload');
 const AddComplaintNotePayload = payload('AddComplaintNotePayload');
 
 /**
+ * The columns of the relations a page's complaints select once and for certain (see
+ * `selectedColumnsOf`): what the page's statement may read with it, and `loadRelations` loads.
+ */
+function relatedColumns(info: GraphQLResolveInfo) {
+  return {
+    customer: selectedColumnsOf(info, 'customer', true, Customer),
+    project: selectedColumnsOf(info, 'project', true, Project),
+    clocks: selectedColumnsOf(info, 'clocks', true, SlaClock),
+  };
+}
+
+/**
  * Loads the relations a page's complaints select, each selected once and for certain (see
  * `selectedOnce`), before their field resolvers run: the same statements their loaders would
  * send, in one round trip, shared by the pages of every parent of a nested list (see
  * `Batched`). The resolvers then answer from values at hand: `customer`, `project`, `clocks` and
  * `timeline` without a promise each. A failure is met by the resolvers, as without this.
  */
-function loadRelations(ctx: Context, info: GraphQLResolveInfo, edges: readonly { node: ComplaintRow }[]): Promise<unknown> | undefined {
+function loadRelations(ctx: Context, info: GraphQLResolveInfo, edges: readonly { node: ComplaintRow }[], related = relatedColumns(info)): Promise<unknown> | undefined {
   if (edges.length === 0) return undefined;
   const rows = edges.map((e) => e.node);
   const loads: Promise<void>[] = [];
   const ids = <K>(key: (r: ComplaintRow) => K | null): K[] => rows.map(key).filter((k): k is K => k !== null);
   const complaintIds = rows.map((r) => r.id);
   const l = ctx.loaders;
-  const customer = selectedColumnsOf(info, 'customer', true, Customer);
+  const { customer, project, clocks } = related;
   if (customer !== undefined) loads.push(l.customersWith(customer).preload(ids((r) => r.customerId)));
-  const project = selectedColumnsOf(info, 'project', true, Project);
   if (project !== undefined) loads.push(l.projectsWith(project).preload(ids((r) => r.projectId)));
   if (selectedOnce(info, 'unit', true)) loads.push(l.unit.preload(ids((r) => r.unitId)));
   if (selectedOnce(info, 'firstResponder', true)) loads.push(l.staff.preload(ids((r) => r.firstResponderId)));
   if (selectedOnce(info, 'handler', true)) loads.push(l.staff.preload(ids((r) => r.handlerId)));
   if (selectedOnce(info, 'alerts', true)) loads.push(l.alertsByComplaint.preload(complaintIds));
-  const clocks = selectedColumnsOf(info, 'clocks', true, SlaClock);
   if (clocks !== undefined) loads.push(l.clocksWith(clocks).preload(complaintIds));
   const timeline = selectedColumnsOf(info, 'timeline', true, ComplaintEvent);
   if (timeline !== undefined) loads.push(l.eventsWith(timeline).preload(complaintIds));
@@ -103,12 +113,9 @@ export class ComplaintResolver {
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
   ) {
-    const found = await new ComplaintService(ctx).list(filter, orderBy, page, {}, selectedColumns(info, Complaint, true), {
-      customer: selectedColumnsOf(info, 'customer', true, Customer),
-      project: selectedColumnsOf(info, 'project', true, Project),
-      clocks: selectedColumnsOf(info, 'clocks', true, SlaClock),
-    });
-    await loadRelations(ctx, info, found.edges);
+    const related = relatedColumns(info);
+    const found = await new ComplaintService(ctx).list(filter, orderBy, page, {}, selectedColumns(info, Complaint, true), related);
+    await loadRelations(ctx, info, found.edges, related);
     return ComplaintConnection.of(found, Complaint.from);
   }
 

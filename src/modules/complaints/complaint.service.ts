@@ -1,5 +1,5 @@
 import { anyOf, columnList, columnsOf, listable, selectFixed, selectPage, selectStatement, type PageJoin, type PageList } from '../../db/rows.js';
-import { and, count, desc, eq, getTableColumns, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
@@ -114,12 +114,21 @@ export class ComplaintService {
     // The relations the caller will read (each complaint's customer, project and clocks, with
     // the columns it names) come in the page's statement and are primed into their loaders: one
     // statement instead of four, as PostGraphile plans it (see BENCHMARKS.md).
+    const l = this.ctx.loaders;
+    // Each join with the loader its rows are primed into.
     const joins: PageJoin[] = [];
-    if (related.customer !== undefined) joins.push({ as: 'customer', table: customers, on: eq(customers.id, complaints.customerId), columns: related.customer });
-    if (related.project !== undefined) joins.push({ as: 'project', table: projects, on: eq(projects.id, complaints.projectId), columns: related.project });
-    const clocks = related.clocks ?? (related.clocks === null ? Object.keys(getTableColumns(slaClocks)) : undefined);
+    const joinLoaders: { prime(id: number, row: never): unknown }[] = [];
+    if (related.customer !== undefined) {
+      joins.push({ as: 'customer', table: customers, on: eq(customers.id, complaints.customerId), columns: related.customer });
+      joinLoaders.push(l.customersWith(related.customer));
+    }
+    if (related.project !== undefined) {
+      joins.push({ as: 'project', table: projects, on: eq(projects.id, complaints.projectId), columns: related.project });
+      joinLoaders.push(l.projectsWith(related.project));
+    }
+    const clocks = related.clocks;
     const lists: PageList[] =
-      clocks && listable(slaClocks, clocks) ? [{ as: 'clocks', table: slaClocks, columns: clocks, on: eq(slaClocks.complaintId, complaints.id), orderBy: CLOCK_ORDER }] : [];
+      clocks !== undefined && listable(slaClocks, clocks) ? [{ as: 'clocks', table: slaClocks, columns: clocks, on: eq(slaClocks.complaintId, complaints.id), orderBy: CLOCK_ORDER }] : [];
     const { rows, joined, listed } = await selectPage<ComplaintRow>(this.ctx.db, {
       name: `complaints.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
       table: complaints,
@@ -130,13 +139,11 @@ export class ComplaintService {
       orderBy: ks.orderBy,
       limit: ks.limit,
     });
-    const l = this.ctx.loaders;
-    joins.forEach((j, k) => {
-      const loader = j.as === 'customer' ? l.customersWith(related.customer!) : l.projectsWith(related.project!);
+    joinLoaders.forEach((loader, k) => {
       for (const r of joined[k]!) if (r) loader.prime(r.id as number, r as never);
     });
     if (lists.length) {
-      const loader = l.clocksWith(related.clocks!);
+      const loader = l.clocksWith(clocks!);
       rows.forEach((r, i) => loader.prime(r.id, listed[0]![i] as never));
     }
     // Whole rows only: a loader's rows are whole.
