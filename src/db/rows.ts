@@ -1,4 +1,4 @@
-import { Column, SQL, getTableColumns, is, sql, type Table } from 'drizzle-orm';
+import { Column, SQL, getTableColumns, getTableName, is, sql, type Table } from 'drizzle-orm';
 import { PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 
 /**
@@ -36,13 +36,14 @@ const driverOf = (db: object): Fast | undefined => (db as { [DRIVER]?: Fast })[D
  * its time budget.
  */
 export function registerArrayRunner(db: object, run: ArrayRunner, note: (text: string) => void): void {
-  Object.defineProperty(db, DRIVER, { value: { run, note }, configurable: true });
+  // Writable: a handle derived from `db` sets its own by assignment (see deriveArrayRunner).
+  Object.defineProperty(db, DRIVER, { value: { run, note }, configurable: true, writable: true });
 }
 
 /** Registers `derived`, a handle on `db` made for one request, with `db`'s driver and its own `note`. */
 export function deriveArrayRunner(db: object, derived: object, note: (text: string) => void): void {
   const fast = driverOf(db);
-  if (fast) Object.defineProperty(derived, DRIVER, { value: { run: fast.run, note } });
+  if (fast) (derived as { [DRIVER]?: Fast })[DRIVER] = { run: fast.run, note };
 }
 
 type Decoder = { mapFromDriverValue(value: unknown): unknown };
@@ -223,8 +224,12 @@ type Split = (row: unknown[], decode: boolean) => [Record<string, unknown>, (Rec
  */
 export type PageList = { readonly as: string; readonly table: PgTable; readonly columns: readonly string[] | null; readonly on: SQL; readonly orderBy: readonly SQL[] };
 
-/** Per shape: the statement's head (`select … from … join …`), its ORDER BY, its fields (for drizzle), its row splitter and its lists' decoders. */
-type PageShape = { head: string; order: string; fields: Record<string, Column | SQL>; split: Split; lists: ((value: unknown) => Record<string, unknown>[])[] };
+/**
+ * Per shape: the statement's text before its WHERE (`select … from … join …`), between the
+ * WHERE and the written limit, and after the limit; its fields (for drizzle), its row splitter
+ * and its lists' decoders.
+ */
+type PageShape = { head: string; limitAt: string; after: string; fields: Record<string, Column | SQL>; split: Split; lists: ((value: unknown) => Record<string, unknown>[])[] };
 const pageShapes = new Map<string, PageShape>();
 
 /** Splits an array row into the page's row and its relations' rows, decoding as drizzle would when `decode`. */
@@ -343,14 +348,23 @@ function jsonList(list: PageList): { expr: SQL; decode: (value: unknown) => Reco
  * instead of one per relation (a statement's write to PostgreSQL is a tenth of a short request's
  * CPU here).
  *
- * The statement is written once per shape, not built per request: `name` stands for the
- * caller's order (its sort and direction), which it must name; the table, columns, joins and
- * lists complete the key. Per request only `where` is rendered (by the handle's dialect), and
- * the limit is written in. Joins, lists and order carry no parameters. Where there is no fast
- * path (a transaction's handle), drizzle's select builder runs the same statement.
+ * With `partition` (a column of `table`), one page per value of that column (a nested
+ * connection's page per parent, see graphql/nested.ts): the rows ranked by `orderBy` within
+ * their parent (`row_number()`), the first `limit` of each; each row comes with its parent
+ * (`parents`) and rank (`ranks`), in the order parent, rank. The ranking runs over `table`
+ * where `where` holds; the page's columns, joins and lists are read only for the rows kept
+ * (the ranked rows are a subquery named as `table`, so that the joins' and lists' conditions
+ * read as they do without a partition).
  *
- * Returns the page's rows, per join (in order) each row's relation or null, and per list (in
- * order) each row's related rows.
+ * The statement is written once per shape, not built per request: `name` stands for the
+ * caller's order (its sort and direction), which it must name; the table, columns, joins,
+ * lists and partition complete the key. Per request only `where` is rendered (by the handle's
+ * dialect), and the limit is written in. Joins, lists and order carry no parameters. Where
+ * there is no fast path (a transaction's handle), drizzle's select builder runs the same
+ * statement.
+ *
+ * Returns the page's rows, per join (in order) each row's relation or null, per list (in
+ * order) each row's related rows, and with a partition each row's parent and rank.
  */
 export async function selectPage<T>(
   db: object,
@@ -363,12 +377,13 @@ export async function selectPage<T>(
     where: SQL | undefined;
     orderBy: readonly SQL[];
     limit: number;
+    partition?: PgColumn;
   },
-): Promise<{ rows: T[]; joined: (Record<string, unknown> | null)[][]; listed: Record<string, unknown>[][][] }> {
-  const { table, columns, joins } = spec;
+): Promise<{ rows: T[]; joined: (Record<string, unknown> | null)[][]; listed: Record<string, unknown>[][][]; parents: number[]; ranks: number[] }> {
+  const { table, columns, joins, partition } = spec;
   const lists = spec.lists ?? [];
   if (!Number.isSafeInteger(spec.limit) || spec.limit < 0) throw new Error(`selectPage ${spec.name}: limit ${spec.limit} is not a count`);
-  const key = `${spec.name}|${columns?.join(',') ?? '*'}|${joins.map((j) => `${j.as}:${j.columns?.join(',') ?? '*'}`).join('|')}|${lists.map((l) => `${l.as}:${l.columns?.join(',') ?? '*'}`).join('|')}`;
+  const key = `${spec.name}|${partition ? `${partition.name}|` : ''}${columns?.join(',') ?? '*'}|${joins.map((j) => `${j.as}:${j.columns?.join(',') ?? '*'}`).join('|')}|${lists.map((l) => `${l.as}:${l.columns?.join(',') ?? '*'}`).join('|')}`;
   let shape = pageShapes.get(key);
   if (!shape) {
     const main = pick(table, columns);
@@ -379,16 +394,32 @@ export async function selectPage<T>(
       for (const [c, col] of Object.entries(others[k]!.fields)) fields[`${j.as}.${c}`] = col;
     });
     const arrays = lists.map((l) => jsonList(l));
+    const t = listDialect.sqlToQuery(sql`${table}`).sql;
+    if (partition) {
+      fields['_pid'] = sql.raw(`${t}."_pid"`);
+      fields['_rn'] = sql.raw(`${t}."_rn"`);
+    }
     lists.forEach((l, k) => (fields[`${l.as}[]`] = arrays[k]!.expr));
-    const head = listDialect.sqlToQuery(
-      sql.join(
-        [sql`select ${sql.join([main.list, ...others.map((o) => o.list), ...arrays.map((a) => a.expr)], sql`, `)} from ${table}`, ...joins.map((j) => sql`left join ${j.table} on ${j.on}`)],
-        sql` `,
-      ),
-    );
     const order = listDialect.sqlToQuery(sql.join([...spec.orderBy], sql`, `));
-    if (head.params.length || order.params.length) throw new Error(`selectPage ${spec.name}: joins, lists and order must not carry parameters`);
-    shape = { head: head.sql, order: order.sql, fields, split: splitter([main.fields, ...others.map((o) => o.fields)]), lists: arrays.map((a) => a.decode) };
+    if (order.params.length) throw new Error(`selectPage ${spec.name}: its order must not carry parameters`);
+    const ranked = partition ? [sql.raw(`${t}."_pid", ${t}."_rn"`)] : [];
+    const selected = sql.join([main.list, ...others.map((o) => o.list), ...ranked, ...arrays.map((a) => a.expr)], sql`, `);
+    const joined = joins.map((j) => sql`left join ${j.table} on ${j.on}`);
+    // select … from (select T.*, parent, rank from T where …) as T left join … where T._rn <= n order by parent, rank
+    const from = partition
+      ? sql`from (select ${table}.*, ${partition} as "_pid", row_number() over (partition by ${partition} order by ${sql.raw(order.sql)}) as "_rn" from ${table}`
+      : sql`from ${table}`;
+    const head = listDialect.sqlToQuery(sql.join([sql`select ${selected}`, from, ...(partition ? [] : joined)], sql` `));
+    const rest = listDialect.sqlToQuery(sql.join(partition ? [sql.raw(`) as ${t}`), ...joined] : [], sql` `));
+    if (head.params.length || rest.params.length) throw new Error(`selectPage ${spec.name}: joins, lists and order must not carry parameters`);
+    shape = {
+      head: head.sql,
+      limitAt: partition ? `${rest.sql} where ${t}."_rn" <= ` : ` order by ${order.sql} limit `,
+      after: partition ? ` order by ${t}."_pid", ${t}."_rn"` : '',
+      fields,
+      split: splitter([main.fields, ...others.map((o) => o.fields)]),
+      lists: arrays.map((a) => a.decode),
+    };
     // Keys carry a client's choice of columns: bounded.
     if (pageShapes.size >= MAX_MAPPERS) pageShapes.clear();
     pageShapes.set(key, shape);
@@ -405,30 +436,39 @@ export async function selectPage<T>(
     // with joins and lists, more than executing them). Rounded up to one of a few sizes, so
     // that page sizes do not multiply the texts (see mayPrepare's budget); the rows past the
     // limit are dropped.
-    const text = `${shape.head}${where ? ` where ${where.sql}` : ''} order by ${shape.order} limit ${writtenLimit(spec.limit)}`;
+    const text = `${shape.head}${where ? ` where ${where.sql}` : ''}${shape.limitAt}${writtenLimit(spec.limit)}${shape.after}`;
     fast.note(text);
     raw = await fast.run(text, params, mayPrepare(text, 'varying'));
-    if (raw.length > spec.limit) raw = raw.slice(0, spec.limit);
+    if (!partition && raw.length > spec.limit) raw = raw.slice(0, spec.limit);
   } else {
-    const drizzle = db as { select(fields: Record<string, Column | SQL>): { from(t: PgTable): PageBuilder } };
-    let q = drizzle.select(shape.fields).from(table);
-    for (const j of joins) q = q.leftJoin(j.table, j.on);
-    // drizzle decoded the values, in the order of the fields.
-    raw = ((await q.where(spec.where).orderBy(...spec.orderBy).limit(spec.limit)) as Record<string, unknown>[]).map((o) => Object.values(o));
+    raw = await fallbackPage(db, spec, shape);
     decode = false;
+  }
+  // With a partition: the parent and rank come after the page's and joins' values, then the lists.
+  const extra = partition ? 2 : 0;
+  if (partition && raw.length) {
+    const at = raw[0]!.length - lists.length - 2;
+    raw = raw.filter((r) => Number(r[at + 1]) <= spec.limit);
   }
   const rows = new Array<T>(raw.length);
   const joined = joins.map(() => new Array<Record<string, unknown> | null>(raw.length));
   const listed = lists.map(() => new Array<Record<string, unknown>[]>(raw.length));
+  const parents: number[] = partition ? new Array<number>(raw.length) : [];
+  const ranks: number[] = partition ? new Array<number>(raw.length) : [];
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i]!;
     const [row, related] = shape.split(r, decode);
     rows[i] = row as T;
     for (let k = 0; k < related.length; k++) joined[k]![i] = related[k]!;
-    // The lists are the row's last values.
-    for (let k = 0, at = r.length - lists.length; k < lists.length; k++) listed[k]![i] = shape.lists[k]!(r[at + k]);
+    // The lists are the row's last values, after the parent and rank.
+    const at = r.length - lists.length;
+    if (partition) {
+      parents[i] = Number(r[at - extra]);
+      ranks[i] = Number(r[at - 1]);
+    }
+    for (let k = 0; k < lists.length; k++) listed[k]![i] = shape.lists[k]!(r[at + k]);
   }
-  return { rows, joined, listed };
+  return { rows, joined, listed, parents, ranks };
 }
 /** Limits a page's text is written with: one more than the usual page sizes (1, 5, 10, …, 200). */
 const WRITTEN_LIMITS = [2, 6, 11, 16, 21, 26, 31, 51, 101, 201];
@@ -437,6 +477,34 @@ const WRITTEN_LIMITS = [2, 6, 11, 16, 21, 26, 31, 51, 101, 201];
 export function writtenLimit(limit: number): number {
   for (const l of WRITTEN_LIMITS) if (l >= limit) return l;
   return limit;
+}
+
+/** The page of {@link selectPage} through drizzle's select builder (a handle without the fast path): values decoded, in the order of the shape's fields. */
+async function fallbackPage(db: object, spec: Parameters<typeof selectPage>[1], shape: PageShape): Promise<unknown[][]> {
+  const drizzle = db as { select(fields: Record<string, unknown>): { from(t: unknown): PageBuilder } };
+  const { table, partition } = spec;
+  let q: PageBuilder;
+  let limited: PromiseLike<unknown[]>;
+  if (partition) {
+    const t = listDialect.sqlToQuery(sql`${table}`).sql;
+    const ranked = drizzle
+      .select({
+        ...getTableColumns(table),
+        _pid: sql`${partition}`.as('_pid'),
+        _rn: sql`row_number() over (partition by ${partition} order by ${sql.join([...spec.orderBy], sql`, `)})`.as('_rn'),
+      })
+      .from(table)
+      .where(spec.where) as unknown as { as(alias: string): unknown };
+    q = drizzle.select(shape.fields).from(ranked.as(getTableName(table)));
+    for (const j of spec.joins) q = q.leftJoin(j.table, j.on);
+    limited = q.where(sql.raw(`${t}."_rn" <= ${writtenLimit(spec.limit)}`)).orderBy(sql.raw(`${t}."_pid", ${t}."_rn"`)) as unknown as PromiseLike<unknown[]>;
+  } else {
+    q = drizzle.select(shape.fields).from(table);
+    for (const j of spec.joins) q = q.leftJoin(j.table, j.on);
+    limited = q.where(spec.where).orderBy(...spec.orderBy).limit(spec.limit);
+  }
+  // drizzle decoded the values, in the order of the fields.
+  return ((await limited) as Record<string, unknown>[]).map((o) => Object.values(o));
 }
 
 /** The part of drizzle's select builder {@link selectPage} falls back on. */

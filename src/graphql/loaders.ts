@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { Maybe } from './maybe.js';
 import type { Db } from '../db/client.js';
 import { anyOf, columnsOf, selectFixed } from '../db/rows.js';
-import { asc } from 'drizzle-orm';
+import { asc, eq, getTableColumns } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import {
   cityCompanies,
   complaintEvents,
@@ -239,12 +240,35 @@ function perColumns<L>(made: Map<readonly string[] | string, L>, columns: readon
   return loader;
 }
 
+/** The columns of an ownership, then those of its unit under `unit.` keys (see {@link splitJoined}). */
+const OWNERSHIP_WITH_UNIT = {
+  ...getTableColumns(unitOwnerships),
+  ...Object.fromEntries(Object.entries(getTableColumns(units)).map(([k, c]) => [`unit.${k}`, c])),
+} as ReturnType<typeof getTableColumns<typeof unitOwnerships>> & Record<`unit.${string}`, PgColumn>;
+
+/**
+ * A flat row of a table's columns and a joined table's (under `<name>.` keys) split into the
+ * two rows; the joined one is null when the left join found none (a row has its key `id`).
+ */
+function splitJoined<R, J>(flat: Record<string, unknown>): [R, J | null] {
+  const own: Record<string, unknown> = {};
+  const joined: Record<string, unknown> = {};
+  for (const k in flat) {
+    const dot = k.indexOf('.');
+    if (dot < 0) own[k] = flat[k];
+    else joined[k.slice(dot + 1)] = flat[k];
+  }
+  return [own as R, joined.id === null || joined.id === undefined ? null : (joined as J)];
+}
+
 /** The name of a loader's statement for these columns (one text per name: selectFixed). */
 const named = (name: string, columns: readonly string[] | null) => (columns ? `${name}|${columns.join(',')}` : name);
 
 type ClockRowOf = typeof slaClocks.$inferSelect;
 /** The order of a complaint's clocks, wherever they are read. */
 export const CLOCK_ORDER = [asc(slaClocks.startedAt), asc(slaClocks.id)];
+/** A complaint's timeline, in order. */
+export const EVENT_ORDER = [asc(complaintEvents.at), asc(complaintEvents.id)];
 type EventRowOf = typeof complaintEvents.$inferSelect;
 
 /**
@@ -383,11 +407,29 @@ export class RequestLoaders {
     const db = this.db;
     return (this.#ownership ??= byId((ids) => selectFixed(db, 'ownership', [ids], () => db.select().from(unitOwnerships).where(anyOf(unitOwnerships.id, ids)), PREPARED)));
   }
+  /**
+   * A customer's ownerships, in order. Their units come in the same statement (a join) and are
+   * primed into {@link unit}: a customer's units with their labels in one round trip.
+   */
   get ownershipsByCustomer() {
     const db = this.db;
     return (this.#ownershipsByCustomer ??= groupedBy(
       (r: OwnershipRow) => r.customerId,
-      (ids) => selectFixed(db, 'ownershipsByCustomer', [ids], () => db.select().from(unitOwnerships).where(anyOf(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id), PREPARED),
+      async (ids) => {
+        const rows = await selectFixed(
+          db,
+          'ownershipsByCustomer+unit',
+          [ids],
+          () => db.select(OWNERSHIP_WITH_UNIT).from(unitOwnerships).leftJoin(units, eq(units.id, unitOwnerships.unitId)).where(anyOf(unitOwnerships.customerId, ids)).orderBy(unitOwnerships.id),
+          PREPARED,
+        );
+        const unit = this.unit;
+        return rows.map((r) => {
+          const [owned, held] = splitJoined<OwnershipRow, UnitRow>(r);
+          if (held) unit.prime(held.id, held);
+          return owned;
+        });
+      },
     ));
   }
   get ownershipsByUnit() {
@@ -444,7 +486,7 @@ export class RequestLoaders {
             db,
             named('eventsByComplaint', columns),
             [ids],
-            () => db.select(columnsOf(complaintEvents, columns)).from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id)),
+            () => db.select(columnsOf(complaintEvents, columns)).from(complaintEvents).where(anyOf(complaintEvents.complaintId, ids)).orderBy(...EVENT_ORDER),
             PREPARED,
           ),
       ),

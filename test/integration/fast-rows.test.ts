@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL } from 'drizzle-orm';
-import { columnList, registerArrayRunner, rowsOf, selectPage, selectRows, selectStatement, writtenLimit, type SelectQuery } from '../../src/db/rows.js';
+import { anyOf, columnList, registerArrayRunner, rowsOf, selectPage, selectRows, selectStatement, writtenLimit, type SelectQuery } from '../../src/db/rows.js';
 import { complaintEvents, complaints, customers, slaClocks, units } from '../../src/db/schema/index.js';
 import { CREATE_COMPLAINT, complaintFixture } from '../helpers/complaints.js';
 import { startTestApp, traced, type TestApp } from '../helpers/test-app.js';
@@ -17,8 +17,11 @@ beforeAll(async () => {
   customerDbId = Number(Buffer.from(f.customerId, 'base64url').toString().split(':')[1]);
   await t.database.db.update(customers).set({ birthday: '1990-02-03', email: 'a@example.com' }).where(eq(customers.id, customerDbId));
   const input = { customerId: f.customerId, projectId: f.project.id, unitId: f.unitId, kind: 'REPAIR', category: 'ENGINEERING_QUALITY', channel: 'PHONE', description: '漏水', attachments: ['https://example.com/a.jpg'] };
-  const r = await t.gql(CREATE_COMPLAINT.replace('...C', 'id'), { input }, 'AGENT');
-  expect(r.errors).toBeUndefined();
+  // Two complaints: pages per parent (selectPage with a partition) need more than one parent.
+  for (const description of ['漏水', '墙面开裂']) {
+    const r = await t.gql(CREATE_COMPLAINT.replace('...C', 'id'), { input: { ...input, description } }, 'AGENT');
+    expect(r.errors).toBeUndefined();
+  }
 });
 afterAll(() => t?.close());
 
@@ -226,6 +229,54 @@ describe('selectPage', () => {
       expect(fast.listed[0]!.flat().some((c) => Number.isNaN(c.warnAt))).toBe(true);
     }
     await db.execute(sql`update sla_clocks set warn_at = ${odd!.warn_at} where id = ${odd!.id}`);
+  });
+
+  it('pages per parent (a partition): the first rows of each parent, with their joins and lists, on the fast path and in a transaction', async () => {
+    const db = t.database.db;
+    // Clocks per complaint, newest first: each complaint has more than one.
+    const parents = (await db.select({ id: complaints.id }).from(complaints).orderBy(asc(complaints.id))).map((r) => r.id);
+    expect(parents.length).toBeGreaterThan(1);
+    const order = [desc(slaClocks.startedAt), desc(slaClocks.id)];
+    const columns = ['id', 'complaintId', 'clock', 'state', 'startedAt', 'warnAt'];
+    const events = ['complaintId', 'type', 'at', 'data'];
+    for (const limit of [1, 2, 7]) {
+      const page = {
+        name: 'test.clocksPerComplaint:desc',
+        table: slaClocks,
+        columns,
+        joins: [{ as: 'complaint', table: complaints, on: eq(complaints.id, slaClocks.complaintId), columns: ['id', 'number', 'receivedAt'] }],
+        lists: [{ as: 'events', table: complaintEvents, columns: events, on: eq(complaintEvents.complaintId, slaClocks.complaintId), orderBy: [asc(complaintEvents.at), asc(complaintEvents.id)] }],
+        where: anyOf(slaClocks.complaintId, parents),
+        orderBy: order,
+        limit,
+        partition: slaClocks.complaintId,
+      };
+      await t.settle();
+      const before = t.requestStatements();
+      const fast = await selectPage<Record<string, unknown>>(db, page);
+      expect(t.requestStatements() - before).toBe(1);
+      expect(await db.transaction((tx) => selectPage<Record<string, unknown>>(tx, page))).toEqual(fast);
+      const pick = <T extends object>(table: T, keys: string[]) => Object.fromEntries(keys.map((k) => [k, (table as any)[k]]));
+      let at = 0;
+      for (const parent of parents) {
+        const want = await db.select(pick(slaClocks, columns)).from(slaClocks).where(eq(slaClocks.complaintId, parent)).orderBy(...order).limit(limit);
+        expect(want.length).toBeGreaterThan(0);
+        const got = fast.rows.slice(at, at + want.length);
+        expect(got, `parent ${parent}, limit ${limit}`).toEqual(want);
+        expect(fast.parents.slice(at, at + want.length)).toEqual(want.map(() => parent));
+        expect(fast.ranks.slice(at, at + want.length)).toEqual(want.map((_, i) => i + 1));
+        const [complaint] = await db.select(pick(complaints, ['id', 'number', 'receivedAt'])).from(complaints).where(eq(complaints.id, parent));
+        const timeline = await db.select(pick(complaintEvents, events)).from(complaintEvents).where(eq(complaintEvents.complaintId, parent)).orderBy(asc(complaintEvents.at), asc(complaintEvents.id));
+        expect(timeline.length).toBeGreaterThan(0);
+        for (let i = at; i < at + want.length; i++) {
+          expect(fast.joined[0]![i]).toEqual(complaint);
+          expect(fast.listed[0]![i]).toEqual(timeline);
+        }
+        at += want.length;
+      }
+      // Nothing past each parent's first `limit` rows.
+      expect(fast.rows).toHaveLength(at);
+    }
   });
 
   it('writes one of a few limits into its text, and answers exactly the rows asked for', async () => {

@@ -129,6 +129,32 @@ describe('customers, projects and clocks of a complaint list', () => {
   });
 });
 
+describe('nested complaint pages', () => {
+  const NESTED = `${SHOWN} timeline { type at fromStatus toStatus note actor { id } }`;
+
+  it('read their relations and timelines in the pages\' statement, and answer every viewer what complaint(id:) answers', async () => {
+    const viewers = { admin, agent: await t.token('AGENT'), scoped: await t.token('MANAGER', { scope: [p1] }) };
+    for (const [name, viewer] of Object.entries(viewers)) {
+      const { texts, value } = await traced(() => t.gql(`query($p: ID!) { project(id: $p) { complaints(first: 10) { edges { node { ${NESTED} } } } } }`, { p: p1 }, viewer));
+      expect(value.errors, name).toBeUndefined();
+      const nodes = value.data.project.complaints.edges.map((e: any) => e.node);
+      expect(nodes, name).toHaveLength(2);
+      expect(nodes.every((n: any) => n.timeline.length > 0 && n.clocks.length > 0), name).toBe(true);
+      // One statement for every parent's page, its customers and projects joined, its clocks and timelines as lists.
+      const pages = from(texts, 'complaints').filter((x) => x.includes('partition by'));
+      expect(pages, name).toHaveLength(1);
+      expect(pages[0], name).toMatch(/from "complaint_events"/);
+      expect(pages[0], name).toMatch(/from "sla_clocks"/);
+      expect(from(texts, 'complaint_events').filter((x) => !x.includes('partition by')), name).toHaveLength(0);
+      for (const node of nodes) {
+        const one = await t.gql(`query($id: ID!) { complaint(id: $id) { ${NESTED} } }`, { id: node.id }, viewer);
+        expect(one.errors, name).toBeUndefined();
+        expect(node, name).toEqual(one.data.complaint);
+      }
+    }
+  });
+});
+
 describe('the customer list', () => {
   const FIELDS = `id name phone idNumber email birthday gender preferredChannel memberNo customerClass confidentiality contactMasked viewerCanReveal segment createdAt updatedAt originProject { id } units { id }`;
 

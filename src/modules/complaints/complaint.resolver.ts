@@ -29,7 +29,7 @@ import {
   ResumeComplaintSlaInput,
   StartComplaintWorkInput,
 } from './complaint.input.js';
-import { ComplaintService } from './complaint.service.js';
+import { ComplaintService, type RelatedColumns } from './complaint.service.js';
 import { Complaint, ComplaintConnection, ComplaintEvent, SlaAlert, SlaClock, type ComplaintRow } from './complaint.type.js';
 import { staffOf } from '../org/org.resolver.js';
 import { Staff } from '../org/org.type.js';
@@ -65,11 +65,12 @@ const AddComplaintNotePayload = payload('AddComplaintNotePayload');
  * The columns of the relations a page's complaints select once and for certain (see
  * `selectedColumnsOf`): what the page's statement may read with it, and `loadRelations` loads.
  */
-function relatedColumns(info: GraphQLResolveInfo) {
+function relatedColumns(info: GraphQLResolveInfo): RelatedColumns {
   return {
     customer: selectedColumnsOf(info, 'customer', true, Customer),
     project: selectedColumnsOf(info, 'project', true, Project),
     clocks: selectedColumnsOf(info, 'clocks', true, SlaClock),
+    timeline: selectedColumnsOf(info, 'timeline', true, ComplaintEvent),
   };
 }
 
@@ -87,7 +88,7 @@ function loadRelations(ctx: Context, info: GraphQLResolveInfo, edges: readonly {
   const ids = <K>(key: (r: ComplaintRow) => K | null): K[] => rows.map(key).filter((k): k is K => k !== null);
   const complaintIds = rows.map((r) => r.id);
   const l = ctx.loaders;
-  const { customer, project, clocks } = related;
+  const { customer, project, clocks, timeline } = related;
   if (customer !== undefined) loads.push(l.customersWith(customer).preload(ids((r) => r.customerId)));
   if (project !== undefined) loads.push(l.projectsWith(project).preload(ids((r) => r.projectId)));
   if (selectedOnce(info, 'unit', true)) loads.push(l.unit.preload(ids((r) => r.unitId)));
@@ -95,7 +96,6 @@ function loadRelations(ctx: Context, info: GraphQLResolveInfo, edges: readonly {
   if (selectedOnce(info, 'handler', true)) loads.push(l.staff.preload(ids((r) => r.handlerId)));
   if (selectedOnce(info, 'alerts', true)) loads.push(l.alertsByComplaint.preload(complaintIds));
   if (clocks !== undefined) loads.push(l.clocksWith(clocks).preload(complaintIds));
-  const timeline = selectedColumnsOf(info, 'timeline', true, ComplaintEvent);
   if (timeline !== undefined) loads.push(l.eventsWith(timeline).preload(complaintIds));
   return loads.length ? Promise.all(loads) : undefined;
 }
@@ -312,17 +312,18 @@ async function nestedComplaints(
   info: GraphQLResolveInfo,
 ) {
   const columns = selectedColumns(info, Complaint, true);
-  // Parents share a batch only with the same arguments and the same columns.
-  const key = `complaints:${parent}:${JSON.stringify(args)}:${columns?.join(',') ?? '*'}`;
+  const related = relatedColumns(info);
+  // Parents share a batch only with the same arguments, the same columns and the same relations read with them.
+  const key = `complaints:${parent}:${JSON.stringify(args)}:${columns?.join(',') ?? '*'}:${JSON.stringify(related)}`;
   const service = new ComplaintService(ctx);
   const page = await nestedConnection(
     ctx,
     key,
     parentId,
-    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page, columns),
+    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page, columns, related),
     (ids) => service.countsFor(parent, ids, args.filter),
   );
-  await loadRelations(ctx, info, page.edges);
+  await loadRelations(ctx, info, page.edges, related);
   return ComplaintConnection.of(page, Complaint.from);
 }
 

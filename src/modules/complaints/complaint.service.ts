@@ -1,6 +1,6 @@
-import { anyOf, columnList, columnsOf, listable, selectFixed, selectPage, selectStatement, type PageJoin, type PageList } from '../../db/rows.js';
-import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
-import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
+import { anyOf, listable, selectFixed, selectPage, type PageJoin, type PageList } from '../../db/rows.js';
+import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { pagesByParent } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Db, Tx } from '../../db/client.js';
@@ -8,6 +8,7 @@ import { runShaped, Slots } from '../../db/shaped.js';
 import { idempotentStatement } from '../../db/idempotency.js';
 import {
   auditLog,
+  complaintEvents,
   complaintNumberCounters,
   complaints,
   customers,
@@ -17,7 +18,7 @@ import {
   slaPolicies,
 } from '../../db/schema/index.js';
 import { CHANNELS, COMPLAINT_CATEGORIES, COMPLAINT_KINDS, DEFECT_LOCATIONS, DEPARTMENTS, MAJOR_REASONS, SEVERITIES, type ComplaintCategory, type ComplaintStatus } from '../../domain/enums.js';
-import { CLOCK_ORDER } from '../../graphql/loaders.js';
+import { CLOCK_ORDER, EVENT_ORDER } from '../../graphql/loaders.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
@@ -35,6 +36,17 @@ import type { ComplaintFilter, ComplaintOrder, CreateComplaintInput } from './co
 import type { ComplaintRow } from './complaint.type.js';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The relations of a page's complaints read with the page (see `ComplaintService.relations`),
+ * each with the columns read (null: every column); a relation absent is not read with it.
+ */
+export type RelatedColumns = {
+  customer?: readonly string[] | null;
+  project?: readonly string[] | null;
+  clocks?: readonly string[] | null;
+  timeline?: readonly string[] | null;
+};
 
 const createSchema = z
   .object({
@@ -98,7 +110,7 @@ export class ComplaintService {
     args: PageArgs,
     fixed: { customerId?: number; projectId?: number } = {},
     columns: readonly string[] | null = null,
-    related: { customer?: readonly string[] | null; project?: readonly string[] | null; clocks?: readonly string[] | null } = {},
+    related: RelatedColumns = {},
   ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const descending = (order?.direction ?? 'DESC') === 'DESC';
@@ -111,41 +123,18 @@ export class ComplaintService {
     );
     const ks = keyset(req, sort, complaints.id, descending);
     columns = withSortColumn(columns, sort);
-    // The relations the caller will read (each complaint's customer, project and clocks, with
-    // the columns it names) come in the page's statement and are primed into their loaders: one
-    // statement instead of four, as PostGraphile plans it (see BENCHMARKS.md).
-    const l = this.ctx.loaders;
-    // Each join with the loader its rows are primed into.
-    const joins: PageJoin[] = [];
-    const joinLoaders: { prime(id: number, row: never): unknown }[] = [];
-    if (related.customer !== undefined) {
-      joins.push({ as: 'customer', table: customers, on: eq(customers.id, complaints.customerId), columns: related.customer });
-      joinLoaders.push(l.customersWith(related.customer));
-    }
-    if (related.project !== undefined) {
-      joins.push({ as: 'project', table: projects, on: eq(projects.id, complaints.projectId), columns: related.project });
-      joinLoaders.push(l.projectsWith(related.project));
-    }
-    const clocks = related.clocks;
-    const lists: PageList[] =
-      clocks !== undefined && listable(slaClocks, clocks) ? [{ as: 'clocks', table: slaClocks, columns: clocks, on: eq(slaClocks.complaintId, complaints.id), orderBy: CLOCK_ORDER }] : [];
+    const relations = this.relations(related);
     const { rows, joined, listed } = await selectPage<ComplaintRow>(this.ctx.db, {
       name: `complaints.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
       table: complaints,
       columns,
-      joins,
-      lists,
+      joins: relations.joins,
+      lists: relations.lists,
       where: and(base, ks.where),
       orderBy: ks.orderBy,
       limit: ks.limit,
     });
-    joinLoaders.forEach((loader, k) => {
-      for (const r of joined[k]!) if (r) loader.prime(r.id as number, r as never);
-    });
-    if (lists.length) {
-      const loader = l.clocksWith(clocks!);
-      rows.forEach((r, i) => loader.prime(r.id, listed[0]![i] as never));
-    }
+    relations.prime(rows, joined, listed);
     // Whole rows only: a loader's rows are whole.
     if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
     return { ...pageOf(rows, req, cursorOf(this.ctx.cursors, sort)), count: () => this.ctx.db.$count(complaints, base) };
@@ -162,23 +151,78 @@ export class ComplaintService {
     order: ComplaintOrder | null | undefined,
     args: PageArgs,
     columns: readonly string[] | null = null,
+    related: RelatedColumns = {},
   ) {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const column = complaints[parent];
-    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), inArray(column, parentIds));
-    const { rank, where, limit } = partitionedRank(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC', column);
+    // The parents as one array: one text, and a generic plan, for any number of them.
+    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), anyOf(column, parentIds));
+    const ks = keyset(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC');
     columns = withSortColumn(columns, sort);
-    const fields = { ...columnsOf(complaints, columns), _pid: sql<number>`${column}`.as('_pid'), _rn: rank.as('_rn') };
-    const cond = and(base, where);
-    // Written out: built by drizzle's select builder, its 40 columns twice (the subquery and the outer select) cost more than the rest of the request's SQL.
-    const statement = sql`select * from (select ${columnList(complaints, columns)}, ${column} as "_pid", ${rank} as "_rn" from ${complaints} where ${cond}) as "page" where "page"."_rn" <= ${limit}`;
-    const rows = (await selectStatement(this.ctx.db, `complaints.pagesFor|${columns?.join(',') ?? '*'}`, fields, statement, () => {
-      const page = this.ctx.db.select(fields).from(complaints).where(cond).as('page');
-      return this.ctx.db.select().from(page).where(lte(page._rn, limit));
-    })) as (ComplaintRow & { _pid: number; _rn: number })[];
+    const relations = this.relations(related);
+    const { rows, joined, listed, parents, ranks } = await selectPage<ComplaintRow>(this.ctx.db, {
+      name: `complaints.pagesFor:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+      table: complaints,
+      columns,
+      joins: relations.joins,
+      lists: relations.lists,
+      where: and(base, ks.where),
+      orderBy: ks.orderBy,
+      limit: ks.limit,
+      partition: column,
+    });
+    relations.prime(rows, joined, listed);
     if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
-    return pagesByParent<ComplaintRow>(rows, req, cursorOf(this.ctx.cursors, sort));
+    return pagesByParent<ComplaintRow>(
+      rows.map((r, i) => ({ ...r, _pid: parents[i]!, _rn: ranks[i]! })),
+      req,
+      cursorOf(this.ctx.cursors, sort),
+    );
+  }
+
+  /**
+   * The joins and lists that read, with a page of complaints, the relations its complaints
+   * select (each complaint's customer, project, clocks and timeline, with the columns named;
+   * see `relatedColumns` in complaint.resolver.ts), and how to prime their loaders with what the
+   * page's statement read: one statement instead of one per relation, as PostGraphile plans
+   * it (see BENCHMARKS.md).
+   */
+  private relations(related: RelatedColumns) {
+    const l = this.ctx.loaders;
+    // Each join with the loader its rows are primed into.
+    const joins: PageJoin[] = [];
+    const joinLoaders: { prime(id: number, row: never): unknown }[] = [];
+    if (related.customer !== undefined) {
+      joins.push({ as: 'customer', table: customers, on: eq(customers.id, complaints.customerId), columns: related.customer });
+      joinLoaders.push(l.customersWith(related.customer));
+    }
+    if (related.project !== undefined) {
+      joins.push({ as: 'project', table: projects, on: eq(projects.id, complaints.projectId), columns: related.project });
+      joinLoaders.push(l.projectsWith(related.project));
+    }
+    // Each list with the loader its rows are primed into.
+    const lists: PageList[] = [];
+    const listLoaders: { prime(id: number, rows: never): unknown }[] = [];
+    const { clocks, timeline } = related;
+    if (clocks !== undefined && listable(slaClocks, clocks)) {
+      lists.push({ as: 'clocks', table: slaClocks, columns: clocks, on: eq(slaClocks.complaintId, complaints.id), orderBy: CLOCK_ORDER });
+      listLoaders.push(l.clocksWith(clocks));
+    }
+    if (timeline !== undefined && listable(complaintEvents, timeline)) {
+      lists.push({ as: 'timeline', table: complaintEvents, columns: timeline, on: eq(complaintEvents.complaintId, complaints.id), orderBy: EVENT_ORDER });
+      listLoaders.push(l.eventsWith(timeline));
+    }
+    return {
+      joins,
+      lists,
+      prime(rows: readonly ComplaintRow[], joined: (Record<string, unknown> | null)[][], listed: Record<string, unknown>[][][]) {
+        joinLoaders.forEach((loader, k) => {
+          for (const r of joined[k]!) if (r) loader.prime(r.id as number, r as never);
+        });
+        listLoaders.forEach((loader, k) => rows.forEach((r, i) => loader.prime(r.id, listed[k]![i] as never)));
+      },
+    };
   }
 
   /**
