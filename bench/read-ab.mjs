@@ -22,7 +22,9 @@
 // bench:read runs the servers one after the other.
 //
 // Per workload: the server CPU per request of each build (from /proc, summed over its windows;
-// each window's value is listed too) and B ÷ A. `--url` is a database seeded by
+// each window's value is listed too) and B ÷ A; the CPU per request of the PostgreSQL processes
+// serving the database in each build's windows (only one build is loaded at a time), and
+// B ÷ A. `--url` is a database seeded by
 // `npm run bench:read -- --keep` (it prints the URL). An older checkout for `--a`:
 // `git worktree add /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules && (cd /tmp/old && npx tsc -p .)`.
 import { spawn } from 'node:child_process';
@@ -74,8 +76,15 @@ const env = {
 const token = await signToken(loadConfig(env), { sub: 'admin.bench', role: 'ADMIN', scope: null }, '24h');
 
 const servers = [];
+/** A connection of its own for reading which PostgreSQL backends serve the database. */
+let monitor = null;
+/** CPU jiffies so far of the PostgreSQL processes serving the database (its backends and the shared auxiliary ones), by pid. */
+const pgJiffies = async () => new Map((await monitor`select pid from pg_stat_activity where datname = current_database() or datname is null`).map((r) => [Number(r.pid), procJiffies(Number(r.pid)) ?? 0]));
+/** PostgreSQL CPU jiffies between two readings of {@link pgJiffies} (a backend that ended counts up to its last reading). */
+const pgSpent = (before, after) => [...after].reduce((sum, [pid, j]) => sum + j - (before.get(pid) ?? j), 0);
 try {
   const sql = postgres(String(a.url), { max: 1, onnotice: () => {} });
+  monitor = postgres(String(a.url), { max: 1, onnotice: () => {} });
   const ids = (await sql`select customer_id as id from complaints group by 1 having count(*) >= 5 order by 1 limit 150`).map((r) => String(r.id));
   if (dirs.some(isPeer)) await sql.unsafe(PEER_FUNCTIONS);
   await sql.end();
@@ -109,12 +118,14 @@ try {
 
   console.log(`A: ${dirs[0]} (node ${flags[0].join(' ')})\nB: ${dirs[1]} (node ${flags[1].join(' ')})\n${ROUNDS} rounds of ${SECONDS} s windows (after 1 s of warm-up each), ${CONNECTIONS} connections\n`);
   for (const w of WORKLOADS) {
-    const totals = servers.map(() => ({ ms: 0, requests: 0, seconds: 0, windows: [] }));
+    const totals = servers.map(() => ({ ms: 0, pgMs: 0, requests: 0, seconds: 0, windows: [] }));
     for (let r = 0; r < ROUNDS; r++) {
       for (const i of r % 2 ? [1, 0] : [0, 1]) {
         const s = servers[i];
         let before = 0;
         let after = 0;
+        let pgBefore = new Map();
+        let pgAfter = new Map();
         const load = await runTimedLoad({
           url: `http://127.0.0.1:${s.port}/graphql`,
           bodies: s.bodies(w),
@@ -123,15 +134,18 @@ try {
           warmupMs: 1000,
           durationMs: SECONDS * 1000,
           onTimed: async () => {
+            pgBefore = await pgJiffies();
             before = cpuOf(s);
           },
           onEnd: async () => {
             after = cpuOf(s);
+            pgAfter = await pgJiffies();
           },
         });
         if (load.errors) throw new Error(`${s.dir} ${w}: ${load.errors} failed requests, first: ${load.firstError}`);
         const ms = jiffiesMs(after - before);
         totals[i].ms += ms;
+        totals[i].pgMs += jiffiesMs(pgSpent(pgBefore, pgAfter));
         totals[i].requests += load.requests;
         totals[i].seconds += load.elapsedMs / 1000;
         totals[i].windows.push((ms / load.requests).toFixed(2));
@@ -141,9 +155,12 @@ try {
     const [rx, ry] = totals.map((t) => t.requests / t.seconds);
     console.log(`${w}: A ${x.toFixed(3)} ms CPU/request, ${rx.toFixed(0)} req/s [${totals[0].windows.join(' ')}]`);
     console.log(`${w}: B ${y.toFixed(3)} ms CPU/request, ${ry.toFixed(0)} req/s [${totals[1].windows.join(' ')}]`);
+    const [px, py] = totals.map((t) => t.pgMs / t.requests);
+    console.log(`${w}: PostgreSQL CPU ms/request: A ${px.toFixed(3)}, B ${py.toFixed(3)}, B ÷ A ${(py / px).toFixed(3)}`);
     console.log(`${w}: B ÷ A ${(y / x).toFixed(3)} (CPU per request); throughput B ÷ A ${(ry / rx).toFixed(3)}\n`);
   }
 } finally {
+  await monitor?.end();
   for (const s of servers) {
     for (const pid of processTree(s.child.pid).reverse()) {
       try {
