@@ -296,6 +296,8 @@ function fromJson(col: Column): ((v: unknown) => unknown) | null | undefined {
       return null;
     case 'PgTimestamp':
       // JSON writes the instant with its offset (with time zone) or without one (without).
+      // (Written as epoch milliseconds instead, the Dates cost the server less, but PostgreSQL
+      // more: no gain over all.)
       return (col as unknown as { withTimezone: boolean }).withTimezone ? (v) => new Date(v as string) : (v) => new Date(`${v as string}Z`);
     case 'PgDate':
       return (v) => new Date(v as string);
@@ -405,9 +407,11 @@ export async function selectPage<T>(
     const ranked = partition ? [sql.raw(`${t}."_pid", ${t}."_rn"`)] : [];
     const selected = sql.join([main.list, ...others.map((o) => o.list), ...ranked, ...arrays.map((a) => a.expr)], sql`, `);
     const joined = joins.map((j) => sql`left join ${j.table} on ${j.on}`);
-    // select … from (select T.*, parent, rank from T where …) as T left join … where T._rn <= n order by parent, rank
+    // select … from (select T.a, T.b, parent, rank from T where …) as T left join … where T._rn <= n order by parent, rank.
+    // The subquery lists only what the page, its joins and its lists read: with `T.*` every column
+    // went through the ranking (2.3× PostgreSQL's time for a customer's complaints).
     const from = partition
-      ? sql`from (select ${table}.*, ${partition} as "_pid", row_number() over (partition by ${partition} order by ${sql.raw(order.sql)}) as "_rn" from ${table}`
+      ? sql`from (select ${pick(table, rankedColumns(spec)).list}, ${partition} as "_pid", row_number() over (partition by ${partition} order by ${sql.raw(order.sql)}) as "_rn" from ${table}`
       : sql`from ${table}`;
     const head = listDialect.sqlToQuery(sql.join([sql`select ${selected}`, from, ...(partition ? [] : joined)], sql` `));
     const rest = listDialect.sqlToQuery(sql.join(partition ? [sql.raw(`) as ${t}`), ...joined] : [], sql` `));
@@ -470,6 +474,26 @@ export async function selectPage<T>(
   }
   return { rows, joined, listed, parents, ranks };
 }
+/**
+ * The columns of a partitioned page's table (see {@link selectPage}) that its ranked subquery
+ * must list: the page's (every column when null) and those its joins' and lists' conditions
+ * read, in the table's order.
+ */
+function rankedColumns(spec: { table: PgTable; columns: readonly string[] | null; joins: readonly PageJoin[]; lists?: readonly PageList[] }): string[] | null {
+  if (!spec.columns) return null;
+  const all = getTableColumns(spec.table) as Record<string, Column>;
+  const read = new Set<Column>(spec.columns.map((c) => all[c]!));
+  const visit = (chunk: unknown): void => {
+    if (is(chunk, Column)) {
+      if (chunk.table === spec.table) read.add(chunk);
+    } else if (is(chunk, SQL)) chunk.queryChunks.forEach(visit);
+    else if (is(chunk, SQL.Aliased)) visit(chunk.sql);
+    else if (Array.isArray(chunk)) chunk.forEach(visit);
+  };
+  for (const r of [...spec.joins, ...(spec.lists ?? [])]) visit(r.on);
+  return Object.keys(all).filter((k) => read.has(all[k]!));
+}
+
 /** Limits a page's text is written with: one more than the usual page sizes (1, 5, 10, …, 200). */
 const WRITTEN_LIMITS = [2, 6, 11, 16, 21, 26, 31, 51, 101, 201];
 
@@ -489,7 +513,7 @@ async function fallbackPage(db: object, spec: Parameters<typeof selectPage>[1], 
     const t = listDialect.sqlToQuery(sql`${table}`).sql;
     const ranked = drizzle
       .select({
-        ...getTableColumns(table),
+        ...pick(table, rankedColumns(spec)).fields,
         _pid: sql`${partition}`.as('_pid'),
         _rn: sql`row_number() over (partition by ${partition} order by ${sql.join([...spec.orderBy], sql`, `)})`.as('_rn'),
       })

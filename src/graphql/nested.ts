@@ -56,6 +56,20 @@ export function pagesByParent<R>(
   return out;
 }
 
+/**
+ * Groups rows read one page per parent (`parents[i]` is row i's; rows in the order parent,
+ * rank, as `selectPage` with a partition returns them) into one page per parent.
+ */
+export function pagesOfParents<R>(rows: readonly R[], parents: readonly number[], req: PageRequest, cursorOf: (r: R) => string): Map<number, NestedPage<R>> {
+  const out = new Map<number, NestedPage<R>>();
+  for (let start = 0, i = 1; i <= rows.length; i++) {
+    if (i < rows.length && parents[i] === parents[start]) continue;
+    if (i > start) out.set(parents[start]!, pageOf(rows.slice(start, i), req, cursorOf));
+    start = i;
+  }
+  return out;
+}
+
 /** The page of a parent without rows. */
 export function emptyPage(): NestedPage<never> {
   return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };

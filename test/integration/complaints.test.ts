@@ -529,6 +529,29 @@ describe('nested complaint connections', () => {
     expect(pr.data.project.complaints.totalCount).toBe(6);
     // Created one after another, a minute apart: ascending receipt order is creation order.
     expect(pr.data.project.complaints.edges.map((e: any) => e.node.id)).toEqual(customers.flatMap((c) => made[c]!));
+    // The nested page by cursor, forwards and backwards, two at a time: the same complaints in the same order.
+    const all = customers.flatMap((c) => made[c]!);
+    const walk = async (forwards: boolean) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const args = forwards ? `first: 2, after: $c` : `last: 2, before: $c`;
+        const page: any = await t.gql(
+          `query($id: ID!, $c: String) { project(id: $id) { complaints(${args}, orderBy: { field: RECEIVED_AT, direction: ASC }) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { id } } } } }`,
+          { id: project.id, c: cursor },
+          admin,
+        );
+        expect(page.errors).toBeUndefined();
+        const c = page.data.project.complaints;
+        const ids = c.edges.map((e: any) => e.node.id);
+        seen.splice(forwards ? seen.length : 0, 0, ...ids);
+        if (!(forwards ? c.pageInfo.hasNextPage : c.pageInfo.hasPreviousPage)) break;
+        cursor = forwards ? c.pageInfo.endCursor : c.pageInfo.startCursor;
+      }
+      return seen;
+    };
+    expect(await walk(true)).toEqual(all);
+    expect(await walk(false)).toEqual(all);
   });
 });
 

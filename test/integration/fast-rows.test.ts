@@ -237,13 +237,13 @@ describe('selectPage', () => {
     const parents = (await db.select({ id: complaints.id }).from(complaints).orderBy(asc(complaints.id))).map((r) => r.id);
     expect(parents.length).toBeGreaterThan(1);
     const order = [desc(slaClocks.startedAt), desc(slaClocks.id)];
-    const columns = ['id', 'complaintId', 'clock', 'state', 'startedAt', 'warnAt'];
     const events = ['complaintId', 'type', 'at', 'data'];
-    for (const limit of [1, 2, 7]) {
+    // The second list of columns leaves out what the join and the list read (complaintId): the ranking reads it all the same.
+    for (const [limit, columns] of [1, 2, 7].flatMap((n) => [[n, ['id', 'complaintId', 'clock', 'state', 'startedAt', 'warnAt']], [n, ['id', 'state']]] as const)) {
       const page = {
         name: 'test.clocksPerComplaint:desc',
         table: slaClocks,
-        columns,
+        columns: [...columns],
         joins: [{ as: 'complaint', table: complaints, on: eq(complaints.id, slaClocks.complaintId), columns: ['id', 'number', 'receivedAt'] }],
         lists: [{ as: 'events', table: complaintEvents, columns: events, on: eq(complaintEvents.complaintId, slaClocks.complaintId), orderBy: [asc(complaintEvents.at), asc(complaintEvents.id)] }],
         where: anyOf(slaClocks.complaintId, parents),
@@ -259,7 +259,7 @@ describe('selectPage', () => {
       const pick = <T extends object>(table: T, keys: string[]) => Object.fromEntries(keys.map((k) => [k, (table as any)[k]]));
       let at = 0;
       for (const parent of parents) {
-        const want = await db.select(pick(slaClocks, columns)).from(slaClocks).where(eq(slaClocks.complaintId, parent)).orderBy(...order).limit(limit);
+        const want = await db.select(pick(slaClocks, [...columns])).from(slaClocks).where(eq(slaClocks.complaintId, parent)).orderBy(...order).limit(limit);
         expect(want.length).toBeGreaterThan(0);
         const got = fast.rows.slice(at, at + want.length);
         expect(got, `parent ${parent}, limit ${limit}`).toEqual(want);

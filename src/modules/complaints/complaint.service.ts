@@ -1,6 +1,6 @@
 import { anyOf, listable, selectFixed, selectPage, type PageJoin, type PageList } from '../../db/rows.js';
 import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
-import { pagesByParent } from '../../graphql/nested.js';
+import { pagesOfParents } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Db, Tx } from '../../db/client.js';
@@ -156,12 +156,16 @@ export class ComplaintService {
     const sort = SORTS[order?.field ?? 'RECEIVED_AT']!;
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const column = complaints[parent];
-    // The parents as one array: one text, and a generic plan, for any number of them.
-    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), anyOf(column, parentIds));
+    // One parent (a customer 360, a project's page) as a plain parameter: PostgreSQL's generic plan
+    // of `= $1` fits it, so the statement is planned once per connection; with an array it guesses
+    // ten parents and plans each execution anew (70 µs of its CPU, more than running the page).
+    // Several as one array: one text for any number of them.
+    const ofParents = parentIds.length === 1 ? eq(column, parentIds[0]!) : anyOf(column, parentIds);
+    const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), ofParents);
     const ks = keyset(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC');
     columns = withSortColumn(columns, sort);
     const relations = this.relations(related);
-    const { rows, joined, listed, parents, ranks } = await selectPage<ComplaintRow>(this.ctx.db, {
+    const { rows, joined, listed, parents } = await selectPage<ComplaintRow>(this.ctx.db, {
       name: `complaints.pagesFor:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
       table: complaints,
       columns,
@@ -174,11 +178,7 @@ export class ComplaintService {
     });
     relations.prime(rows, joined, listed);
     if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
-    return pagesByParent<ComplaintRow>(
-      rows.map((r, i) => ({ ...r, _pid: parents[i]!, _rn: ranks[i]! })),
-      req,
-      cursorOf(this.ctx.cursors, sort),
-    );
+    return pagesOfParents(rows, parents, req, cursorOf(this.ctx.cursors, sort));
   }
 
   /**
