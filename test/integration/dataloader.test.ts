@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers, projects, unitOwnerships, units } from '../../src/db/schema/index.js';
 import { toGlobalId } from '../../src/graphql/global-id.js';
 import { seedOrg, unique } from '../helpers/factories.js';
-import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { startTestApp, traced, type TestApp } from '../helpers/test-app.js';
 
 let t: TestApp;
 let projectId: string;
@@ -69,5 +69,29 @@ describe('DataLoader batching', () => {
     expect(large).toBe(small);
     // Scope, page, ownerships, units, unit ownerships, projects, city companies, regions.
     expect(large).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('loader statements', () => {
+  it('ask for one key as `= $1` and for several as `= any($1)`, with the same rows either way', async () => {
+    // One key: a text whose generic plan PostgreSQL keeps (see `keyed` in graphql/loaders.ts).
+    const page = await t.gql(`query($p: [ID!]) { customers(first: 3, filter: { projectIds: $p }) { edges { node { id name originProject { id name code } } } } }`, { p: [projectId] }, 'ADMIN');
+    expect(page.errors).toBeUndefined();
+    const nodes = page.data.customers.edges.map((e: any) => e.node);
+    expect(nodes).toHaveLength(3);
+    // Three `node` fields of one operation load their customers in one batch.
+    const aliased = nodes.map((_: unknown, i: number) => `n${i}: node(id: $n${i}) { ... on Customer { id name originProject { id name code } } }`).join(' ');
+    const vars = Object.fromEntries(nodes.map((n: any, i: number) => [`n${i}`, n.id]));
+    const several = await traced(t, () => t.gql(`query(${nodes.map((_: unknown, i: number) => `$n${i}: ID!`).join(', ')}) { ${aliased} }`, vars, 'ADMIN'));
+    expect(several.value.errors).toBeUndefined();
+    expect(nodes.map((_: unknown, i: number) => several.value.data[`n${i}`])).toEqual(nodes);
+    expect(several.texts.some((x) => /from "customers" where "customers"\."id" = any\(\$1::bigint\[\]\)/.test(x))).toBe(true);
+    for (const node of nodes) {
+      const one = await traced(t, () => t.gql(`query($id: ID!) { customer(id: $id) { id name originProject { id name code } } }`, { id: node.id }, 'ADMIN'));
+      expect(one.value.errors).toBeUndefined();
+      expect(one.value.data.customer).toEqual(node);
+      expect(one.texts.some((x) => /from "customers" where "customers"\."id" = \$1$/.test(x))).toBe(true);
+      expect(one.texts.some((x) => x.includes('= any('))).toBe(false);
+    }
   });
 });

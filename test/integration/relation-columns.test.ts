@@ -55,8 +55,8 @@ afterAll(() => t?.close());
 
 const traced = <T>(fn: () => Promise<T>) => tracedOn(t, fn);
 const from = (texts: string[], table: string) => texts.filter((s) => new RegExp(`from "${table}"`).test(s));
-/** The statements of a loader by primary key (`where "table"."id" = any(…)`). */
-const byKey = (texts: string[], table: string) => from(texts, table).filter((s) => s.includes(`"${table}"."id" = any(`));
+/** The statements of a loader by primary key (`where "table"."id" = $1` for one key, `= any($1)` for several). */
+const byKey = (texts: string[], table: string) => from(texts, table).filter((s) => s.includes(`"${table}"."id" = any(`) || s.includes(`"${table}"."id" = $1`));
 
 describe('customers, projects and clocks of a complaint list', () => {
   it('are read in the page\'s statement with the columns shown and those access reads, and no others', async () => {
