@@ -127,6 +127,9 @@ describe('a page of projects and its city companies in one statement', () => {
     expect(texts).toHaveLength(1);
     expect(texts[0]).toMatch(/from "projects" left join "city_companies"/);
     for (const unread of ['"warranty_terms"', '"planned_delivery_on"', '"updated_at"']) expect(texts[0]).not.toContain(unread);
+    // The city companies with the columns shown only.
+    for (const read of ['"id"', '"name"']) expect(texts[0]).toContain(`"city_companies".${read}`);
+    for (const unread of ['"code"', '"city"', '"region_id"', '"created_at"']) expect(texts[0]).not.toContain(`"city_companies".${unread}`);
     // Without cityCompany the page reads no city company at all.
     const bare = await traced(t, () => t.gql(`{ projects(first: 20) { edges { node { id name } } } }`, {}, admin));
     expect(bare.texts).toHaveLength(1);
@@ -226,6 +229,24 @@ describe('createProject / updateProject', () => {
     totalUnits: 800,
     plannedDeliveryOn: '2028-06-30',
     warrantyTerms: [{ component: '防水', years: 5 }],
+  });
+
+  it('answers a city company renamed earlier in the same operation with its new name', async () => {
+    // The first field reads the city company's name through the loader of those columns; the
+    // rename must make every loader of its rows forget it.
+    const p = projects[0]!;
+    const doc = `mutation($p: UpdateProjectInput!, $c: UpdateCityCompanyInput!) {
+      before: updateProject(input: $p) { project { cityCompany { id name } } }
+      rename: updateCityCompany(input: $c) { cityCompany { id name } }
+      after: updateProject(input: $p) { project { cityCompany { id name } } } }`;
+    const name = `改名${unique()}`;
+    const r = await t.gql(doc, { p: { id: p.id, phase: '二期' }, c: { id: org.szId, name } }, 'ADMIN');
+    expect(r.errors).toBeUndefined();
+    expect(r.data.before.project.cityCompany.name).not.toBe(name);
+    expect(r.data.rename.cityCompany.name).toBe(name);
+    expect(r.data.after.project.cityCompany).toEqual({ id: org.szId, name });
+    const restored = await t.gql(`mutation($c: UpdateCityCompanyInput!) { updateCityCompany(input: $c) { cityCompany { name } } }`, { c: { id: org.szId, name: r.data.before.project.cityCompany.name } }, 'ADMIN');
+    expect(restored.errors).toBeUndefined();
   });
 
   it('creates a project (ADMIN) and audits it', async () => {

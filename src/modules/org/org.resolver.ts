@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
+import { fieldNeeds } from '../../graphql/projection.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
 import {
@@ -166,6 +167,9 @@ export async function staffOf(ctx: Context, subject: string): Promise<Staff> {
   const row = await new StaffService(ctx).forSubject(subject);
   return row ? Staff.from(row) : Staff.bare(subject);
 }
+
+// What a city company's fields read of its row besides their own columns (see graphql/projection.ts).
+fieldNeeds(CityCompany, { always: ['id'], fields: { id: [], region: ['regionId'] } });
 
 /** This module's resolvers, for the composition root (src/schema.ts). */
 export const orgResolvers = [RegionResolver, CityCompanyResolver, StaffResolver] as const;

@@ -255,7 +255,7 @@ export class OrgService {
         .catch((e) => rethrowCode(e, 'CityCompany', String(set.code)));
       if (changed.regionId) changed.regionId = { from: toGlobalId('Region', before!.regionId), to: regionGid };
       await recordAudit(tx, this.ctx, { action: 'updateCityCompany', subjectId: data.id, changes: changed });
-      this.ctx.loaders.cityCompany.clear(found.id);
+      this.ctx.loaders.forgetCityCompany(found.id);
       return row!;
     });
   }

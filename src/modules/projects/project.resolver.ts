@@ -3,7 +3,7 @@ import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Info, Mutation, O
 import { PageArgsType } from '../../graphql/connection.js';
 import { READERS } from '../../auth/access.js';
 import type { Context } from '../../graphql/context.js';
-import { fieldNeeds, selectedColumns, selectsField } from '../../graphql/projection.js';
+import { fieldNeeds, selectedColumns, selectedColumnsOf } from '../../graphql/projection.js';
 import { CityCompany } from '../org/org.type.js';
 import { Project, ProjectConnection } from './project.type.js';
 import { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
@@ -33,7 +33,7 @@ export class ProjectResolver {
     @Info() info: GraphQLResolveInfo,
   ) {
     const service = new ProjectService(ctx);
-    return ProjectConnection.of(await service.list(filter, orderBy, page, selectedColumns(info, Project, true), selectsField(info, 'cityCompany', true)), Project.from);
+    return ProjectConnection.of(await service.list(filter, orderBy, page, selectedColumns(info, Project, true), selectedColumnsOf(info, 'cityCompany', true, CityCompany)), Project.from);
   }
 
   @Authorized(READERS)
@@ -56,8 +56,8 @@ export class ProjectResolver {
 
   // A visible project's city company is visible too (see Access), so no check is needed here.
   @FieldResolver(() => CityCompany, { description: 'The city company (城市公司) the project belongs to.' })
-  async cityCompany(@Root() p: Project, @Ctx() ctx: Context): Promise<CityCompany> {
-    const row = await ctx.loaders.cityCompany.load(p.cityCompanyId);
+  async cityCompany(@Root() p: Project, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CityCompany> {
+    const row = await ctx.loaders.cityCompaniesWith(selectedColumns(info, CityCompany, false)).get(p.cityCompanyId);
     if (!row) throw new Error(`city company ${p.cityCompanyId} missing`);
     return CityCompany.from(row);
   }

@@ -24,7 +24,8 @@ const SORTS: Record<string, ProjectSort> = {
 };
 
 /** A project's city company, read with a page of projects when the page selects it. */
-const CITY_COMPANY: PageJoin = { as: 'cityCompany', table: cityCompanies, on: eq(cityCompanies.id, projects.cityCompanyId) };
+/** A project's city company, read with a page of projects (with these columns; null: all). */
+const cityCompanyJoin = (columns: readonly string[] | null): PageJoin => ({ as: 'cityCompany', table: cityCompanies, on: eq(cityCompanies.id, projects.cityCompanyId), columns });
 
 /** Escapes LIKE wildcards in user text. */
 export function likePattern(s: string): string {
@@ -61,10 +62,10 @@ export class ProjectService {
 
   /**
    * A page of projects in scope. `columns`: the columns the page reads (null: every one; see
-   * graphql/projection.ts); `withCityCompany`: read each project's city company in the same
-   * statement, into the request's loader.
+   * graphql/projection.ts); `cityCompany`: read each project's city company in the same
+   * statement with these columns (null: all of them), into the request's loader of them.
    */
-  async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs, columns: readonly string[] | null = null, withCityCompany = false) {
+  async list(filter: ProjectFilter | null | undefined, order: ProjectOrder | null | undefined, args: PageArgs, columns: readonly string[] | null = null, cityCompany?: readonly string[] | null) {
     const sort = SORTS[order?.field ?? 'NAME']!;
     const descending = order?.direction === 'DESC';
     const req = pageRequest(this.ctx.cursors, args, sort.key);
@@ -92,14 +93,17 @@ export class ProjectService {
       name: `projects.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
       table: projects,
       columns,
-      joins: withCityCompany ? [CITY_COMPANY] : [],
+      joins: cityCompany !== undefined ? [cityCompanyJoin(cityCompany)] : [],
       where: and(base, ks.where),
       orderBy: ks.orderBy,
       limit: ks.limit,
     });
     // Whole rows only: a loader's rows are whole.
     if (!columns) for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
-    for (const c of joined[0] ?? []) if (c) this.ctx.loaders.cityCompany.prime(c.id as number, c as CityCompanyRow);
+    if (cityCompany !== undefined) {
+      const loader = this.ctx.loaders.cityCompaniesWith(cityCompany);
+      for (const c of joined[0]!) if (c) loader.prime(c.id as number, c as CityCompanyRow);
+    }
     return {
       ...pageOf(rows, req, (r) => this.ctx.cursors.encode(sort.key, r[sort.rowKey], r.id)),
       count: () => this.ctx.db.$count(projects, base),
