@@ -56,12 +56,7 @@ export function createContext(deps: AppDeps, viewer: Viewer | null, requestId: s
     readDb: deps.readDatabase ? handle(deps.readDatabase) : db,
     loaders: createLoaders(db),
     config: deps.config,
-    // Made when first used: most requests log nothing, and a child logger serialises its bindings.
-    get logger() {
-      const logger = deps.logger.child({ requestId, sub: viewer?.id });
-      Object.defineProperty(this, 'logger', { value: logger });
-      return logger;
-    },
+    logger: deps.logger.child({ requestId, sub: viewer?.id }),
     now: deps.clock ?? (() => new Date()),
     sla: deps.sla,
     lookups: personalLookups(deps.lookupBudget, viewer, db),
