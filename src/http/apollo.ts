@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { isCacheableForBi } from '../graphql/cache-hints.js';
 import type { Context } from '../graphql/context.js';
 import { AppError, formatError } from '../graphql/errors.js';
-import { depthLimit, operationCost } from '../graphql/limits.js';
+import { depthLimit, operationCostOf } from '../graphql/limits.js';
 import type { Metrics } from '../metrics.js';
 import { jitGateway } from './executor.js';
 
@@ -51,7 +51,7 @@ function costPlugin(config: Config): ApolloServerPlugin<Context> {
               extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
             });
           }
-          const cost = operationCost(schema, document, operation, request.variables ?? {}, { stopAbove: config.maxQueryCost });
+          const cost = operationCostOf(schema, document, operation, request.variables ?? {}, { stopAbove: config.maxQueryCost });
           if (cost > config.maxQueryCost) {
             throw new AppError(
               'QUERY_TOO_COMPLEX',

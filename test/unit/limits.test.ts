@@ -6,6 +6,7 @@ import {
   depthLimit,
   INTROSPECTION_MAX_DEPTH,
   operationCost,
+  operationCostOf,
   RateLimiter,
   TOTAL_COUNT_COST,
   type DocumentLimits,
@@ -224,6 +225,19 @@ describe('operationCost', () => {
     ['aliases each cost', '{ a: items(first: 0) { totalCount } b: items(first: 0) { totalCount } }', {}, 2 * (CONNECTION_BASE_COST + TOTAL_COUNT_COST)],
   ])('%s', (_what, query, variables, expected) => {
     expect(cost(query, variables)).toBe(expected);
+  });
+
+  it('remembered per operation, answers what a fresh count answers for each page size and limit', () => {
+    const doc = parse('query($n: Int, $m: Int, $other: String) { items(first: $n) { edges { node { id children(last: $m) { totalCount } ...F } } } } fragment F on Item { c: children(first: $m) { edges { node { id } } } }');
+    const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
+    if (!op || op.kind !== 'OperationDefinition') throw new Error('no operation');
+    for (const stopAbove of [1_000_000, 50]) {
+      for (const vars of [{ n: 5, m: 2 }, { n: 5, m: 3 }, { n: 7, m: 2 }, { n: 5, m: 2, other: 'x' }, {}, { n: null, m: null }, { n: 5, m: 2 }]) {
+        expect(operationCostOf(schema, doc, op, vars, { stopAbove }), JSON.stringify({ vars, stopAbove })).toBe(operationCost(schema, doc, op, vars, { stopAbove }));
+      }
+    }
+    // Different page sizes cost differently (the cache does not answer one for another).
+    expect(operationCostOf(schema, doc, op, { n: 5, m: 2 }, { stopAbove: 1_000_000 })).not.toBe(operationCostOf(schema, doc, op, { n: 5, m: 3 }, { stopAbove: 1_000_000 }));
   });
 
   it('costs a doubling fragment chain of 60 as it executes: each fragment once per level', () => {
