@@ -4,6 +4,7 @@ import { pagesOfParents } from '../../graphql/nested.js';
 import { z } from 'zod';
 import { COMPLAINT_DESK, COMPLAINT_WORKERS } from '../../auth/access.js';
 import type { Db, Tx } from '../../db/client.js';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { runShaped, Slots } from '../../db/shaped.js';
 import { idempotentStatement } from '../../db/idempotency.js';
 import {
@@ -22,7 +23,7 @@ import { CLOCK_ORDER, EVENT_ORDER } from '../../graphql/loaders.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
-import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type PageRequest, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, assertNotPast, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine, type AlsoInsert } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
@@ -121,22 +122,7 @@ export class ComplaintService {
       fixed.customerId ? eq(complaints.customerId, fixed.customerId) : undefined,
       fixed.projectId ? eq(complaints.projectId, fixed.projectId) : undefined,
     );
-    const ks = keyset(req, sort, complaints.id, descending);
-    columns = withSortColumn(columns, sort);
-    const relations = this.relations(related);
-    const { rows, joined, listed } = await selectPage<ComplaintRow>(this.ctx.db, {
-      name: `complaints.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
-      table: complaints,
-      columns,
-      joins: relations.joins,
-      lists: relations.lists,
-      where: and(base, ks.where),
-      orderBy: ks.orderBy,
-      limit: ks.limit,
-    });
-    relations.prime(rows, joined, listed);
-    // Whole rows only: a loader's rows are whole.
-    if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
+    const { rows } = await this.readPage('list', base, sort, req, descending, columns, related);
     return { ...pageOf(rows, req, cursorOf(this.ctx.cursors, sort)), count: () => this.ctx.db.$count(complaints, base) };
   }
 
@@ -162,11 +148,30 @@ export class ComplaintService {
     // Several as one array: one text for any number of them.
     const ofParents = parentIds.length === 1 ? eq(column, parentIds[0]!) : anyOf(column, parentIds);
     const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), ofParents);
-    const ks = keyset(req, sort, complaints.id, (order?.direction ?? 'DESC') === 'DESC');
+    const { rows, parents } = await this.readPage('pagesFor', base, sort, req, (order?.direction ?? 'DESC') === 'DESC', columns, related, column);
+    return pagesOfParents(rows, parents, req, cursorOf(this.ctx.cursors, sort));
+  }
+
+  /**
+   * One statement for a page of complaints where `base` holds (with `partition`, one page per
+   * value of that column: see selectPage) and the relations read with it, primed into their
+   * loaders; whole rows into the complaint loader too.
+   */
+  private async readPage(
+    kind: 'list' | 'pagesFor',
+    base: SQL | undefined,
+    sort: ComplaintSort,
+    req: PageRequest,
+    descending: boolean,
+    columns: readonly string[] | null,
+    related: RelatedColumns,
+    partition?: PgColumn,
+  ) {
+    const ks = keyset(req, sort, complaints.id, descending);
     columns = withSortColumn(columns, sort);
     const relations = this.relations(related);
-    const { rows, joined, listed, parents } = await selectPage<ComplaintRow>(this.ctx.db, {
-      name: `complaints.pagesFor:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+    const page = await selectPage<ComplaintRow>(this.ctx.db, {
+      name: `complaints.${kind}:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
       table: complaints,
       columns,
       joins: relations.joins,
@@ -174,11 +179,12 @@ export class ComplaintService {
       where: and(base, ks.where),
       orderBy: ks.orderBy,
       limit: ks.limit,
-      partition: column,
+      ...(partition ? { partition } : {}),
     });
-    relations.prime(rows, joined, listed);
-    if (!columns) for (const r of rows) this.ctx.loaders.complaint.prime(r.id, r);
-    return pagesOfParents(rows, parents, req, cursorOf(this.ctx.cursors, sort));
+    relations.prime(page.rows, page.joined, page.listed);
+    // Whole rows only: a loader's rows are whole.
+    if (!columns) for (const r of page.rows) this.ctx.loaders.complaint.prime(r.id, r);
+    return page;
   }
 
   /**
