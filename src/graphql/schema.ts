@@ -3,6 +3,7 @@ import { GraphQLObjectType, lexicographicSortSchema, printSchema, type GraphQLFi
 import { buildSchema, getMetadataStorage, type AuthChecker, type NonEmptyArray } from 'type-graphql';
 import type { Role } from '../domain/enums.js';
 import type { Context } from './context.js';
+import { createLoaders } from './loaders.js';
 import { DateTimeScalar } from './scalars.js';
 
 /**
@@ -38,6 +39,7 @@ export async function buildAppSchema(resolvers: NonEmptyArray<Function>): Promis
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
   });
   directResolvers(schema);
+  freshLoadersPerMutation(schema);
   const query = schema.getQueryType();
   if (query) query.description = 'Reads. Every list is a Relay connection; everything is scoped to the viewer.';
   const mutation = schema.getMutationType();
@@ -48,6 +50,25 @@ export async function buildAppSchema(resolvers: NonEmptyArray<Function>): Promis
       'Live feeds over WebSocket (graphql-transport-ws) on /graphql, token in connection_init. Every event carries a cursor to resume from with `after`.';
   }
   return schema;
+}
+
+/**
+ * Each root mutation field starts with the request's loaders made anew. The fields of a
+ * mutation run one after another, and what an earlier one read through a loader (a project's
+ * name, a customer's confidentiality, an owner's units, primed by its payload) must not answer a
+ * later one after a field between them changed it.
+ */
+function freshLoadersPerMutation(schema: GraphQLSchema): void {
+  const mutation = schema.getMutationType();
+  if (!mutation) return;
+  for (const field of Object.values(mutation.getFields())) {
+    const original = field.resolve;
+    if (!original) continue;
+    field.resolve = (source, args, ctx: Context, info) => {
+      ctx.loaders = createLoaders(ctx.db);
+      return original(source, args, ctx, info);
+    };
+  }
 }
 
 /** The resolvers {@link directResolvers} made (for tests: which fields it took over). */

@@ -155,6 +155,24 @@ describe('nested complaint pages', () => {
   });
 });
 
+describe('fields of one mutation', () => {
+  it('read what an earlier field changed: each root field starts with fresh loaders', async () => {
+    // The first note's payload reads the project's name through the loader of those columns;
+    // the rename between them must not leave the third field that name.
+    const doc = `mutation($n: AddComplaintNoteInput!, $p: UpdateProjectInput!) {
+      before: addComplaintNote(input: $n) { complaint { project { id name } customer { id name } } }
+      rename: updateProject(input: $p) { project { id name } }
+      after: addComplaintNote(input: $n) { complaint { project { id name } customer { id name } } } }`;
+    const name = `改名项目${Date.now()}`;
+    const r = await t.gql(doc, { n: { complaintId: ids[0], note: '跟进' }, p: { id: p1, name } }, admin);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.before.complaint.project.name).not.toBe(name);
+    expect(r.data.rename.project.name).toBe(name);
+    expect(r.data.after.complaint.project).toEqual({ id: p1, name });
+    expect(r.data.after.complaint.customer).toEqual(r.data.before.complaint.customer);
+  });
+});
+
 describe('the customer list', () => {
   const FIELDS = `id name phone idNumber email birthday gender preferredChannel memberNo customerClass confidentiality contactMasked viewerCanReveal segment createdAt updatedAt originProject { id } units { id }`;
 
