@@ -1,6 +1,7 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { READERS } from '../../auth/access.js';
-import { fieldNeeds } from '../../graphql/projection.js';
+import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
 import { PageArgsType } from '../../graphql/connection.js';
 import type { Context } from '../../graphql/context.js';
 import {
@@ -155,9 +156,10 @@ export class StaffResolver {
   }
 
   @FieldResolver(() => CityCompany, { nullable: true, description: 'The city company the member works for; null for group-level staff and subjects without a directory entry.' })
-  async cityCompany(@Root() s: Staff, @Ctx() ctx: Context): Promise<CityCompany | null> {
+  async cityCompany(@Root() s: Staff, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<CityCompany | null> {
     if (s.cityCompanyId === null) return null;
-    const row = await ctx.loaders.cityCompany.load(s.cityCompanyId);
+    // The columns shown, as Project.cityCompany reads them: one statement for both when a response shows both.
+    const row = await ctx.loaders.cityCompaniesWith(selectedColumns(info, CityCompany, false)).load(s.cityCompanyId);
     return row ? CityCompany.from(row) : null;
   }
 }
