@@ -153,10 +153,14 @@ export function operationCost(
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+  // A variable not sent takes its default, as execution gives it (`$n: Int = 200`).
+  const defaults = new Map<string, unknown>();
+  for (const d of operation.variableDefinitions ?? []) if (d.defaultValue?.kind === Kind.INT) defaults.set(d.variable.name.value, Number(d.defaultValue.value));
+  const valueOf = (name: string) => (Object.hasOwn(variables, name) ? variables[name] : defaults.get(name));
   const sizeOf = (field: FieldNode): number | null => {
     for (const arg of field.arguments ?? []) {
       if (arg.name.value !== 'first' && arg.name.value !== 'last') continue;
-      const v = arg.value.kind === Kind.VARIABLE ? variables[arg.value.name.value] : arg.value.kind === Kind.INT ? Number(arg.value.value) : null;
+      const v = arg.value.kind === Kind.VARIABLE ? valueOf(arg.value.name.value) : arg.value.kind === Kind.INT ? Number(arg.value.value) : null;
       if (typeof v === 'number' && Number.isFinite(v)) return Math.max(v, 0);
     }
     return null;
@@ -243,7 +247,8 @@ export function operationCostOf(
 ): number {
   let cached = costs.get(operation);
   if (!cached) costs.set(operation, (cached = { sizeVariables: sizeVariablesOf(document), byInputs: new Map() }));
-  const key = `${opts.stopAbove}|${cached.sizeVariables.length ? JSON.stringify(cached.sizeVariables.map((v) => variables[v] ?? null)) : ''}`;
+  // A variable not sent ('-': its default applies) keys apart from one sent as null (the default page).
+  const key = `${opts.stopAbove}|${cached.sizeVariables.map((v) => (Object.hasOwn(variables, v) ? JSON.stringify(variables[v]) ?? 'undefined' : '-')).join(',')}`;
   let cost = cached.byInputs.get(key);
   if (cost === undefined) {
     cost = operationCost(schema, document, operation, variables, opts);

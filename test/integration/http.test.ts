@@ -131,6 +131,10 @@ describe('operational HTTP', () => {
     const again = await t.gql(literal, {}, 'ADMIN');
     expect(codeOf(again)).toBe('QUERY_TOO_COMPLEX');
     expect(again.errors![0]!.extensions!.cost).toBe(first.errors![0]!.extensions!.cost);
+    // A page size left to its variable's default is costed at that default, however often it is sent.
+    const defaulted = `query($n: Int = 200) { projects(first: $n) { edges { node { customers(first: $n) { totalCount pageInfo { hasNextPage } } } } } }`;
+    for (let i = 0; i < 2; i++) expect(codeOf(await t.gql(defaulted, {}, 'ADMIN'))).toBe('QUERY_TOO_COMPLEX');
+    expect((await t.gql(defaulted, { n: 10 }, 'ADMIN')).errors).toBeUndefined();
   });
 
   it('reports unknown fields as validation errors without stack traces', async () => {

@@ -222,17 +222,20 @@ describe('operationCost', () => {
     ['a page multiplies its subtree', '{ items(first: 10) { edges { node { id } } } }', {}, CONNECTION_BASE_COST + 10 * 3],
     ['the default page is 20', '{ items { edges { node { id } } } }', {}, CONNECTION_BASE_COST + 20 * 3],
     ['page sizes from variables', 'query($n: Int) { items(first: $n) { edges { node { id } } } }', { n: 5 }, CONNECTION_BASE_COST + 5 * 3],
+    ['a variable not sent takes its default', 'query($n: Int = 200) { items(first: $n) { edges { node { id } } } }', {}, CONNECTION_BASE_COST + 200 * 3],
+    ['a variable sent overrides its default', 'query($n: Int = 200) { items(first: $n) { edges { node { id } } } }', { n: 5 }, CONNECTION_BASE_COST + 5 * 3],
+    ['a variable sent as null is the default page, not its default', 'query($n: Int = 200) { items(first: $n) { edges { node { id } } } }', { n: null }, CONNECTION_BASE_COST + 20 * 3],
     ['aliases each cost', '{ a: items(first: 0) { totalCount } b: items(first: 0) { totalCount } }', {}, 2 * (CONNECTION_BASE_COST + TOTAL_COUNT_COST)],
   ])('%s', (_what, query, variables, expected) => {
     expect(cost(query, variables)).toBe(expected);
   });
 
   it('remembered per operation, answers what a fresh count answers for each page size and limit', () => {
-    const doc = parse('query($n: Int, $m: Int, $other: String) { items(first: $n) { edges { node { id children(last: $m) { totalCount } ...F } } } } fragment F on Item { c: children(first: $m) { edges { node { id } } } }');
+    const doc = parse('query($n: Int = 40, $m: Int, $other: String) { items(first: $n) { edges { node { id children(last: $m) { totalCount } ...F } } } } fragment F on Item { c: children(first: $m) { edges { node { id } } } }');
     const op = doc.definitions.find((d) => d.kind === 'OperationDefinition');
     if (!op || op.kind !== 'OperationDefinition') throw new Error('no operation');
     for (const stopAbove of [1_000_000, 50]) {
-      for (const vars of [{ n: 5, m: 2 }, { n: 5, m: 3 }, { n: 7, m: 2 }, { n: 5, m: 2, other: 'x' }, {}, { n: null, m: null }, { n: 5, m: 2 }]) {
+      for (const vars of [{ n: 5, m: 2 }, { n: 5, m: 3 }, { n: 7, m: 2 }, { n: 5, m: 2, other: 'x' }, {}, { n: null, m: null }, { n: 5, m: 2 }, {}]) {
         expect(operationCostOf(schema, doc, op, vars, { stopAbove }), JSON.stringify({ vars, stopAbove })).toBe(operationCost(schema, doc, op, vars, { stopAbove }));
       }
     }
