@@ -39,6 +39,7 @@ export function pagesByParent<R>(
   rows: (R & { _pid: number; _rn: number })[],
   req: PageRequest,
   cursorOf: (r: R) => string,
+  parentIds: readonly number[],
 ): Map<number, NestedPage<R>> {
   const groups = new Map<number, (R & { _pid: number; _rn: number })[]>();
   for (const r of rows) {
@@ -53,21 +54,30 @@ export function pagesByParent<R>(
     const clean = list.map(({ _pid, _rn, ...rest }) => rest as unknown as R);
     out.set(pid, pageOf(clean, req, cursorOf));
   }
-  return out;
+  return withEmptyPages(out, parentIds, req, cursorOf);
 }
 
 /**
  * Groups rows read one page per parent (`parents[i]` is row i's; rows in the order parent,
  * rank, as `selectPage` with a partition returns them) into one page per parent.
  */
-export function pagesOfParents<R>(rows: readonly R[], parents: readonly number[], req: PageRequest, cursorOf: (r: R) => string): Map<number, NestedPage<R>> {
+export function pagesOfParents<R>(rows: readonly R[], parents: readonly number[], req: PageRequest, cursorOf: (r: R) => string, parentIds: readonly number[]): Map<number, NestedPage<R>> {
   const out = new Map<number, NestedPage<R>>();
   for (let start = 0, i = 1; i <= rows.length; i++) {
     if (i < rows.length && parents[i] === parents[start]) continue;
     if (i > start) out.set(parents[start]!, pageOf(rows.slice(start, i), req, cursorOf));
     start = i;
   }
-  return out;
+  return withEmptyPages(out, parentIds, req, cursorOf);
+}
+
+/**
+ * `pages` with a page for each of `parentIds` that has no rows, made from the request as the
+ * page of a list without rows is (after a cursor, `hasPreviousPage` is true).
+ */
+function withEmptyPages<R>(pages: Map<number, NestedPage<R>>, parentIds: readonly number[], req: PageRequest, cursorOf: (r: R) => string): Map<number, NestedPage<R>> {
+  for (const id of parentIds) if (!pages.has(id)) pages.set(id, pageOf([], req, cursorOf));
+  return pages;
 }
 
 /** The page of a parent without rows. */

@@ -6,7 +6,7 @@ import { shapedStats } from '../../src/db/shaped.js';
 import { toGlobalId, toStaffGlobalId } from '../../src/graphql/global-id.js';
 import { COMPLAINT_FIELDS, CREATE_COMPLAINT, complaintFixture, ownStatements, projectComplaintCount, step, testClock } from '../helpers/complaints.js';
 import { addUnit, createCustomer, createProject, createStaff, unique } from '../helpers/factories.js';
-import { codeOf, dbKind, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { codeOf, dbKind, startTestApp, traced, type TestApp } from '../helpers/test-app.js';
 
 // Every test starts at Wednesday 2026-11-25 10:00 in Shanghai (reset before each test).
 const time = testClock('2026-11-25T02:00:00.000Z');
@@ -492,6 +492,9 @@ describe('complaints under customers, projects and node', () => {
       expect(seen).toEqual({ unit: true, repeatOf: true, handler: true, alerts: true, company: true });
     }
     expect(large.statements).toBe(small.statements);
+    // The projects' and the first responders' city company (the same one, the same columns shown) is read once.
+    const { texts } = await traced(t, () => t.gql(q, { f: { projectIds: [fx.project.id] }, n: 20 }, admin));
+    expect(texts.filter((x) => x.includes('from "city_companies"'))).toHaveLength(1);
   });
 });
 
@@ -552,6 +555,18 @@ describe('nested complaint connections', () => {
     };
     expect(await walk(true)).toEqual(all);
     expect(await walk(false)).toEqual(all);
+    // Past the last complaint: no edges, and a previous page, as the top-level list answers.
+    const last = await t.gql(`query($id: ID!) { project(id: $id) { complaints(last: 1, orderBy: { field: RECEIVED_AT, direction: ASC }) { pageInfo { endCursor } } } }`, { id: project.id }, admin);
+    const after = last.data.project.complaints.pageInfo.endCursor;
+    const past = await t.gql(
+      `query($id: ID!, $c: String, $p: [ID!]) { project(id: $id) { complaints(first: 2, after: $c, orderBy: { field: RECEIVED_AT, direction: ASC }) { edges { node { id } } pageInfo { hasNextPage hasPreviousPage } } }
+        complaints(first: 2, after: $c, filter: { projectIds: $p }, orderBy: { field: RECEIVED_AT, direction: ASC }) { edges { node { id } } pageInfo { hasNextPage hasPreviousPage } } }`,
+      { id: project.id, c: after, p: [project.id] },
+      admin,
+    );
+    expect(past.errors).toBeUndefined();
+    expect(past.data.project.complaints).toEqual({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: true } });
+    expect(past.data.project.complaints).toEqual(past.data.complaints);
   });
 });
 

@@ -149,7 +149,7 @@ export class ComplaintService {
     const ofParents = parentIds.length === 1 ? eq(column, parentIds[0]!) : anyOf(column, parentIds);
     const base = and(await this.access.complaintCondition(), ...this.filterConditions(filter ?? {}), ofParents);
     const { rows, parents } = await this.readPage('pagesFor', base, sort, req, (order?.direction ?? 'DESC') === 'DESC', columns, related, column);
-    return pagesOfParents(rows, parents, req, cursorOf(this.ctx.cursors, sort));
+    return pagesOfParents(rows, parents, req, cursorOf(this.ctx.cursors, sort), parentIds);
   }
 
   /**

@@ -281,7 +281,7 @@ export class CustomerService {
       .as('page');
     const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(page).where(lte(page._rn, limit)));
     for (const r of rows) this.ctx.loaders.customer.prime(r.id, r);
-    return pagesByParent<CustomerRow>(rows, req, this.cursorOf(sort.key));
+    return pagesByParent<CustomerRow>(rows, req, this.cursorOf(sort.key), projectIds);
   }
 
   /** `totalCount` of `Project.customers` for many projects in one statement. */

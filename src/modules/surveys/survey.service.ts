@@ -256,7 +256,7 @@ export class SurveyService {
       .where(and(...(await this.conditions(filter)), inArray(column, customerIds), where))
       .as('page');
     const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(page).where(lte(page._rn, limit)));
-    return pagesByParent<ResponseRow>(rows, req, this.cursorOf);
+    return pagesByParent<ResponseRow>(rows, req, this.cursorOf, customerIds);
   }
 
   /** `totalCount` of `Customer.surveyResponses` for many customers, in one statement. */

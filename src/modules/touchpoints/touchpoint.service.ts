@@ -159,7 +159,7 @@ export class TouchpointService {
       .where(and(...(await this.conditions(filter)), inArray(column, parentIds), where))
       .as('page');
     const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(page).where(lte(page._rn, limit)));
-    return pagesByParent<TouchpointRow>(rows, req, cursorOf);
+    return pagesByParent<TouchpointRow>(rows, req, cursorOf, parentIds);
   }
 
   /** `totalCount` of a nested `touchpoints` connection for many parents, in one statement. */
