@@ -1,4 +1,4 @@
-import { Column, SQL, getTableColumns, getTableName, is, sql, type Table } from 'drizzle-orm';
+import { Column, SQL, eq, getTableColumns, getTableName, is, sql, type Table } from 'drizzle-orm';
 import { PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 
 /**
@@ -177,36 +177,6 @@ export async function selectFixed<T>(db: object, name: string, params: unknown[]
   return runMapped<T>(fast, fixed.sql, params, fixed.mapper, opts.prepared === true ? 'fixed' : 'varying');
 }
 
-/** Mappers of {@link selectStatement}, by their caller's name. */
-const statementMappers = new Map<string, Mapper | null>();
-
-/**
- * A select written as a drizzle `sql` template, for statements a select builder would build at
- * length on every request (a windowed page over a 40-column table took a tenth of a customer
- * 360's CPU to build). `fields` are the columns it returns, in order, as a select builder would
- * name them (`select *` over a subquery that lists the table's {@link columnList} and then the
- * extra expressions): each row is mapped as drizzle maps those fields, with a mapper made once
- * per `name` (one name, one list of fields). The statement is rendered by the handle's dialect,
- * its parameters numbered as drizzle numbers them. Where there is no fast path (a handle without
- * a registered driver, such as a transaction), `fallback()` runs the same statement as a drizzle
- * select: both must return the same rows.
- */
-export async function selectStatement<T>(db: object, name: string, fields: Record<string, unknown>, statement: SQL, fallback: () => PromiseLike<T[]>): Promise<T[]> {
-  const fast = driverOf(db);
-  const dialect = (db as { dialect?: unknown }).dialect;
-  if (!fast || !is(dialect, PgDialect)) return fallback();
-  let mapper = statementMappers.get(name);
-  if (mapper === undefined) {
-    mapper = compile(fields);
-    // Names may carry a list of columns chosen by a client's selection: bounded.
-    if (statementMappers.size >= MAX_MAPPERS) statementMappers.clear();
-    statementMappers.set(name, mapper);
-  }
-  if (!mapper) return fallback();
-  const { sql: text, params } = dialect.sqlToQuery(statement);
-  return runMapped<T>(fast, text, params, mapper, 'varying');
-}
-
 /**
  * A to-one relation read with a page (see {@link selectPage}): the row of `table` where `on`
  * holds, or null; with only `columns` (the key `id` among them), or whole when they are absent.
@@ -229,7 +199,16 @@ export type PageList = { readonly as: string; readonly table: PgTable; readonly 
  * WHERE and the written limit, and after the limit; its fields (for drizzle), its row splitter
  * and its lists' decoders.
  */
-type PageShape = { head: string; limitAt: string; after: string; fields: Record<string, Column | SQL>; split: Split; lists: ((value: unknown) => Record<string, unknown>[])[] };
+type PageShape = {
+  head: string;
+  limitAt: string;
+  after: string;
+  fields: Record<string, Column | SQL>;
+  /** With a partition: the columns its ranked subquery lists (see rankedColumns). */
+  ranked: { fields: Record<string, Column>; list: SQL } | null;
+  split: Split;
+  lists: ((value: unknown) => Record<string, unknown>[])[];
+};
 const pageShapes = new Map<string, PageShape>();
 
 /** Splits an array row into the page's row and its relations' rows, decoding as drizzle would when `decode`. */
@@ -410,8 +389,9 @@ export async function selectPage<T>(
     // select … from (select T.a, T.b, parent, rank from T where …) as T left join … where T._rn <= n order by parent, rank.
     // The subquery lists only what the page, its joins and its lists read: with `T.*` every column
     // went through the ranking (2.3× PostgreSQL's time for a customer's complaints).
-    const from = partition
-      ? sql`from (select ${pick(table, rankedColumns(spec)).list}, ${partition} as "_pid", row_number() over (partition by ${partition} order by ${sql.raw(order.sql)}) as "_rn" from ${table}`
+    const rankedPick = partition ? pick(table, rankedColumns(spec)) : null;
+    const from = rankedPick
+      ? sql`from (select ${rankedPick.list}, ${partition} as "_pid", row_number() over (partition by ${partition} order by ${sql.raw(order.sql)}) as "_rn" from ${table}`
       : sql`from ${table}`;
     const head = listDialect.sqlToQuery(sql.join([sql`select ${selected}`, from, ...(partition ? [] : joined)], sql` `));
     const rest = listDialect.sqlToQuery(sql.join(partition ? [sql.raw(`) as ${t}`), ...joined] : [], sql` `));
@@ -421,6 +401,7 @@ export async function selectPage<T>(
       limitAt: partition ? `${rest.sql} where ${t}."_rn" <= ` : ` order by ${order.sql} limit `,
       after: partition ? ` order by ${t}."_pid", ${t}."_rn"` : '',
       fields,
+      ranked: rankedPick,
       split: splitter([main.fields, ...others.map((o) => o.fields)]),
       lists: arrays.map((a) => a.decode),
     };
@@ -448,12 +429,9 @@ export async function selectPage<T>(
     raw = await fallbackPage(db, spec, shape);
     decode = false;
   }
-  // With a partition: the parent and rank come after the page's and joins' values, then the lists.
-  const extra = partition ? 2 : 0;
-  if (partition && raw.length) {
-    const at = raw[0]!.length - lists.length - 2;
-    raw = raw.filter((r) => Number(r[at + 1]) <= spec.limit);
-  }
+  // Each row: the page's values, the joins', then with a partition the parent and rank, then the lists.
+  const listAt = raw.length ? raw[0]!.length - lists.length : 0;
+  if (partition) raw = raw.filter((r) => Number(r[listAt - 1]) <= spec.limit);
   const rows = new Array<T>(raw.length);
   const joined = joins.map(() => new Array<Record<string, unknown> | null>(raw.length));
   const listed = lists.map(() => new Array<Record<string, unknown>[]>(raw.length));
@@ -464,13 +442,11 @@ export async function selectPage<T>(
     const [row, related] = shape.split(r, decode);
     rows[i] = row as T;
     for (let k = 0; k < related.length; k++) joined[k]![i] = related[k]!;
-    // The lists are the row's last values, after the parent and rank.
-    const at = r.length - lists.length;
     if (partition) {
-      parents[i] = Number(r[at - extra]);
-      ranks[i] = Number(r[at - 1]);
+      parents[i] = Number(r[listAt - 2]);
+      ranks[i] = Number(r[listAt - 1]);
     }
-    for (let k = 0; k < lists.length; k++) listed[k]![i] = shape.lists[k]!(r[at + k]);
+    for (let k = 0; k < lists.length; k++) listed[k]![i] = shape.lists[k]!(r[listAt + k]);
   }
   return { rows, joined, listed, parents, ranks };
 }
@@ -513,7 +489,7 @@ async function fallbackPage(db: object, spec: Parameters<typeof selectPage>[1], 
     const t = listDialect.sqlToQuery(sql`${table}`).sql;
     const ranked = drizzle
       .select({
-        ...pick(table, rankedColumns(spec)).fields,
+        ...shape.ranked!.fields,
         _pid: sql`${partition}`.as('_pid'),
         _rn: sql`row_number() over (partition by ${partition} order by ${sql.join([...spec.orderBy], sql`, `)})`.as('_rn'),
       })
@@ -569,11 +545,6 @@ export function columnsOf<T extends PgTable>(table: T, keys: readonly string[] |
   return pick(table, keys).fields as T['_']['columns'];
 }
 
-/** Columns of `table` (every column when `keys` is null, in drizzle's order), qualified, as SQL text made once per list. */
-export function columnList(table: Table, keys: readonly string[] | null = null): SQL {
-  return pick(table, keys).list;
-}
-
 /**
  * `column = any($1::type[])`: a batch of keys as one array parameter. Unlike `IN ($1, …, $n)`
  * the statement text is the same for every batch size, and drizzle prepares one parameter
@@ -581,6 +552,17 @@ export function columnList(table: Table, keys: readonly string[] | null = null):
  */
 export function anyOf(column: PgColumn, values: readonly (number | string)[]): SQL {
   return sql`${column} = any(${sql.param(values)}::${sql.raw(column.getSQLType())}[])`;
+}
+
+/**
+ * Rows whose `column` is one of `keys`: `column = $1` for one key, {@link anyOf} for several.
+ * PostgreSQL's generic plan of `= $1` fits a single key, so a prepared statement is planned once
+ * per connection; for an array it assumes ten keys, and with the one key most batches hold (a
+ * customer 360's customer, a single complaint, one parent's page) it made a custom plan at every
+ * execution, 0.04–0.15 ms of its CPU, more than running the lookup. Two texts per statement.
+ */
+export function keyIn(column: PgColumn, keys: readonly (number | string)[]): SQL {
+  return keys.length === 1 ? eq(column, keys[0]) : anyOf(column, keys);
 }
 
 /** The rows of a raw `db.execute` result, whichever driver answered (postgres-js: an array; PGlite: `{ rows }`). */

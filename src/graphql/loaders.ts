@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Maybe } from './maybe.js';
 import type { Db } from '../db/client.js';
-import { anyOf, columnsOf, selectFixed, type SelectQuery } from '../db/rows.js';
+import { columnsOf, keyIn, selectFixed, type SelectQuery } from '../db/rows.js';
 import { asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import {
@@ -39,14 +39,10 @@ const PREPARED = { prepared: true };
 
 /**
  * A loader's statement for the rows whose `column` is one of `keys` (built by `build` from that
- * condition; one fixed text per name, see selectFixed): `column = $1` for one key,
- * `column = any($1)` for several. PostgreSQL's generic plan of `= $1` fits a single key, so the
- * statement is planned once per connection; for an array it assumes ten keys, and with the one
- * key most batches hold (a customer 360's customer, a single complaint) it made a custom plan at
- * every execution, 0.04–0.15 ms of its CPU, more than running the lookup.
+ * condition, {@link keyIn}: one fixed text per name and per one key or several, see selectFixed).
  */
 function keyed<T, K extends number | string>(db: Db, name: string, column: PgColumn, keys: readonly K[], build: (where: SQL) => SelectQuery<T>): Promise<T[]> {
-  return keys.length === 1 ? selectFixed(db, `${name}|=`, [keys[0]], () => build(eq(column, keys[0]!)), PREPARED) : selectFixed(db, name, [keys], () => build(anyOf(column, keys)), PREPARED);
+  return keys.length === 1 ? selectFixed(db, `${name}|=`, [keys[0]], () => build(keyIn(column, keys)), PREPARED) : selectFixed(db, name, [keys], () => build(keyIn(column, keys)), PREPARED);
 }
 
 /** Keys sent (or about to be) in one statement, and when its answer has been recorded. */

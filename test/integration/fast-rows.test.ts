@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, asc, desc, eq, getTableColumns, lte, sql, type SQL } from 'drizzle-orm';
-import { anyOf, columnList, registerArrayRunner, rowsOf, selectPage, selectRows, selectStatement, writtenLimit, type SelectQuery } from '../../src/db/rows.js';
+import { and, asc, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { anyOf, registerArrayRunner, rowsOf, selectPage, selectRows, writtenLimit, type SelectQuery } from '../../src/db/rows.js';
 import { complaintEvents, complaints, customers, slaClocks, units } from '../../src/db/schema/index.js';
 import { CREATE_COMPLAINT, complaintFixture } from '../helpers/complaints.js';
 import { startTestApp, traced, type TestApp } from '../helpers/test-app.js';
@@ -114,51 +114,6 @@ describe('selectRows', () => {
     const before = t.requestStatements();
     await selectRows(db, db.select().from(customers).where(eq(customers.id, customerDbId)));
     expect(t.requestStatements() - before).toBe(1);
-  });
-});
-
-describe('selectStatement', () => {
-  // A windowed page per customer, written out and as drizzle builds it (the shape of ComplaintService.pagesFor).
-  const windowed = (db: Pick<TestApp['database']['db'], 'select'>) => {
-    const rank = sql<number>`row_number() over (partition by ${complaints.customerId} order by ${desc(complaints.receivedAt)}, ${desc(complaints.id)})`;
-    const fields = { ...getTableColumns(complaints), _pid: sql<number>`${complaints.customerId}`.as('_pid'), _rn: rank.as('_rn') };
-    const cond = and(eq(complaints.customerId, customerDbId), sql`${complaints.status} <> ${'CLOSED'}`);
-    const limit = 5;
-    const statement = sql`select * from (select ${columnList(complaints)}, ${complaints.customerId} as "_pid", ${rank} as "_rn" from ${complaints} where ${cond}) as "page" where "page"."_rn" <= ${limit}`;
-    const fallback = () => {
-      const page = db.select(fields).from(complaints).where(cond).as('page');
-      return db.select().from(page).where(lte(page._rn, limit));
-    };
-    return { fields, statement, fallback };
-  };
-
-  it('returns what the same select built by drizzle returns, value types included', async () => {
-    const db = t.database.db;
-    const { fields, statement, fallback } = windowed(db);
-    const viaDrizzle = await fallback();
-    expect(viaDrizzle.length).toBeGreaterThan(0);
-    const written = await selectStatement(db, 'test.windowed', fields, statement, fallback);
-    expect(written).toEqual(viaDrizzle);
-    expect(written[0]!.receivedAt).toBeInstanceOf(Date);
-    expect(written[0]!.attachments).toEqual(['https://example.com/a.jpg']);
-  });
-
-  it('runs on the fast path where there is one, one statement, and through drizzle elsewhere', async () => {
-    const db = t.database.db;
-    const { fields, statement, fallback } = windowed(db);
-    let fellBack = 0;
-    await t.settle();
-    const before = t.requestStatements();
-    await selectStatement(db, 'test.windowed', fields, statement, () => (fellBack++, fallback()));
-    expect(t.requestStatements() - before).toBe(1);
-    expect(fellBack).toBe(0);
-    // A handle without a registered driver (a transaction) takes the fallback.
-    const inTx = await db.transaction((tx) => {
-      const w = windowed(tx);
-      return selectStatement(tx, 'test.windowed', w.fields, w.statement, () => (fellBack++, w.fallback()));
-    });
-    expect(fellBack).toBe(1);
-    expect(inTx).toEqual(await fallback());
   });
 });
 
