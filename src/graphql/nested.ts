@@ -80,16 +80,11 @@ function withEmptyPages<R>(pages: Map<number, NestedPage<R>>, parentIds: readonl
   return pages;
 }
 
-/** The page of a parent without rows. */
-export function emptyPage(): NestedPage<never> {
-  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
-}
-
-
 /**
  * One parent's page of a nested connection field (e.g. `Customer.complaints`) with its lazy
  * `totalCount`: the pages of every parent in the response come from one batched statement
- * (`pages`), the counts from one more (`counts`), only when `totalCount` is selected. `key`
+ * (`pages`, which answers a page for every parent asked, those without rows included: see
+ * pagesByParent), the counts from one more (`counts`), only when `totalCount` is selected. `key`
  * names the field and its arguments: parents share a batch only with the same arguments.
  */
 export async function nestedConnection<R>(
@@ -99,7 +94,8 @@ export async function nestedConnection<R>(
   pages: (parentIds: number[]) => Promise<Map<number, NestedPage<R>>>,
   counts: (parentIds: number[]) => Promise<Map<number, number>>,
 ): Promise<ConnectionData<R>> {
-  const page = await nestedLoader(ctx, key, pages, emptyPage() as NestedPage<R>).load(parentId);
+  const page = await nestedLoader<NestedPage<R> | undefined>(ctx, key, pages, undefined).load(parentId);
+  if (!page) throw new Error(`${key}: no page for parent ${parentId}`);
   const count = nestedLoader(ctx, `${key}:count`, counts, 0);
   return { ...page, count: () => count.load(parentId) };
 }
