@@ -23,7 +23,6 @@ const SORTS: Record<string, ProjectSort> = {
   CREATED_AT: { key: 'CREATED_AT', column: projects.createdAt, cast: 'timestamptz', rowKey: 'createdAt' },
 };
 
-/** A project's city company, read with a page of projects when the page selects it. */
 /** A project's city company, read with a page of projects (with these columns; null: all). */
 const cityCompanyJoin = (columns: readonly string[] | null): PageJoin => ({ as: 'cityCompany', table: cityCompanies, on: eq(cityCompanies.id, projects.cityCompanyId), columns });
 
