@@ -8,7 +8,7 @@ import type { Context } from '../graphql/context.js';
 import { AppError, formatError } from '../graphql/errors.js';
 import { depthLimit, operationCostOf } from '../graphql/limits.js';
 import type { Metrics } from '../metrics.js';
-import { jitGateway } from './executor.js';
+import { jitExecutor } from './executor.js';
 
 /** Logs internal errors (never sent to clients), counts errors by code, adds the request id to internal ones. */
 function errorPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
@@ -95,8 +95,9 @@ function biCachePlugin(config: Config): ApolloServerPlugin<Context> {
 
 /** The started Apollo server that executes GraphQL over HTTP. */
 export async function createApollo(schema: GraphQLSchema, config: Config, metrics: Metrics): Promise<ApolloServer<Context>> {
+  const jit = config.graphqlExecutor === 'jit' ? jitExecutor<Context>(schema) : null;
   const apollo = new ApolloServer<Context>({
-    ...(config.graphqlExecutor === 'jit' ? { gateway: jitGateway(schema) } : { schema }),
+    ...(jit ? { gateway: jit.gateway } : { schema }),
     formatError,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
@@ -110,7 +111,15 @@ export async function createApollo(schema: GraphQLSchema, config: Config, metric
     // No cache hints are used: the cache-control plugin would only wrap every field resolver
     // (about 1 µs per field, 5 % of the complaint desk) to compute `no-store`, which the
     // handler sets itself (src/http/graphql-handler.ts).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), errorPlugin(metrics), costPlugin(config), biCachePlugin(config)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      errorPlugin(metrics),
+      costPlugin(config),
+      biCachePlugin(config),
+      // Answers operations that run without errors itself (see jitExecutor).
+      ...(jit ? [jit.plugin] : []),
+    ],
   });
   await apollo.start();
   return apollo;

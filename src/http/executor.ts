@@ -1,4 +1,4 @@
-import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServerOptionsWithGateway, type ApolloServerPlugin, type BaseContext, type GraphQLRequestListener } from '@apollo/server';
 import { execute, getVariableValues, Kind, type DocumentNode, type ExecutionResult, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
@@ -52,10 +52,26 @@ export function expandedSelections(document: DocumentNode, operationName: string
 const INTERPRET = Symbol('graphql-js');
 
 /**
- * Executes operations with graphql-jit instead of graphql-js's interpreter, hosted through
- * Apollo Server's gateway interface (its documented hook for a custom executor: Apollo still
- * parses, validates, runs every plugin, including the cost limit, and formats errors and the
- * response; only execution changes).
+ * Executes operations with graphql-jit instead of graphql-js's interpreter, hosted in Apollo
+ * Server through two documented hooks: a plugin's `responseForOperation`, which answers an
+ * operation that ran without errors, and the gateway interface (Apollo's hook for a custom
+ * executor), through which every other answer goes. Apollo still parses, validates and runs
+ * every plugin's request hooks, the cost limit included, and writes the response.
+ *
+ * Why both. Apollo's execution path (the gateway's) formats errors, reports them to plugins
+ * and sets their HTTP status, so an answer with errors must take it. But on Node 20 that path
+ * is costly for every answer: the context Apollo makes for a gateway has a `status` getter and
+ * setter in an object literal, which V8 11.3 gives a map of its own per request, and whatever
+ * the accessors capture (Apollo's request context, and so the whole request: our context, its
+ * loaders and rows, the answer) then survives the next minor GC and is copied to the old
+ * generation; its `{ ...requestContext, useLegacyIncremental }` spread copies are a slow path
+ * too, and it negotiates the `Accept` header again. An answer without errors gains nothing
+ * from it, so the plugin answers those itself (BENCHMARKS.md, "What survives a scavenge"). An
+ * answer with errors is computed once either way: the plugin hands it to the gateway, which
+ * returns it as it is.
+ *
+ * Plugins' `executionDidStart` hooks do not run for the answers the plugin gives (Apollo skips
+ * execution); none of ours has one.
  *
  * graphql-jit compiles each operation of a document once into a function that walks the
  * selection with the resolvers inlined: no per-field argument objects, no `info` made unless a
@@ -65,7 +81,7 @@ const INTERPRET = Symbol('graphql-js');
  * Compiled operations are kept per parsed document (Apollo keeps parsed documents in its own
  * bounded cache, so they go when it drops them) and operation name.
  */
-export function jitGateway(schema: GraphQLSchema): Gateway {
+export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema): { gateway: Gateway; plugin: ApolloServerPlugin<TContext> } {
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery<Record<string, unknown>> | typeof INTERPRET>>();
   /** The compiled operation, or INTERPRET where graphql-jit does not compile it (it answers errors, or throws): graphql-js answers as it always did. */
   const compile = (document: DocumentNode, operationName: string | null) => {
@@ -76,8 +92,33 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
       return INTERPRET;
     }
   };
+  /** graphql-js's answer, as Apollo would run it without this executor. */
+  const interpret = async (document: DocumentNode, operationName: string | null | undefined, contextValue: unknown, variableValues: Record<string, unknown> | undefined) =>
+    (await execute({ schema, document, operationName, contextValue, variableValues })) as Result;
+  /** The answer to `operation` of `document` (named `operationName`, as Apollo resolved it). */
+  const run = async (document: DocumentNode, operation: OperationDefinitionNode, operationName: string | null, contextValue: unknown, variables: Record<string, unknown>) => {
+    let byName = compiled.get(document);
+    if (!byName) compiled.set(document, (byName = new Map()));
+    const name = operationName ?? '';
+    let query = byName.get(name);
+    if (!query) {
+      query = expandedSelections(document, operationName) > MAX_COMPILED_SELECTIONS ? INTERPRET : compile(document, operationName);
+      byName.set(name, query);
+    }
+    // Variables are coerced by graphql-js first, so that a bad value is refused with the very error (and so the
+    // BAD_USER_INPUT code and status 400 Apollo gives it) the interpreter gives; graphql-jit then reads the same input.
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
+    if (coerced.errors) return { errors: coerced.errors } as Result;
+    if (query === INTERPRET) return interpret(document, operationName, contextValue, variables);
+    const result = await query.query(undefined, contextValue, variables);
+    // No data at all: graphql-jit refused the variables before running anything, where graphql-js accepted them
+    // (above). Run it as graphql-js would, rather than answer differently.
+    return result.data === undefined && result.errors?.length ? interpret(document, operationName, contextValue, variables) : result;
+  };
+  /** Answers the plugin computed with errors, by request context, for the gateway to return (Apollo's path formats them). */
+  const handedOver = new WeakMap<object, Result>();
   let announce: ((s: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void) | null = null;
-  return {
+  const gateway: Gateway = {
     onSchemaLoadOrUpdate(callback) {
       announce = callback;
       return () => {
@@ -89,32 +130,35 @@ export function jitGateway(schema: GraphQLSchema): Gateway {
       return {
         schema,
         executor: async (rc) => {
-          /** graphql-js's answer, as Apollo would run it without this executor. */
-          const interpret = async (operationName: string | null | undefined, variableValues: Record<string, unknown> | undefined) =>
-            (await execute({ schema, document: rc.document, operationName, contextValue: rc.context, variableValues })) as Result;
-          // No operation resolved (several without an operationName, or an unknown name): graphql-js's answer, its errors.
-          if (!rc.operation) return interpret(rc.request.operationName, rc.request.variables);
-          let byName = compiled.get(rc.document);
-          if (!byName) compiled.set(rc.document, (byName = new Map()));
-          const name = rc.operationName ?? '';
-          let query = byName.get(name);
-          if (!query) {
-            query = expandedSelections(rc.document, rc.operationName) > MAX_COMPILED_SELECTIONS ? INTERPRET : compile(rc.document, rc.operationName);
-            byName.set(name, query);
+          const context = rc.context as object;
+          const answered = handedOver.get(context);
+          if (answered) {
+            handedOver.delete(context);
+            return answered;
           }
-          // Variables are coerced by graphql-js first, so that a bad value is refused with the very error (and so the
-          // BAD_USER_INPUT code and status 400 Apollo gives it) the interpreter gives; graphql-jit then reads the same input.
-          const variables = rc.request.variables ?? {};
-          const coerced = getVariableValues(schema, rc.operation.variableDefinitions ?? [], variables, { maxErrors: 50 });
-          if (coerced.errors) return { errors: coerced.errors };
-          if (query === INTERPRET) return interpret(rc.operationName, variables);
-          const result = await query.query(undefined, rc.context, variables);
-          // No data at all: graphql-jit refused the variables before running anything, where graphql-js accepted them
-          // (above). Run it as graphql-js would, rather than answer differently.
-          return result.data === undefined && result.errors?.length ? interpret(rc.operationName, variables) : result;
+          // No operation resolved (several without an operationName, or an unknown name): graphql-js's answer, its errors.
+          if (!rc.operation) return interpret(rc.document, rc.request.operationName, rc.context, rc.request.variables);
+          return run(rc.document, rc.operation, rc.operationName ?? null, rc.context, rc.request.variables ?? {});
         },
       };
     },
     async stop() {},
   };
+  const listener: GraphQLRequestListener<TContext> = {
+    async responseForOperation(rc) {
+      if (!rc.operation) return null;
+      const result = await run(rc.document, rc.operation, rc.operationName, rc.contextValue, rc.request.variables ?? {});
+      if (result.errors?.length) {
+        handedOver.set(rc.contextValue, result);
+        return null;
+      }
+      return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: result } };
+    },
+  };
+  const plugin: ApolloServerPlugin<TContext> = {
+    async requestDidStart() {
+      return listener;
+    },
+  };
+  return { gateway, plugin };
 }

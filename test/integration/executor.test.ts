@@ -14,6 +14,7 @@ const clock = testClock('2026-06-01T02:00:00Z');
 let jit: TestApp;
 let js: { app: App; url: string };
 let ids: { customer: string; complaint: string };
+let fixture: Awaited<ReturnType<typeof complaintFixture>>;
 
 beforeAll(async () => {
   jit = await startTestApp({ clock: clock.now });
@@ -32,6 +33,7 @@ beforeAll(async () => {
   expect((await step(jit, 'acceptComplaint', { complaintId: first, department: 'ENGINEERING' }, agent)).errors).toBeUndefined();
   await jit.settle();
   ids = { customer: f.customerId, complaint: first };
+  fixture = f;
 });
 afterAll(async () => {
   await js?.app.close();
@@ -71,4 +73,23 @@ describe('graphql-jit and graphql-js answer alike', () => {
       expect(a.status).toBeGreaterThanOrEqual(200);
     });
   }
+});
+
+describe('an answer with errors', () => {
+  // The plugin answers operations without errors; one with errors goes through Apollo's
+  // execution path (src/http/executor.ts), which must not run it a second time.
+  it('is computed once: a mutation whose second field fails creates one complaint, not two', async () => {
+    const agent = await jit.token('AGENT');
+    const count = async () => (await jit.gql(`query($id: ID!) { customer(id: $id) { complaints(first: 1) { totalCount } } }`, { id: ids.customer }, agent)).data.customer.complaints.totalCount as number;
+    const before = await count();
+    const input = { customerId: fixture.customerId, projectId: fixture.project.id, unitId: fixture.unitId, kind: 'REPAIR', category: 'ENGINEERING_QUALITY', channel: 'PHONE', description: '一次' };
+    const r = await jit.gql(
+      `mutation($input: CreateComplaintInput!, $id: ID!) { a: createComplaint(input: $input) { complaint { id } } b: closeComplaint(input: { complaintId: $id }) { complaint { status } } }`,
+      { input, id: ids.complaint },
+      agent,
+    );
+    // b's payload is non-null: its error nulls the whole answer, after a ran.
+    expect(r.errors?.map((e: { path: string[]; extensions: { code: string } }) => [e.path, e.extensions.code])).toEqual([[['b'], 'INVALID_TRANSITION']]);
+    expect(await count()).toBe(before + 1);
+  });
 });

@@ -1,6 +1,7 @@
-import { parse } from 'graphql';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { MAX_COMPILED_SELECTIONS, expandedSelections } from '../../src/http/executor.js';
+import { MAX_COMPILED_SELECTIONS, expandedSelections, jitExecutor } from '../../src/http/executor.js';
 
 /** `{ ...F0 } fragment F0 on Query { ...F1 ×spreads } … fragment Fn on Query { leaf }`. */
 function bomb(levels: number, spreads: number, leaf: string): string {
@@ -30,5 +31,78 @@ describe('the selections an operation expands to (what graphql-jit would compile
 
   it('does not loop on fragment cycles (validation refuses them before execution)', () => {
     expect(expandedSelections(parse('{ ...A } fragment A on Query { x ...B } fragment B on Query { y ...A }'), null)).toBe(2);
+  });
+});
+
+describe('graphql-jit in Apollo (jitExecutor)', () => {
+  /** An Apollo server on a tiny schema with the jit executor, counting resolver calls and the executions Apollo runs itself. */
+  async function server() {
+    const calls = { ok: 0, fail: 0, executions: 0 };
+    const schema = makeSchema(calls);
+    const jit = jitExecutor<BaseContext>(schema);
+    const apollo = new ApolloServer<BaseContext>({
+      gateway: jit.gateway,
+      plugins: [
+        jit.plugin,
+        {
+          async requestDidStart() {
+            return {
+              async executionDidStart() {
+                calls.executions++;
+              },
+            };
+          },
+        },
+      ],
+    });
+    await apollo.start();
+    return { apollo, calls };
+  }
+  function makeSchema(calls: { ok: number; fail: number }) {
+    return new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: 'Query',
+        fields: {
+          ok: { type: GraphQLString, args: { n: { type: GraphQLInt } }, resolve: (_s, { n }) => (calls.ok++, `ok ${n ?? ''}`) },
+          fail: {
+            type: GraphQLString,
+            resolve: () => {
+              calls.fail++;
+              throw new GraphQLError('no', { extensions: { code: 'NOPE' } });
+            },
+          },
+        },
+      }),
+    });
+  }
+  const single = (r: Awaited<ReturnType<ApolloServer<BaseContext>['executeOperation']>>) => {
+    if (r.body.kind !== 'single') throw new Error('expected a single result');
+    return r.body.singleResult;
+  };
+
+  it('answers an operation without errors from the plugin: Apollo runs no execution of its own', async () => {
+    const { apollo, calls } = await server();
+    const r = single(await apollo.executeOperation({ query: 'query($n: Int) { ok(n: $n) }', variables: { n: 2 } }));
+    expect(r).toEqual({ data: { ok: 'ok 2' } });
+    expect(calls).toEqual({ ok: 1, fail: 0, executions: 0 });
+    await apollo.stop();
+  });
+
+  it('hands an answer with errors to Apollo’s execution path, which formats it: each resolver still runs once', async () => {
+    const { apollo, calls } = await server();
+    const r = single(await apollo.executeOperation({ query: '{ ok fail }' }));
+    expect(r.data).toEqual({ ok: 'ok ', fail: null });
+    expect(r.errors).toEqual([expect.objectContaining({ message: 'no', path: ['fail'], extensions: { code: 'NOPE' } })]);
+    expect(calls).toEqual({ ok: 1, fail: 1, executions: 1 });
+    await apollo.stop();
+  });
+
+  it('refuses a bad variable through Apollo’s path (BAD_USER_INPUT), running nothing', async () => {
+    const { apollo, calls } = await server();
+    const res = await apollo.executeOperation({ query: 'query($n: Int) { ok(n: $n) }', variables: { n: 'two' } });
+    expect(single(res).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.http.status).toBe(400);
+    expect(calls).toEqual({ ok: 0, fail: 0, executions: 1 });
+    await apollo.stop();
   });
 });
