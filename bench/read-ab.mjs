@@ -3,6 +3,7 @@
 //   node bench/read-ab.mjs --url postgres://…/cx_bench_read_xxx --a /path/to/old/checkout [--b .]
 //        [--workloads A,B,C] [--rounds 8] [--seconds 3] [--connections 16]
 //   node bench/read-ab.mjs --url … --a v5 [--b .]     (PostGraphile v5, or v4, against this build)
+//   node bench/read-ab.mjs --url … --a floor [--b .]  (the hand-written floor, bench/read-floor.mjs)
 //        [--flags-a="--max-semi-space-size=64"] [--flags-b=…] [--env-a=NAME=value,…] [--env-b=…]
 //
 // Both builds run at once (`dist/src/main.js` of each checkout, built beforehand, with the same
@@ -16,6 +17,8 @@
 // `--env-a` / `--env-b`: environment variables added to one build's server, e.g. to compare a
 // setting (DATABASE_POOL_SIZE=3) on one build.
 //
+// `--a floor`: the hand-written floor (bench/read-floor.mjs), sent ours' documents: the floor target's
+// ratio without the drift between servers that bench:read, one after the other, measures too.
 // `--a v5` (or `v4`): PostGraphile from bench/peers (bench/read-peers.mjs) instead of a build, sent
 // its own documents for the same workloads (bench:read verifies that they answer the same data).
 // Measured the same way, it gives a ratio to PostGraphile that the machine's drift does not bend:
@@ -41,7 +44,9 @@ if (!a.url || !a.a) throw new Error('usage: node bench/read-ab.mjs --url <seeded
 /** Each side: a peer's name (v4, v5) or a checkout's directory. */
 const sides = [String(a.a), String(a.b ?? root)];
 const isPeer = (x) => Object.hasOwn(PEERS, x);
-const dirs = sides.map((x) => (isPeer(x) ? x : path.resolve(x)));
+/** The hand-written floor (bench/read-floor.mjs): sent ours' documents, as bench:read sends them. */
+const isFloor = (x) => x === 'floor';
+const dirs = sides.map((x) => (isPeer(x) || isFloor(x) ? x : path.resolve(x)));
 for (const x of sides) if (isPeer(x)) ensurePeer(x);
 const WORKLOADS = String(a.workloads ?? 'A,B,C').split(',').map((w) => w.trim().toUpperCase());
 for (const w of WORKLOADS) if (!READ_QUERIES[w]) throw new Error(`unknown workload ${w} (A, B or C)`);
@@ -54,7 +59,7 @@ const flags = ['flags-a', 'flags-b'].map((k) => {
   return given === undefined ? startFlags() : given.slice(k.length + 3).split(/\s+/).filter(Boolean);
 });
 
-const build = dirs.find((d) => !isPeer(d)) ?? root;
+const build = dirs.find((d) => !isPeer(d) && !isFloor(d)) ?? root;
 const { loadConfig } = await import(pathToFileURL(path.join(build, 'dist', 'src', 'config.js')).href);
 const { signToken } = await import(pathToFileURL(path.join(build, 'dist', 'src', 'auth', 'token.js')).href);
 // Written `--env-a=NAME=value,NAME=value`: environment variables of one build's server only.
@@ -94,7 +99,9 @@ try {
     // A peer runs as bench:read runs it: its own Node binary, the same Node options as ours.
     const child = peer
       ? spawn(PEERS[dir].node(), [...flags[i], 'server.mjs'], { cwd: PEERS[dir].dir, env: { PATH: process.env.PATH, NODE_ENV: 'production', GRAPHILE_ENV: 'production', DATABASE_URL: String(a.url), PORT: String(port), ...envs[i] }, stdio: 'ignore' })
-      : spawn(process.execPath, [...flags[i], 'dist/src/main.js'], { cwd: dir, env: { ...env, ...envs[i], PORT: String(port) }, stdio: 'ignore' });
+      : isFloor(dir)
+        ? spawn(process.execPath, [...flags[i], path.join(root, 'bench', 'read-floor.mjs')], { cwd: root, env: { PATH: process.env.PATH, DATABASE_URL: String(a.url), PORT: String(port), ...envs[i] }, stdio: 'ignore' })
+        : spawn(process.execPath, [...flags[i], 'dist/src/main.js'], { cwd: dir, env: { ...env, ...envs[i], PORT: String(port) }, stdio: 'ignore' });
     const bodies = (w) =>
       peer
         ? w === 'B'
@@ -106,7 +113,9 @@ try {
     servers.push({ dir, port, child, bodies, headers: peer ? {} : { authorization: `Bearer ${token}` } });
     const ready = peer
       ? () => fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })
-      : () => fetch(`http://127.0.0.1:${port}/readyz`);
+      : isFloor(dir)
+        ? () => fetch(`http://127.0.0.1:${port}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: READ_QUERIES.C }) })
+        : () => fetch(`http://127.0.0.1:${port}/readyz`);
     for (let i = 0; ; i++) {
       if (await ready().then((r) => r.ok, () => false)) break;
       if (i > 300 || child.exitCode !== null) throw new Error(`${dir}: the server did not start (is it built?)`);

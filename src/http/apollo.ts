@@ -93,34 +93,75 @@ function biCachePlugin(config: Config): ApolloServerPlugin<Context> {
   };
 }
 
+/**
+ * The media type of an answer by the request's Accept header, as Apollo negotiated it for an
+ * earlier answer with the same header (a header Apollo refused, 406, is never learnt). Apollo
+ * negotiates it for every answer with a Negotiator (1.7 % of a short read's CPU); an answer
+ * from the jit plugin that carries it skips that. Clients send a handful of Accept values:
+ * bounded, and forgotten when full.
+ */
+class AnswerTypes {
+  private readonly byAccept = new Map<string, string>();
+  get(accept: string): string | undefined {
+    return this.byAccept.get(accept);
+  }
+  learn(accept: string | undefined, type: string | undefined): void {
+    if (!accept || !type || accept.length > 500 || this.byAccept.has(accept)) return;
+    if (this.byAccept.size >= 100) this.byAccept.clear();
+    this.byAccept.set(accept, type);
+  }
+}
+
+/** Apollo Server that learns, from its own successful answers, the media type it negotiates for each Accept header (see {@link AnswerTypes}). */
+class LearningApolloServer extends ApolloServer<Context> {
+  constructor(
+    options: ConstructorParameters<typeof ApolloServer<Context>>[0],
+    private readonly answerTypes: AnswerTypes,
+  ) {
+    super(options);
+  }
+
+  override async executeHTTPGraphQLRequest(args: Parameters<ApolloServer<Context>['executeHTTPGraphQLRequest']>[0]) {
+    const response = await super.executeHTTPGraphQLRequest(args);
+    if ((response.status ?? 200) === 200 && response.body.kind === 'complete') {
+      this.answerTypes.learn(args.httpGraphQLRequest.headers.get('accept'), response.headers.get('content-type'));
+    }
+    return response;
+  }
+}
+
 /** The started Apollo server that executes GraphQL over HTTP. */
 export async function createApollo(schema: GraphQLSchema, config: Config, metrics: Metrics): Promise<ApolloServer<Context>> {
-  const jit = config.graphqlExecutor === 'jit' ? jitExecutor<Context>(schema) : null;
-  const apollo = new ApolloServer<Context>({
-    ...(jit ? { gateway: jit.gateway } : { schema }),
-    formatError,
-    introspection: config.introspection,
-    includeStacktraceInErrorResponses: false,
-    // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo, then closes the database.
-    stopOnTerminationSignals: false,
-    // Bearer tokens (not cookies) authenticate, so cross-site requests carry no credentials:
-    // CSRF prevention would only block cacheable GET requests from BI tools.
-    csrfPrevention: false,
-    validationRules: [depthLimit(config.maxQueryDepth)],
-    parseOptions: { maxTokens: config.documentLimits.maxTokens },
-    // No cache hints are used: the cache-control plugin would only wrap every field resolver
-    // (about 1 µs per field, 5 % of the complaint desk) to compute `no-store`, which the
-    // handler sets itself (src/http/graphql-handler.ts).
-    plugins: [
-      ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginCacheControlDisabled(),
-      errorPlugin(metrics),
-      costPlugin(config),
-      biCachePlugin(config),
-      // Answers operations that run without errors itself (see jitExecutor).
-      ...(jit ? [jit.plugin] : []),
-    ],
-  });
+  const answerTypes = new AnswerTypes();
+  const jit = config.graphqlExecutor === 'jit' ? jitExecutor<Context>(schema, { contentTypeFor: (accept) => answerTypes.get(accept) }) : null;
+  const apollo = new LearningApolloServer(
+    {
+      ...(jit ? { gateway: jit.gateway } : { schema }),
+      formatError,
+      introspection: config.introspection,
+      includeStacktraceInErrorResponses: false,
+      // main.ts owns SIGTERM/SIGINT: it drains HTTP first, then stops Apollo, then closes the database.
+      stopOnTerminationSignals: false,
+      // Bearer tokens (not cookies) authenticate, so cross-site requests carry no credentials:
+      // CSRF prevention would only block cacheable GET requests from BI tools.
+      csrfPrevention: false,
+      validationRules: [depthLimit(config.maxQueryDepth)],
+      parseOptions: { maxTokens: config.documentLimits.maxTokens },
+      // No cache hints are used: the cache-control plugin would only wrap every field resolver
+      // (about 1 µs per field, 5 % of the complaint desk) to compute `no-store`, which the
+      // handler sets itself (src/http/graphql-handler.ts).
+      plugins: [
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginCacheControlDisabled(),
+        errorPlugin(metrics),
+        costPlugin(config),
+        biCachePlugin(config),
+        // Answers operations that run without errors itself (see jitExecutor).
+        ...(jit ? [jit.plugin] : []),
+      ],
+    },
+    answerTypes,
+  );
   await apollo.start();
   return apollo;
 }

@@ -81,7 +81,10 @@ const INTERPRET = Symbol('graphql-js');
  * Compiled operations are kept per parsed document (Apollo keeps parsed documents in its own
  * bounded cache, so they go when it drops them) and operation name.
  */
-export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema): { gateway: Gateway; plugin: ApolloServerPlugin<TContext> } {
+export function jitExecutor<TContext extends BaseContext>(
+  schema: GraphQLSchema,
+  opts: { contentTypeFor?: (accept: string) => string | undefined } = {},
+): { gateway: Gateway; plugin: ApolloServerPlugin<TContext> } {
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery<Record<string, unknown>> | typeof INTERPRET>>();
   /** The compiled operation, or INTERPRET where graphql-jit does not compile it (it answers errors, or throws): graphql-js answers as it always did. */
   const compile = (document: DocumentNode, operationName: string | null) => {
@@ -152,7 +155,12 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema)
         handedOver.set(rc.contextValue, result);
         return null;
       }
-      return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: result } };
+      const headers = new HeaderMap();
+      // The media type Apollo would negotiate for this Accept (known once it has answered it): set, Apollo skips negotiating it.
+      const accept = rc.request.http?.headers.get('accept');
+      const type = accept ? opts.contentTypeFor?.(accept) : undefined;
+      if (type) headers.set('content-type', type);
+      return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: result } };
     },
   };
   const plugin: ApolloServerPlugin<TContext> = {

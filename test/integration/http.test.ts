@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../src/auth/token.js';
@@ -89,6 +90,36 @@ describe('operational HTTP', () => {
     expect(r.status).toBe(413);
   });
 
+  it('reads a body sent in chunks without a length, and cuts off one that streams past the limit', async () => {
+    /** POSTs `parts` one write at a time (chunked, no content-length): the status and body, or the error if the connection was cut. */
+    const streamed = (parts: (string | Buffer)[]) =>
+      new Promise<{ status: number; body: string } | string>((resolve) => {
+        const req = request(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+          const got: Buffer[] = [];
+          res.on('data', (c: Buffer) => got.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(got).toString('utf8') }));
+        });
+        req.on('error', (e) => resolve((e as NodeJS.ErrnoException).code ?? e.message));
+        (async () => {
+          for (const p of parts) {
+            req.write(p);
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          req.end();
+        })();
+      });
+    // Under the limit (4096 bytes) in three writes, one character split across two: read whole (the parser's error quotes it).
+    const doc = JSON.stringify({ query: '{ __typename 漏水 }' });
+    const bytes = Buffer.from(doc);
+    const cut = bytes.indexOf(Buffer.from('漏')) + 1;
+    const read = await streamed([bytes.subarray(0, 5), bytes.subarray(5, cut), bytes.subarray(cut)]);
+    expect(read).toEqual({ status: 200, body: expect.stringContaining('Unexpected character: U+6F0F.') }); // 漏, not U+FFFD
+    // Past the limit without a declared length: the request is cut off, and the server answers the next one.
+    const big = ['{"query":"{ __typename }", "x": "', ...Array.from({ length: 10 }, () => 'y'.repeat(1000)), '"}'];
+    expect(await streamed(big)).not.toEqual(expect.objectContaining({ status: 200 }));
+    expect((await t.fetch('/healthz')).status).toBe(200);
+  });
+
   it('rejects invalid, foreign and expired tokens with 401 UNAUTHENTICATED', async () => {
     for (const token of [
       'not-a-jwt',
@@ -157,6 +188,32 @@ describe('operational HTTP', () => {
     const modern = await post('application/graphql-response+json');
     expect(modern.status).toBe(400);
     expect(modern.headers.get('content-type')).toContain('application/graphql-response+json');
+  });
+
+  it('answers in the media type the Accept header asks for, the first time and every time after (406 when it accepts neither JSON type)', async () => {
+    const token = await t.token('ADMIN');
+    const post = (accept: string) =>
+      t.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ viewer { role } }' }),
+      });
+    const cases: [string, number, string | null][] = [
+      ['application/graphql-response+json, application/json;q=0.9', 200, 'application/graphql-response+json; charset=utf-8'],
+      ['application/json', 200, 'application/json; charset=utf-8'],
+      ['*/*', 200, 'application/json; charset=utf-8'],
+      ['application/json;q=0.5, application/graphql-response+json', 200, 'application/graphql-response+json; charset=utf-8'],
+      ['text/plain', 406, null],
+    ];
+    for (const [accept, status, type] of cases) {
+      for (let i = 0; i < 3; i++) {
+        const r = await post(accept);
+        expect([accept, i, r.status]).toEqual([accept, i, status]);
+        if (type) expect([accept, i, r.headers.get('content-type')]).toEqual([accept, i, type]);
+        const body = (await r.json()) as { data?: unknown };
+        if (status === 200) expect(body.data).toEqual({ viewer: { role: 'ADMIN' } });
+      }
+    }
   });
 
   it('returns 404 JSON for unknown routes', async () => {
