@@ -71,7 +71,8 @@ const INTERPRET = Symbol('graphql-js');
  * returns it as it is.
  *
  * Plugins' `executionDidStart` hooks do not run for the answers the plugin gives (Apollo skips
- * execution); none of ours has one.
+ * execution); none of ours has one. (Apollo's usage reporting, which Apollo installs itself when
+ * APOLLO_KEY is set, would miss its per-field data for them; this server does not set it up.)
  *
  * graphql-jit compiles each operation of a document once into a function that walks the
  * selection with the resolvers inlined: no per-field argument objects, no `info` made unless a
@@ -118,8 +119,11 @@ export function jitExecutor<TContext extends BaseContext>(
     // (above). Run it as graphql-js would, rather than answer differently.
     return result.data === undefined && result.errors?.length ? interpret(document, operationName, contextValue, variables) : result;
   };
-  /** Answers the plugin computed with errors, by request context, for the gateway to return (Apollo's path formats them). */
-  const handedOver = new WeakMap<object, Result>();
+  /**
+   * Answers the plugin computed with errors, or what their execution threw, by request context,
+   * for the gateway to return or throw (Apollo's path formats them).
+   */
+  const handedOver = new WeakMap<object, { result: Result } | { thrown: unknown }>();
   let announce: ((s: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void) | null = null;
   const gateway: Gateway = {
     onSchemaLoadOrUpdate(callback) {
@@ -137,7 +141,8 @@ export function jitExecutor<TContext extends BaseContext>(
           const answered = handedOver.get(context);
           if (answered) {
             handedOver.delete(context);
-            return answered;
+            if ('thrown' in answered) throw answered.thrown;
+            return answered.result;
           }
           // No operation resolved (several without an operationName, or an unknown name): graphql-js's answer, its errors.
           if (!rc.operation) return interpret(rc.document, rc.request.operationName, rc.context, rc.request.variables);
@@ -150,9 +155,16 @@ export function jitExecutor<TContext extends BaseContext>(
   const listener: GraphQLRequestListener<TContext> = {
     async responseForOperation(rc) {
       if (!rc.operation) return null;
-      const result = await run(rc.document, rc.operation, rc.operationName, rc.contextValue, rc.request.variables ?? {});
+      let result: Result;
+      try {
+        result = await run(rc.document, rc.operation, rc.operationName, rc.contextValue, rc.request.variables ?? {});
+      } catch (thrown) {
+        // Thrown past graphql-jit (a resolveType that throws, say): thrown again from the gateway, as before.
+        handedOver.set(rc.contextValue, { thrown });
+        return null;
+      }
       if (result.errors?.length) {
-        handedOver.set(rc.contextValue, result);
+        handedOver.set(rc.contextValue, { result });
         return null;
       }
       const headers = new HeaderMap();

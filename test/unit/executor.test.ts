@@ -1,5 +1,5 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { GraphQLError, GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
+import { GraphQLError, GraphQLInt, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { MAX_COMPILED_SELECTIONS, expandedSelections, jitExecutor } from '../../src/http/executor.js';
 
@@ -104,5 +104,35 @@ describe('graphql-jit in Apollo (jitExecutor)', () => {
     expect(res.http.status).toBe(400);
     expect(calls).toEqual({ ok: 0, fail: 0, executions: 1 });
     await apollo.stop();
+  });
+});
+
+describe('graphql-jit in Apollo: what execution throws', () => {
+  // graphql-jit lets some exceptions out of the compiled query (a resolveType that throws): the plugin hands them
+  // to the gateway, which throws them where Apollo formats them, as it did before the plugin.
+  it('is answered as Apollo answers it through the gateway alone', async () => {
+    const Node = new GraphQLInterfaceType({
+      name: 'Node',
+      fields: { id: { type: GraphQLString } },
+      resolveType: () => {
+        throw new Error('resolveType boom');
+      },
+    });
+    const Thing = new GraphQLObjectType({ name: 'Thing', interfaces: [Node], fields: { id: { type: GraphQLString } } });
+    const schema = new GraphQLSchema({ types: [Thing], query: new GraphQLObjectType({ name: 'Query', fields: { node: { type: Node, resolve: () => ({ id: '1' }) } } }) });
+    const answer = async (withPlugin: boolean) => {
+      const jit = jitExecutor<BaseContext>(schema);
+      const apollo = new ApolloServer<BaseContext>({ gateway: jit.gateway, plugins: withPlugin ? [jit.plugin] : [], includeStacktraceInErrorResponses: false });
+      await apollo.start();
+      try {
+        const r = await apollo.executeOperation({ query: '{ node { id } }' });
+        return { status: r.http.status, body: r.body };
+      } finally {
+        await apollo.stop();
+      }
+    };
+    const before = await answer(false);
+    expect(before.status).toBe(500);
+    expect(await answer(true)).toEqual(before);
   });
 });
