@@ -26,8 +26,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * socket, as Node's stream destroyer does, so that the 413 still reaches the client.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`));
+  if (declared > limit) return Promise.reject(tooLarge());
   if (req.destroyed || req.readableAborted) return Promise.reject(new Error('The request was closed before its body was read'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -44,7 +45,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
         done();
         (req as { socket: unknown }).socket = null;
         req.destroy();
-        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`));
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);

@@ -10,6 +10,15 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+/** POSTs `query` as ADMIN with the given Accept header. */
+async function postAccepting(accept: string, query: string) {
+  return t.fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${await t.token('ADMIN')}` },
+    body: JSON.stringify({ query }),
+  });
+}
+
 describe('operational HTTP', () => {
   it('answers /healthz and /readyz', async () => {
     const h = await t.fetch('/healthz');
@@ -175,13 +184,7 @@ describe('operational HTTP', () => {
   });
 
   it('uses 200 for validation errors with application/json and 400 with application/graphql-response+json', async () => {
-    const token = await t.token('ADMIN');
-    const post = (accept: string) =>
-      t.fetch('/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: '{ nope }' }),
-      });
+    const post = (accept: string) => postAccepting(accept, '{ nope }');
     const legacy = await post('application/json');
     expect(legacy.status).toBe(200);
     expect(((await legacy.json()) as any).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -191,13 +194,7 @@ describe('operational HTTP', () => {
   });
 
   it('answers in the media type the Accept header asks for, the first time and every time after (406 when it accepts neither JSON type)', async () => {
-    const token = await t.token('ADMIN');
-    const post = (accept: string) =>
-      t.fetch('/graphql', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: '{ viewer { role } }' }),
-      });
+    const post = (accept: string) => postAccepting(accept, '{ viewer { role } }');
     const cases: [string, number, string | null][] = [
       ['application/graphql-response+json, application/json;q=0.9', 200, 'application/graphql-response+json; charset=utf-8'],
       ['application/json', 200, 'application/json; charset=utf-8'],
