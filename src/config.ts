@@ -34,6 +34,8 @@ const schema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     /** PostgreSQL read replica for the statistics (BI) queries; unset: they read DATABASE_URL (or the embedded database). */
     DATABASE_READ_URL: z.string().url().optional(),
+    /** Connections the statistics (BI) queries read through, apart from the requests' pool: to DATABASE_READ_URL, else to DATABASE_URL. */
+    DATABASE_STATS_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(3),
     /** How long a browser or BI client may reuse a statistics answer fetched with GET (Cache-Control: private, max-age); 0: no-store. */
     STATS_CACHE_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     /** Load demo data on start when the database has no projects yet: `auto` (embedded only), `always`, `never`. */
@@ -176,6 +178,8 @@ export type Config = {
   dataDir: string;
   databasePoolSize: number;
   databaseReadUrl: string | undefined;
+  /** See DATABASE_STATS_POOL_SIZE. */
+  databaseStatsPoolSize: number;
   statsCacheMaxAgeSeconds: number;
   seedDemoData: 'auto' | 'always' | 'never';
   jwtSecret: string;
@@ -249,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseReadUrl: e.DATABASE_READ_URL,
+    databaseStatsPoolSize: e.DATABASE_STATS_POOL_SIZE,
     statsCacheMaxAgeSeconds: e.STATS_CACHE_MAX_AGE_SECONDS,
     seedDemoData: e.SEED_DEMO_DATA,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,

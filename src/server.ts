@@ -47,9 +47,13 @@ export type App = {
  */
 export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'cursors' | 'events' | 'readDatabase'>): Promise<App> {
   const { config, database, logger } = input;
-  // Statistics read from the replica when one is configured (this instance opens and closes it).
-  const readDatabase = config.databaseReadUrl
-    ? openPostgres(config.databaseReadUrl, { max: config.databasePoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs })
+  // Statistics read through a pool of their own (this instance opens and closes it): on the
+  // replica when one is configured, else on the primary. A few slow statistics statements then
+  // never hold the connections the requests' short reads and writes wait for. The embedded
+  // database has one session: the statistics share it.
+  const statsUrl = config.databaseReadUrl ?? (database.kind === 'postgres' ? database.url : undefined);
+  const readDatabase = statsUrl
+    ? openPostgres(statsUrl, { max: config.databaseStatsPoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs, applicationName: 'cx-graphql-api:stats' })
     : undefined;
   const metrics = createMetrics(database);
   const scheduler = new SlaScheduler(database, {

@@ -46,6 +46,8 @@ export interface Database {
   readonly pglite?: PGlite;
   /** The postgres.js client, when on a server. */
   readonly sql?: postgres.Sql;
+  /** The server's URL, when on a server (another pool may be opened on it: see src/server.ts). */
+  readonly url?: string;
 }
 
 export const migrationsFolder = () => path.join(projectRoot(), 'migrations');
@@ -177,10 +179,10 @@ function within<T>(ms: number, p: Promise<T>): Promise<T> {
  * statement on the server. Readiness pings use a connection of their own, so they never
  * queue behind requests that hold the pool.
  */
-export function openPostgres(url: string, opts: { max?: number; statementTimeoutMs?: number } = {}): Database {
+export function openPostgres(url: string, opts: { max?: number; statementTimeoutMs?: number; applicationName?: string } = {}): Database {
   // jit off: short OLTP statements never gain from JIT, and the statistics' aggregations over narrow
   // tables spent more compiling (about 0.1 s each on 250,000 rows) than it saved.
-  const connection: Record<string, string | number> = { application_name: 'cx-graphql-api', jit: 'off' };
+  const connection: Record<string, string | number> = { application_name: opts.applicationName ?? 'cx-graphql-api', jit: 'off' };
   if (opts.statementTimeoutMs) connection.statement_timeout = opts.statementTimeoutMs;
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {}, connection });
   let pinger: postgres.Sql | null = null;
@@ -198,6 +200,7 @@ export function openPostgres(url: string, opts: { max?: number; statementTimeout
   return {
     db,
     kind: 'postgres',
+    url,
     stats,
     forRequest: (before) => derive(db, before, logger, stats),
     sql: client,

@@ -17,7 +17,7 @@ export type Context = {
   viewer: Viewer | null;
   access: Access;
   db: Db;
-  /** Where statistics read: the read replica (DATABASE_READ_URL) when configured, else `db`. */
+  /** Where statistics read: their own pool, on the read replica (DATABASE_READ_URL) when configured, else on the primary; on the embedded database, `db`. */
   readDb: Db;
   loaders: Loaders;
   config: Config;

@@ -112,3 +112,31 @@ describe('DATABASE_READ_URL', () => {
     }
   });
 });
+
+describe('the statistics pool', () => {
+  it.skipIf(dbKind !== 'postgres')('statistics answer while every connection of the requests’ pool is held', async () => {
+    const app = await startTestApp({ env: { SLA_SCHEDULER: 'off' } });
+    const held: { release(): void }[] = [];
+    try {
+      const org = await seedOrg(app);
+      const project = (await createProject(app, org.szId)).id;
+      await respond(app, project);
+      // Take every connection of the requests' pool (the test database's: 5) out of it.
+      const sql = app.database.sql!;
+      for (let i = 0; i < 5; i++) held.push(await sql.reserve());
+      // A list reads through that pool: it waits. Statistics read through their own: they answer.
+      let listed = false;
+      const list = app.gql(`{ surveyResponses(first: 5) { totalCount } }`, {}, 'ADMIN').then((r) => ((listed = true), r));
+      const stats = must<any>(await app.gql(`{ satisfactionStats { total { responses } } complaintStats { total { complaints } } }`, {}, 'ADMIN'), 'stats');
+      expect(stats).toEqual({ satisfactionStats: { total: { responses: 1 } }, complaintStats: { total: { complaints: 0 } } });
+      expect(listed).toBe(false);
+      for (const h of held.splice(0)) h.release();
+      expect(must<any>(await list, 'list').surveyResponses.totalCount).toBe(1);
+      const rows = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cx-graphql-api:stats'`;
+      expect(rows[0]!.n).toBeGreaterThan(0);
+    } finally {
+      for (const h of held) h.release();
+      await app.close();
+    }
+  });
+});
