@@ -43,6 +43,16 @@ export function fieldNeeds(cls: object, spec: { always?: readonly string[]; fiel
 }
 
 /**
+ * Of `fields` (a GraphQL type's field names), those `cls` has declared nothing for: selecting
+ * one reads every column of the type's rows (see {@link selectedColumns}). Null when `cls`
+ * declares no columns at all.
+ */
+export function undeclaredFields(cls: object, fields: readonly string[]): string[] | null {
+  const needs = needsByType.get(cls);
+  return needs ? fields.filter((f) => !needs.fields.has(f)) : null;
+}
+
+/**
  * The fields selected under `sets`, by name, with their nodes (fragments and inline fragments
  * followed). `unconditional`: only those reached through no selection with a directive
  * (`@skip`, `@include`), which are certain to run.

@@ -79,6 +79,29 @@ describe('columns selected for lists of complaints', () => {
     expect(events).not.toContain('"data"');
   });
 
+  it('a page of projects with their complaints, customers and touchpoints reads only the project columns shown', async () => {
+    // Each nested list reads the project's id alone (declared with fieldNeeds): selecting one
+    // must not make the page read whole project rows.
+    const query = `{ projects(first: 5) { edges { node { name complaints(first: 1) { totalCount } customers(first: 1) { totalCount } touchpoints(first: 1) { totalCount } } } } }`;
+    const { texts, value } = await traced(() => t.gql(query, {}, admin));
+    expect(value.errors).toBeUndefined();
+    const mine = value.data.projects.edges.find((e: { node: { complaints: { totalCount: number } } }) => e.node.complaints.totalCount >= 4);
+    expect(mine.node.customers.totalCount).toBeGreaterThanOrEqual(1);
+    const [page] = from(texts, 'projects');
+    expect(page).toContain('"name"');
+    for (const unread of ['"warranty_terms"', '"total_units"', '"sales_opened_on"', '"phase"', '"code"']) expect(page).not.toContain(unread);
+  });
+
+  it('a page of customers with their journeys reads only the customer columns shown', async () => {
+    const query = `{ customers(first: 5) { edges { node { name journey { truncated stages { stage } } } } } }`;
+    const { texts, value } = await traced(() => t.gql(query, {}, admin));
+    expect(value.errors).toBeUndefined();
+    expect(value.data.customers.edges.some((e: { node: { journey: { stages: unknown[] } } }) => e.node.journey.stages.length > 0)).toBe(true);
+    const [page] = from(texts, 'customers');
+    expect(page).toContain('"name"');
+    for (const unread of ['"email"', '"birthday"', '"id_number"', '"member_no"']) expect(page).not.toContain(unread);
+  });
+
   it('every field of a listed complaint answers what the complaint read whole answers, masked for a masked role', async () => {
     for (const viewer of [admin, agent]) {
       const list = await t.gql(`{ complaints(first: 10) { edges { node { ...All } } } } ${EVERYTHING}`, {}, viewer);

@@ -286,6 +286,8 @@ fieldNeeds(Complaint, {
 
 // A customer's nested complaints read its id (see the customer's own fields in customer.resolver.ts).
 fieldNeeds(Customer, { fields: { complaints: [] } });
+// A project's complaints read its id.
+fieldNeeds(Project, { fields: { complaints: [] } });
 
 // A clock reads `id` and `warnAt` when it is made (SlaClock.from); its loader groups by `complaintId`.
 fieldNeeds(SlaClock, {

@@ -271,6 +271,8 @@ fieldNeeds(Customer, {
     originProject: [],
   },
 });
+// A project's customers read its id.
+fieldNeeds(Project, { fields: { customers: [] } });
 
 /**
  * The customer a record (complaint, touchpoint, planned action, survey response) is about, for

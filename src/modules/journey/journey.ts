@@ -8,6 +8,7 @@ import type { Context } from '../../graphql/context.js';
 import { ProjectStageEnum } from '../../graphql/enums.js';
 import type { OwnershipRow } from '../../graphql/loaders.js';
 import { nestedLoader } from '../../graphql/nested.js';
+import { fieldNeeds } from '../../graphql/projection.js';
 import { Complaint, type ComplaintRow } from '../complaints/complaint.type.js';
 import { Customer } from '../customers/customer.type.js';
 import { PlannedTouchpoint, Touchpoint, type PlannedRow, type TouchpointRow } from '../touchpoints/touchpoint.type.js';
@@ -176,6 +177,9 @@ export class CustomerJourneyResolver {
     return journeyOf(ctx, c.dbId);
   }
 }
+
+// A customer's journey reads their id (see the customer's own fields in customer.resolver.ts).
+fieldNeeds(Customer, { fields: { journey: [] } });
 
 /** This module's resolvers, for the composition root (src/schema.ts). */
 export const journeyResolvers = [CustomerJourneyResolver] as const;

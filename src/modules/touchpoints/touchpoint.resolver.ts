@@ -315,3 +315,5 @@ export const touchpointResolvers = [
 
 // A customer's nested touchpoints read its id (see the customer's own fields in customer.resolver.ts).
 fieldNeeds(Customer, { fields: { touchpoints: [] } });
+// A project's touchpoints read its id.
+fieldNeeds(Project, { fields: { touchpoints: [] } });

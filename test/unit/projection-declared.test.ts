@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { isObjectType } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { undeclaredFields } from '../../src/graphql/projection.js';
+import { getSchema } from '../../src/schema.js';
+import { Complaint, ComplaintEvent, SlaClock } from '../../src/modules/complaints/complaint.type.js';
+import { Customer } from '../../src/modules/customers/customer.type.js';
+import { CityCompany } from '../../src/modules/org/org.type.js';
+import { Project } from '../../src/modules/projects/project.type.js';
+
+// Lists read only the columns an operation's fields read (src/graphql/projection.ts). A field
+// nobody declared makes a list read whole rows again, silently: every field of a type whose
+// rows are projected must be a column or say what it reads (`fieldNeeds`), wherever the module
+// that adds it lives. This is what keeps a field added later from undoing the projection.
+
+// The types whose lists and relations read with `selectedColumns`. Touchpoints and regions
+// are always read whole (no list of them projects): nothing to keep for them yet.
+const PROJECTED = { Project, CityCompany, Customer, Complaint, ComplaintEvent, SlaClock };
+
+describe('projected types', () => {
+  it('declare what each of their fields reads of the row', async () => {
+    const schema = await getSchema();
+    const missing: Record<string, string[]> = {};
+    for (const [name, cls] of Object.entries(PROJECTED)) {
+      const type = schema.getType(name);
+      if (!isObjectType(type)) throw new Error(`${name} is not an object type of the schema`);
+      const undeclared = undeclaredFields(cls, Object.keys(type.getFields()));
+      if (undeclared === null) throw new Error(`${name} declares no columns (readsRow)`);
+      if (undeclared.length) missing[name] = undeclared;
+    }
+    expect(missing).toEqual({});
+  });
+
+  it('reports a field left undeclared', () => {
+    // The check above could not fail if this did not see a field it was not told about.
+    expect(undeclaredFields(Project, ['name', 'cityCompany', 'somethingNew'])).toEqual(['somethingNew']);
+    expect(undeclaredFields(class Unprojected {}, ['x'])).toBeNull();
+  });
+});
