@@ -77,14 +77,17 @@ describe('customers, projects and clocks of a complaint list', () => {
     for (const unread of ['"target"', '"consumed_ms"', '"next_check_at"']) expect(page).not.toContain(`"sla_clocks".${unread}`);
   });
 
-  it('read whole rows for a field that declares nothing', async () => {
-    // `journey` (journey module) and `customers` (customer module, on Project) declare no columns.
+  it('read only what fields declared in other modules read, in the page', async () => {
+    // `journey` (journey module) and `customers` (customer module, on Project) read the row's id
+    // alone. (A field that declares nothing would read whole rows: test/unit/projection-declared.test.ts.)
     const query = `{ complaints(first: 10) { edges { node { customer { name journey { stages { stage } } } project { name customers(first: 1) { totalCount } } } } } }`;
     const { texts, value } = await traced(() => t.gql(query, {}, admin));
     expect(value.errors).toBeUndefined();
+    expect(value.data.complaints.edges.every((e: any) => e.node.project.customers.totalCount > 0)).toBe(true);
     const page = from(texts, 'complaints').find((s) => s.includes('left join'))!;
-    expect(page).toContain('"customers"."id_number"');
-    expect(page).toContain('"projects"."warranty_terms"');
+    expect(page).toContain('"customers"."name"');
+    expect(page).not.toContain('"customers"."id_number"');
+    expect(page).not.toContain('"projects"."warranty_terms"');
     // No loader's statement by key for either: the page brought them.
     expect(byKey(texts, 'customers')).toHaveLength(0);
     expect(byKey(texts, 'projects')).toHaveLength(0);

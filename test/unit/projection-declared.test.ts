@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { isObjectType } from 'graphql';
+import { isObjectType, parse, type FieldNode, type GraphQLResolveInfo, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { undeclaredFields } from '../../src/graphql/projection.js';
+import { columnFields, fieldNeeds, selectedColumns, undeclaredFields } from '../../src/graphql/projection.js';
 import { getSchema } from '../../src/schema.js';
 import { Complaint, ComplaintEvent, SlaClock } from '../../src/modules/complaints/complaint.type.js';
 import { Customer } from '../../src/modules/customers/customer.type.js';
@@ -35,5 +35,24 @@ describe('projected types', () => {
     // The check above could not fail if this did not see a field it was not told about.
     expect(undeclaredFields(Project, ['name', 'cityCompany', 'somethingNew'])).toEqual(['somethingNew']);
     expect(undeclaredFields(class Unprojected {}, ['x'])).toBeNull();
+  });
+});
+
+describe('a field that declares nothing', () => {
+  // A type of rows with columns id, a, b, c; `rel` reads `b`; `loose` declares nothing.
+  class Thing {}
+  columnFields(Thing, ['id', 'a', 'b', 'c'], ['id']);
+  fieldNeeds(Thing, { always: ['id'], fields: { id: [], rel: ['b'] } });
+  /** What a list of things selecting `selection` reads. */
+  const columnsFor = (selection: string) => {
+    const op = parse(`{ things { ${selection} } }`).definitions[0] as OperationDefinitionNode;
+    const info = { fieldNodes: [op.selectionSet.selections[0] as FieldNode], fragments: {} } as unknown as GraphQLResolveInfo;
+    return selectedColumns(info, Thing, false);
+  };
+
+  it('makes a list read whole rows; declared fields read their columns and what they say', () => {
+    expect(columnsFor('a rel')).toEqual(['id', 'a', 'b']);
+    expect(columnsFor('c __typename')).toEqual(['id', 'c']);
+    expect(columnsFor('a loose')).toBeNull();
   });
 });
