@@ -7,15 +7,16 @@ import { Complaint, ComplaintEvent, SlaClock } from '../../src/modules/complaint
 import { Customer } from '../../src/modules/customers/customer.type.js';
 import { CityCompany } from '../../src/modules/org/org.type.js';
 import { Project } from '../../src/modules/projects/project.type.js';
+import { Touchpoint } from '../../src/modules/touchpoints/touchpoint.type.js';
 
 // Lists read only the columns an operation's fields read (src/graphql/projection.ts). A field
 // nobody declared makes a list read whole rows again, silently: every field of a type whose
 // rows are projected must be a column or say what it reads (`fieldNeeds`), wherever the module
 // that adds it lives. This is what keeps a field added later from undoing the projection.
 
-// The types whose lists and relations read with `selectedColumns`. Touchpoints and regions
-// are always read whole (no list of them projects): nothing to keep for them yet.
-const PROJECTED = { Project, CityCompany, Customer, Complaint, ComplaintEvent, SlaClock };
+// The types whose lists and relations read with `selectedColumns`. Regions are always read
+// whole (no list of them projects): nothing to keep for them yet.
+const PROJECTED = { Project, CityCompany, Customer, Complaint, ComplaintEvent, SlaClock, Touchpoint };
 
 describe('projected types', () => {
   it('declare what each of their fields reads of the row', async () => {

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Info, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { fieldNeeds } from '../../graphql/projection.js';
+import { fieldNeeds, selectedColumns } from '../../graphql/projection.js';
 import type { PlannedTouchpointStatus } from '../../domain/enums.js';
 import { PlannedTouchpointStatusEnum } from '../../graphql/enums.js';
 import { READERS } from '../../auth/access.js';
@@ -51,8 +51,9 @@ export class TouchpointResolver {
     @Arg('filter', () => TouchpointFilter, { nullable: true, description: 'Conditions on the touchpoints.' }) filter: TouchpointFilter | null,
     @Arg('orderBy', () => TouchpointOrder, { nullable: true, description: 'Ordering; by occurrence time, newest first, by default.' }) orderBy: TouchpointOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return TouchpointConnection.of(await new TouchpointService(ctx).list(filter, orderBy, page), Touchpoint.from);
+    return TouchpointConnection.of(await new TouchpointService(ctx).list(filter, orderBy, page, selectedColumns(info, Touchpoint, true)), Touchpoint.from);
   }
 
   @Authorized()
@@ -260,14 +261,17 @@ async function nestedTouchpoints(
   parent: 'customerId' | 'projectId',
   parentId: number,
   args: { page: PageArgsType; filter: TouchpointFilter | null; orderBy: TouchpointOrder | null },
+  info: GraphQLResolveInfo,
 ) {
-  const key = `touchpoints:${parent}:${JSON.stringify(args)}`;
+  const columns = selectedColumns(info, Touchpoint, true);
+  // Parents share a batch only with the same arguments and the same columns.
+  const key = `touchpoints:${parent}:${JSON.stringify(args)}:${columns?.join(',') ?? '*'}`;
   const service = new TouchpointService(ctx);
   const page = await nestedConnection(
     ctx,
     key,
     parentId,
-    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page),
+    (ids) => service.pagesFor(parent, ids, args.filter, args.orderBy, args.page, columns),
     (ids) => service.countsFor(parent, ids, args.filter),
   );
   return TouchpointConnection.of(page, Touchpoint.from);
@@ -282,8 +286,9 @@ export class CustomerTouchpointsResolver {
     @Arg('filter', () => TouchpointFilter, { nullable: true, description: 'Further conditions.' }) filter: TouchpointFilter | null,
     @Arg('orderBy', () => TouchpointOrder, { nullable: true, description: 'Ordering.' }) orderBy: TouchpointOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedTouchpoints(ctx, 'customerId', c.dbId, { page, filter, orderBy });
+    return nestedTouchpoints(ctx, 'customerId', c.dbId, { page, filter, orderBy }, info);
   }
 }
 
@@ -296,8 +301,9 @@ export class ProjectTouchpointsResolver {
     @Arg('filter', () => TouchpointFilter, { nullable: true, description: 'Further conditions.' }) filter: TouchpointFilter | null,
     @Arg('orderBy', () => TouchpointOrder, { nullable: true, description: 'Ordering.' }) orderBy: TouchpointOrder | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return nestedTouchpoints(ctx, 'projectId', p.dbId, { page, filter, orderBy });
+    return nestedTouchpoints(ctx, 'projectId', p.dbId, { page, filter, orderBy }, info);
   }
 }
 
@@ -317,3 +323,19 @@ export const touchpointResolvers = [
 fieldNeeds(Customer, { fields: { touchpoints: [] } });
 // A project's touchpoints read its id.
 fieldNeeds(Project, { fields: { touchpoints: [] } });
+// What each field of a touchpoint reads of its row besides its own column (see graphql/projection.ts):
+// every touchpoint reads `id` when it is made (Touchpoint.from); `notes` is masked from its stored masked text.
+fieldNeeds(Touchpoint, {
+  always: ['id'],
+  fields: {
+    id: [],
+    notes: ['notes', 'notesMasked'],
+    evidence: ['evidence'],
+    customer: ['customerId'],
+    project: ['projectId'],
+    unit: ['unitId'],
+    staff: ['staffId'],
+    plannedTouchpoint: [],
+    recordedBy: ['createdBy'],
+  },
+});

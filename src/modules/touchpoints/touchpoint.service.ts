@@ -1,17 +1,18 @@
-import { and, count, eq, getTableColumns, gte, ilike, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gte, ilike, inArray, lt, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { CUSTOMER_WRITERS } from '../../auth/access.js';
 import { maskContactText } from '../../auth/masking.js';
 import type { Tx } from '../../db/client.js';
 import { idempotent } from '../../db/idempotency.js';
-import { selectRows } from '../../db/rows.js';
+import { keyIn, selectPage } from '../../db/rows.js';
 import { touchpoints } from '../../db/schema/index.js';
 import { CHANNELS, EVIDENCE_KINDS, PROJECT_STAGES, TOUCHPOINT_OUTCOMES } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
-import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
-import { keyset, pageOf, pageRequest, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { pagesOfParents } from '../../graphql/nested.js';
+import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type PageRequest, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { CustomerService } from '../customers/customer.service.js';
@@ -48,9 +49,11 @@ const recordSchema = z.object({
   idempotencyKey: idempotencyKey.nullish(),
 });
 
-const SORTS: Record<string, SortSpec> = {
-  OCCURRED_AT: { key: 'OCCURRED_AT', column: touchpoints.occurredAt, cast: 'timestamptz' },
-  CREATED_AT: { key: 'CREATED_AT', column: touchpoints.createdAt, cast: 'timestamptz' },
+/** A touchpoint sort, with the row column its cursors read. */
+type TouchpointSort = SortSpec & { rowKey: 'occurredAt' | 'createdAt' };
+const SORTS: Record<string, TouchpointSort> = {
+  OCCURRED_AT: { key: 'OCCURRED_AT', column: touchpoints.occurredAt, cast: 'timestamptz', rowKey: 'occurredAt' },
+  CREATED_AT: { key: 'CREATED_AT', column: touchpoints.createdAt, cast: 'timestamptz', rowKey: 'createdAt' },
 };
 
 /** What an insert of a touchpoint needs besides the ids: the rest of the row. */
@@ -134,32 +137,55 @@ export class TouchpointService {
 
   private sortOf(order: TouchpointOrder | null | undefined) {
     const sort = SORTS[order?.field ?? 'OCCURRED_AT']!;
-    const value = (r: TouchpointRow) => (sort.key === 'CREATED_AT' ? r.createdAt : r.occurredAt);
-    return { sort, descending: (order?.direction ?? 'DESC') === 'DESC', cursorOf: (r: TouchpointRow) => this.ctx.cursors.encode(sort.key, value(r), r.id) };
+    return { sort, descending: (order?.direction ?? 'DESC') === 'DESC', cursorOf: (r: TouchpointRow) => this.ctx.cursors.encode(sort.key, r[sort.rowKey], r.id) };
   }
 
-  async list(filter: TouchpointFilter | null | undefined, order: TouchpointOrder | null | undefined, args: PageArgs) {
+  /**
+   * A page of touchpoints. `columns`: only these columns of each row (see graphql/projection.ts;
+   * null: every one); such rows are not primed into the touchpoint loader, whose rows are whole.
+   */
+  async list(filter: TouchpointFilter | null | undefined, order: TouchpointOrder | null | undefined, args: PageArgs, columns: readonly string[] | null = null) {
     const { sort, descending, cursorOf } = this.sortOf(order);
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const base = and(...(await this.conditions(filter)));
-    const ks = keyset(req, sort, touchpoints.id, descending);
-    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(touchpoints).where(and(base, ks.where)).orderBy(...ks.orderBy).limit(ks.limit));
+    const { rows } = await this.readPage('list', base, sort, req, descending, columns);
     return { ...pageOf(rows, req, cursorOf), count: () => this.ctx.db.$count(touchpoints, base) };
   }
 
-  /** Pages of a nested `touchpoints` connection for many customers or projects in one statement (see graphql/nested.ts). */
-  async pagesFor(parent: 'customerId' | 'projectId', parentIds: number[], filter: TouchpointFilter | null | undefined, order: TouchpointOrder | null | undefined, args: PageArgs) {
+  /** Pages of a nested `touchpoints` connection for many customers or projects in one statement (see graphql/nested.ts), with `columns` as {@link list}. */
+  async pagesFor(
+    parent: 'customerId' | 'projectId',
+    parentIds: number[],
+    filter: TouchpointFilter | null | undefined,
+    order: TouchpointOrder | null | undefined,
+    args: PageArgs,
+    columns: readonly string[] | null = null,
+  ) {
     const { sort, descending, cursorOf } = this.sortOf(order);
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const column = touchpoints[parent];
-    const { rank, where, limit } = partitionedRank(req, sort, touchpoints.id, descending, column);
-    const page = this.ctx.db
-      .select({ ...getTableColumns(touchpoints), _pid: sql<number>`${column}`.as('_pid'), _rn: rank.as('_rn') })
-      .from(touchpoints)
-      .where(and(...(await this.conditions(filter)), inArray(column, parentIds), where))
-      .as('page');
-    const rows = await selectRows(this.ctx.db, this.ctx.db.select().from(page).where(lte(page._rn, limit)));
-    return pagesByParent<TouchpointRow>(rows, req, cursorOf, parentIds);
+    const base = and(...(await this.conditions(filter)), keyIn(column, parentIds));
+    const { rows, parents } = await this.readPage('pagesFor', base, sort, req, descending, columns, column);
+    return pagesOfParents(rows, parents, req, cursorOf, parentIds);
+  }
+
+  /** One statement for a page of touchpoints where `base` holds (with `partition`, one page per value of that column: see selectPage). */
+  private async readPage(kind: 'list' | 'pagesFor', base: SQL | undefined, sort: TouchpointSort, req: PageRequest, descending: boolean, columns: readonly string[] | null, partition?: PgColumn) {
+    const ks = keyset(req, sort, touchpoints.id, descending);
+    columns = withSortColumn(columns, sort);
+    const page = await selectPage<TouchpointRow>(this.ctx.db, {
+      name: `touchpoints.${kind}:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+      table: touchpoints,
+      columns,
+      joins: [],
+      where: and(base, ks.where),
+      orderBy: ks.orderBy,
+      limit: ks.limit,
+      ...(partition ? { partition } : {}),
+    });
+    // Whole rows only: a loader's rows are whole.
+    if (!columns) for (const r of page.rows) this.ctx.loaders.touchpoint.prime(r.id, r);
+    return page;
   }
 
   /** `totalCount` of a nested `touchpoints` connection for many parents, in one statement. */
