@@ -4,17 +4,20 @@ import type { Database } from './db/client.js';
 /** The Prometheus registry of one app instance and the metrics its parts record. */
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Creates the registry: Node runtime, HTTP, GraphQL errors, SQL statements, the event fan-out's stages, SLA alerts. */
-export function createMetrics(database: Database) {
+/**
+ * Creates the registry: Node runtime, HTTP, GraphQL errors, SQL statements (of the requests'
+ * pool and of the statistics' own, `readDatabase`), the event fan-out's stages, SLA alerts.
+ */
+export function createMetrics(database: Database, readDatabase?: Database) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   new client.Counter({
     name: 'db_statements_total',
-    help: 'SQL statements sent through drizzle',
+    help: 'SQL statements sent through drizzle, the statistics pool’s included',
     registers: [registry],
     collect() {
       this.reset();
-      this.inc(database.stats.queries);
+      this.inc(database.stats.queries + (readDatabase?.stats.queries ?? 0));
     },
   });
   return {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type client from 'prom-client';
-import { openPostgres } from './db/client.js';
+import { openPostgres, type Database } from './db/client.js';
 import { LookupBudget } from './auth/lookup-budget.js';
 import type { AppDeps } from './graphql/context.js';
 import { Cursors } from './graphql/pagination.js';
@@ -39,6 +39,8 @@ export type App = {
   retention: EventRetention;
   /** The WebSocket endpoint: `disconnectAll()` drops every client (they resume with `after`). */
   realtime: { disconnectAll(): void };
+  /** The statistics' own pool (on the replica, else on the primary), when on PostgreSQL. */
+  readDatabase?: Database;
 };
 
 /**
@@ -55,7 +57,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
   const readDatabase = statsUrl
     ? openPostgres(statsUrl, { max: config.databaseStatsPoolSize, statementTimeoutMs: config.databaseStatementTimeoutMs, applicationName: 'cx-graphql-api:stats' })
     : undefined;
-  const metrics = createMetrics(database);
+  const metrics = createMetrics(database, readDatabase);
   const scheduler = new SlaScheduler(database, {
     onFired: ({ level, latenessMs }) => {
       metrics.alertsFired.inc({ level });
@@ -124,6 +126,7 @@ export async function createApp(input: Omit<AppDeps, 'sla' | 'lookupBudget' | 'c
     events,
     retention,
     realtime: { disconnectAll: () => sockets.disconnectAll() },
+    readDatabase,
     async listen(port = config.port, host = config.host) {
       const bound = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);

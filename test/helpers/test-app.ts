@@ -64,8 +64,9 @@ export type TestApp = {
   /** POSTs an operation; `auth` is a token or a role (signed with whole-group scope). */
   gql<T = any>(query: string, variables?: Record<string, unknown>, auth?: string | Role | null): Promise<GqlResult<T>>;
   /**
-   * SQL statements sent for requests so far: all statements minus the event log's
-   * background work (sequencing and reading events), for counting a request's statements.
+   * SQL statements sent for requests so far (the statistics pool's included): all statements
+   * minus the event log's background work (sequencing and reading events), for counting a
+   * request's statements.
    */
   requestStatements(): number;
   /** Waits until background work (SLA scheduler, event fan-out) has stopped sending statements. */
@@ -86,6 +87,8 @@ export async function startTestApp(opts: { env?: Record<string, string>; clock?:
   const app = await createApp({ config, database, logger, clock: opts.clock });
   const port = await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
+  // Statements of both pools: on PostgreSQL the statistics read through their own (see createApp).
+  const statements = () => database.stats.queries + (app.readDatabase?.stats.queries ?? 0);
   const token = (role: Role, o: TokenOptions = {}) =>
     signToken(config, { sub: o.sub ?? `test-${role.toLowerCase()}`, role, scope: o.scope ?? null, department: o.department ?? null, name: o.name ?? null });
   return {
@@ -96,11 +99,11 @@ export async function startTestApp(opts: { env?: Record<string, string>; clock?:
     app,
     token,
     fetch: (path, init) => fetch(url + path, init),
-    requestStatements: () => database.stats.queries - app.events.log.stats.statements,
+    requestStatements: () => statements() - app.events.log.stats.statements,
     async settle() {
       let last = -1;
-      for (let i = 0; i < 200 && database.stats.queries !== last; i++) {
-        last = database.stats.queries;
+      for (let i = 0; i < 200 && statements() !== last; i++) {
+        last = statements();
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -1,3 +1,4 @@
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUnit, createCustomer, createProject, seedOrg } from '../helpers/factories.js';
 import { dbKind, freshDatabase, startTestApp, type GqlResult, type TestApp } from '../helpers/test-app.js';
@@ -114,29 +115,93 @@ describe('DATABASE_READ_URL', () => {
 });
 
 describe('the statistics pool', () => {
-  it.skipIf(dbKind !== 'postgres')('statistics answer while every connection of the requests’ pool is held', async () => {
+  const STATS = `{ satisfactionStats { total { responses } } complaintStats { total { complaints } } }`;
+  const statementsOf = (metrics: string) => Number(/^db_statements_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
+
+  it.skipIf(dbKind !== 'postgres')('slow statistics hold their own connections, never the requests’', async () => {
+    const app = await startTestApp({ env: { SLA_SCHEDULER: 'off' } });
+    // One connection holds the lock, another watches the server's sessions.
+    const locker = postgres(app.databaseUrl!, { max: 1, onnotice: () => {} });
+    const watcher = postgres(app.databaseUrl!, { max: 1, onnotice: () => {} });
+    let release = () => {};
+    try {
+      const org = await seedOrg(app);
+      const project = (await createProject(app, org.szId)).id;
+      await respond(app, project);
+      // Statistics that cannot finish: their rollups are locked. More of them than both pools
+      // hold (3 for statistics, 5 for requests in this test database).
+      const locked = new Promise<void>((resolve, reject) => {
+        locker
+          .begin(async (tx) => {
+            await tx`lock table survey_response_rollups, survey_responses in access exclusive mode`;
+            resolve();
+            await new Promise<void>((r) => (release = r));
+          })
+          .catch(reject);
+      });
+      await locked;
+      let answered = 0;
+      const stats = Array.from({ length: 6 }, () => app.gql(STATS, {}, 'ADMIN').then((r) => (answered++, r)));
+      // Wait until the statistics hold their pool's connections (waiting on the lock).
+      for (let i = 0; i < 100; i++) {
+        const rows = await watcher<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cx-graphql-api:stats' and wait_event_type = 'Lock'`;
+        if (rows[0]!.n === 3) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // A request still gets a connection: the statistics hold none of the requests'.
+      const list = must<any>(await app.gql(`{ complaints(first: 1) { totalCount } projects(first: 5) { totalCount } }`, {}, 'MANAGER'), 'list');
+      expect(list.complaints.totalCount).toBe(0);
+      expect(list.projects.totalCount).toBeGreaterThan(0);
+      expect(answered).toBe(0);
+      release();
+      for (const r of await Promise.all(stats)) expect(must<any>(r, 'stats').satisfactionStats.total.responses).toBe(1);
+    } finally {
+      release();
+      await locker.end({ timeout: 5 });
+      await watcher.end({ timeout: 5 });
+      await app.close();
+    }
+  });
+
+  it.skipIf(dbKind !== 'postgres')('statistics answer while every connection of the requests’ pool is held; a scoped viewer’s scope is read there first', async () => {
     const app = await startTestApp({ env: { SLA_SCHEDULER: 'off' } });
     const held: { release(): void }[] = [];
     try {
       const org = await seedOrg(app);
       const project = (await createProject(app, org.szId)).id;
       await respond(app, project);
+      const scoped = await app.token('ANALYST', { scope: [project] });
       // Take every connection of the requests' pool (the test database's: 5) out of it.
       const sql = app.database.sql!;
       for (let i = 0; i < 5; i++) held.push(await sql.reserve());
       // A list reads through that pool: it waits. Statistics read through their own: they answer.
       let listed = false;
       const list = app.gql(`{ surveyResponses(first: 5) { totalCount } }`, {}, 'ADMIN').then((r) => ((listed = true), r));
-      const stats = must<any>(await app.gql(`{ satisfactionStats { total { responses } } complaintStats { total { complaints } } }`, {}, 'ADMIN'), 'stats');
+      let scopedAnswered = false;
+      const scopedStats = app.gql(STATS, {}, scoped).then((r) => ((scopedAnswered = true), r));
+      const stats = must<any>(await app.gql(STATS, {}, 'ADMIN'), 'stats');
       expect(stats).toEqual({ satisfactionStats: { total: { responses: 1 } }, complaintStats: { total: { complaints: 0 } } });
       expect(listed).toBe(false);
+      // The scoped viewer's statistics first resolve the scope claim on the requests' pool.
+      expect(scopedAnswered).toBe(false);
       for (const h of held.splice(0)) h.release();
       expect(must<any>(await list, 'list').surveyResponses.totalCount).toBe(1);
+      expect(must<any>(await scopedStats, 'scoped stats').satisfactionStats.total.responses).toBe(1);
       const rows = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'cx-graphql-api:stats'`;
       expect(rows[0]!.n).toBeGreaterThan(0);
     } finally {
       for (const h of held) h.release();
       await app.close();
     }
+  });
+
+  it('counts the statistics’ statements in /metrics and per request, on either database', async () => {
+    const metrics = async () => statementsOf(await (await t.fetch('/metrics')).text());
+    await t.settle();
+    const before = await metrics();
+    const counted = t.requestStatements();
+    must(await t.gql(STATS, {}, 'ADMIN'), 'stats');
+    expect(t.requestStatements() - counted).toBeGreaterThanOrEqual(2);
+    expect((await metrics()) - before).toBeGreaterThanOrEqual(2);
   });
 });
