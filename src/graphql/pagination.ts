@@ -1,5 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
-import { asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, desc, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { selectPage, type PageJoin, type PageList } from '../db/rows.js';
 import { AppError } from './errors.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -118,6 +120,47 @@ export function keyset(req: PageRequest, sort: SortSpec, idColumn: AnyColumn, de
 /** A list's chosen columns with the one its cursors read (`rowKey`), or null for every column. */
 export function withSortColumn(columns: readonly string[] | null, sort: { rowKey: string }): readonly string[] | null {
   return columns && !columns.includes(sort.rowKey) ? [...columns, sort.rowKey] : columns;
+}
+
+/**
+ * One keyset page of `table` where `where` holds, in `sort`'s order then `idColumn`'s (see
+ * {@link keyset}): one statement (selectPage) reading `columns` (null: every one) with the sort's
+ * column added for the cursors, the relations in `joins` and `lists`, and with `partition` one
+ * page per value of that column. The statement is named `<name>:<sort key>:<direction>`, as
+ * selectPage needs its name to carry the order. Returns selectPage's answer and the columns read.
+ */
+export async function selectKeysetPage<T>(
+  db: object,
+  spec: {
+    name: string;
+    table: PgTable;
+    idColumn: AnyColumn;
+    sort: SortSpec & { rowKey: string };
+    req: PageRequest;
+    descending: boolean;
+    where: SQL | undefined;
+    columns: readonly string[] | null;
+    joins?: readonly PageJoin[];
+    lists?: readonly PageList[];
+    partition?: PgColumn;
+  },
+) {
+  const ks = keyset(spec.req, spec.sort, spec.idColumn, spec.descending);
+  const columns = withSortColumn(spec.columns, spec.sort);
+  const page = await selectPage<T>(db, {
+    name: `${spec.name}:${spec.sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+    table: spec.table,
+    columns,
+    joins: spec.joins ?? [],
+    lists: spec.lists ?? [],
+    where: and(spec.where, ks.where),
+    orderBy: ks.orderBy,
+    limit: ks.limit,
+    ...(spec.partition ? { partition: spec.partition } : {}),
+  });
+  // Object.assign, not `{ ...page, columns }`: on Node 20 a spread followed by another property
+  // takes V8's slow path and the copy outlives the next minor GC (BENCHMARKS.md).
+  return Object.assign(page, { columns });
 }
 
 /** Relay page info. */

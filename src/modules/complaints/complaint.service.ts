@@ -1,4 +1,4 @@
-import { anyOf, keyIn, listable, selectFixed, selectPage, type PageJoin, type PageList } from '../../db/rows.js';
+import { anyOf, keyIn, listable, selectFixed, type PageJoin, type PageList } from '../../db/rows.js';
 import { and, count, desc, eq, gte, ilike, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { pagesOfParents } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -23,7 +23,7 @@ import { CLOCK_ORDER, EVENT_ORDER } from '../../graphql/loaders.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
-import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type PageRequest, type SortSpec } from '../../graphql/pagination.js';
+import { pageOf, pageRequest, selectKeysetPage, type PageArgs, type PageRequest, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, assertNotPast, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { SlaEngine, type AlsoInsert } from '../../sla/engine.js';
 import { choosePolicy } from '../../sla/policy.js';
@@ -163,23 +163,23 @@ export class ComplaintService {
     related: RelatedColumns,
     partition?: PgColumn,
   ) {
-    const ks = keyset(req, sort, complaints.id, descending);
-    columns = withSortColumn(columns, sort);
     const relations = this.relations(related);
-    const page = await selectPage<ComplaintRow>(this.ctx.db, {
-      name: `complaints.${kind}:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+    const page = await selectKeysetPage<ComplaintRow>(this.ctx.db, {
+      name: `complaints.${kind}`,
       table: complaints,
+      idColumn: complaints.id,
+      sort,
+      req,
+      descending,
+      where: base,
       columns,
       joins: relations.joins,
       lists: relations.lists,
-      where: and(base, ks.where),
-      orderBy: ks.orderBy,
-      limit: ks.limit,
-      ...(partition ? { partition } : {}),
+      partition,
     });
     relations.prime(page.rows, page.joined, page.listed);
     // Whole rows only: a loader's rows are whole.
-    if (!columns) for (const r of page.rows) this.ctx.loaders.complaint.prime(r.id, r);
+    if (!page.columns) for (const r of page.rows) this.ctx.loaders.complaint.prime(r.id, r);
     return page;
   }
 

@@ -1,4 +1,4 @@
-import { selectPage, selectRows } from '../../db/rows.js';
+import { selectRows } from '../../db/rows.js';
 import { and, count, eq, getTableColumns, ilike, inArray, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { pagesByParent, partitionedRank } from '../../graphql/nested.js';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { CustomerRow, OwnershipRow } from '../../graphql/loaders.js';
 import type { Maybe } from '../../graphql/maybe.js';
-import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { pageOf, pageRequest, selectKeysetPage, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, idempotencyKey, idNumber, localDate, name, parseInput, phone, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import { likePattern } from '../projects/project.service.js';
@@ -234,20 +234,19 @@ export class CustomerService {
     const sort = this.sortFor(order);
     const req = pageRequest(this.ctx.cursors, args, sort.key);
     const base = and(...(await this.conditions(filter)));
-    const ks = keyset(req, sort, customers.id, order?.direction === 'DESC');
-    columns = withSortColumn(columns, sort);
-    const { rows } = await selectPage<CustomerRow>(this.ctx.db, {
-      name: `customers.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+    const { rows, columns: read } = await selectKeysetPage<CustomerRow>(this.ctx.db, {
+      name: 'customers.list',
       table: customers,
+      idColumn: customers.id,
+      sort,
+      req,
+      descending: order?.direction === 'DESC',
+      where: base,
       columns,
-      joins: [],
-      where: and(base, ks.where),
-      orderBy: ks.orderBy,
-      limit: ks.limit,
     });
     // Into the loader of the same columns: a customer's fields that read fewer (a complaint's
     // `customer`, say) answer from it (see RequestLoaders.customersWith).
-    const loader = this.ctx.loaders.customersWith(columns);
+    const loader = this.ctx.loaders.customersWith(read);
     for (const r of rows) loader.prime(r.id, r);
     return { ...pageOf(rows, req, this.cursorOf(sort.key)), count: () => this.ctx.db.$count(customers, base) };
   }

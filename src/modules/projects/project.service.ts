@@ -1,4 +1,4 @@
-import { selectPage, type PageJoin } from '../../db/rows.js';
+import type { PageJoin } from '../../db/rows.js';
 import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { PROJECT_WRITERS } from '../../auth/access.js';
@@ -10,7 +10,7 @@ import type { Context } from '../../graphql/context.js';
 import { AppError, pgErrorOf } from '../../graphql/errors.js';
 import { parseId, toGlobalId } from '../../graphql/global-id.js';
 import type { CityCompanyRow, ProjectRow } from '../../graphql/loaders.js';
-import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
+import { pageOf, pageRequest, selectKeysetPage, type PageArgs, type SortSpec } from '../../graphql/pagination.js';
 import { idempotencyKey, localDate, name, parseInput, searchText, text } from '../../graphql/validate.js';
 import { diff, recordAudit } from '../audit/audit.service.js';
 import type { CreateProjectInput, ProjectFilter, ProjectOrder, UpdateProjectInput } from './project.input.js';
@@ -86,19 +86,19 @@ export class ProjectService {
       );
     }
     const base = and(...conds);
-    const ks = keyset(req, sort, projects.id, descending);
-    columns = withSortColumn(columns, sort);
-    const { rows, joined } = await selectPage<ProjectRow>(this.ctx.db, {
-      name: `projects.list:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+    const { rows, joined, columns: read } = await selectKeysetPage<ProjectRow>(this.ctx.db, {
+      name: 'projects.list',
       table: projects,
+      idColumn: projects.id,
+      sort,
+      req,
+      descending,
+      where: base,
       columns,
       joins: cityCompany !== undefined ? [cityCompanyJoin(cityCompany)] : [],
-      where: and(base, ks.where),
-      orderBy: ks.orderBy,
-      limit: ks.limit,
     });
     // Whole rows only: a loader's rows are whole.
-    if (!columns) for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
+    if (!read) for (const r of rows) this.ctx.loaders.project.prime(r.id, r);
     if (cityCompany !== undefined) {
       const loader = this.ctx.loaders.cityCompaniesWith(cityCompany);
       for (const c of joined[0]!) if (c) loader.prime(c.id as number, c as CityCompanyRow);

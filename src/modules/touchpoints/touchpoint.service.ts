@@ -5,14 +5,14 @@ import { CUSTOMER_WRITERS } from '../../auth/access.js';
 import { maskContactText } from '../../auth/masking.js';
 import type { Tx } from '../../db/client.js';
 import { idempotent } from '../../db/idempotency.js';
-import { keyIn, selectPage } from '../../db/rows.js';
+import { keyIn } from '../../db/rows.js';
 import { touchpoints } from '../../db/schema/index.js';
 import { CHANNELS, EVIDENCE_KINDS, PROJECT_STAGES, TOUCHPOINT_OUTCOMES } from '../../domain/enums.js';
 import type { Context } from '../../graphql/context.js';
 import { AppError } from '../../graphql/errors.js';
 import { decodeStaffGlobalId, parseId, parseIds, toGlobalId } from '../../graphql/global-id.js';
 import { pagesOfParents } from '../../graphql/nested.js';
-import { keyset, pageOf, pageRequest, withSortColumn, type PageArgs, type PageRequest, type SortSpec } from '../../graphql/pagination.js';
+import { pageOf, pageRequest, selectKeysetPage, type PageArgs, type PageRequest, type SortSpec } from '../../graphql/pagination.js';
 import { assertNotFuture, httpUrl, idempotencyKey, parseInput, searchText, text } from '../../graphql/validate.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { CustomerService } from '../customers/customer.service.js';
@@ -171,20 +171,19 @@ export class TouchpointService {
 
   /** One statement for a page of touchpoints where `base` holds (with `partition`, one page per value of that column: see selectPage). */
   private async readPage(kind: 'list' | 'pagesFor', base: SQL | undefined, sort: TouchpointSort, req: PageRequest, descending: boolean, columns: readonly string[] | null, partition?: PgColumn) {
-    const ks = keyset(req, sort, touchpoints.id, descending);
-    columns = withSortColumn(columns, sort);
-    const page = await selectPage<TouchpointRow>(this.ctx.db, {
-      name: `touchpoints.${kind}:${sort.key}:${ks.descending ? 'desc' : 'asc'}`,
+    const page = await selectKeysetPage<TouchpointRow>(this.ctx.db, {
+      name: `touchpoints.${kind}`,
       table: touchpoints,
+      idColumn: touchpoints.id,
+      sort,
+      req,
+      descending,
+      where: base,
       columns,
-      joins: [],
-      where: and(base, ks.where),
-      orderBy: ks.orderBy,
-      limit: ks.limit,
-      ...(partition ? { partition } : {}),
+      partition,
     });
     // Whole rows only: a loader's rows are whole.
-    if (!columns) for (const r of page.rows) this.ctx.loaders.touchpoint.prime(r.id, r);
+    if (!page.columns) for (const r of page.rows) this.ctx.loaders.touchpoint.prime(r.id, r);
     return page;
   }
 
