@@ -1,14 +1,18 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config.js';
 import { isCacheableForBi } from '../graphql/cache-hints.js';
 import type { Context } from '../graphql/context.js';
 import { AppError, formatError } from '../graphql/errors.js';
 import { depthLimit, operationCostOf } from '../graphql/limits.js';
 import type { Metrics } from '../metrics.js';
-import { jitExecutor } from './executor.js';
+import { jitExecutor, type JitExecutor } from './executor.js';
+
+/** The cost of `operation` with `variables`, counted up to just past MAX_QUERY_COST. */
+const costOf = (config: Config, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) =>
+  operationCostOf(schema, document, operation, variables, { stopAbove: config.maxQueryCost });
 
 /** Logs internal errors (never sent to clients), counts errors by code, adds the request id to internal ones. */
 function errorPlugin(metrics: Metrics): ApolloServerPlugin<Context> {
@@ -51,7 +55,7 @@ function costPlugin(config: Config): ApolloServerPlugin<Context> {
               extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
             });
           }
-          const cost = operationCostOf(schema, document, operation, request.variables ?? {}, { stopAbove: config.maxQueryCost });
+          const cost = costOf(config, schema, document, operation, request.variables ?? {});
           if (cost > config.maxQueryCost) {
             throw new AppError(
               'QUERY_TOO_COMPLEX',
@@ -112,21 +116,47 @@ class AnswerTypes {
   }
 }
 
-/** Apollo Server that learns, from its own successful answers, the media type it negotiates for each Accept header (see {@link AnswerTypes}). */
+/**
+ * Apollo Server that learns, from its own successful answers, the media type it negotiates for
+ * each Accept header (see {@link AnswerTypes}), and that lets the jit executor answer the
+ * queries Apollo has already answered without errors before its own pipeline runs (see
+ * {@link JitExecutor.answer}): for those, Apollo's pipeline only repeated what it did the first
+ * time (the document's hash and cache, operation lookup, plugin hooks that do nothing for a
+ * POST): 0.94× the server CPU per request of reads B and C (bench/read-ab.mjs). The cost limit
+ * still applies to every request: an operation over it takes Apollo's path, which refuses it.
+ */
 class LearningApolloServer extends ApolloServer<Context> {
+  private stopping = false;
+  private readonly contentType = (accept: string) => this.answerTypes.get(accept);
+
   constructor(
     options: ConstructorParameters<typeof ApolloServer<Context>>[0],
     private readonly answerTypes: AnswerTypes,
+    private readonly jit: JitExecutor<Context> | null,
+    /** Whether an operation may run with these variables (within the cost limit). */
+    private readonly allow: (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => boolean,
   ) {
     super(options);
   }
 
   override async executeHTTPGraphQLRequest(args: Parameters<ApolloServer<Context>['executeHTTPGraphQLRequest']>[0]) {
+    if (this.jit && !this.stopping) {
+      const fast = await this.jit.answer(args.httpGraphQLRequest, args.context, { contentType: this.contentType, allow: this.allow });
+      if (fast && 'body' in fast) return fast;
+      // Ran with errors: Apollo's path answers with this context, and the jit plugin hands it what already ran.
+      if (fast) return super.executeHTTPGraphQLRequest({ ...args, context: async () => fast.context });
+    }
     const response = await super.executeHTTPGraphQLRequest(args);
     if ((response.status ?? 200) === 200 && response.body.kind === 'complete') {
       this.answerTypes.learn(args.httpGraphQLRequest.headers.get('accept'), response.headers.get('content-type'));
     }
     return response;
+  }
+
+  /** Once stopping, every request takes Apollo's path, which refuses it as a stopped server does. */
+  override async stop() {
+    this.stopping = true;
+    return super.stop();
   }
 }
 
@@ -161,6 +191,8 @@ export async function createApollo(schema: GraphQLSchema, config: Config, metric
       ],
     },
     answerTypes,
+    jit,
+    (document, operation, variables) => costOf(config, schema, document, operation, variables) <= config.maxQueryCost,
   );
   await apollo.start();
   return apollo;

@@ -1,4 +1,12 @@
-import { HeaderMap, type ApolloServerOptionsWithGateway, type ApolloServerPlugin, type BaseContext, type GraphQLRequestListener } from '@apollo/server';
+import {
+  HeaderMap,
+  type ApolloServerOptionsWithGateway,
+  type ApolloServerPlugin,
+  type BaseContext,
+  type GraphQLRequestListener,
+  type HTTPGraphQLRequest,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { execute, getVariableValues, Kind, type DocumentNode, type ExecutionResult, type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
@@ -48,8 +56,54 @@ export function expandedSelections(document: DocumentNode, operationName: string
   return operation ? sizeOf(operation.selectionSet, new Set()) : 0;
 }
 
+/** Most document texts {@link JitExecutor.answer} keeps ready to run; past it, it forgets them all and learns again. */
+export const MAX_PREPARED_DOCUMENTS = 500;
+/** Longest document text kept ready (longer ones always take Apollo's path): at most about 10 MB kept. */
+export const MAX_PREPARED_LENGTH = 20_000;
+
+/** A query that Apollo parsed, validated and answered without errors: what {@link JitExecutor.answer} runs again for the same text. */
+interface Prepared {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** The operation's name as Apollo resolved it (null for an anonymous one). */
+  operationName: string | null;
+}
+
+/**
+ * The outcome of a run that {@link JitExecutor.answer} made, on the context it hands to Apollo's
+ * path, for the plugin to hand over instead of running it again. A property, not a WeakMap
+ * entry: Apollo runs each operation on a shallow copy of the context, which copies it.
+ */
+const RAN_AHEAD = Symbol('ran ahead');
+
 /** Marks an operation too large to compile (see {@link MAX_COMPILED_SELECTIONS}). */
 const INTERPRET = Symbol('graphql-js');
+
+/** What {@link jitExecutor} gives Apollo (its gateway and plugin) and the request handler (its answers to known queries). */
+export interface JitExecutor<TContext extends BaseContext> {
+  gateway: Gateway;
+  plugin: ApolloServerPlugin<TContext>;
+  /**
+   * Answers a POST of a query that Apollo has already parsed, validated and answered without
+   * errors (the same text and operation name), without going through Apollo's request
+   * pipeline again: the compiled operation runs on a context made by `context`, and the answer
+   * is the JSON Apollo would write for it. Gives:
+   * - the HTTP response, when it ran without errors;
+   * - `{ context }` when it ran with errors (or threw): Apollo's path must answer it, with that
+   *   context, and the plugin hands Apollo the answer already computed (it never runs twice);
+   * - null when it does not answer: another method or body shape, a document not seen yet, an
+   *   `Accept` header whose media type is not learnt, or an operation `allow` refuses (over the
+   *   cost limit): Apollo's path answers, as before.
+   */
+  answer(
+    request: HTTPGraphQLRequest,
+    context: () => Promise<TContext>,
+    opts: {
+      contentType: (accept: string) => string | undefined;
+      allow: (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => boolean;
+    },
+  ): Promise<HTTPGraphQLResponse | { context: TContext } | null>;
+}
 
 /**
  * Executes operations with graphql-jit instead of graphql-js's interpreter, hosted in Apollo
@@ -74,18 +128,18 @@ const INTERPRET = Symbol('graphql-js');
  * execution); none of ours has one. (Apollo's usage reporting, which Apollo installs itself when
  * APOLLO_KEY is set, would miss its per-field data for them; this server does not set it up.)
  *
+ * A query that Apollo answered without errors is kept ready by its text (see
+ * {@link JitExecutor.answer}): the next POST of the same text runs without Apollo's pipeline.
+ *
  * graphql-jit compiles each operation of a document once into a function that walks the
  * selection with the resolvers inlined: no per-field argument objects, no `info` made unless a
  * resolver reads it, fields without a resolver read as plain properties. On the read benchmark
  * that was 0.78–0.84× the server CPU per request (bench/read-ab.mjs).
  *
  * Compiled operations are kept per parsed document (Apollo keeps parsed documents in its own
- * bounded cache, so they go when it drops them) and operation name.
+ * bounded cache, so they go when it drops them, unless kept ready) and operation name.
  */
-export function jitExecutor<TContext extends BaseContext>(
-  schema: GraphQLSchema,
-  opts: { contentTypeFor?: (accept: string) => string | undefined } = {},
-): { gateway: Gateway; plugin: ApolloServerPlugin<TContext> } {
+export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema, opts: { contentTypeFor?: (accept: string) => string | undefined } = {}): JitExecutor<TContext> {
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery<Record<string, unknown>> | typeof INTERPRET>>();
   /** The compiled operation, or INTERPRET where graphql-jit does not compile it (it answers errors, or throws): graphql-js answers as it always did. */
   const compile = (document: DocumentNode, operationName: string | null) => {
@@ -119,11 +173,22 @@ export function jitExecutor<TContext extends BaseContext>(
     // (above). Run it as graphql-js would, rather than answer differently.
     return result.data === undefined && result.errors?.length ? interpret(document, operationName, contextValue, variables) : result;
   };
+  type Outcome = { result: Result } | { thrown: unknown };
   /**
    * Answers the plugin computed with errors, or what their execution threw, by request context,
    * for the gateway to return or throw (Apollo's path formats them).
    */
-  const handedOver = new WeakMap<object, { result: Result } | { thrown: unknown }>();
+  const handedOver = new WeakMap<object, Outcome>();
+  /** Queries answered without errors, by document text, then by the operation name asked for (null: none). */
+  const ready = new Map<string, Map<string | null, Prepared>>();
+  const keep = (text: string, asked: string | null, prepared: Prepared) => {
+    let byName = ready.get(text);
+    if (!byName) {
+      if (ready.size >= MAX_PREPARED_DOCUMENTS) ready.clear();
+      ready.set(text, (byName = new Map()));
+    }
+    if (!byName.has(asked)) byName.set(asked, prepared);
+  };
   let announce: ((s: { apiSchema: GraphQLSchema; coreSupergraphSdl: string }) => void) | null = null;
   const gateway: Gateway = {
     onSchemaLoadOrUpdate(callback) {
@@ -155,24 +220,31 @@ export function jitExecutor<TContext extends BaseContext>(
   const listener: GraphQLRequestListener<TContext> = {
     async responseForOperation(rc) {
       if (!rc.operation) return null;
-      let result: Result;
-      try {
-        result = await run(rc.document, rc.operation, rc.operationName, rc.contextValue, rc.request.variables ?? {});
-      } catch (thrown) {
-        // Thrown past graphql-jit (a resolveType that throws, say): thrown again from the gateway, as before.
-        handedOver.set(rc.contextValue, { thrown });
+      const ahead = rc.contextValue as { [RAN_AHEAD]?: Outcome };
+      let outcome = ahead[RAN_AHEAD];
+      if (outcome) delete ahead[RAN_AHEAD];
+      else {
+        try {
+          outcome = { result: await run(rc.document, rc.operation, rc.operationName, rc.contextValue, rc.request.variables ?? {}) };
+        } catch (thrown) {
+          // Thrown past graphql-jit (a resolveType that throws, say): thrown again from the gateway, as before.
+          outcome = { thrown };
+        }
+      }
+      if ('thrown' in outcome || outcome.result.errors?.length) {
+        handedOver.set(rc.contextValue, outcome);
         return null;
       }
-      if (result.errors?.length) {
-        handedOver.set(rc.contextValue, { result });
-        return null;
+      // Parsed, validated and answered without errors: the same text may skip Apollo's pipeline next time.
+      if (rc.operation.operation === 'query' && typeof rc.source === 'string' && rc.source.length <= MAX_PREPARED_LENGTH) {
+        keep(rc.source, rc.request.operationName ?? null, { document: rc.document, operation: rc.operation, operationName: rc.operationName });
       }
       const headers = new HeaderMap();
       // The media type Apollo would negotiate for this Accept (known once it has answered it): set, Apollo skips negotiating it.
       const accept = rc.request.http?.headers.get('accept');
       const type = accept ? opts.contentTypeFor?.(accept) : undefined;
       if (type) headers.set('content-type', type);
-      return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: result } };
+      return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: outcome.result } };
     },
   };
   const plugin: ApolloServerPlugin<TContext> = {
@@ -180,5 +252,39 @@ export function jitExecutor<TContext extends BaseContext>(
       return listener;
     },
   };
-  return { gateway, plugin };
+  const answer: JitExecutor<TContext>['answer'] = async (request, context, { contentType, allow }) => {
+    if (request.method !== 'POST') return null;
+    const body = request.body as Record<string, unknown> | null;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.query !== 'string') return null;
+    // Persisted queries and other extensions, and malformed fields, are Apollo's to answer.
+    if (body.extensions !== undefined && body.extensions !== null) return null;
+    const asked = body.operationName ?? null;
+    if (asked !== null && typeof asked !== 'string') return null;
+    const variables = body.variables ?? {};
+    if (typeof variables !== 'object' || Array.isArray(variables)) return null;
+    const prepared = ready.get(body.query)?.get(asked);
+    if (!prepared) return null;
+    const accept = request.headers.get('accept');
+    const type = accept ? contentType(accept) : undefined;
+    if (!type || !allow(prepared.document, prepared.operation, variables as Record<string, unknown>)) return null;
+    const contextValue = await context();
+    let outcome: Outcome;
+    try {
+      outcome = { result: await run(prepared.document, prepared.operation, prepared.operationName, contextValue, variables as Record<string, unknown>) };
+    } catch (thrown) {
+      outcome = { thrown };
+    }
+    if ('thrown' in outcome || outcome.result.errors?.length) {
+      (contextValue as { [RAN_AHEAD]?: Outcome })[RAN_AHEAD] = outcome;
+      return { context: contextValue };
+    }
+    const { result } = outcome;
+    // As Apollo writes a single result (runHttpQuery's orderExecutionResultFields and prettyJSONStringify).
+    return {
+      status: undefined,
+      headers: new HeaderMap([['content-type', type]]),
+      body: { kind: 'complete', string: JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions }) + '\n' },
+    };
+  };
+  return { gateway, plugin, answer };
 }

@@ -164,6 +164,8 @@ describe('operational HTTP', () => {
     expect(big.data).toBeUndefined();
     const small = await t.gql(q, { n: 10 }, 'ADMIN');
     expect(small.errors).toBeUndefined();
+    // Answered once without errors, the document may skip Apollo's pipeline (src/http/executor.ts): its cost is still counted.
+    expect(codeOf(await t.gql(q, { n: 200 }, 'ADMIN'))).toBe('QUERY_TOO_COMPLEX');
     // A document without variables is costed once and answered alike every time after.
     const literal = `{ projects(first: 200) { edges { node { customers(first: 200) { totalCount pageInfo { hasNextPage } } } } } }`;
     const first = await t.gql(literal, {}, 'ADMIN');
@@ -175,6 +177,7 @@ describe('operational HTTP', () => {
     const defaulted = `query($n: Int = 200) { projects(first: $n) { edges { node { customers(first: $n) { totalCount pageInfo { hasNextPage } } } } } }`;
     for (let i = 0; i < 2; i++) expect(codeOf(await t.gql(defaulted, {}, 'ADMIN'))).toBe('QUERY_TOO_COMPLEX');
     expect((await t.gql(defaulted, { n: 10 }, 'ADMIN')).errors).toBeUndefined();
+    expect(codeOf(await t.gql(defaulted, {}, 'ADMIN'))).toBe('QUERY_TOO_COMPLEX');
   });
 
   it('reports unknown fields as validation errors without stack traces', async () => {

@@ -1,7 +1,7 @@
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, HeaderMap, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError, GraphQLInt, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { MAX_COMPILED_SELECTIONS, expandedSelections, jitExecutor } from '../../src/http/executor.js';
+import { MAX_COMPILED_SELECTIONS, MAX_PREPARED_DOCUMENTS, MAX_PREPARED_LENGTH, expandedSelections, jitExecutor } from '../../src/http/executor.js';
 
 /** `{ ...F0 } fragment F0 on Query { ...F1 ×spreads } … fragment Fn on Query { leaf }`. */
 function bomb(levels: number, spreads: number, leaf: string): string {
@@ -134,5 +134,123 @@ describe('graphql-jit in Apollo: what execution throws', () => {
     const before = await answer(false);
     expect(before.status).toBe(500);
     expect(await answer(true)).toEqual(before);
+  });
+});
+
+describe('queries kept ready (JitExecutor.answer)', () => {
+  /** Apollo on a tiny schema with the jit executor, counting resolver runs and the requests Apollo's pipeline takes. */
+  async function server() {
+    const calls = { ok: 0, fail: 0, pipeline: 0, mutations: 0 };
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: 'Query',
+        fields: {
+          ok: { type: GraphQLString, args: { n: { type: GraphQLInt } }, resolve: (_s, { n }) => (calls.ok++, `ok ${n ?? ''}`) },
+          // Fails when n is 0: a query kept ready can fail the next time.
+          maybe: {
+            type: GraphQLInt,
+            args: { n: { type: GraphQLInt } },
+            resolve: (_s, { n }) => {
+              if (n === 0) {
+                calls.fail++;
+                throw new GraphQLError('zero', { extensions: { code: 'ZERO' } });
+              }
+              return n;
+            },
+          },
+        },
+      }),
+      mutation: new GraphQLObjectType({ name: 'Mutation', fields: { touch: { type: GraphQLInt, resolve: () => ++calls.mutations } } }),
+    });
+    const jit = jitExecutor<BaseContext>(schema);
+    const apollo = new ApolloServer<BaseContext>({
+      gateway: jit.gateway,
+      plugins: [
+        jit.plugin,
+        {
+          async requestDidStart() {
+            calls.pipeline++;
+          },
+        },
+      ],
+    });
+    await apollo.start();
+    const request = (body: Record<string, unknown>, method: 'GET' | 'POST' = 'POST', accept = 'application/json'): HTTPGraphQLRequest => ({
+      method,
+      headers: new HeaderMap([
+        ['content-type', 'application/json'],
+        ['accept', accept],
+      ]),
+      search: '',
+      body,
+    });
+    const context = async () => ({});
+    const viaApollo = (body: Record<string, unknown>) => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request(body), context });
+    const opts = { contentType: (accept: string) => (accept === 'application/json' ? 'application/json; charset=utf-8' : undefined), allow: () => true };
+    return { apollo, jit, calls, request, context, viaApollo, opts };
+  }
+  const textOf = (r: HTTPGraphQLResponse) => (r.body.kind === 'complete' ? r.body.string : '');
+
+  it('answers a query Apollo answered without errors, as Apollo does, without Apollo’s pipeline', async () => {
+    const { apollo, jit, calls, request, context, viaApollo, opts } = await server();
+    const body = { query: 'query($n: Int) { ok(n: $n) }', variables: { n: 1 } };
+    expect(await jit.answer(request(body), context, opts)).toBeNull();
+    const first = await viaApollo(body);
+    expect(calls.pipeline).toBe(1);
+    const again = await jit.answer(request(body), context, opts);
+    expect(again && 'body' in again && textOf(again)).toBe(textOf(first));
+    expect(again && 'headers' in again && again.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const other = await jit.answer(request({ ...body, variables: { n: 2 } }), context, opts);
+    expect(other && 'body' in other && textOf(other)).toBe('{"data":{"ok":"ok 2"}}\n');
+    expect(calls).toMatchObject({ ok: 3, pipeline: 1 });
+    await apollo.stop();
+  });
+
+  it('leaves to Apollo what it has not answered: another operation name, method, Accept, extensions, a refused cost, a mutation', async () => {
+    const { apollo, jit, calls, request, context, viaApollo, opts } = await server();
+    const query = 'query A { ok } query B { ok(n: 2) }';
+    await viaApollo({ query, operationName: 'A' });
+    expect(await jit.answer(request({ query, operationName: 'A' }), context, opts)).not.toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'B' }), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query }), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A' }, 'GET'), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A' }, 'POST', 'text/plain'), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A', extensions: { persistedQuery: { version: 1 } } }), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A', variables: [1] }), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A' }), context, { ...opts, allow: () => false })).toBeNull();
+    await viaApollo({ query: 'mutation { touch }' });
+    expect(await jit.answer(request({ query: 'mutation { touch }' }), context, opts)).toBeNull();
+    expect(calls.mutations).toBe(1);
+    await apollo.stop();
+  });
+
+  it('hands a run with errors to Apollo’s path with its context, which answers it without running it again', async () => {
+    const { apollo, jit, calls, request, viaApollo, opts } = await server();
+    const query = 'query($n: Int) { maybe(n: $n) }';
+    await viaApollo({ query, variables: { n: 1 } });
+    const ctx = {};
+    const fast = await jit.answer(request({ query, variables: { n: 0 } }), async () => ctx, opts);
+    expect(fast).toEqual({ context: ctx });
+    expect(calls.fail).toBe(1);
+    const r = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request({ query, variables: { n: 0 } }), context: async () => ctx });
+    expect(JSON.parse(textOf(r))).toEqual({ data: { maybe: null }, errors: [expect.objectContaining({ message: 'zero', extensions: { code: 'ZERO' } })] });
+    expect(calls.fail).toBe(1);
+    await apollo.stop();
+  });
+
+  it(`keeps at most ${MAX_PREPARED_DOCUMENTS} texts, and none longer than ${MAX_PREPARED_LENGTH} characters`, async () => {
+    const { apollo, jit, request, context, viaApollo, opts } = await server();
+    const long = `{ ok ${' '.repeat(MAX_PREPARED_LENGTH)}}`;
+    await viaApollo({ query: long });
+    expect(await jit.answer(request({ query: long }), context, opts)).toBeNull();
+    await viaApollo({ query: '{ ok }' });
+    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).not.toBeNull();
+    for (let i = 1; i < MAX_PREPARED_DOCUMENTS; i++) await viaApollo({ query: `{ ok(n: ${i}) }` });
+    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).not.toBeNull();
+    await viaApollo({ query: '{ ok(n: -1) }' });
+    // Full: all forgotten, then learnt again.
+    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query: '{ ok(n: -1) }' }), context, opts)).not.toBeNull();
+    await apollo.stop();
   });
 });
