@@ -122,14 +122,14 @@ export async function selectRows<T>(db: object, query: SelectQuery<T>, opts: { p
  * once per connection. A connection keeps every text it prepared until it is recycled
  * (postgres.js `max_lifetime`, 30–60 min), so their number is capped per process, per kind:
  * `fixed` texts (loaders, a few per selection of columns) and `varying` ones (pages, whose
- * conditions vary with a client's filters and cursors). Past its kind's cap a text runs
- * unprepared.
+ * conditions vary with a client's filters and cursors), and `shaped` ones (writes whose text is
+ * built once per shape, src/db/shaped.ts). Past its kind's cap a text runs unprepared.
  */
-export type TextKind = 'fixed' | 'varying';
-const preparedTexts: Record<TextKind, Set<string>> = { fixed: new Set(), varying: new Set() };
+export type TextKind = 'fixed' | 'varying' | 'shaped';
+const preparedTexts: Record<TextKind, Set<string>> = { fixed: new Set(), varying: new Set(), shaped: new Set() };
 const MAX_PREPARED = 256;
 
-function mayPrepare(sql: string, kind: TextKind): boolean {
+export function mayPrepare(sql: string, kind: TextKind): boolean {
   const texts = preparedTexts[kind];
   if (texts.has(sql)) return true;
   if (texts.size >= MAX_PREPARED) return false;

@@ -1,7 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/client.js';
+import { openPostgres, type Database } from '../../src/db/client.js';
 import { auditLog } from '../../src/db/schema/index.js';
 import { anyOf, selectFixed } from '../../src/db/rows.js';
 import { runShaped, shapedStats, Slots } from '../../src/db/shaped.js';
@@ -14,7 +14,8 @@ import { freshDatabase } from '../helpers/test-app.js';
  */
 let database: Database;
 let drop: () => Promise<void>;
-beforeAll(async () => ({ database, drop } = await freshDatabase()));
+let databaseUrl: string | undefined;
+beforeAll(async () => ({ database, drop, url: databaseUrl } = await freshDatabase()));
 afterAll(() => drop?.());
 
 /** Inserts an audit entry through runShaped, in a transaction as the app does. */
@@ -41,6 +42,26 @@ describe('runShaped', () => {
       ['third', { n: 3 }, 'three'],
     ]);
     expect(c.at).toBeInstanceOf(Date); // rows are mapped as drizzle maps them
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)('runs a reused text as a prepared statement on PostgreSQL: parsed and planned once per connection', async () => {
+    // One connection, so that pg_prepared_statements (per session) shows what the writes prepared.
+    const one = openPostgres(databaseUrl!, { max: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await one.db.transaction(async (tx) => {
+          const slots = new Slots();
+          const values = slots.row('a', { actorId: 'prepared', actorRole: 'ADMIN', action: 'test', subjectId: `p${i}` });
+          await runShaped(tx, 'shaped.test.prepared', slots, () => tx.insert(auditLog).values(values as typeof auditLog.$inferInsert).returning());
+        });
+      }
+      const prepared = rowsOf<{ n: number }>(
+        await one.db.execute(sql`select count(*)::int as n from pg_prepared_statements where statement like 'insert into "audit_log"%' and not from_sql`),
+      );
+      expect(prepared).toEqual([{ n: 1 }]);
+    } finally {
+      await one.close();
+    }
   });
 
   it('writes a null as SQL NULL (not the JSON value null), in a shape of its own', async () => {
