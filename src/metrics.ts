@@ -35,6 +35,11 @@ export function createMetrics(database: Database, readDatabase?: Database) {
       labelNames: ['code'] as const,
       registers: [registry],
     }),
+    graphqlReadyAnswers: new client.Counter({
+      name: 'graphql_ready_answers_total',
+      help: 'Queries answered without Apollo’s request pipeline: POSTs of a text Apollo answered before without errors (GRAPHQL_EXECUTOR=jit)',
+      registers: [registry],
+    }),
     alertsFired: new client.Counter({
       name: 'sla_alerts_fired_total',
       help: 'SLA alerts fired by this instance, by level',

@@ -1,6 +1,10 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config.js';
 import { isCacheableForBi } from '../graphql/cache-hints.js';
@@ -109,8 +113,9 @@ class AnswerTypes {
   get(accept: string): string | undefined {
     return this.byAccept.get(accept);
   }
-  learn(accept: string | undefined, type: string | undefined): void {
-    if (!accept || !type || accept.length > 500 || this.byAccept.has(accept)) return;
+  /** `accept` '' stands for a request without the header. */
+  learn(accept: string, type: string | undefined): void {
+    if (!type || accept.length > 500 || this.byAccept.has(accept)) return;
     if (this.byAccept.size >= 100) this.byAccept.clear();
     this.byAccept.set(accept, type);
   }
@@ -135,6 +140,7 @@ class LearningApolloServer extends ApolloServer<Context> {
     private readonly jit: JitExecutor<Context> | null,
     /** Whether an operation may run with these variables (within the cost limit). */
     private readonly allow: (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => boolean,
+    private readonly readyAnswers: { inc(): void },
   ) {
     super(options);
   }
@@ -142,18 +148,21 @@ class LearningApolloServer extends ApolloServer<Context> {
   override async executeHTTPGraphQLRequest(args: Parameters<ApolloServer<Context>['executeHTTPGraphQLRequest']>[0]) {
     if (this.jit && !this.stopping) {
       const fast = await this.jit.answer(args.httpGraphQLRequest, args.context, { contentType: this.contentType, allow: this.allow });
-      if (fast && 'body' in fast) return fast;
+      if (fast && 'body' in fast) {
+        this.readyAnswers.inc();
+        return fast;
+      }
       // Ran with errors: Apollo's path answers with this context, and the jit plugin hands it what already ran.
       if (fast) return super.executeHTTPGraphQLRequest({ ...args, context: async () => fast.context });
     }
     const response = await super.executeHTTPGraphQLRequest(args);
     if ((response.status ?? 200) === 200 && response.body.kind === 'complete') {
-      this.answerTypes.learn(args.httpGraphQLRequest.headers.get('accept'), response.headers.get('content-type'));
+      this.answerTypes.learn(args.httpGraphQLRequest.headers.get('accept') ?? '', response.headers.get('content-type'));
     }
     return response;
   }
 
-  /** Once stopping, every request takes Apollo's path, which refuses it as a stopped server does. */
+  /** Once stopping, every request takes Apollo's path (which answers while it drains, and refuses once stopped). */
   override async stop() {
     this.stopping = true;
     return super.stop();
@@ -183,6 +192,9 @@ export async function createApollo(schema: GraphQLSchema, config: Config, metric
       plugins: [
         ApolloServerPluginLandingPageDisabled(),
         ApolloServerPluginCacheControlDisabled(),
+        // Apollo would report usage to GraphOS by itself when APOLLO_KEY and APOLLO_GRAPH_REF are set; this
+        // server does not take part in it (answers given ready would be missing from its reports).
+        ApolloServerPluginUsageReportingDisabled(),
         errorPlugin(metrics),
         costPlugin(config),
         biCachePlugin(config),
@@ -193,6 +205,7 @@ export async function createApollo(schema: GraphQLSchema, config: Config, metric
     answerTypes,
     jit,
     (document, operation, variables) => costOf(config, schema, document, operation, variables) <= config.maxQueryCost,
+    metrics.graphqlReadyAnswers,
   );
   await apollo.start();
   return apollo;

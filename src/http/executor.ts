@@ -56,10 +56,17 @@ export function expandedSelections(document: DocumentNode, operationName: string
   return operation ? sizeOf(operation.selectionSet, new Set()) : 0;
 }
 
-/** Most document texts {@link JitExecutor.answer} keeps ready to run; past it, it forgets them all and learns again. */
+/** Most document texts {@link JitExecutor.answer} keeps ready to run; past it, the oldest go first. */
 export const MAX_PREPARED_DOCUMENTS = 500;
-/** Longest document text kept ready (longer ones always take Apollo's path): at most about 10 MB kept. */
-export const MAX_PREPARED_LENGTH = 20_000;
+/** Longest document text kept ready (longer ones always take Apollo's path). */
+export const MAX_PREPARED_LENGTH = 10_000;
+/**
+ * Most characters of document text kept ready in all; past it, the oldest go first. A parsed
+ * document and its compiled operation take up to about 90 bytes per character of text (a list
+ * of short literals, a token every two characters): at most about 45 MB, and far less for the
+ * documents clients send (a few hundred bytes per character of a token is rare).
+ */
+export const MAX_PREPARED_CHARACTERS = 500_000;
 
 /** A query that Apollo parsed, validated and answered without errors: what {@link JitExecutor.answer} runs again for the same text. */
 interface Prepared {
@@ -92,8 +99,8 @@ export interface JitExecutor<TContext extends BaseContext> {
    * - `{ context }` when it ran with errors (or threw): Apollo's path must answer it, with that
    *   context, and the plugin hands Apollo the answer already computed (it never runs twice);
    * - null when it does not answer: another method or body shape, a document not seen yet, an
-   *   `Accept` header whose media type is not learnt, or an operation `allow` refuses (over the
-   *   cost limit): Apollo's path answers, as before.
+   *   `Accept` header (or none, '') whose media type is not learnt, an operation `allow` refuses
+   *   (over the cost limit), or a context that fails to be made: Apollo's path answers, as before.
    */
   answer(
     request: HTTPGraphQLRequest,
@@ -181,11 +188,18 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
   const handedOver = new WeakMap<object, Outcome>();
   /** Queries answered without errors, by document text, then by the operation name asked for (null: none). */
   const ready = new Map<string, Map<string | null, Prepared>>();
+  let readyCharacters = 0;
   const keep = (text: string, asked: string | null, prepared: Prepared) => {
     let byName = ready.get(text);
     if (!byName) {
-      if (ready.size >= MAX_PREPARED_DOCUMENTS) ready.clear();
+      // The oldest texts go first (a Map iterates in insertion order).
+      for (const old of ready.keys()) {
+        if (ready.size < MAX_PREPARED_DOCUMENTS && readyCharacters + text.length <= MAX_PREPARED_CHARACTERS) break;
+        ready.delete(old);
+        readyCharacters -= old.length;
+      }
       ready.set(text, (byName = new Map()));
+      readyCharacters += text.length;
     }
     if (!byName.has(asked)) byName.set(asked, prepared);
   };
@@ -236,13 +250,13 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
         return null;
       }
       // Parsed, validated and answered without errors: the same text may skip Apollo's pipeline next time.
-      if (rc.operation.operation === 'query' && typeof rc.source === 'string' && rc.source.length <= MAX_PREPARED_LENGTH) {
+      // Only what a POST sent: the only requests answered ready.
+      if (rc.operation.operation === 'query' && rc.request.http?.method === 'POST' && typeof rc.source === 'string' && rc.source.length <= MAX_PREPARED_LENGTH) {
         keep(rc.source, rc.request.operationName ?? null, { document: rc.document, operation: rc.operation, operationName: rc.operationName });
       }
       const headers = new HeaderMap();
       // The media type Apollo would negotiate for this Accept (known once it has answered it): set, Apollo skips negotiating it.
-      const accept = rc.request.http?.headers.get('accept');
-      const type = accept ? opts.contentTypeFor?.(accept) : undefined;
+      const type = rc.request.http ? opts.contentTypeFor?.(rc.request.http.headers.get('accept') ?? '') : undefined;
       if (type) headers.set('content-type', type);
       return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: outcome.result } };
     },
@@ -264,10 +278,16 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
     if (typeof variables !== 'object' || Array.isArray(variables)) return null;
     const prepared = ready.get(body.query)?.get(asked);
     if (!prepared) return null;
-    const accept = request.headers.get('accept');
-    const type = accept ? contentType(accept) : undefined;
-    if (!type || !allow(prepared.document, prepared.operation, variables as Record<string, unknown>)) return null;
-    const contextValue = await context();
+    const type = contentType(request.headers.get('accept') ?? '');
+    if (!type) return null;
+    let contextValue: TContext;
+    try {
+      if (!allow(prepared.document, prepared.operation, variables as Record<string, unknown>)) return null;
+      contextValue = await context();
+    } catch {
+      // Apollo's path meets the same failure and answers it as it does.
+      return null;
+    }
     let outcome: Outcome;
     try {
       outcome = { result: await run(prepared.document, prepared.operation, prepared.operationName, contextValue, variables as Record<string, unknown>) };
@@ -279,12 +299,16 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
       return { context: contextValue };
     }
     const { result } = outcome;
-    // As Apollo writes a single result (runHttpQuery's orderExecutionResultFields and prettyJSONStringify).
-    return {
-      status: undefined,
-      headers: new HeaderMap([['content-type', type]]),
-      body: { kind: 'complete', string: JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions }) + '\n' },
-    };
+    let text: string;
+    try {
+      // As Apollo writes a single result (runHttpQuery's orderExecutionResultFields and prettyJSONStringify).
+      text = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions }) + '\n';
+    } catch {
+      // Not serialisable: Apollo's path fails the same way on the same answer, and answers as it does.
+      (contextValue as { [RAN_AHEAD]?: Outcome })[RAN_AHEAD] = outcome;
+      return { context: contextValue };
+    }
+    return { status: undefined, headers: new HeaderMap([['content-type', type]]), body: { kind: 'complete', string: text } };
   };
   return { gateway, plugin, answer };
 }

@@ -90,6 +90,27 @@ describe('graphql-jit and graphql-js answer alike', () => {
     expect(again).toEqual(await answer(js.url, body, 'ADMIN', accept));
   });
 
+  it('counts the answers given ready in /metrics: the second POST of a text, not the first', async () => {
+    const ready = async () => Number(/^graphql_ready_answers_total (\d+)/m.exec(await (await fetch(`${jit.url}/metrics`)).text())?.[1]);
+    const body = { query: `query Counted { complaints(first: 1) { totalCount } }` };
+    const before = await ready();
+    await answer(jit.url, body, 'ADMIN');
+    expect(await ready()).toBe(before);
+    await answer(jit.url, body, 'ADMIN');
+    await answer(jit.url, body, 'AGENT');
+    expect(await ready()).toBe(before + 2);
+  });
+
+  it.each(['application/json', 'application/graphql-response+json'])('refuses a bad variable of a query kept ready as Apollo does (Accept: %s)', async (accept) => {
+    const query = `query($first: Int) { complaints(first: $first) { totalCount } }`;
+    await answer(jit.url, { query, variables: { first: 1 } }, 'ADMIN', accept);
+    const bad = { query, variables: { first: 'many' } };
+    const [a, b] = [await answer(jit.url, bad, 'ADMIN', accept), await answer(js.url, bad, 'ADMIN', accept)];
+    expect(a).toEqual(b);
+    expect(a.text).toContain('BAD_USER_INPUT');
+    expect(a.status).toBe(accept === 'application/json' ? 200 : 400);
+  });
+
   it('answers a query kept ready for another viewer by that viewer’s rights', async () => {
     const query = `query($id: ID!) { customer(id: $id) { name phone } }`;
     const admin = await answer(jit.url, { query, variables: { id: ids.customer } }, 'ADMIN');

@@ -1,7 +1,7 @@
 import { ApolloServer, HeaderMap, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError, GraphQLInt, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { MAX_COMPILED_SELECTIONS, MAX_PREPARED_DOCUMENTS, MAX_PREPARED_LENGTH, expandedSelections, jitExecutor } from '../../src/http/executor.js';
+import { MAX_COMPILED_SELECTIONS, MAX_PREPARED_CHARACTERS, MAX_PREPARED_DOCUMENTS, MAX_PREPARED_LENGTH, expandedSelections, jitExecutor } from '../../src/http/executor.js';
 
 /** `{ ...F0 } fragment F0 on Query { ...F1 ×spreads } … fragment Fn on Query { leaf }`. */
 function bomb(levels: number, spreads: number, leaf: string): string {
@@ -238,19 +238,83 @@ describe('queries kept ready (JitExecutor.answer)', () => {
     await apollo.stop();
   });
 
-  it(`keeps at most ${MAX_PREPARED_DOCUMENTS} texts, and none longer than ${MAX_PREPARED_LENGTH} characters`, async () => {
+  it(`keeps at most ${MAX_PREPARED_DOCUMENTS} texts, none longer than ${MAX_PREPARED_LENGTH}: the oldest go first`, async () => {
     const { apollo, jit, request, context, viaApollo, opts } = await server();
+    const isReady = async (query: string) => (await jit.answer(request({ query }), context, opts)) !== null;
     const long = `{ ok ${' '.repeat(MAX_PREPARED_LENGTH)}}`;
     await viaApollo({ query: long });
-    expect(await jit.answer(request({ query: long }), context, opts)).toBeNull();
-    await viaApollo({ query: '{ ok }' });
-    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).not.toBeNull();
-    for (let i = 1; i < MAX_PREPARED_DOCUMENTS; i++) await viaApollo({ query: `{ ok(n: ${i}) }` });
-    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).not.toBeNull();
+    expect(await isReady(long)).toBe(false);
+    for (let i = 0; i < MAX_PREPARED_DOCUMENTS; i++) await viaApollo({ query: `{ ok(n: ${i}) }` });
+    expect(await isReady('{ ok(n: 0) }')).toBe(true);
     await viaApollo({ query: '{ ok(n: -1) }' });
-    // Full: all forgotten, then learnt again.
-    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).toBeNull();
-    expect(await jit.answer(request({ query: '{ ok(n: -1) }' }), context, opts)).not.toBeNull();
+    // One over the count: the oldest went, the rest stay.
+    expect([await isReady('{ ok(n: 0) }'), await isReady('{ ok(n: 1) }'), await isReady('{ ok(n: -1) }')]).toEqual([false, true, true]);
     await apollo.stop();
+  });
+
+  it(`keeps at most ${MAX_PREPARED_CHARACTERS} characters of text in all: the oldest go first`, async () => {
+    const { apollo, jit, request, context, viaApollo, opts } = await server();
+    const isReady = async (query: string) => (await jit.answer(request({ query }), context, opts)) !== null;
+    const big = (i: number) => `{ ok(n: ${i}) ${' '.repeat(MAX_PREPARED_LENGTH - 20)}}`;
+    const fit = Math.floor(MAX_PREPARED_CHARACTERS / big(1).length);
+    for (let i = 1; i <= fit; i++) await viaApollo({ query: big(i) });
+    expect([await isReady(big(1)), await isReady(big(fit))]).toEqual([true, true]);
+    await viaApollo({ query: big(fit + 1) });
+    expect([await isReady(big(1)), await isReady(big(2)), await isReady(big(fit + 1))]).toEqual([false, true, true]);
+    await apollo.stop();
+  });
+
+  it('keeps only what a POST sent, and answers a request without Accept by the type learnt for none', async () => {
+    const { apollo, jit, calls, request, context, opts } = await server();
+    await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { ...request({}), method: 'GET', search: '?query=%7B%20ok%20%7D', body: undefined }, context });
+    expect(calls.ok).toBe(1);
+    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).toBeNull();
+    const bare = (): HTTPGraphQLRequest => ({ method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body: { query: '{ ok(n: 5) }' } });
+    await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: bare(), context });
+    expect(await jit.answer(bare(), context, opts)).toBeNull(); // nothing learnt for no Accept
+    const fast = await jit.answer(bare(), context, { ...opts, contentType: (accept) => (accept === '' ? 'application/json; charset=utf-8' : undefined) });
+    expect(fast && 'body' in fast && textOf(fast)).toBe('{"data":{"ok":"ok 5"}}\n');
+    await apollo.stop();
+  });
+
+  it('hands what a run threw to Apollo’s path, which answers it as it answers a throw', async () => {
+    const Node = new GraphQLInterfaceType({
+      name: 'Node',
+      fields: { id: { type: GraphQLString } },
+      resolveType: (value: { id: string }) => {
+        if (value.id === 'boom') throw new Error('resolveType boom');
+        return 'Thing';
+      },
+    });
+    const Thing = new GraphQLObjectType({ name: 'Thing', interfaces: [Node], fields: { id: { type: GraphQLString } } });
+    const schema = new GraphQLSchema({
+      types: [Thing],
+      query: new GraphQLObjectType({ name: 'Query', fields: { node: { type: Node, args: { id: { type: GraphQLString } }, resolve: (_s, { id }) => ({ id }) } } }),
+    });
+    const jit = jitExecutor<BaseContext>(schema);
+    const apollo = new ApolloServer<BaseContext>({ gateway: jit.gateway, plugins: [jit.plugin], includeStacktraceInErrorResponses: false });
+    await apollo.start();
+    const request = (id: string): HTTPGraphQLRequest => ({
+      method: 'POST',
+      headers: new HeaderMap([
+        ['content-type', 'application/json'],
+        ['accept', 'application/json'],
+      ]),
+      search: '',
+      body: { query: 'query($id: String) { node(id: $id) { id } }', variables: { id } },
+    });
+    const viaApollo = (id: string, ctx: object) => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request(id), context: async () => ctx });
+    try {
+      await viaApollo('1', {});
+      const expected = await viaApollo('boom', {});
+      expect(expected.status).toBe(500);
+      const ctx = {};
+      const fast = await jit.answer(request('boom'), async () => ctx, { contentType: () => 'application/json; charset=utf-8', allow: () => true });
+      expect(fast).toEqual({ context: ctx });
+      const handed = await viaApollo('boom', ctx);
+      expect({ status: handed.status, body: textOf(handed) }).toEqual({ status: expected.status, body: textOf(expected) });
+    } finally {
+      await apollo.stop();
+    }
   });
 });
