@@ -1,4 +1,4 @@
-import { ApolloServer, HeaderMap, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { GraphQLError, GraphQLInt, GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { MAX_COMPILED_SELECTIONS, MAX_PREPARED_CHARACTERS, MAX_PREPARED_DOCUMENTS, MAX_PREPARED_LENGTH, expandedSelections, jitExecutor } from '../../src/http/executor.js';
@@ -34,28 +34,27 @@ describe('the selections an operation expands to (what graphql-jit would compile
   });
 });
 
+/** A started Apollo server on `schema` with the jit executor and one more plugin, `watch` (counting what Apollo runs). */
+async function startWithJit(schema: GraphQLSchema, watch: ApolloServerPlugin<BaseContext>) {
+  const jit = jitExecutor<BaseContext>(schema);
+  const apollo = new ApolloServer<BaseContext>({ gateway: jit.gateway, plugins: [jit.plugin, watch] });
+  await apollo.start();
+  return { jit, apollo };
+}
+
 describe('graphql-jit in Apollo (jitExecutor)', () => {
   /** An Apollo server on a tiny schema with the jit executor, counting resolver calls and the executions Apollo runs itself. */
   async function server() {
     const calls = { ok: 0, fail: 0, executions: 0 };
-    const schema = makeSchema(calls);
-    const jit = jitExecutor<BaseContext>(schema);
-    const apollo = new ApolloServer<BaseContext>({
-      gateway: jit.gateway,
-      plugins: [
-        jit.plugin,
-        {
-          async requestDidStart() {
-            return {
-              async executionDidStart() {
-                calls.executions++;
-              },
-            };
+    const { apollo } = await startWithJit(makeSchema(calls), {
+      async requestDidStart() {
+        return {
+          async executionDidStart() {
+            calls.executions++;
           },
-        },
-      ],
+        };
+      },
     });
-    await apollo.start();
     return { apollo, calls };
   }
   function makeSchema(calls: { ok: number; fail: number }) {
@@ -162,19 +161,11 @@ describe('queries kept ready (JitExecutor.answer)', () => {
       }),
       mutation: new GraphQLObjectType({ name: 'Mutation', fields: { touch: { type: GraphQLInt, resolve: () => ++calls.mutations } } }),
     });
-    const jit = jitExecutor<BaseContext>(schema);
-    const apollo = new ApolloServer<BaseContext>({
-      gateway: jit.gateway,
-      plugins: [
-        jit.plugin,
-        {
-          async requestDidStart() {
-            calls.pipeline++;
-          },
-        },
-      ],
+    const { jit, apollo } = await startWithJit(schema, {
+      async requestDidStart() {
+        calls.pipeline++;
+      },
     });
-    await apollo.start();
     const request = (body: Record<string, unknown>, method: 'GET' | 'POST' = 'POST', accept = 'application/json'): HTTPGraphQLRequest => ({
       method,
       headers: new HeaderMap([
