@@ -132,7 +132,6 @@ class AnswerTypes {
  */
 class LearningApolloServer extends ApolloServer<Context> {
   private stopping = false;
-  private readonly contentType = (accept: string) => this.answerTypes.get(accept);
 
   constructor(
     options: ConstructorParameters<typeof ApolloServer<Context>>[0],
@@ -147,7 +146,7 @@ class LearningApolloServer extends ApolloServer<Context> {
 
   override async executeHTTPGraphQLRequest(args: Parameters<ApolloServer<Context>['executeHTTPGraphQLRequest']>[0]) {
     if (this.jit && !this.stopping) {
-      const fast = await this.jit.answer(args.httpGraphQLRequest, args.context, { contentType: this.contentType, allow: this.allow });
+      const fast = await this.jit.answer(args.httpGraphQLRequest, args.context, this.allow);
       if (fast && 'body' in fast) {
         this.readyAnswers.inc();
         return fast;

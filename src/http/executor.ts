@@ -77,11 +77,14 @@ interface Prepared {
 }
 
 /**
- * The outcome of a run that {@link JitExecutor.answer} made, on the context it hands to Apollo's
- * path, for the plugin to hand over instead of running it again. A property, not a WeakMap
- * entry: Apollo runs each operation on a shallow copy of the context, which copies it.
+ * The outcome of a run already made, carried on the context to the step that answers it
+ * instead of running it again: from {@link JitExecutor.answer} to the plugin (Apollo runs each
+ * operation on a shallow copy of the context, which copies the property), and from the plugin
+ * to the gateway (the same copy), which returns or throws it.
  */
-const RAN_AHEAD = Symbol('ran ahead');
+const OUTCOME = Symbol('outcome');
+type Outcome = { result: Result } | { thrown: unknown };
+type Carrier = { [OUTCOME]?: Outcome };
 
 /** Marks an operation too large to compile (see {@link MAX_COMPILED_SELECTIONS}). */
 const INTERPRET = Symbol('graphql-js');
@@ -99,16 +102,13 @@ export interface JitExecutor<TContext extends BaseContext> {
    * - `{ context }` when it ran with errors (or threw): Apollo's path must answer it, with that
    *   context, and the plugin hands Apollo the answer already computed (it never runs twice);
    * - null when it does not answer: another method or body shape, a document not seen yet, an
-   *   `Accept` header (or none, '') whose media type is not learnt, an operation `allow` refuses
+   *   `Accept` header (or none, '') whose media type `contentTypeFor` does not know, an operation `allow` refuses
    *   (over the cost limit), or a context that fails to be made: Apollo's path answers, as before.
    */
   answer(
     request: HTTPGraphQLRequest,
     context: () => Promise<TContext>,
-    opts: {
-      contentType: (accept: string) => string | undefined;
-      allow: (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => boolean;
-    },
+    allow: (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>) => boolean,
   ): Promise<HTTPGraphQLResponse | { context: TContext } | null>;
 }
 
@@ -180,12 +180,6 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
     // (above). Run it as graphql-js would, rather than answer differently.
     return result.data === undefined && result.errors?.length ? interpret(document, operationName, contextValue, variables) : result;
   };
-  type Outcome = { result: Result } | { thrown: unknown };
-  /**
-   * Answers the plugin computed with errors, or what their execution threw, by request context,
-   * for the gateway to return or throw (Apollo's path formats them).
-   */
-  const handedOver = new WeakMap<object, Outcome>();
   /** Queries answered without errors, by document text, then by the operation name asked for (null: none). */
   const ready = new Map<string, Map<string | null, Prepared>>();
   let readyCharacters = 0;
@@ -216,10 +210,11 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
       return {
         schema,
         executor: async (rc) => {
-          const context = rc.context as object;
-          const answered = handedOver.get(context);
+          // Answers the plugin computed with errors, or what their execution threw: returned or thrown, Apollo's path formats them.
+          const carrier = rc.context as Carrier;
+          const answered = carrier[OUTCOME];
           if (answered) {
-            handedOver.delete(context);
+            delete carrier[OUTCOME];
             if ('thrown' in answered) throw answered.thrown;
             return answered.result;
           }
@@ -234,9 +229,10 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
   const listener: GraphQLRequestListener<TContext> = {
     async responseForOperation(rc) {
       if (!rc.operation) return null;
-      const ahead = rc.contextValue as { [RAN_AHEAD]?: Outcome };
-      let outcome = ahead[RAN_AHEAD];
-      if (outcome) delete ahead[RAN_AHEAD];
+      const carrier = rc.contextValue as Carrier;
+      // Ran ahead by answer(): taken off the context, not run again.
+      let outcome = carrier[OUTCOME];
+      if (outcome) delete carrier[OUTCOME];
       else {
         try {
           outcome = { result: await run(rc.document, rc.operation, rc.operationName, rc.contextValue, rc.request.variables ?? {}) };
@@ -246,7 +242,7 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
         }
       }
       if ('thrown' in outcome || outcome.result.errors?.length) {
-        handedOver.set(rc.contextValue, outcome);
+        carrier[OUTCOME] = outcome; // for the gateway
         return null;
       }
       // Parsed, validated and answered without errors: the same text may skip Apollo's pipeline next time.
@@ -266,7 +262,7 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
       return listener;
     },
   };
-  const answer: JitExecutor<TContext>['answer'] = async (request, context, { contentType, allow }) => {
+  const answer: JitExecutor<TContext>['answer'] = async (request, context, allow) => {
     if (request.method !== 'POST') return null;
     const body = request.body as Record<string, unknown> | null;
     if (!body || typeof body !== 'object' || Array.isArray(body) || typeof body.query !== 'string') return null;
@@ -278,7 +274,7 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
     if (typeof variables !== 'object' || Array.isArray(variables)) return null;
     const prepared = ready.get(body.query)?.get(asked);
     if (!prepared) return null;
-    const type = contentType(request.headers.get('accept') ?? '');
+    const type = opts.contentTypeFor?.(request.headers.get('accept') ?? '');
     if (!type) return null;
     let contextValue: TContext;
     try {
@@ -294,21 +290,18 @@ export function jitExecutor<TContext extends BaseContext>(schema: GraphQLSchema,
     } catch (thrown) {
       outcome = { thrown };
     }
-    if ('thrown' in outcome || outcome.result.errors?.length) {
-      (contextValue as { [RAN_AHEAD]?: Outcome })[RAN_AHEAD] = outcome;
-      return { context: contextValue };
+    if (!('thrown' in outcome) && !outcome.result.errors?.length) {
+      const { result } = outcome;
+      try {
+        // As Apollo writes a single result (runHttpQuery's orderExecutionResultFields and prettyJSONStringify).
+        const text = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions }) + '\n';
+        return { status: undefined, headers: new HeaderMap([['content-type', type]]), body: { kind: 'complete', string: text } };
+      } catch {
+        // Not serialisable: Apollo's path fails the same way on the same answer, and answers as it does.
+      }
     }
-    const { result } = outcome;
-    let text: string;
-    try {
-      // As Apollo writes a single result (runHttpQuery's orderExecutionResultFields and prettyJSONStringify).
-      text = JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions }) + '\n';
-    } catch {
-      // Not serialisable: Apollo's path fails the same way on the same answer, and answers as it does.
-      (contextValue as { [RAN_AHEAD]?: Outcome })[RAN_AHEAD] = outcome;
-      return { context: contextValue };
-    }
-    return { status: undefined, headers: new HeaderMap([['content-type', type]]), body: { kind: 'complete', string: text } };
+    (contextValue as Carrier)[OUTCOME] = outcome;
+    return { context: contextValue };
   };
   return { gateway, plugin, answer };
 }

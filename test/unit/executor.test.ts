@@ -34,9 +34,9 @@ describe('the selections an operation expands to (what graphql-jit would compile
   });
 });
 
-/** A started Apollo server on `schema` with the jit executor and one more plugin, `watch` (counting what Apollo runs). */
-async function startWithJit(schema: GraphQLSchema, watch: ApolloServerPlugin<BaseContext>) {
-  const jit = jitExecutor<BaseContext>(schema);
+/** A started Apollo server on `schema` with the jit executor (its `opts`) and one more plugin, `watch` (counting what Apollo runs). */
+async function startWithJit(schema: GraphQLSchema, watch: ApolloServerPlugin<BaseContext>, opts: Parameters<typeof jitExecutor>[1] = {}) {
+  const jit = jitExecutor<BaseContext>(schema, opts);
   const apollo = new ApolloServer<BaseContext>({ gateway: jit.gateway, plugins: [jit.plugin, watch] });
   await apollo.start();
   return { jit, apollo };
@@ -161,11 +161,17 @@ describe('queries kept ready (JitExecutor.answer)', () => {
       }),
       mutation: new GraphQLObjectType({ name: 'Mutation', fields: { touch: { type: GraphQLInt, resolve: () => ++calls.mutations } } }),
     });
-    const { jit, apollo } = await startWithJit(schema, {
-      async requestDidStart() {
-        calls.pipeline++;
+    // The media types known by Accept header, as Apollo learnt them (src/http/apollo.ts).
+    const types = new Map([['application/json', 'application/json; charset=utf-8']]);
+    const { jit, apollo } = await startWithJit(
+      schema,
+      {
+        async requestDidStart() {
+          calls.pipeline++;
+        },
       },
-    });
+      { contentTypeFor: (accept) => types.get(accept) },
+    );
     const request = (body: Record<string, unknown>, method: 'GET' | 'POST' = 'POST', accept = 'application/json'): HTTPGraphQLRequest => ({
       method,
       headers: new HeaderMap([
@@ -177,50 +183,50 @@ describe('queries kept ready (JitExecutor.answer)', () => {
     });
     const context = async () => ({});
     const viaApollo = (body: Record<string, unknown>) => apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request(body), context });
-    const opts = { contentType: (accept: string) => (accept === 'application/json' ? 'application/json; charset=utf-8' : undefined), allow: () => true };
-    return { apollo, jit, calls, request, context, viaApollo, opts };
+    const allow = () => true;
+    return { apollo, jit, calls, request, context, viaApollo, allow, types };
   }
   const textOf = (r: HTTPGraphQLResponse) => (r.body.kind === 'complete' ? r.body.string : '');
 
   it('answers a query Apollo answered without errors, as Apollo does, without Apollo’s pipeline', async () => {
-    const { apollo, jit, calls, request, context, viaApollo, opts } = await server();
+    const { apollo, jit, calls, request, context, viaApollo, allow } = await server();
     const body = { query: 'query($n: Int) { ok(n: $n) }', variables: { n: 1 } };
-    expect(await jit.answer(request(body), context, opts)).toBeNull();
+    expect(await jit.answer(request(body), context, allow)).toBeNull();
     const first = await viaApollo(body);
     expect(calls.pipeline).toBe(1);
-    const again = await jit.answer(request(body), context, opts);
+    const again = await jit.answer(request(body), context, allow);
     expect(again && 'body' in again && textOf(again)).toBe(textOf(first));
     expect(again && 'headers' in again && again.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    const other = await jit.answer(request({ ...body, variables: { n: 2 } }), context, opts);
+    const other = await jit.answer(request({ ...body, variables: { n: 2 } }), context, allow);
     expect(other && 'body' in other && textOf(other)).toBe('{"data":{"ok":"ok 2"}}\n');
     expect(calls).toMatchObject({ ok: 3, pipeline: 1 });
     await apollo.stop();
   });
 
   it('leaves to Apollo what it has not answered: another operation name, method, Accept, extensions, a refused cost, a mutation', async () => {
-    const { apollo, jit, calls, request, context, viaApollo, opts } = await server();
+    const { apollo, jit, calls, request, context, viaApollo, allow } = await server();
     const query = 'query A { ok } query B { ok(n: 2) }';
     await viaApollo({ query, operationName: 'A' });
-    expect(await jit.answer(request({ query, operationName: 'A' }), context, opts)).not.toBeNull();
-    expect(await jit.answer(request({ query, operationName: 'B' }), context, opts)).toBeNull();
-    expect(await jit.answer(request({ query }), context, opts)).toBeNull();
-    expect(await jit.answer(request({ query, operationName: 'A' }, 'GET'), context, opts)).toBeNull();
-    expect(await jit.answer(request({ query, operationName: 'A' }, 'POST', 'text/plain'), context, opts)).toBeNull();
-    expect(await jit.answer(request({ query, operationName: 'A', extensions: { persistedQuery: { version: 1 } } }), context, opts)).toBeNull();
-    expect(await jit.answer(request({ query, operationName: 'A', variables: [1] }), context, opts)).toBeNull();
-    expect(await jit.answer(request({ query, operationName: 'A' }), context, { ...opts, allow: () => false })).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A' }), context, allow)).not.toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'B' }), context, allow)).toBeNull();
+    expect(await jit.answer(request({ query }), context, allow)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A' }, 'GET'), context, allow)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A' }, 'POST', 'text/plain'), context, allow)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A', extensions: { persistedQuery: { version: 1 } } }), context, allow)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A', variables: [1] }), context, allow)).toBeNull();
+    expect(await jit.answer(request({ query, operationName: 'A' }), context, () => false)).toBeNull();
     await viaApollo({ query: 'mutation { touch }' });
-    expect(await jit.answer(request({ query: 'mutation { touch }' }), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query: 'mutation { touch }' }), context, allow)).toBeNull();
     expect(calls.mutations).toBe(1);
     await apollo.stop();
   });
 
   it('hands a run with errors to Apollo’s path with its context, which answers it without running it again', async () => {
-    const { apollo, jit, calls, request, viaApollo, opts } = await server();
+    const { apollo, jit, calls, request, viaApollo, allow } = await server();
     const query = 'query($n: Int) { maybe(n: $n) }';
     await viaApollo({ query, variables: { n: 1 } });
     const ctx = {};
-    const fast = await jit.answer(request({ query, variables: { n: 0 } }), async () => ctx, opts);
+    const fast = await jit.answer(request({ query, variables: { n: 0 } }), async () => ctx, allow);
     expect(fast).toEqual({ context: ctx });
     expect(calls.fail).toBe(1);
     const r = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request({ query, variables: { n: 0 } }), context: async () => ctx });
@@ -230,8 +236,8 @@ describe('queries kept ready (JitExecutor.answer)', () => {
   });
 
   it(`keeps at most ${MAX_PREPARED_DOCUMENTS} texts, none longer than ${MAX_PREPARED_LENGTH}: the oldest go first`, async () => {
-    const { apollo, jit, request, context, viaApollo, opts } = await server();
-    const isReady = async (query: string) => (await jit.answer(request({ query }), context, opts)) !== null;
+    const { apollo, jit, request, context, viaApollo, allow } = await server();
+    const isReady = async (query: string) => (await jit.answer(request({ query }), context, allow)) !== null;
     const long = `{ ok ${' '.repeat(MAX_PREPARED_LENGTH)}}`;
     await viaApollo({ query: long });
     expect(await isReady(long)).toBe(false);
@@ -244,8 +250,8 @@ describe('queries kept ready (JitExecutor.answer)', () => {
   });
 
   it(`keeps at most ${MAX_PREPARED_CHARACTERS} characters of text in all: the oldest go first`, async () => {
-    const { apollo, jit, request, context, viaApollo, opts } = await server();
-    const isReady = async (query: string) => (await jit.answer(request({ query }), context, opts)) !== null;
+    const { apollo, jit, request, context, viaApollo, allow } = await server();
+    const isReady = async (query: string) => (await jit.answer(request({ query }), context, allow)) !== null;
     const big = (i: number) => `{ ok(n: ${i}) ${' '.repeat(MAX_PREPARED_LENGTH - 20)}}`;
     const fit = Math.floor(MAX_PREPARED_CHARACTERS / big(1).length);
     for (let i = 1; i <= fit; i++) await viaApollo({ query: big(i) });
@@ -256,14 +262,15 @@ describe('queries kept ready (JitExecutor.answer)', () => {
   });
 
   it('keeps only what a POST sent, and answers a request without Accept by the type learnt for none', async () => {
-    const { apollo, jit, calls, request, context, opts } = await server();
+    const { apollo, jit, calls, request, context, allow, types } = await server();
     await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: { ...request({}), method: 'GET', search: '?query=%7B%20ok%20%7D', body: undefined }, context });
     expect(calls.ok).toBe(1);
-    expect(await jit.answer(request({ query: '{ ok }' }), context, opts)).toBeNull();
+    expect(await jit.answer(request({ query: '{ ok }' }), context, allow)).toBeNull();
     const bare = (): HTTPGraphQLRequest => ({ method: 'POST', headers: new HeaderMap([['content-type', 'application/json']]), search: '', body: { query: '{ ok(n: 5) }' } });
     await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: bare(), context });
-    expect(await jit.answer(bare(), context, opts)).toBeNull(); // nothing learnt for no Accept
-    const fast = await jit.answer(bare(), context, { ...opts, contentType: (accept) => (accept === '' ? 'application/json; charset=utf-8' : undefined) });
+    expect(await jit.answer(bare(), context, allow)).toBeNull(); // nothing learnt for no Accept
+    types.set('', 'application/json; charset=utf-8');
+    const fast = await jit.answer(bare(), context, allow);
     expect(fast && 'body' in fast && textOf(fast)).toBe('{"data":{"ok":"ok 5"}}\n');
     await apollo.stop();
   });
@@ -282,7 +289,7 @@ describe('queries kept ready (JitExecutor.answer)', () => {
       types: [Thing],
       query: new GraphQLObjectType({ name: 'Query', fields: { node: { type: Node, args: { id: { type: GraphQLString } }, resolve: (_s, { id }) => ({ id }) } } }),
     });
-    const jit = jitExecutor<BaseContext>(schema);
+    const jit = jitExecutor<BaseContext>(schema, { contentTypeFor: () => 'application/json; charset=utf-8' });
     const apollo = new ApolloServer<BaseContext>({ gateway: jit.gateway, plugins: [jit.plugin], includeStacktraceInErrorResponses: false });
     await apollo.start();
     const request = (id: string): HTTPGraphQLRequest => ({
@@ -300,7 +307,7 @@ describe('queries kept ready (JitExecutor.answer)', () => {
       const expected = await viaApollo('boom', {});
       expect(expected.status).toBe(500);
       const ctx = {};
-      const fast = await jit.answer(request('boom'), async () => ctx, { contentType: () => 'application/json; charset=utf-8', allow: () => true });
+      const fast = await jit.answer(request('boom'), async () => ctx, () => true);
       expect(fast).toEqual({ context: ctx });
       const handed = await viaApollo('boom', ctx);
       expect({ status: handed.status, body: textOf(handed) }).toEqual({ status: expected.status, body: textOf(expected) });
