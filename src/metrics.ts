@@ -67,3 +67,61 @@ export function createMetrics(database: Database, readDatabase?: Database) {
     }),
   };
 }
+
+/**
+ * A histogram without labels that takes many equal observations at once: `observeMany(v, n)`
+ * counts `n` observations of `v` in one step. The event fan-out sends one event to a thousand
+ * subscribers in one round, all with the same lag; observed one by one through prom-client's
+ * Histogram, that was a thousand calls per event (5 % of a server's busy time at 100 events/s).
+ * Registered as a metric of its own (prom-client asks a metric only for `name` and `get()`),
+ * exposed like any histogram: `_bucket{le}`, `_sum`, `_count`.
+ */
+export class CountedHistogram {
+  readonly name: string;
+  readonly help: string;
+  private readonly bounds: readonly number[];
+  private readonly counts: Float64Array;
+  private sum = 0;
+  private count = 0;
+
+  constructor(opts: { name: string; help: string; buckets: readonly number[]; registers: client.Registry[] }) {
+    this.name = opts.name;
+    this.help = opts.help;
+    this.bounds = [...opts.buckets].sort((x, y) => x - y);
+    this.counts = new Float64Array(this.bounds.length);
+    for (const r of opts.registers) r.registerMetric(this as unknown as client.Metric);
+  }
+
+  /** Counts `n` observations of `value`. */
+  observeMany(value: number, n: number): void {
+    if (!(n > 0) || !Number.isFinite(value)) return;
+    const i = this.bounds.findIndex((b) => value <= b);
+    if (i >= 0) this.counts[i]! += n;
+    this.sum += value * n;
+    this.count += n;
+  }
+
+  /** Counts one observation of `value`. */
+  observe(value: number): void {
+    this.observeMany(value, 1);
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
+  }
+
+  /** What the registry formats (the shape prom-client's own histograms give). */
+  get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { labels: Record<string, string | number>; value: number; metricName: string }[] }> {
+    let acc = 0;
+    const bucket = `${this.name}_bucket`;
+    const values = this.bounds.map((le, i) => ({ labels: { le } as Record<string, string | number>, value: (acc += this.counts[i]!), metricName: bucket }));
+    values.push(
+      { labels: { le: '+Inf' }, value: this.count, metricName: bucket },
+      { labels: {}, value: this.sum, metricName: `${this.name}_sum` },
+      { labels: {}, value: this.count, metricName: `${this.name}_count` },
+    );
+    return Promise.resolve({ name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values });
+  }
+}

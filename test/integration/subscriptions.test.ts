@@ -282,6 +282,10 @@ describe('connections', () => {
     expect(text).toMatch(/^ws_subscriptions \d+/m);
     expect(text).toMatch(/^events_delivered_total\{type="ComplaintCreated"\} [1-9]\d*/m);
     expect(text).toMatch(/^event_delivery_lag_seconds_count [1-9]\d*/m);
+    // One lag observation per delivery: a cohort's round counts all its members' at once.
+    const delivered = [...text.matchAll(/^events_delivered_total\{type="[^"]+"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(Number(/^event_delivery_lag_seconds_count (\d+)/m.exec(text)?.[1])).toBe(delivered);
+    expect(Number(/^event_delivery_lag_seconds_bucket\{le="\+Inf"\} (\d+)/m.exec(text)?.[1])).toBe(delivered);
   });
 });
 
