@@ -29,6 +29,7 @@
 //   in full). --client graphql-ws: graphql-ws's own client, which parses and validates every
 //   message. The subscribers share the server's two cores; real ones run elsewhere. The lean
 //   client took 29–31 % of the machine where graphql-ws's took 37–39 % (2026-12-03).
+// SERVER_NODE_ARGS (environment): extra `node` options for the servers, e.g. `--trace-gc`.
 // --cpu-prof: the servers run with `node --cpu-prof`; the profile of the measurement window is
 //   summarised (self time by package/function) and kept in bench/results/cpuprof-*.
 //
@@ -555,7 +556,7 @@ async function main(lib) {
     const port = await freePort();
     const profDir = CPU_PROF ? path.join(benchDir, 'results', `cpuprof-${new Date().toISOString().replace(/[:.]/g, '-')}-${k}`) : null;
     const base = `http://127.0.0.1:${port}`;
-    const proc = await startProcess(`server ${k}`, process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), mainJs], {
+    const proc = await startProcess(`server ${k}`, process.execPath, [...(process.env.SERVER_NODE_ARGS ? process.env.SERVER_NODE_ARGS.split(' ') : []), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), mainJs], {
       env: { ...env, PORT: String(port) },
       ready: async () => (await request(`${base}/readyz`)).status === 200,
       timeoutMs: 60_000,
