@@ -73,8 +73,9 @@ export function createMetrics(database: Database, readDatabase?: Database) {
  * counts `n` observations of `v` in one step. The event fan-out sends one event to a thousand
  * subscribers in one round, all with the same lag; observed one by one through prom-client's
  * Histogram, that was a thousand calls per event (5 % of a server's busy time at 100 events/s).
- * Registered as a metric of its own (prom-client asks a metric only for `name` and `get()`),
- * exposed like any histogram: `_bucket{le}`, `_sum`, `_count`.
+ * Registered as a metric of its own (prom-client's registry reads its `name` and calls `get()`,
+ * and `reset()` on `resetMetrics()`), exposed like any histogram: `_bucket{le}`, `_sum`,
+ * `_count`, the registry's default labels added. It has no `labels()`, `startTimer()` or `zero()`.
  */
 export class CountedHistogram {
   readonly name: string;
@@ -88,13 +89,16 @@ export class CountedHistogram {
     this.name = opts.name;
     this.help = opts.help;
     this.bounds = [...opts.buckets].sort((x, y) => x - y);
+    if (this.bounds.some((b, i) => !Number.isFinite(b) || b === this.bounds[i - 1])) throw new Error(`${opts.name}: buckets must be distinct finite numbers`);
     this.counts = new Float64Array(this.bounds.length);
     for (const r of opts.registers) r.registerMetric(this as unknown as client.Metric);
   }
 
-  /** Counts `n` observations of `value`. */
+  /** Counts `n` observations of `value` (a whole number; none for 0). Like prom-client, refuses a value that is not a finite number. */
   observeMany(value: number, n: number): void {
-    if (!(n > 0) || !Number.isFinite(value)) return;
+    if (!Number.isFinite(value)) throw new TypeError(`${this.name}: value is not a valid number: ${value}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`${this.name}: count is not a whole number of observations: ${n}`);
+    if (n === 0) return;
     const i = this.bounds.findIndex((b) => value <= b);
     if (i >= 0) this.counts[i]! += n;
     this.sum += value * n;

@@ -38,15 +38,35 @@ describe('CountedHistogram', () => {
     expect(text).toMatch(/^lag_seconds_count 1006$/m);
   });
 
-  it('ignores counts that are not positive and values that are not finite; reset empties it', async () => {
-    const { ours, theirs, counted } = pair();
+  it('counts nothing for n = 0, refuses what prom-client refuses and counts that are not whole; reset empties it', async () => {
+    const { ours, theirs, counted, plain } = pair();
     counted.observeMany(0.05, 0);
-    counted.observeMany(0.05, -2);
-    counted.observeMany(Number.NaN, 4);
+    expect(() => counted.observeMany(0.05, -2)).toThrow(TypeError);
+    expect(() => counted.observeMany(0.05, 1.5)).toThrow(TypeError);
+    expect(() => counted.observeMany(Number.NaN, 4)).toThrow(TypeError);
+    expect(() => plain.observe(Number.NaN)).toThrow(TypeError);
+    expect(() => counted.observe(Number.POSITIVE_INFINITY)).toThrow(TypeError);
     expect(await ours.metrics()).toBe(await theirs.metrics());
     counted.observeMany(0.5, 7);
     expect(await ours.metrics()).toMatch(/^lag_seconds_count 7$/m);
     counted.reset();
+    expect(await ours.metrics()).toMatch(/^lag_seconds_count 0$/m);
+  });
+
+  it('carries the registry’s default labels, as prom-client’s own histograms do', async () => {
+    const { ours, theirs, counted, plain } = pair();
+    ours.setDefaultLabels({ instance: 'a' });
+    theirs.setDefaultLabels({ instance: 'a' });
+    counted.observeMany(0.5, 2);
+    plain.observe(0.5);
+    plain.observe(0.5);
     expect(await ours.metrics()).toBe(await theirs.metrics());
+    expect(await ours.metrics()).toMatch(/^lag_seconds_bucket\{le="1",instance="a"\} 2$/m);
+  });
+
+  it('refuses buckets that are not distinct finite numbers', () => {
+    const registry = new client.Registry();
+    expect(() => new CountedHistogram({ name: 'x', help: 'x', buckets: [0.1, 0.1], registers: [registry] })).toThrow(/buckets/);
+    expect(() => new CountedHistogram({ name: 'y', help: 'y', buckets: [0.1, Number.NaN], registers: [registry] })).toThrow(/buckets/);
   });
 });
