@@ -117,6 +117,7 @@ async function clientWorker() {
   const NEXT_HEAD = Buffer.from('{"id":"1","type":"next","payload":{"data":{"complaintCreated":{"cursor":"');
   const AT_KEY = Buffer.from('","at":"');
   const ID_KEY = Buffer.from('","complaint":{"id":"');
+  const ERRORS_KEY = Buffer.from('"errors":');
   const subs = [];
   const intern = new Map();
   const idOf = (gid) => {
@@ -223,7 +224,8 @@ async function clientWorker() {
       if (data.length > NEXT_HEAD.length && data.compare(NEXT_HEAD, 0, NEXT_HEAD.length, 0, NEXT_HEAD.length) === 0) {
         const a = data.indexOf(AT_KEY, NEXT_HEAD.length);
         const c = a < 0 ? -1 : data.indexOf(ID_KEY, a);
-        if (c > 0) {
+        // A result with errors (wherever its serialisation puts them) takes the full parse.
+        if (c > 0 && data.indexOf(ERRORS_KEY, c) === -1) {
           const aEnd = data.indexOf(34, a + AT_KEY.length);
           const cEnd = data.indexOf(34, c + ID_KEY.length);
           return record(s, data.toString('latin1', c + ID_KEY.length, cEnd), Date.parse(data.toString('latin1', a + AT_KEY.length, aEnd)), t);
@@ -367,7 +369,8 @@ async function main(lib) {
   const SECONDS = intArg(a.seconds, 30);
   const INSTANCES = String(a.instances ?? '1,2').split(',').map(Number);
   const CLIENT_PROCS = intArg(a['client-procs'], 2);
-  const CLIENT = a.client === 'graphql-ws' ? 'graphql-ws' : 'lean';
+  const CLIENT = a.client ?? 'lean';
+  if (CLIENT !== 'lean' && CLIENT !== 'graphql-ws') throw new Error(`--client ${CLIENT}: lean or graphql-ws`);
   const FLOOR_SECONDS = intArg(a['floor-seconds'], SECONDS);
   const DRAIN = intArg(a.drain, 60);
   const WARMUP = intArg(a.warmup, 10);
@@ -467,7 +470,7 @@ async function main(lib) {
     }
     b.sort((x, y) => x.le - y.le);
     const total = b.at(-1)?.n ?? 0;
-    const q = (p) => b.find((x) => x.n >= p * total)?.le ?? null;
+    const q = (p) => (total ? (b.find((x) => x.n >= p * total)?.le ?? null) : null);
     return { count: total, p50: q(0.5), p99: q(0.99), buckets: Object.fromEntries(b.map((x) => [String(x.le), x.n])) };
   };
 
@@ -556,7 +559,7 @@ async function main(lib) {
     const port = await freePort();
     const profDir = CPU_PROF ? path.join(benchDir, 'results', `cpuprof-${new Date().toISOString().replace(/[:.]/g, '-')}-${k}`) : null;
     const base = `http://127.0.0.1:${port}`;
-    const proc = await startProcess(`server ${k}`, process.execPath, [...(process.env.SERVER_NODE_ARGS ? process.env.SERVER_NODE_ARGS.split(' ') : []), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), mainJs], {
+    const proc = await startProcess(`server ${k}`, process.execPath, [...((process.env.SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)), ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), mainJs], {
       env: { ...env, PORT: String(port) },
       ready: async () => (await request(`${base}/readyz`)).status === 200,
       timeoutMs: 60_000,
@@ -1094,7 +1097,7 @@ async function main(lib) {
       if (k > 1) console.log(`  latency (receive − at) by instance: ${out.latencyFromAtByInstance.map((x) => `#${x.instance} p50 ${fmt(x.p50, 1)} ms, p99 ${fmt(x.p99, 1)} ms`).join('; ')}`);
       console.log(`  LISTEN/NOTIFY floor under load: p50 ${fmt(out.floorUnderLoad.p50, 2)} ms, p99 ${fmt(out.floorUnderLoad.p99, 2)} ms`);
       console.log(`  CPU (share of ${ncpu} CPUs over ${fmt(out.cpu.windowS, 0)} s): servers ${out.cpu.servers.map(pct).join(' + ')}, PostgreSQL ${pct(out.cpu.postgres)}, subscribers ${pct(out.cpu.subscriberProcs)}, load generator ${pct(out.cpu.loadGenerator)}, other ${pct(out.cpu.other)}; load average max ${fmt(out.loadavgDuring.max1, 2)}`);
-      for (const s of out.servers) console.log(`  server #${s.instance}: ${s.subscribers} subscribers, ${fmt(s.deliveryStatementsPerEvent, 1)} delivery statements per event (${fmt(s.deliveryStatementsPerEventPerSubscriber, 2)} per subscriber), RSS ${MiB(s.rss.idleMetrics)} idle → ${MiB(s.rss.startMetrics)} subscribed → ${MiB(s.rss.endMetrics)} after (peak ${MiB(s.rss.peakProc)}), server-side lag p50 ≤ ${s.serverLag.p50} s p99 ≤ ${s.serverLag.p99} s (from the log: p50 ≤ ${s.logLag.p50} s, p99 ≤ ${s.logLag.p99} s; ${s.roundFlush.count} rounds, ${fmt(s.eventsDelivered / (s.roundFlush.count || 1) / (s.subscribers || 1), 1)} events each, prepare p50 ≤ ${s.roundPrepare.p50} s p99 ≤ ${s.roundPrepare.p99} s, flush p50 ≤ ${s.roundFlush.p50} s p99 ≤ ${s.roundFlush.p99} s), closes ${JSON.stringify(s.wsClosed)}, ${s.warnings} warnings logged`);
+      for (const s of out.servers) console.log(`  server #${s.instance}: ${s.subscribers} subscribers, ${fmt(s.deliveryStatementsPerEvent, 1)} delivery statements per event (${fmt(s.deliveryStatementsPerEventPerSubscriber, 2)} per subscriber), RSS ${MiB(s.rss.idleMetrics)} idle → ${MiB(s.rss.startMetrics)} subscribed → ${MiB(s.rss.endMetrics)} after (peak ${MiB(s.rss.peakProc)}), server-side lag p50 ≤ ${s.serverLag.p50} s p99 ≤ ${s.serverLag.p99} s (from the log: p50 ≤ ${s.logLag.p50} s, p99 ≤ ${s.logLag.p99} s; ${s.roundFlush.count} rounds${VIEWERS === 'alike' ? ` (one cohort: ${fmt(s.eventsDelivered / (s.roundFlush.count || 1) / (s.subscribers || 1), 1)} events each)` : ''}, prepare p50 ≤ ${s.roundPrepare.p50} s p99 ≤ ${s.roundPrepare.p99} s, flush p50 ≤ ${s.roundFlush.p50} s p99 ≤ ${s.roundFlush.p99} s), closes ${JSON.stringify(s.wsClosed)}, ${s.warnings} warnings logged`);
       return out;
     }
 
