@@ -694,12 +694,16 @@ async function main(lib) {
       const n = Math.max(1, Math.round(rate * seconds));
       const t0 = performance.now();
       const sends = [];
-      for (let i = 0; i < n; i++) {
+      // A failed send is kept for the end, not left unhandled: the bench's own error, if it
+      // stopped meanwhile (and dropped the database), is the one to report.
+      let failed = null;
+      for (let i = 0; i < n && !failed; i++) {
         const d = t0 + (i * 1000) / rate - performance.now();
         if (d > 0.5) await sleep(d);
-        sends.push(notifier.notify('cx_bench_floor', String(performance.now())));
+        sends.push(notifier.notify('cx_bench_floor', String(performance.now())).catch((e) => void (failed ??= e)));
       }
       await Promise.all(sends);
+      if (failed) throw failed;
       const until = Date.now() + 5_000;
       while (lat.length < n && Date.now() < until) await sleep(20);
       stopped = true;
@@ -725,7 +729,7 @@ async function main(lib) {
   const procs = [];
   try {
     database = await openMigrated('postgres', created.url, 2);
-    const perScenario = PREWARM + CALIBRATE + WARMUP + RATE * SECONDS;
+    const perScenario = PREWARM + CALIBRATE + WARMUP + Math.ceil(RAMP * RATE) + RATE * SECONDS;
     const needed = (perScenario * INSTANCES.length * ATTEMPTS + 100) * (VIEWERS === 'scoped' ? 2 : 1);
     const conn = seedConnection(created.url);
     const org = await seedOrg(conn, { tag: 'subs', projects: 20, customers: needed, list: true });
@@ -872,6 +876,7 @@ async function main(lib) {
         }
       })();
       const floorUnderLoad = notifyFloor(created.url, RATE, SECONDS);
+      floorUnderLoad.catch(() => {}); // awaited below; if the load fails first, its error is the one reported
       const load = await openLoop(loadUrl, writerHeaders, take(RATE * SECONDS), RATE, (i) => (sentSoFar = i + 1));
       const loadDoneAt = wall();
       out.floorUnderLoad = await floorUnderLoad;
