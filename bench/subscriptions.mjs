@@ -129,12 +129,13 @@ async function clientWorker() {
   let marked = false;
   const send = (m) => process.send(m);
 
+  /** Keeps a subscriber's first 5 errors. */
+  function noteError(s, why) {
+    if (s.errors.length < 5) s.errors.push(why);
+  }
   /** What a subscriber records of one `next` result (the library's sink and the lean client's slow path). */
   function onResult(s, r, t) {
-    if (r.errors?.length) {
-      if (s.errors.length < 5) s.errors.push(JSON.stringify(r.errors).slice(0, 300));
-      return;
-    }
+    if (r.errors?.length) return noteError(s, JSON.stringify(r.errors).slice(0, 300));
     const d = r.data?.complaintCreated;
     if (!d) return;
     record(s, d.complaint.id, Date.parse(d.at), t);
@@ -185,9 +186,7 @@ async function clientWorker() {
           { query: QUERY },
           {
             next: (r) => onResult(s, r, wall()),
-            error: (e) => {
-              if (s.errors.length < 5) s.errors.push(Array.isArray(e) ? JSON.stringify(e).slice(0, 300) : String(e?.message ?? e?.code ?? e));
-            },
+            error: (e) => noteError(s, Array.isArray(e) ? JSON.stringify(e).slice(0, 300) : String(e?.message ?? e?.code ?? e)),
             complete: () => {
               s.completed = true;
             },
@@ -207,9 +206,7 @@ async function clientWorker() {
    */
   function leanClient(s, resolveReady) {
     const ws = new WebSocket(s.url, 'graphql-transport-ws', { perMessageDeflate: false });
-    const fail = (why) => {
-      if (s.errors.length < 5) s.errors.push(why);
-    };
+    const fail = (why) => noteError(s, why);
     ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${s.token}` } })));
     ws.on('error', (e) => {
       fail(String(e?.message ?? e));
@@ -258,10 +255,6 @@ async function clientWorker() {
     };
   }
 
-  function subscribe(s) {
-    s.client.subscribe();
-  }
-
   const live = () => subs.filter((s) => s.connected && !s.closed && !s.completed);
   const closes = () => {
     const by = {};
@@ -280,7 +273,7 @@ async function clientWorker() {
           if (!spec) return;
           const s = open(spec);
           await Promise.race([s.ready, new Promise((r) => setTimeout(r, 30_000))]);
-          if (s.connected && !s.closed) subscribe(s);
+          if (s.connected && !s.closed) s.client.subscribe();
         }
       };
       await Promise.all(Array.from({ length: m.concurrency ?? 50 }, one));

@@ -13,8 +13,8 @@ import { createContext, type AppDeps, type Context } from '../graphql/context.js
 import { AppError, formatError } from '../graphql/errors.js';
 import { findBadTextInVariables } from '../graphql/hygiene.js';
 import { checkDocument, depthLimit, operationCost } from '../graphql/limits.js';
-import { sendTextFrames, serveGraphqlWs } from './ws-transport.js';
 import { CountedHistogram } from '../metrics.js';
+import { sendTextFrames, serveGraphqlWs } from './ws-transport.js';
 
 /**
  * Close codes of the WebSocket endpoint, beyond those of graphql-ws itself (4400 bad
